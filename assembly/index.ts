@@ -1,0 +1,3 @@
+// Entry point of the WASM module: every kernel file re-exports its functions here.
+// Memory is managed by the host (src/kernels/wasm-module.ts): functions take byte offsets.
+export { heapBase } from './memory';

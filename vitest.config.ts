@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // Native WebGPU (Dawn) and worker threads behave best in separate processes.
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});

@@ -1,0 +1,23 @@
+// The paper's headline table, as text for the terminal.
+import type { ColumnTable } from 'arquero';
+
+const fmt = (v: unknown, digits = 3) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '-');
+const pct = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? `${(100 * v).toFixed(0)}%` : '-');
+
+export function formatHeadline(summary: ColumnTable): string {
+  const rows = summary.objects() as Record<string, unknown>[];
+  const header = ['layer', 'net A', 'net B', 'units', 'dead A/B', 'semi r', 'bipartite r', 'same partner'];
+  const body = rows.map((r) => [
+    String(r.layer),
+    String(r.net_a),
+    String(r.net_b),
+    r.units_a === r.units_b ? String(r.units_a) : `${r.units_a}/${r.units_b}`,
+    `${r.dead_a}/${r.dead_b}`,
+    fmt(r.semi_corr),
+    fmt(r.bipartite_corr),
+    pct(r.same_partner),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// The convergent command line: built-in commands plus whatever plugins add.
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { alignCommand } from './commands/align.js';
+import { methodsCommand } from './commands/methods.js';
+import { probeCommand } from './commands/probe.js';
+import { runCommand } from './commands/run.js';
+import type { CliContext } from './context.js';
+import { DEFAULT_CONFIG, buildRegistry } from './plugins.js';
+
+async function main(): Promise<void> {
+  const args = hideBin(process.argv);
+  const registry = await buildRegistry(args);
+  const ctx: CliContext = { registry, commandLine: ['convergent', ...args].join(' ') };
+  let cli = yargs(args)
+    .scriptName('convergent')
+    .usage('$0 <command> [options]\n\nDo different neural networks learn the same representations?')
+    .option('plugin', { type: 'string', array: true, describe: 'load a plugin module (repeatable)' })
+    .option('config', { type: 'string', describe: `JSON config naming plugins (default: ./${DEFAULT_CONFIG} if present)` })
+    .command(runCommand(ctx))
+    .command(probeCommand(ctx))
+    .command(alignCommand(ctx))
+    .command(methodsCommand(ctx));
+  for (const { command } of registry.commands.values()) cli = cli.command(command);
+  await cli
+    .demandCommand(1, 'name a command: run, probe, align, methods')
+    .strictCommands()
+    .recommendCommands()
+    .help()
+    .fail((message, error) => {
+      throw error ?? new Error(message);
+    })
+    .parseAsync();
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`convergent: error: ${error.message}\n`);
+  if (process.env.CONVERGENT_DEBUG) process.stderr.write(`${error.stack}\n`);
+  process.exitCode = 1;
+});

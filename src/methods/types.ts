@@ -1,0 +1,59 @@
+// What a method (built-in or from a plugin) receives and returns.
+import type { ColumnTable } from 'arquero';
+import type { Backend } from '../backend/types.js';
+import type { BatchMoments } from '../kernels/moments/contract.js';
+import type { UnitStats } from '../stats/unit-stats.js';
+
+export interface NetLayer {
+  name: string;
+  units: number;
+  /** Offset of this net's units in the joint moment matrices. */
+  offset: number;
+  stats: UnitStats;
+}
+
+/** One layer of every net, as the probe left it: joint moments and what follows from them. */
+export interface LayerData {
+  layer: string;
+  /** Samples the moments were computed over (images x positions for conv layers). */
+  samples: number;
+  nets: NetLayer[];
+  /** Joint moments over the stacked units of all nets. */
+  moments: BatchMoments;
+  /** Unordered pairs of net indices to compare, a < b in the order the nets were given. */
+  pairs: [number, number][];
+  /** Pearson correlation of net a's units (rows) with net b's (columns); NaN where a unit is dead. */
+  correlation(a: number, b: number): Float64Array;
+}
+
+export interface MethodContext extends LayerData {
+  backend: Backend;
+  /** This method's options: its declared defaults overridden by `--<method>.<option>` flags. */
+  options: Record<string, unknown>;
+  runDir: string;
+  log(message: string): void;
+  /** arquero's table(): build result tables without depending on arquero yourself. */
+  table(columns: Record<string, unknown[] | ArrayLike<unknown>>): ColumnTable;
+}
+
+export interface MethodOption {
+  type: 'number' | 'string' | 'boolean';
+  default?: number | string | boolean;
+  describe: string;
+}
+
+export interface MethodResult {
+  /**
+   * Tables by name, written as RUN/tables/<name>.<format>. Tables of the same name from several
+   * methods are joined on the columns they share (so `semi` and `bipartite` fill one matches table),
+   * and tables of the same name from several layers are stacked.
+   */
+  tables?: Record<string, ColumnTable>;
+}
+
+export interface Method {
+  name: string;
+  description: string;
+  options?: Record<string, MethodOption>;
+  run(ctx: MethodContext): MethodResult | Promise<MethodResult>;
+}

@@ -1,0 +1,203 @@
+// `align`: reads the moments a probe left, derives per-unit statistics and correlations, runs the
+// chosen methods on every layer, and writes stats (.npy), tables and the headline summary.
+import { table, type ColumnTable } from 'arquero';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Backend } from '../backend/types.js';
+import { readNpy } from '../io/npy-read.js';
+import { writeNpy } from '../io/npy-write.js';
+import type { BatchMoments } from '../kernels/moments/contract.js';
+import type { MethodRegistry } from '../methods/registry.js';
+import type { LayerData, Method, NetLayer } from '../methods/types.js';
+import { correlationBlock, unitStats } from '../stats/unit-stats.js';
+import { TableCollector, mergeMethodTables } from '../tables/combine.js';
+import { writeTable, type TableFormat } from '../tables/write.js';
+import { runPaths, type ProbeLayerRecord, type ProbeManifest } from './layout.js';
+
+export interface AlignOptions {
+  run: string;
+  backend: Backend;
+  registry: MethodRegistry;
+  methods: string[];
+  /** Per-method option overrides, keyed by method name. */
+  methodOptions?: Record<string, Record<string, unknown>>;
+  layers?: string[];
+  format?: TableFormat;
+  log?: (message: string) => void;
+  onLayer?: (layer: string, index: number, count: number) => void;
+}
+
+export interface AlignResult {
+  tables: TableCollector;
+  summary: ColumnTable;
+  files: string[];
+}
+
+export async function readManifest(run: string): Promise<ProbeManifest> {
+  const path = runPaths.manifest(run);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new Error(`${run} is not a run directory: ${path} is missing (run \`convergent probe\` first)`);
+  }
+  const manifest = JSON.parse(text) as ProbeManifest;
+  if (manifest.version !== 1) throw new Error(`${path}: unknown run format version ${manifest.version}`);
+  return manifest;
+}
+
+export async function loadLayerData(run: string, manifest: ProbeManifest, record: ProbeLayerRecord): Promise<LayerData> {
+  const dir = runPaths.momentsDir(run, record.name);
+  const mean = await readNpy(join(dir, 'mean.npy'));
+  const m2 = await readNpy(join(dir, 'm2.npy'));
+  const d = mean.shape[0];
+  if (m2.shape[0] !== d || m2.shape[1] !== d) throw new Error(`${dir}: m2.npy has shape ${JSON.stringify(m2.shape)}, expected [${d}, ${d}]`);
+  const moments: BatchMoments = { n: record.samples, d, mean: Float64Array.from(mean.data), m2: Float64Array.from(m2.data) };
+  const nets: NetLayer[] = [];
+  let offset = 0;
+  for (const net of manifest.nets) {
+    const units = record.units[net.name];
+    nets.push({ name: net.name, units, offset, stats: unitStats(moments, offset, units) });
+    offset += units;
+  }
+  if (offset !== d) throw new Error(`${dir}: moments cover ${d} units but the nets have ${offset}`);
+  const pairs: [number, number][] = [];
+  for (let a = 0; a < nets.length; a++) for (let b = a + 1; b < nets.length; b++) pairs.push([a, b]);
+  const cache = new Map<string, Float64Array>();
+  return {
+    layer: record.name,
+    samples: record.samples,
+    nets,
+    moments,
+    pairs,
+    correlation(a, b) {
+      const key = `${a},${b}`;
+      let c = cache.get(key);
+      if (!c) {
+        const na = nets[a];
+        const nb = nets[b];
+        c = correlationBlock(moments, na.offset, na.units, nb.offset, nb.units, na.stats.dead, nb.stats.dead);
+        cache.set(key, c);
+      }
+      return c;
+    },
+  };
+}
+
+function methodOptions(method: Method, overrides: Record<string, unknown> | undefined): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(method.options ?? {})) options[key] = spec.default;
+  for (const [key, value] of Object.entries(overrides ?? {})) {
+    const spec = method.options?.[key];
+    if (!spec) throw new Error(`method ${method.name} has no option "${key}"${method.options ? `; it has: ${Object.keys(method.options).join(', ')}` : ''}`);
+    if (spec.type === 'number' && typeof value !== 'number') {
+      const n = Number(value);
+      if (!Number.isFinite(n)) throw new Error(`method ${method.name}: option ${key} must be a number, got "${String(value)}"`);
+      options[key] = n;
+    } else options[key] = value;
+  }
+  return options;
+}
+
+/** The units table and the base summary (unit and dead counts) of one layer. */
+function layerBaseTables(data: LayerData): { units: ColumnTable; summary: ColumnTable } {
+  const units = { layer: [] as string[], net: [] as string[], unit: [] as number[], mean: [] as number[], std: [] as number[], dead: [] as boolean[] };
+  for (const net of data.nets) {
+    for (let u = 0; u < net.units; u++) {
+      units.layer.push(data.layer);
+      units.net.push(net.name);
+      units.unit.push(u);
+      units.mean.push(net.stats.mean[u]);
+      units.std.push(net.stats.std[u]);
+      units.dead.push(net.stats.dead[u] === 1);
+    }
+  }
+  const countDead = (n: NetLayer) => n.stats.dead.reduce((s, v) => s + v, 0);
+  const summary = { layer: [] as string[], net_a: [] as string[], net_b: [] as string[], samples: [] as number[], units_a: [] as number[], units_b: [] as number[], dead_a: [] as number[], dead_b: [] as number[] };
+  for (const [a, b] of data.pairs) {
+    summary.layer.push(data.layer);
+    summary.net_a.push(data.nets[a].name);
+    summary.net_b.push(data.nets[b].name);
+    summary.samples.push(data.samples);
+    summary.units_a.push(data.nets[a].units);
+    summary.units_b.push(data.nets[b].units);
+    summary.dead_a.push(countDead(data.nets[a]));
+    summary.dead_b.push(countDead(data.nets[b]));
+  }
+  return { units: table(units), summary: table(summary) };
+}
+
+async function writeLayerStats(run: string, data: LayerData): Promise<string[]> {
+  const dir = runPaths.statsDir(run, data.layer);
+  await mkdir(dir, { recursive: true });
+  const files: string[] = [];
+  for (const net of data.nets) {
+    files.push(join(dir, `${net.name}.mean.npy`), join(dir, `${net.name}.std.npy`));
+    await writeNpy(files[files.length - 2], net.stats.mean, [net.units]);
+    await writeNpy(files[files.length - 1], net.stats.std, [net.units]);
+  }
+  for (let a = 0; a < data.nets.length; a++) {
+    for (let b = 0; b < data.nets.length; b++) {
+      const path = join(dir, `corr.${data.nets[a].name}.${data.nets[b].name}.npy`);
+      await writeNpy(path, data.correlation(a, b), [data.nets[a].units, data.nets[b].units]);
+      files.push(path);
+    }
+  }
+  return files;
+}
+
+export async function align(options: AlignOptions): Promise<AlignResult> {
+  const log = options.log ?? (() => {});
+  const manifest = await readManifest(options.run);
+  if (manifest.pending.length > 0) log(`layers not probed completely (skipped): ${manifest.pending.join(', ')}`);
+  let records = manifest.layers;
+  if (options.layers && options.layers.length > 0) {
+    records = options.layers.map((name) => {
+      const r = manifest.layers.find((l) => l.name === name);
+      if (!r) throw new Error(`layer "${name}" is not in run ${options.run}; it has: ${manifest.layers.map((l) => l.name).join(', ')}`);
+      return r;
+    });
+  }
+  const methods = options.methods.map((name) => options.registry.get(name));
+  const collector = new TableCollector();
+  const files: string[] = [];
+  for (let li = 0; li < records.length; li++) {
+    const record = records[li];
+    options.onLayer?.(record.name, li, records.length);
+    const data = await loadLayerData(options.run, manifest, record);
+    files.push(...(await writeLayerStats(options.run, data)));
+    const base = layerBaseTables(data);
+    const layerTables = new Map<string, ColumnTable>([
+      ['units', base.units],
+      ['summary', base.summary],
+    ]);
+    for (const method of methods) {
+      const result = await method.run({
+        ...data,
+        correlation: data.correlation,
+        backend: options.backend,
+        options: methodOptions(method, options.methodOptions?.[method.name]),
+        runDir: options.run,
+        table: (columns) => table(columns as Record<string, unknown[]>),
+        log: (m) => log(`[${method.name}] ${m}`),
+      });
+      mergeMethodTables(layerTables, result.tables);
+    }
+    collector.addLayer(layerTables);
+  }
+  const tablesDir = runPaths.tablesDir(options.run);
+  await mkdir(tablesDir, { recursive: true });
+  const format = options.format ?? 'csv';
+  for (const [name, t] of collector.entries()) {
+    if (name === 'summary') continue;
+    files.push(await writeTable(t, join(tablesDir, name), format));
+  }
+  const summary = collector.get('summary') ?? table({});
+  files.push(await writeTable(summary, join(tablesDir, 'summary'), format));
+  await writeFile(
+    runPaths.summary(options.run),
+    JSON.stringify({ run: options.run, backend: options.backend.description, probedWith: manifest.backend, nets: manifest.nets, methods: options.methods, layers: summary.objects() }, null, 2) + '\n',
+  );
+  files.push(runPaths.summary(options.run));
+  return { tables: collector, summary, files };
+}

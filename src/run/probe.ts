@@ -1,0 +1,191 @@
+// `probe`: streams every chosen layer of every net through the reducers (the joint moments and
+// any plugin reducers) and writes their state to the run directory, layer by layer, so that an
+// error in one layer loses nothing computed before it.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Backend } from '../backend/types.js';
+import { openNetSource, type ActivationBatch, type LayerInfo, type NetSource } from '../io/activations.js';
+import { writeNpy } from '../io/npy-write.js';
+import type { Reducer, ReducerState } from '../reducers/types.js';
+import { LayerAccumulator } from '../stats/layer-accumulator.js';
+import { runPaths, type ProbeLayerRecord, type ProbeManifest } from './layout.js';
+
+export interface ProbeProgress {
+  layer: string;
+  layerIndex: number;
+  layerCount: number;
+  samplesDone: number;
+  samplesTotal: number;
+}
+
+export interface ProbeOptions {
+  nets: { name: string; path: string }[];
+  out: string;
+  backend: Backend;
+  /** Restrict to these layers (in this order); default: every layer all nets have. */
+  layers?: string[];
+  /** Probe only the first N items (images, or rows of a dense layer). */
+  limitItems?: number;
+  /** Samples per batch; default sized from the number of units. */
+  batchSamples?: number;
+  reducers?: Reducer[];
+  command?: string;
+  onProgress?: (p: ProbeProgress) => void;
+  onLayerStart?: (layer: string, samples: number) => void;
+  onLayerDone?: (record: ProbeLayerRecord) => void;
+  log?: (message: string) => void;
+}
+
+/** Default batch: about 32 MB of float32 for the stacked units, at least 1024 samples. */
+export function defaultBatchSamples(totalUnits: number): number {
+  return Math.max(1024, Math.min(65536, Math.floor((8 * 1024 * 1024) / Math.max(1, totalUnits))));
+}
+
+export function validateNets(nets: { name: string; path: string }[]): void {
+  if (nets.length < 2) throw new Error(`at least two nets are needed to compare (got ${nets.length}); use --net NAME=PATH for each`);
+  const seen = new Set<string>();
+  for (const net of nets) {
+    if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(net.name)) {
+      throw new Error(`net name "${net.name}" (for ${net.path}) may use letters, digits, '.', '_' and '-' only`);
+    }
+    if (seen.has(net.name)) throw new Error(`net name "${net.name}" is given twice`);
+    seen.add(net.name);
+  }
+}
+
+/** Chooses the layers and checks that every net agrees on their sample counts, before any work. */
+export function planLayers(sources: NetSource[], requested: string[] | undefined, log: (m: string) => void): LayerInfo[][] {
+  const byNet = sources.map((s) => new Map(s.layers().map((l) => [l.name, l])));
+  let names: string[];
+  if (requested && requested.length > 0) {
+    for (const name of requested) {
+      sources.forEach((s, k) => {
+        if (!byNet[k].has(name)) {
+          throw new Error(`net ${s.name} (${s.path}) has no layer "${name}"; it has: ${[...byNet[k].keys()].join(', ')}`);
+        }
+      });
+    }
+    names = requested;
+  } else {
+    names = [...byNet[0].keys()].filter((name) => byNet.every((m) => m.has(name)));
+    const partial = new Set(byNet.flatMap((m) => [...m.keys()]).filter((name) => !names.includes(name)));
+    if (partial.size > 0) log(`skipping layers not present in every net: ${[...partial].join(', ')}`);
+    if (names.length === 0) throw new Error(`the nets have no layer in common (${sources.map((s) => `${s.name}: ${[...byNet[sources.indexOf(s)].keys()].join(', ')}`).join('; ')})`);
+  }
+  return names.map((name) => {
+    const infos = sources.map((_, k) => byNet[k].get(name)!);
+    const first = infos[0];
+    infos.forEach((info, k) => {
+      if (info.items !== first.items || info.samplesPerItem !== first.samplesPerItem) {
+        throw new Error(
+          `layer ${name}: net ${sources[k].name} has ${info.items} items x ${info.samplesPerItem} positions (${info.source}, shape ${JSON.stringify(info.shape)}) ` +
+            `but net ${sources[0].name} has ${first.items} x ${first.samplesPerItem} (${first.source}, shape ${JSON.stringify(first.shape)}); ` +
+            `every net must see the same samples`,
+        );
+      }
+    });
+    return infos;
+  });
+}
+
+export async function probe(options: ProbeOptions): Promise<ProbeManifest> {
+  const log = options.log ?? (() => {});
+  validateNets(options.nets);
+  const sources: NetSource[] = [];
+  try {
+    for (const net of options.nets) sources.push(await openNetSource(net.name, net.path));
+    const plan = planLayers(sources, options.layers, log);
+    await mkdir(options.out, { recursive: true });
+    const manifest: ProbeManifest = {
+      version: 1,
+      created: new Date().toISOString(),
+      command: options.command ?? '',
+      backend: options.backend.description,
+      nets: options.nets.map((n) => ({ name: n.name, path: n.path })),
+      layers: [],
+      pending: plan.map((infos) => infos[0].name),
+      reducers: ['moments', ...(options.reducers ?? []).map((r) => r.name)],
+    };
+    await writeManifest(options.out, manifest);
+    for (let li = 0; li < plan.length; li++) {
+      const record = await probeLayer(options, sources, plan[li], li, plan.length);
+      manifest.layers.push(record);
+      manifest.pending = manifest.pending.filter((name) => name !== record.name);
+      await writeManifest(options.out, manifest);
+      options.onLayerDone?.(record);
+    }
+    return manifest;
+  } finally {
+    await Promise.all(sources.map((s) => s.close()));
+  }
+}
+
+async function writeManifest(out: string, manifest: ProbeManifest): Promise<void> {
+  await writeFile(runPaths.manifest(out), JSON.stringify(manifest, null, 2) + '\n');
+}
+
+async function probeLayer(
+  options: ProbeOptions,
+  sources: NetSource[],
+  infos: LayerInfo[],
+  layerIndex: number,
+  layerCount: number,
+): Promise<ProbeLayerRecord> {
+  const started = performance.now();
+  const name = infos[0].name;
+  const items = Math.min(infos[0].items, options.limitItems ?? Infinity);
+  const samplesTotal = items * infos[0].samplesPerItem;
+  const nets = sources.map((s, k) => ({ name: s.name, units: infos[k].units }));
+  const totalUnits = nets.reduce((sum, n) => sum + n.units, 0);
+  const batchSamples = options.batchSamples ?? defaultBatchSamples(totalUnits);
+  options.onLayerStart?.(name, samplesTotal);
+
+  const moments = new LayerAccumulator(name, nets, options.backend.moments);
+  const reducerStates: { reducer: Reducer; state: ReducerState }[] = (options.reducers ?? []).map((reducer) => ({
+    reducer,
+    state: reducer.create({ layer: name, nets, samples: samplesTotal }),
+  }));
+
+  const iterators = sources.map((s) => s.readBatches(name, { batchSamples, limitSamples: samplesTotal })[Symbol.asyncIterator]());
+  const nextAll = () => Promise.all(iterators.map((it) => it.next()));
+  let pending = nextAll();
+  let done = 0;
+  for (;;) {
+    const results = await pending;
+    const finished = results.filter((r) => r.done).length;
+    if (finished === results.length) break;
+    if (finished > 0) throw new Error(`layer ${name}: the nets' files ended at different samples (after ${done}); they must hold the same samples`);
+    const batches = results.map((r) => r.value as ActivationBatch);
+    pending = nextAll(); // read the next batch while this one is reduced
+    await moments.add(batches);
+    for (const { state } of reducerStates) {
+      await state.update({ nets: batches.map((b) => b.data), samples: batches[0].samples, firstSample: done });
+    }
+    done += batches[0].samples;
+    options.onProgress?.({ layer: name, layerIndex, layerCount, samplesDone: done, samplesTotal });
+  }
+  if (done !== samplesTotal) throw new Error(`layer ${name}: read ${done} samples but the files promise ${samplesTotal}`);
+
+  const dir = runPaths.momentsDir(options.out, name);
+  await mkdir(dir, { recursive: true });
+  const result = moments.result();
+  await writeNpy(join(dir, 'mean.npy'), result.mean, [result.d]);
+  await writeNpy(join(dir, 'm2.npy'), result.m2, [result.d, result.d]);
+  await writeFile(join(dir, 'count.json'), JSON.stringify({ samples: result.n, units: nets }, null, 2) + '\n');
+  for (const { reducer, state } of reducerStates) {
+    const output = await state.finish();
+    const rdir = runPaths.reducerDir(options.out, reducer.name, name);
+    await mkdir(rdir, { recursive: true });
+    for (const [key, array] of Object.entries(output.arrays ?? {})) await writeNpy(join(rdir, `${key}.npy`), array.data, array.shape);
+    if (output.json !== undefined) await writeFile(join(rdir, 'result.json'), JSON.stringify(output.json, null, 2) + '\n');
+  }
+  return {
+    name,
+    samples: result.n,
+    items,
+    samplesPerItem: infos[0].samplesPerItem,
+    units: Object.fromEntries(nets.map((n) => [n.name, n.units])),
+    sources: Object.fromEntries(sources.map((s, k) => [s.name, infos[k].source])),
+    seconds: (performance.now() - started) / 1000,
+  };
+}

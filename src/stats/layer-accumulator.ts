@@ -1,0 +1,119 @@
+// Streams batches of one layer of several nets into one joint moment summary.
+//
+// The units of all nets are stacked (net 0's units first), so the joint co-moment matrix holds
+// every within-net block on its diagonal and every between-net block off it. Each batch is
+// shifted by a fixed per-unit offset (the first batch's float64 mean) before it is rounded to
+// float32 for the kernel: activations with a large mean keep their float64 precision, and the
+// moments are shift-invariant except the mean, which gets the shift back at the end.
+import type { BatchMoments, MomentKernel } from '../kernels/moments/contract.js';
+import { emptyMoments, mergeMomentsInto } from './merge.js';
+
+export interface NetBatch {
+  /** unit-major: data[u * samples + s] */
+  data: Float32Array | Float64Array;
+  units: number;
+  samples: number;
+}
+
+export class NonFiniteActivationError extends Error {
+  constructor(
+    readonly net: string,
+    readonly layer: string,
+    readonly unit: number,
+    readonly sample: number,
+    readonly value: number,
+  ) {
+    super(`net ${net}, layer ${layer}: unit ${unit} is ${value} at sample ${sample}; activations must be finite`);
+    this.name = 'NonFiniteActivationError';
+  }
+}
+
+export class LayerAccumulator {
+  readonly d: number;
+  private readonly offsets: number[];
+  private shift: Float64Array | undefined;
+  private readonly total: BatchMoments;
+  private samplesSeen = 0;
+
+  constructor(
+    readonly layer: string,
+    readonly nets: { name: string; units: number }[],
+    private readonly kernel: MomentKernel,
+  ) {
+    this.offsets = [];
+    let d = 0;
+    for (const net of nets) {
+      this.offsets.push(d);
+      d += net.units;
+    }
+    this.d = d;
+    this.total = emptyMoments(d);
+  }
+
+  get samples(): number {
+    return this.samplesSeen;
+  }
+
+  /** Adds one batch: one NetBatch per net, in the order of `nets`, all with the same sample count. */
+  async add(batches: NetBatch[]): Promise<void> {
+    if (batches.length !== this.nets.length) throw new Error(`layer ${this.layer}: expected ${this.nets.length} nets in a batch`);
+    const n = batches[0].samples;
+    for (let k = 0; k < batches.length; k++) {
+      const b = batches[k];
+      const net = this.nets[k];
+      if (b.units !== net.units) throw new Error(`net ${net.name}, layer ${this.layer}: batch has ${b.units} units, expected ${net.units}`);
+      if (b.samples !== n) {
+        throw new Error(`layer ${this.layer}: net ${net.name} gave ${b.samples} samples in a batch where net ${this.nets[0].name} gave ${n}`);
+      }
+    }
+    if (n === 0) return;
+    this.shift ??= this.firstBatchMeans(batches, n);
+    const joint = new Float32Array(this.d * n);
+    for (let k = 0; k < batches.length; k++) {
+      const { data, units } = batches[k];
+      const base = this.offsets[k];
+      for (let u = 0; u < units; u++) {
+        const c = this.shift[base + u];
+        const src = u * n;
+        const dst = (base + u) * n;
+        for (let s = 0; s < n; s++) {
+          const v = data[src + s];
+          // v - v is NaN exactly when v is NaN or infinite: one test catches both.
+          if (v - v !== 0) throw new NonFiniteActivationError(this.nets[k].name, this.layer, u, this.samplesSeen + s, v);
+          joint[dst + s] = v - c;
+        }
+      }
+    }
+    const moments = await this.kernel.batchMoments(joint, this.d, n);
+    mergeMomentsInto(this.total, moments);
+    this.samplesSeen += n;
+  }
+
+  private firstBatchMeans(batches: NetBatch[], n: number): Float64Array {
+    const shift = new Float64Array(this.d);
+    for (let k = 0; k < batches.length; k++) {
+      const { data, units } = batches[k];
+      for (let u = 0; u < units; u++) {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += data[u * n + i];
+        // Round the shift to float32 when the data is float32, so v - c is exact (Sterbenz)
+        // for values near the mean; a non-finite sum is caught by the scan in add().
+        const mean = s / n;
+        shift[this.offsets[k] + u] = Number.isFinite(mean) ? (data instanceof Float32Array ? Math.fround(mean) : mean) : 0;
+      }
+    }
+    return shift;
+  }
+
+  /** The joint moments over everything added so far (a copy, mean with the shift added back). */
+  result(): BatchMoments {
+    const out: BatchMoments = { n: this.total.n, d: this.d, mean: new Float64Array(this.total.mean), m2: new Float64Array(this.total.m2) };
+    if (this.shift) for (let i = 0; i < this.d; i++) out.mean[i] += this.shift[i];
+    return out;
+  }
+
+  /** Offset of net k's units in the joint matrices. */
+  offset(k: number): number {
+    return this.offsets[k];
+  }
+}

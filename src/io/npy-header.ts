@@ -18,6 +18,11 @@ export const NPY_ARRAY_ALIGN = 64;
 const GROWTH_AXIS_MAX_DIGITS = 21;
 /** Bytes of the fixed prefix (magic, version, length field) for the largest format version. */
 export const NPY_PREFIX_MAX = 12;
+/**
+ * Headers claiming more than this are refused as corrupt rather than read into memory (real ones
+ * are a few hundred bytes; NumPy itself refuses over 10 kB by default).
+ */
+export const NPY_MAX_HEADER_BYTES = 1 << 20;
 
 export type NpyErrorCode = 'BAD_MAGIC' | 'BAD_VERSION' | 'BAD_HEADER' | 'SHORT_HEADER';
 
@@ -114,6 +119,9 @@ export function npyHeaderLength(prefix: Uint8Array): number {
   if (major === 2 || major === 3) {
     if (prefix.length < 12) throw new NpyFormatError('SHORT_HEADER', `file ends inside the .npy header (${prefix.length} bytes)`);
     const len = (prefix[8]! | (prefix[9]! << 8) | (prefix[10]! << 16)) + prefix[11]! * 0x1000000;
+    if (len > NPY_MAX_HEADER_BYTES) {
+      throw new NpyFormatError('BAD_HEADER', `implausible .npy header length ${len} bytes (more than ${NPY_MAX_HEADER_BYTES}); the file is corrupt`);
+    }
     return 12 + len;
   }
   throw new NpyFormatError('BAD_VERSION', `unsupported .npy format version ${major}.${minor} (known: 1.0, 2.0, 3.0)`);
@@ -202,6 +210,8 @@ export function parseHeaderDict(text: string): Omit<NpyHeader, 'version' | 'data
 // ---- a tiny parser for Python literals -----------------------------------------------------------
 
 type PyValue = string | number | boolean | null | PyValue[] | Map<string, PyValue>;
+/** Arrays that were tuples (not lists) in the source, so they render back as written. */
+const tuples = new WeakSet<PyValue[]>();
 
 class PyLiteralParser {
   private i = 0;
@@ -268,6 +278,7 @@ class PyLiteralParser {
   private seq(close: ')' | ']'): PyValue[] {
     this.i++;
     const out: PyValue[] = [];
+    if (close === ')') tuples.add(out);
     for (;;) {
       this.ws();
       if (this.s[this.i] === close) {
@@ -332,7 +343,10 @@ function renderPy(v: PyValue): string {
   if (typeof v === 'boolean') return v ? 'True' : 'False';
   if (typeof v === 'number') return String(v);
   if (typeof v === 'string') return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-  if (Array.isArray(v)) return `(${v.map(renderPy).join(', ')}${v.length === 1 ? ',' : ''})`;
+  if (Array.isArray(v)) {
+    if (!tuples.has(v)) return `[${v.map(renderPy).join(', ')}]`;
+    return `(${v.map(renderPy).join(', ')}${v.length === 1 ? ',' : ''})`;
+  }
   return `{${[...v].map(([k, x]) => `${renderPy(k)}: ${renderPy(x)}`).join(', ')}}`;
 }
 

@@ -35,13 +35,16 @@ export interface NpzIndex {
 /** An error about an archive or one of its entries; `entry` is set when it concerns one entry. */
 export class NpzError extends Error {
   override name = 'NpzError';
+  /**
+   * @param reason what is wrong, without the location (the message is `path[:entry]: reason`)
+   */
   constructor(
-    message: string,
+    readonly reason: string,
     readonly path: string,
     readonly entry?: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(`${path}${entry !== undefined ? `:${entry}` : ''}: ${reason}`, options);
   }
 }
 
@@ -80,7 +83,7 @@ export async function listNpz(path: string): Promise<NpzIndex> {
         strictFileNames: false,
       });
     } catch (e) {
-      throw new NpzError(`${path}: not a valid .npz (zip) archive: ${(e as Error).message}`, path, undefined, { cause: e });
+      throw new NpzError(`not a valid .npz (zip) archive: ${(e as Error).message}`, path, undefined, { cause: e });
     }
     const entries: NpzEntry[] = [];
     try {
@@ -91,7 +94,7 @@ export async function listNpz(path: string): Promise<NpzIndex> {
         try {
           ({ fileDataStart: dataStart } = await zip.readLocalFileHeaderPromise(entry, { minimal: true }));
         } catch (e) {
-          throw new NpzError(`${path}:${entry.fileName}: corrupt zip entry: ${(e as Error).message}`, path, entry.fileName, { cause: e });
+          throw new NpzError(`corrupt zip entry: ${(e as Error).message}`, path, entry.fileName, { cause: e });
         }
         entries.push({
           name: entry.fileName,
@@ -105,7 +108,7 @@ export async function listNpz(path: string): Promise<NpzIndex> {
       }
     } catch (e) {
       if (e instanceof NpzError) throw e;
-      throw new NpzError(`${path}: corrupt .npz (zip) archive: ${(e as Error).message}`, path, undefined, { cause: e });
+      throw new NpzError(`corrupt .npz (zip) archive: ${(e as Error).message}`, path, undefined, { cause: e });
     } finally {
       zip.close();
     }
@@ -117,10 +120,10 @@ export async function listNpz(path: string): Promise<NpzIndex> {
 
 /** Throws unless the entry can be decoded (stored or deflated, not encrypted). */
 export function checkEntryReadable(path: string, entry: NpzEntry): void {
-  if (entry.encrypted) throw new NpzError(`${path}:${entry.name}: entry is encrypted`, path, entry.name);
+  if (entry.encrypted) throw new NpzError('entry is encrypted', path, entry.name);
   if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
     throw new NpzError(
-      `${path}:${entry.name}: unsupported compression method ${entry.compressionMethod} (only stored (0) and deflate (8) are supported)`,
+      `unsupported compression method ${entry.compressionMethod} (only stored (0) and deflate (8) are supported)`,
       path,
       entry.name,
     );
@@ -164,7 +167,6 @@ export async function* streamEntry(fh: FileHandle, path: string, entry: NpzEntry
   checkEntryReadable(path, entry);
   const chunkBytes = options.chunkBytes ?? 4 << 20;
   const verify = options.verify ?? true;
-  const where = `${path}:${entry.name}`;
   let crc = 0;
   let total = 0;
   if (entry.compressionMethod === 0) {
@@ -176,7 +178,7 @@ export async function* streamEntry(fh: FileHandle, path: string, entry: NpzEntry
       }
     } catch (e) {
       if (e instanceof NpzError) throw e;
-      throw new NpzError(`${where}: truncated or unreadable entry: ${(e as Error).message}`, path, entry.name, { cause: e });
+      throw new NpzError(`truncated or unreadable entry: ${(e as Error).message}`, path, entry.name, { cause: e });
     }
   } else {
     const inflate = createInflateRaw({ chunkSize: 1 << 20 });
@@ -189,7 +191,7 @@ export async function* streamEntry(fh: FileHandle, path: string, entry: NpzEntry
         total += chunk.length;
         if (total > entry.uncompressedSize) {
           throw new NpzError(
-            `${where}: corrupt entry: inflates to more than the ${entry.uncompressedSize} bytes the archive directory gives`,
+            `corrupt entry: inflates to more than the ${entry.uncompressedSize} bytes the archive directory gives`,
             path,
             entry.name,
           );
@@ -200,7 +202,7 @@ export async function* streamEntry(fh: FileHandle, path: string, entry: NpzEntry
     } catch (e) {
       if (e instanceof NpzError) throw e;
       throw new NpzError(
-        `${where}: truncated or corrupt deflated entry after ${total} of ${entry.uncompressedSize} bytes: ${(e as Error).message}`,
+        `truncated or corrupt deflated entry after ${total} of ${entry.uncompressedSize} bytes: ${(e as Error).message}`,
         path,
         entry.name,
         { cause: e },
@@ -211,11 +213,11 @@ export async function* streamEntry(fh: FileHandle, path: string, entry: NpzEntry
     }
   }
   if (total !== entry.uncompressedSize) {
-    throw new NpzError(`${where}: truncated entry: ${total} of ${entry.uncompressedSize} bytes`, path, entry.name);
+    throw new NpzError(`truncated entry: ${total} of ${entry.uncompressedSize} bytes`, path, entry.name);
   }
   if (verify && crc >>> 0 !== entry.crc32) {
     throw new NpzError(
-      `${where}: corrupt entry: CRC-32 ${hex(crc >>> 0)} does not match ${hex(entry.crc32)} in the archive directory`,
+      `corrupt entry: CRC-32 ${hex(crc >>> 0)} does not match ${hex(entry.crc32)} in the archive directory`,
       path,
       entry.name,
     );

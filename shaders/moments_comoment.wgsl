@@ -39,7 +39,8 @@ struct Params {
 // [split][pair][TILE rows][T4 vec4s], pair = tj (tj + 1) / 2 + ti.
 @group(0) @binding(2) var<storage, read_write> partials: array<vec4<f32>>;
 
-// Sample-major: a_tile[k * T4 + r4] holds units 4 r4 .. 4 r4 + 3 of sample k.
+// Sample-major: a_tile[k * T4 + (r4 ^ ((k / 4) & (T4 - 1)))] holds units 4 r4 .. 4 r4 + 3 of
+// sample k (the XOR swizzle spreads the transposing stores over the banks).
 var<workgroup> a_tile: array<vec4<f32>, TILE_K * T4>;
 var<workgroup> b_tile: array<vec4<f32>, TILE_K * T4>;
 
@@ -84,7 +85,9 @@ fn main(
         let v1 = xc[base + stride4];
         let v2 = xc[base + 2u * stride4];
         let v3 = xc[base + 3u * stride4];
-        let dst = c4 * 4u * T4 + r4;
+        // Swizzled: the vec4 column of units r4 is stored at r4 ^ c4, so that the 4 x 4 blocks
+        // of one row group (consecutive c4) land in different banks.
+        let dst = c4 * 4u * T4 + (r4 ^ (c4 & (T4 - 1u)));
         if (second) {
           b_tile[dst] = vec4<f32>(v0.x, v1.x, v2.x, v3.x);
           b_tile[dst + T4] = vec4<f32>(v0.y, v1.y, v2.y, v3.y);
@@ -105,8 +108,9 @@ fn main(
     var p2 = vec4<f32>(0.0);
     var p3 = vec4<f32>(0.0);
     for (var k = 0u; k < TILE_K; k = k + 1u) {
-      let a = a_tile[k * T4 + lid.y];
-      let b = b_tile[k * T4 + lid.x];
+      let swizzle = (k / 4u) & (T4 - 1u);
+      let a = a_tile[k * T4 + (lid.y ^ swizzle)];
+      let b = b_tile[k * T4 + (lid.x ^ swizzle)];
       p0 = fma(vec4<f32>(a.x), b, p0);
       p1 = fma(vec4<f32>(a.y), b, p1);
       p2 = fma(vec4<f32>(a.z), b, p2);

@@ -1,3 +1,5 @@
 // Entry point of the WASM module: every kernel file re-exports its functions here.
 // Memory is managed by the host (src/kernels/wasm-module.ts): functions take byte offsets.
 export { heapBase } from './memory';
+export { lsapWorkBytes, lsapPrepare, lsapSolve } from './assignment';
+export { momentsCentre, momentsBlocks, momentsMirror } from './moments';

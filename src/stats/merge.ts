@@ -23,9 +23,10 @@ export function mergeMomentsInto(a: BatchMoments, b: BatchMoments): BatchMoments
   const delta = new Float64Array(d);
   for (let i = 0; i < d; i++) delta[i] = b.mean[i] - a.mean[i];
   for (let i = 0; i < d; i++) {
-    const di = delta[i] * factor;
     const row = i * d;
-    for (let j = 0; j < d; j++) a.m2[row + j] += b.m2[row + j] + di * delta[j];
+    // (delta_i delta_j) factor, not (delta_i factor) delta_j: the product commutes, so the
+    // merged matrix stays exactly symmetric.
+    for (let j = 0; j < d; j++) a.m2[row + j] += b.m2[row + j] + delta[i] * delta[j] * factor;
   }
   for (let i = 0; i < d; i++) a.mean[i] += (delta[i] * b.n) / n;
   a.n = n;

@@ -1,0 +1,291 @@
+// A small pool of worker threads that compute moment slices with their own WASM instance, the
+// same way in Node (node:worker_threads, reached by a dynamic import only), Deno and browsers
+// (the global module `Worker`, started from a Blob URL). Where neither exists, createWorkerPool
+// resolves to undefined and the caller stays on one thread.
+//
+// Each worker runs an inline script: the source text of a self-contained compute function (handed
+// in by the kernel, so this file knows nothing of its memory layout) wrapped in a message loop. The
+// compiled WebAssembly.Module is posted once; slices travel as transferred buffers, and come back
+// with the result so that the caller can reuse them (`buffer()`), so no batch allocates afresh.
+// Idle Node workers are unref'd, so a pool that was never closed does not keep the process alive;
+// close() terminates them.
+import type { BatchMoments } from '../kernels/moments/contract.js';
+
+export interface MomentWorkerPool {
+  readonly size: number;
+  /**
+   * The moments of one slice (d units x n samples, unit-major, `slice.length === d * n`) computed
+   * on the next idle worker. The slice's buffer is transferred (detached here) and recycled.
+   */
+  run(slice: Float32Array, d: number, n: number): Promise<BatchMoments>;
+  /** An ArrayBuffer of at least `byteLength` bytes: a recycled one, or a new one. */
+  buffer(byteLength: number): ArrayBuffer;
+  /** Hands a buffer (e.g. the m2 of a result already merged) back for reuse by later runs. */
+  recycle(buffer: ArrayBuffer): void;
+  /** Terminates every worker; pending runs are rejected. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Source of a function `(exports, data, rowLength, d, s0, s1, m2Buffer?) => BatchMoments` that
+ * references nothing outside itself (it is evaluated inside the worker); m2Buffer, when given, is a
+ * recycled buffer the function may fill with the result's m2.
+ */
+export type ComputeSource = string;
+
+interface WorkerHandle {
+  post(message: unknown, transfer: Transferable[]): void;
+  ref(): void;
+  unref(): void;
+  terminate(): Promise<unknown> | void;
+}
+
+interface Task {
+  slice: Float32Array;
+  d: number;
+  n: number;
+  resolve(m: BatchMoments): void;
+  reject(e: unknown): void;
+}
+
+interface Reply {
+  id: number;
+  error?: string;
+  n?: number;
+  d?: number;
+  mean?: Float64Array;
+  m2?: Float64Array;
+  data?: Float32Array;
+}
+
+type Platform = 'node' | 'web';
+
+function isNode(): boolean {
+  const g = globalThis as { process?: { versions?: { node?: string } }; Deno?: unknown };
+  return typeof g.process?.versions?.node === 'string' && g.Deno === undefined;
+}
+
+// A specifier in a variable: bundlers for the browser leave it alone, and no static `node:` import.
+const NODE_OS = 'node:os';
+const NODE_WORKER_THREADS = 'node:worker_threads';
+
+/** Logical CPU cores: navigator.hardwareConcurrency where it exists, else os.availableParallelism(). */
+export async function hardwareConcurrency(): Promise<number> {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  if (nav && typeof nav.hardwareConcurrency === 'number' && nav.hardwareConcurrency > 0) return nav.hardwareConcurrency;
+  if (isNode()) {
+    try {
+      const os = (await import(NODE_OS)) as { availableParallelism?: () => number; cpus(): unknown[] };
+      return Math.max(1, os.availableParallelism ? os.availableParallelism() : os.cpus().length);
+    } catch {
+      // fall through
+    }
+  }
+  return 1;
+}
+
+function workerScript(platform: Platform, computeSource: ComputeSource): string {
+  const port =
+    platform === 'node'
+      ? `const port = require('node:worker_threads').parentPort;
+const listen = (f) => port.on('message', f);
+const reply = (m, t) => port.postMessage(m, t);`
+      : `const listen = (f) => { self.onmessage = (e) => f(e.data); };
+const reply = (m, t) => self.postMessage(m, t);`;
+  return `'use strict';
+${port}
+const compute = (${computeSource});
+let ready;
+listen((msg) => {
+  if (msg.type === 'init') {
+    ready = WebAssembly.instantiate(msg.module, {
+      env: { abort(_m, _f, line, col) { throw new Error('convergent WASM kernel aborted at ' + line + ':' + col); } },
+    });
+    return;
+  }
+  ready
+    .then((instance) => {
+      const m = compute(instance.exports, msg.data, msg.n, msg.d, 0, msg.n, msg.out);
+      reply({ id: msg.id, n: m.n, d: m.d, mean: m.mean, m2: m.m2, data: msg.data }, [m.mean.buffer, m.m2.buffer, msg.data.buffer]);
+    })
+    .catch((e) => reply({ id: msg.id, error: String((e && e.stack) || e), data: msg.data }, [msg.data.buffer]));
+});
+`;
+}
+
+async function startWorkers(
+  size: number,
+  script: string,
+  onMessage: (index: number, reply: Reply) => void,
+  onError: (index: number, error: unknown) => void,
+): Promise<WorkerHandle[] | undefined> {
+  if (isNode()) {
+    let wt: typeof import('node:worker_threads');
+    try {
+      wt = (await import(NODE_WORKER_THREADS)) as typeof import('node:worker_threads');
+    } catch {
+      return undefined;
+    }
+    return Array.from({ length: size }, (_, index) => {
+      const w = new wt.Worker(script, { eval: true });
+      w.on('message', (m: Reply) => onMessage(index, m));
+      w.on('error', (e) => onError(index, e));
+      w.on('exit', (code) => onError(index, new Error(`moment worker exited with code ${code}`)));
+      w.unref();
+      return {
+        post: (m, t) => w.postMessage(m, t as never),
+        ref: () => w.ref(),
+        unref: () => w.unref(),
+        terminate: () => w.terminate(),
+      };
+    });
+  }
+  const G = globalThis as {
+    Worker?: new (url: string, options: { type: 'module' }) => Worker;
+    Blob?: typeof Blob;
+    URL?: typeof URL;
+  };
+  if (typeof G.Worker !== 'function' || typeof G.Blob !== 'function' || typeof G.URL?.createObjectURL !== 'function') {
+    return undefined;
+  }
+  const url = G.URL.createObjectURL(new G.Blob([script], { type: 'text/javascript' }));
+  const started: Worker[] = [];
+  try {
+    return Array.from({ length: size }, (_, index) => {
+      const w = new G.Worker!(url, { type: 'module' });
+      started.push(w);
+      w.onmessage = (e: MessageEvent<Reply>) => onMessage(index, e.data);
+      w.onerror = (e: ErrorEvent) => {
+        e.preventDefault?.();
+        onError(index, new Error(`moment worker failed: ${e.message}`));
+      };
+      return {
+        post: (m, t) => w.postMessage(m, t),
+        ref: () => {},
+        unref: () => {},
+        terminate: () => w.terminate(),
+      };
+    });
+  } catch {
+    for (const w of started) w.terminate();
+    return undefined;
+  } finally {
+    // Workers have fetched (or will fetch) the script before the URL goes; revoke a little later.
+    setTimeout(() => G.URL!.revokeObjectURL(url), 10_000);
+  }
+}
+
+/**
+ * Starts `size` workers that compute moment slices with `computeSource` on instances of
+ * `module`, or resolves to undefined where the platform has no workers.
+ */
+export async function createWorkerPool(
+  size: number,
+  module: WebAssembly.Module,
+  computeSource: ComputeSource,
+): Promise<MomentWorkerPool | undefined> {
+  const platform: Platform = isNode() ? 'node' : 'web';
+  const script = workerScript(platform, computeSource);
+  const busy: (({ id: number } & Task) | undefined)[] = [];
+  const queue: Task[] = [];
+  const spare: ArrayBuffer[] = [];
+  let nextId = 1;
+  let closed = false;
+  let failure: Error | undefined;
+
+  const workers = await startWorkers(
+    size,
+    script,
+    (index, r) => {
+      const task = busy[index];
+      if (!task || task.id !== r.id) return;
+      busy[index] = undefined;
+      if (r.data) keepSpare(r.data.buffer as ArrayBuffer);
+      if (r.error !== undefined) task.reject(new Error(`moment worker: ${r.error}`));
+      else task.resolve({ n: r.n!, d: r.d!, mean: r.mean!, m2: r.m2! });
+      dispatch();
+    },
+    (index, error) => {
+      if (closed) return;
+      failure ??= error instanceof Error ? error : new Error(String(error));
+      const task = busy[index];
+      busy[index] = undefined;
+      task?.reject(failure);
+      for (const t of queue.splice(0)) t.reject(failure);
+    },
+  );
+  if (!workers) return undefined;
+  for (const w of workers) w.post({ type: 'init', module }, []);
+
+  function keepSpare(b: ArrayBuffer): void {
+    if (closed || b.byteLength === 0) return;
+    spare.push(b);
+    // Keep the most recent few; older ones are left to the garbage collector.
+    if (spare.length > 4 * size) spare.shift();
+  }
+
+  /**
+   * The smallest spare of at least `byteLength` bytes (and not much larger), or of exactly that
+   * size when `exact` (result matrices are handed to the caller, so they get a buffer of their own
+   * size). Else a new buffer when `create`.
+   */
+  function takeSpare(byteLength: number, exact: boolean, create: true): ArrayBuffer;
+  function takeSpare(byteLength: number, exact: boolean, create: false): ArrayBuffer | undefined;
+  function takeSpare(byteLength: number, exact: boolean, create: boolean): ArrayBuffer | undefined {
+    let best = -1;
+    for (let i = 0; i < spare.length; i++) {
+      const b = spare[i].byteLength;
+      const fits = exact ? b === byteLength : b >= byteLength && b <= 2 * byteLength + 65536;
+      if (fits && (best < 0 || b < spare[best].byteLength)) best = i;
+    }
+    if (best >= 0) return spare.splice(best, 1)[0];
+    return create ? new ArrayBuffer(byteLength) : undefined;
+  }
+
+  function dispatch(): void {
+    for (let i = 0; i < workers!.length && queue.length > 0; i++) {
+      if (busy[i]) continue;
+      const task = queue.shift()!;
+      const id = nextId++;
+      busy[i] = { id, ...task };
+      workers![i].ref();
+      // A recycled buffer for the result's m2 travels with the slice, when one is at hand.
+      const out = takeSpare(task.d * task.d * 8, true, false);
+      const transfer = [task.slice.buffer as ArrayBuffer];
+      if (out) transfer.push(out);
+      workers![i].post({ type: 'run', id, data: task.slice, d: task.d, n: task.n, out }, transfer);
+    }
+    for (let i = 0; i < workers!.length; i++) if (!busy[i]) workers![i].unref();
+  }
+
+  return {
+    size,
+    run(slice, d, n) {
+      if (closed) return Promise.reject(new Error('the moment worker pool is closed'));
+      if (failure) return Promise.reject(failure);
+      if (slice.length !== d * n) return Promise.reject(new Error(`slice has ${slice.length} values, expected ${d} x ${n}`));
+      return new Promise<BatchMoments>((resolve, reject) => {
+        queue.push({ slice, d, n, resolve, reject });
+        dispatch();
+      });
+    },
+    buffer(byteLength) {
+      return takeSpare(byteLength, false, true);
+    },
+    recycle(buffer) {
+      keepSpare(buffer);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      const error = new Error('the moment worker pool was closed');
+      for (const t of queue.splice(0)) t.reject(error);
+      for (let i = 0; i < workers.length; i++) {
+        busy[i]?.reject(error);
+        busy[i] = undefined;
+      }
+      spare.length = 0;
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}

@@ -1,5 +1,6 @@
 // What every command needs: the registry of methods/reducers/commands (built-ins plus plugins),
 // shared options, and small helpers for output.
+import { cpus } from 'node:os';
 import type { Argv } from 'yargs';
 import { createBackend } from '../src/backend/select.js';
 import type { Backend, BackendRequest } from '../src/backend/types.js';
@@ -26,7 +27,7 @@ export function withAlignOptions<T>(y: Argv<T>, ctx: CliContext) {
 }
 
 export async function openBackend(argv: { backend: string; threads?: number }): Promise<Backend> {
-  const backend = await createBackend(argv.backend as BackendRequest, { threads: argv.threads });
+  const backend = await createBackend(argv.backend as BackendRequest, { threads: argv.threads, cpuName: cpus()[0]?.model?.trim() });
   process.stderr.write(`convergent: backend ${backend.description}\n`);
   return backend;
 }

@@ -9,6 +9,8 @@ import type { Backend, BackendRequest } from './types.js';
 export interface BackendOptions {
   /** CPU threads for the WASM backend (default: all cores). */
   threads?: number;
+  /** The CPU's name, for the log line (the caller knows it; this layer stays platform-neutral). */
+  cpuName?: string;
 }
 
 export async function createBackend(request: BackendRequest = 'auto', options: BackendOptions = {}): Promise<Backend> {
@@ -17,7 +19,7 @@ export async function createBackend(request: BackendRequest = 'auto', options: B
     return { kind: 'reference', description: 'reference (plain TypeScript, float64, one thread)', moments, async dispose() {} };
   }
   if (request === 'webgpu' || request === 'auto') {
-    const gpu = await acquireGpu({ allowSoftware: request === 'webgpu' });
+    const gpu = await acquireGpu({ allowSoftware: true });
     if (gpu && (request === 'webgpu' || !gpu.isSoftware)) {
       const moments = createWebGpuMomentKernel(gpu);
       return {
@@ -30,15 +32,21 @@ export async function createBackend(request: BackendRequest = 'auto', options: B
         },
       };
     }
+    const skipped = gpu ? ` (auto: the WebGPU adapter, ${gpu.label}, is a software rasteriser; WASM SIMD is faster there)` : '';
     if (gpu) gpu.release();
+    if (request === 'auto') return wasmBackend(options, skipped);
     if (request === 'webgpu') {
-      throw new Error('no WebGPU adapter found (on Linux without a GPU, install Mesa: libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri)');
+      throw new Error('no WebGPU adapter found (on Linux without a GPU, install Mesa: libegl-dev libegl-mesa0 libgl1-mesa-dri)');
     }
   }
+  return wasmBackend(options, '');
+}
+
+async function wasmBackend(options: BackendOptions, note: string): Promise<Backend> {
   const moments = await createWasmMomentKernel({ threads: options.threads });
   return {
     kind: 'wasm',
-    description: moments.name,
+    description: `${moments.name}${options.cpuName ? ` on ${options.cpuName}` : ''}${note}`,
     moments,
     async dispose() {
       await moments.dispose();

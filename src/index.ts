@@ -1,0 +1,22 @@
+// The convergent library: kernels, backends, streaming probe and alignment.
+export { linearSumAssignment, linearSumAssignmentReference } from './kernels/assignment/index.js';
+export { semiMatching } from './kernels/semi-matching/reference.js';
+export { batchMomentsReference } from './kernels/moments/reference.js';
+export type { BatchMoments, MomentKernel } from './kernels/moments/contract.js';
+export { createBackend } from './backend/select.js';
+export type { Backend, BackendKind, BackendRequest } from './backend/types.js';
+export { mergeMomentsInto, emptyMoments } from './stats/merge.js';
+export { unitStats, correlationBlock, isDeadUnit } from './stats/unit-stats.js';
+export { LayerAccumulator, NonFiniteActivationError } from './stats/layer-accumulator.js';
+export { openNetSource } from './io/activations.js';
+export { writeNpy } from './io/npy-write.js';
+export { readNpy } from './io/npy-read.js';
+export { probe } from './run/probe.js';
+export { align } from './run/align.js';
+export { MethodRegistry } from './methods/registry.js';
+export { PluginRegistry } from './plugins/registry.js';
+export { loadPlugin } from './plugins/load.js';
+export { builtinPlugin, DEFAULT_METHODS } from './methods/builtin/index.js';
+export type { Method, MethodContext, MethodResult, LayerData, NetLayer } from './methods/types.js';
+export type { Plugin } from './plugins/types.js';
+export type { Reducer, ReducerState, ReducerBatch, ReducerOutput } from './reducers/types.js';

@@ -47,3 +47,73 @@ describe('LayerAccumulator', () => {
     );
   });
 });
+
+describe('LayerAccumulator at scale: mean 1e4, std 1, 1e7 samples, two nets', () => {
+  it('keeps correlations within 1e-5 of a float64 two-pass computation (WASM kernel)', async () => {
+    const { createWasmMomentKernel } = await import('../../src/kernels/moments/wasm.js');
+    const { seededNormal } = await import('../../src/example/random.js');
+    const { unitStats, correlationBlock } = await import('../../src/stats/unit-stats.js');
+    const total = 10_000_000;
+    const batch = 500_000;
+    // Net A: 3 units, net B: 2 units, sharing latents: B0 ~ A0 + noise, B1 ~ -A1 + A2.
+    const makeBatch = (normal: () => number, n: number) => {
+      const a = new Float32Array(3 * n);
+      const b = new Float32Array(2 * n);
+      for (let s = 0; s < n; s++) {
+        const z0 = normal(), z1 = normal(), z2 = normal();
+        a[s] = 1e4 + z0;
+        a[n + s] = 1e4 + z1;
+        a[2 * n + s] = -2e4 + z2;
+        b[s] = 1e4 + 0.8 * z0 + 0.6 * normal();
+        b[n + s] = 5e3 + (z2 - z1) * Math.SQRT1_2;
+      }
+      return [a, b];
+    };
+    const kernel = await createWasmMomentKernel({ threads: 2 });
+    const acc = new LayerAccumulator('fc', [{ name: 'A', units: 3 }, { name: 'B', units: 2 }], kernel);
+    let normal = seededNormal(99);
+    for (let done = 0; done < total; done += batch) {
+      const [a, b] = makeBatch(normal, batch);
+      await acc.add([{ data: a, units: 3, samples: batch }, { data: b, units: 2, samples: batch }]);
+    }
+    await kernel.dispose();
+    // float64 two-pass over the same float32 values (what numpy does with dtype=float64).
+    const sum = new Float64Array(5);
+    normal = seededNormal(99);
+    for (let done = 0; done < total; done += batch) {
+      const [a, b] = makeBatch(normal, batch);
+      for (let s = 0; s < batch; s++) {
+        for (let u = 0; u < 3; u++) sum[u] += a[u * batch + s];
+        for (let u = 0; u < 2; u++) sum[3 + u] += b[u * batch + s];
+      }
+    }
+    const mean = sum.map((v) => v / total);
+    const m2 = new Float64Array(25);
+    const x = new Float64Array(5);
+    normal = seededNormal(99);
+    for (let done = 0; done < total; done += batch) {
+      const [a, b] = makeBatch(normal, batch);
+      for (let s = 0; s < batch; s++) {
+        for (let u = 0; u < 3; u++) x[u] = a[u * batch + s] - mean[u];
+        for (let u = 0; u < 2; u++) x[3 + u] = b[u * batch + s] - mean[3 + u];
+        for (let i = 0; i < 5; i++) for (let j = i; j < 5; j++) m2[i * 5 + j] += x[i] * x[j];
+      }
+    }
+    const got = acc.result();
+    expect(got.n).toBe(total);
+    const dead = new Uint8Array(5);
+    expect([...unitStats(got, 0, 5).dead]).toEqual([0, 0, 0, 0, 0]);
+    const corr = correlationBlock(got, 0, 5, 0, 5, dead, dead);
+    let worst = 0;
+    for (let i = 0; i < 5; i++) {
+      expect(Math.abs(got.mean[i] - mean[i]) / Math.abs(mean[i])).toBeLessThan(1e-12);
+      for (let j = i; j < 5; j++) {
+        const want = m2[i * 5 + j] / Math.sqrt(m2[i * 5 + i] * m2[j * 5 + j]);
+        worst = Math.max(worst, Math.abs(corr[i * 5 + j] - want));
+      }
+    }
+    expect(worst).toBeLessThan(1e-5);
+    // the planted correlations are there: corr(A0, B0) = 0.8
+    expect(corr[0 * 5 + 3]).toBeCloseTo(0.8, 2);
+  }, 120_000);
+});

@@ -45,8 +45,9 @@ export interface MethodOption {
 export interface MethodResult {
   /**
    * Tables by name, written as RUN/tables/<name>.<format>. Tables of the same name from several
-   * methods are joined on the columns they share (so `semi` and `bipartite` fill one matches table),
-   * and tables of the same name from several layers are stacked.
+   * methods are stacked when their columns are the same (long tables such as `metrics`), else
+   * joined on the columns they share (so `semi` and `bipartite` fill one `matches` table); tables
+   * of the same name from several layers are stacked.
    */
   tables?: Record<string, ColumnTable>;
 }

@@ -1,5 +1,7 @@
-// How the tables that methods return are put together: same name from several methods -> joined
-// on their shared columns; same name from several layers -> stacked.
+// How the tables that methods return are put together. Same name from several methods: stacked
+// when they have the same columns (long tables such as metrics: layer, net_a, net_b, metric,
+// value), otherwise joined on the columns they share (semi and bipartite fill one matches table).
+// Same name from several layers: stacked.
 import { all, not, type ColumnTable } from 'arquero';
 
 /** Left join of `right` onto `left` on the columns they share; right's other columns are added. */
@@ -7,7 +9,6 @@ export function joinOnShared(left: ColumnTable, right: ColumnTable): ColumnTable
   const rightNames = new Set(right.columnNames());
   const keys = left.columnNames().filter((name) => rightNames.has(name));
   if (keys.length === 0) throw new Error(`cannot join tables with no column in common (${left.columnNames().join(', ')} / ${right.columnNames().join(', ')})`);
-  if (keys.length === right.columnNames().length) return left;
   return left.join_left(right, [keys, keys], [all(), not(keys)]);
 }
 
@@ -36,6 +37,14 @@ export class TableCollector {
 export function mergeMethodTables(into: Map<string, ColumnTable>, tables: Record<string, ColumnTable> | undefined): void {
   for (const [name, t] of Object.entries(tables ?? {})) {
     const prior = into.get(name);
-    into.set(name, prior ? joinOnShared(prior, t) : t);
+    if (!prior) into.set(name, t);
+    else if (sameColumns(prior, t)) into.set(name, prior.concat(t));
+    else into.set(name, joinOnShared(prior, t));
   }
+}
+
+function sameColumns(a: ColumnTable, b: ColumnTable): boolean {
+  const an = a.columnNames();
+  const bn = new Set(b.columnNames());
+  return an.length === bn.size && an.every((n) => bn.has(n));
 }

@@ -3,3 +3,4 @@
 export { heapBase } from './memory';
 export { lsapWorkBytes, lsapPrepare, lsapSolve } from './assignment';
 export { momentsCentre, momentsBlocks, momentsMirror } from './moments';
+export { semiMatch } from './semi-matching';

@@ -2,7 +2,7 @@
 // correlation (a linear sum assignment), and how often it agrees with semi-matching.
 import { table } from 'arquero';
 import { linearSumAssignment } from '../../kernels/assignment/index.js';
-import { semiMatching } from '../../kernels/semi-matching/reference.js';
+import { semiMatch } from '../../kernels/semi-matching/index.js';
 import type { Method } from '../types.js';
 import { finiteOrNull, meanOrNull } from './pair-rows.js';
 
@@ -40,7 +40,7 @@ export const bipartiteMethod: Method = {
         partnerOfA[i] = j;
         partnerOfB[j] = i;
       }
-      const semi = semiMatching(corr, a.units, b.units);
+      const semi = await semiMatch(corr, a.units, b.units);
       let sameAB = 0;
       let sameBA = 0;
       const values: number[] = [];

@@ -1,13 +1,13 @@
 // Built-in method `semi`: semi-matching on correlation, both directions of every pair.
 import { table } from 'arquero';
-import { semiMatching } from '../../kernels/semi-matching/reference.js';
+import { semiMatch } from '../../kernels/semi-matching/index.js';
 import type { Method } from '../types.js';
 import { directions, finiteOrNull, meanOrNull } from './pair-rows.js';
 
 export const semiMethod: Method = {
   name: 'semi',
   description: "semi-matching: each unit's most correlated unit of the other net (partners may repeat)",
-  run(ctx) {
+  async run(ctx) {
     const matches = { layer: [] as string[], net_a: [] as string[], net_b: [] as string[], unit_a: [] as number[], semi_unit_b: [] as (number | null)[], semi_corr: [] as (number | null)[] };
     const summary = { layer: [] as string[], net_a: [] as string[], net_b: [] as string[], semi_corr: [] as (number | null)[], semi_corr_ba: [] as (number | null)[] };
     for (const pair of ctx.pairs) {
@@ -15,7 +15,7 @@ export const semiMethod: Method = {
       for (const [from, to] of directions(pair)) {
         const a = ctx.nets[from];
         const b = ctx.nets[to];
-        const semi = semiMatching(ctx.correlation(from, to), a.units, b.units);
+        const semi = await semiMatch(ctx.correlation(from, to), a.units, b.units);
         for (let i = 0; i < a.units; i++) {
           const live = !a.stats.dead[i] && semi.rowPartner[i] >= 0;
           matches.layer.push(ctx.layer);

@@ -46,7 +46,14 @@ export function collectMethodOptions(argv: Record<string, unknown>, methods: str
   const out: Record<string, Record<string, unknown>> = {};
   for (const name of methods) {
     const value = argv[name];
-    if (value && typeof value === 'object' && !Array.isArray(value)) out[name] = value as Record<string, unknown>;
+    if (value && typeof value === 'object' && !Array.isArray(value)) out[name] = withoutCamelAliases(value as Record<string, unknown>);
   }
   return out;
+}
+
+/** yargs adds `zeroThreshold` beside `zero-threshold` (also inside `--mi.zero-threshold`); keep the option's own spelling only. */
+function withoutCamelAliases(options: Record<string, unknown>): Record<string, unknown> {
+  const camel = (key: string) => key.replace(/-+([^-])/g, (_, c: string) => c.toUpperCase());
+  const aliases = new Set(Object.keys(options).filter((k) => k.includes('-')).map(camel));
+  return Object.fromEntries(Object.entries(options).filter(([k]) => !aliases.has(k)));
 }

@@ -5,6 +5,7 @@ import { hideBin } from 'yargs/helpers';
 import { alignCommand } from './commands/align.js';
 import { methodsCommand } from './commands/methods.js';
 import { probeCommand } from './commands/probe.js';
+import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import type { CliContext } from './context.js';
 import { DEFAULT_CONFIG, buildRegistry } from './plugins.js';
@@ -21,10 +22,11 @@ async function main(): Promise<void> {
     .command(runCommand(ctx))
     .command(probeCommand(ctx))
     .command(alignCommand(ctx))
+    .command(reportCommand(ctx))
     .command(methodsCommand(ctx));
   for (const { command } of registry.commands.values()) cli = cli.command(command);
   await cli
-    .demandCommand(1, 'name a command: run, probe, align, methods')
+    .demandCommand(1, 'name a command: run, probe, align, report, methods')
     .strictCommands()
     .recommendCommands()
     .help()

@@ -2,7 +2,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { Backend } from '../../src/backend/types.js';
 import { probe } from '../../src/run/probe.js';
-import { openBackend, parseNets, withBackendOptions, type CliContext } from '../context.js';
+import { collectMethodOptions, openBackend, parseNets, withBackendOptions, type CliContext } from '../context.js';
 import { createProgress } from '../progress.js';
 
 export function withProbeOptions<T>(y: Argv<T>, ctx: CliContext) {
@@ -40,6 +40,7 @@ export async function runProbe(argv: ProbeArgs, ctx: CliContext, backend: Backen
     limitItems: argv.limit,
     batchSamples: argv.batch,
     reducers,
+    reducerOptions: collectMethodOptions(argv as unknown as Record<string, unknown>, argv.reducer), // --<reducer>.<option>
     command: ctx.commandLine,
     log: (m) => process.stderr.write(`convergent: ${m}\n`),
     onLayerStart: (layer, samples) => progress.start(layer, samples, 'samples'),

@@ -3,14 +3,15 @@ import type { CommandModule } from 'yargs';
 import { join } from 'node:path';
 import { checkPlanted, formatPlantedCheck } from '../../src/example/check.js';
 import { writePlantedExample } from '../../src/example/write.js';
-import { openBackend, parseNets, withAlignOptions, withBackendOptions, type CliContext } from '../context.js';
+import { collectMethodOptions, openBackend, parseNets, withAlignOptions, withBackendOptions, type CliContext } from '../context.js';
 import { runAlign } from './align.js';
 import { runProbe, withProbeOptions } from './probe.js';
+import { runReport } from './report.js';
 
 export function runCommand(ctx: CliContext): CommandModule<object, any> {
   return {
     command: 'run',
-    describe: 'probe then align: the whole one-to-one study in one command',
+    describe: 'probe, align and report: the whole one-to-one study in one command',
     builder: (y) =>
       withAlignOptions(withProbeOptions(withBackendOptions(y), ctx), ctx).option('example', {
         type: 'boolean',
@@ -27,6 +28,7 @@ export function runCommand(ctx: CliContext): CommandModule<object, any> {
         truth = example.truth;
         process.stderr.write(`convergent: wrote the planted example activations to ${join(argv.out, 'example-data')}\n`);
       }
+      addRequiredReducers(argv, ctx);
       const backend = await openBackend(argv);
       try {
         await runProbe(argv, ctx, backend, nets);
@@ -35,9 +37,27 @@ export function runCommand(ctx: CliContext): CommandModule<object, any> {
         if (truth && matches && argv.method.includes('semi') && argv.method.includes('bipartite')) {
           process.stdout.write(`${formatPlantedCheck(checkPlanted(matches, truth))}\n`);
         }
+        await runReport(argv.out, { headline: false, command: ctx.commandLine });
       } finally {
         await backend.dispose();
       }
     },
   };
+}
+
+/**
+ * The reducers the chosen methods require join the probe, and a method's options that such a
+ * reducer declares too are passed on to it (`--mi.bins 12` reaches the mi-histograms reducer).
+ */
+function addRequiredReducers(argv: any, ctx: CliContext): void {
+  for (const name of argv.method as string[]) {
+    for (const reducerName of ctx.registry.methods.get(name).requires?.reducers ?? []) {
+      const entry = ctx.registry.reducers.get(reducerName);
+      if (!entry) throw new Error(`method ${name} needs the reducer "${reducerName}", which no loaded plugin provides`);
+      if (!argv.reducer.includes(reducerName)) argv.reducer = [...argv.reducer, reducerName];
+      const given = collectMethodOptions(argv, [name])[name] ?? {};
+      const passed = Object.fromEntries(Object.entries(given).filter(([key]) => entry.reducer.options?.[key] !== undefined));
+      if (Object.keys(passed).length > 0) argv[reducerName] = { ...passed, ...collectMethodOptions(argv, [reducerName])[reducerName] };
+    }
+  }
 }

@@ -2,6 +2,7 @@
 import type { ColumnTable } from 'arquero';
 import type { Backend } from '../backend/types.js';
 import type { BatchMoments } from '../kernels/moments/contract.js';
+import type { ReducerOutput } from '../reducers/types.js';
 import type { UnitStats } from '../stats/unit-stats.js';
 
 export interface NetLayer {
@@ -34,6 +35,12 @@ export interface MethodContext extends LayerData {
   log(message: string): void;
   /** arquero's table(): build result tables without depending on arquero yourself. */
   table(columns: Record<string, unknown[] | ArrayLike<unknown>>): ColumnTable;
+  /**
+   * What a probe reducer left for this layer (RUN/reducers/<name>/<layer>/: its .npy arrays by
+   * file name without `.npy`, and result.json), or undefined when the run has none. Provided by
+   * align (optional only so that contexts built by hand, e.g. in tests, stay valid).
+   */
+  reducerOutput?(name: string): Promise<ReducerOutput | undefined>;
 }
 
 export interface MethodOption {
@@ -50,11 +57,19 @@ export interface MethodResult {
    * of the same name from several layers are stacked.
    */
   tables?: Record<string, ColumnTable>;
+  /** Arrays by name, written as RUN/stats/<layer>/<key>.npy (keys: letters, digits, '.', '_', '-'). */
+  arrays?: Record<string, { data: Float64Array | Float32Array | Int32Array; shape: number[] }>;
 }
 
 export interface Method {
   name: string;
   description: string;
   options?: Record<string, MethodOption>;
+  /**
+   * Probe reducers whose output the method reads (ctx.reducerOutput). `convergent run` adds them
+   * to the probe (passing on the method's options that a reducer declares too); `align` on a run
+   * probed without them refuses before any work.
+   */
+  requires?: { reducers?: string[] };
   run(ctx: MethodContext): MethodResult | Promise<MethodResult>;
 }

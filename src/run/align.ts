@@ -1,14 +1,15 @@
 // `align`: reads the moments a probe left, derives per-unit statistics and correlations, runs the
 // chosen methods on every layer, and writes stats (.npy), tables and the headline summary.
 import { table, type ColumnTable } from 'arquero';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Backend } from '../backend/types.js';
 import { readNpy } from '../io/npy-read.js';
 import { writeNpy } from '../io/npy-write.js';
 import type { BatchMoments } from '../kernels/moments/contract.js';
 import type { MethodRegistry } from '../methods/registry.js';
-import type { LayerData, Method, NetLayer } from '../methods/types.js';
+import type { LayerData, Method, MethodResult, NetLayer } from '../methods/types.js';
+import type { ReducerOutput } from '../reducers/types.js';
 import { correlationBlock, unitStats } from '../stats/unit-stats.js';
 import { TableCollector, mergeMethodTables } from '../tables/combine.js';
 import { writeTable, type TableFormat } from '../tables/write.js';
@@ -146,6 +147,53 @@ async function writeLayerStats(run: string, data: LayerData): Promise<string[]> 
   return files;
 }
 
+/** Refuses, before any work, methods that need a reducer the run was not probed with. */
+function checkRequirements(run: string, manifest: ProbeManifest, methods: Method[]): void {
+  for (const method of methods) {
+    for (const reducer of method.requires?.reducers ?? []) {
+      if (manifest.reducers.includes(reducer)) continue;
+      throw new Error(
+        `method ${method.name} needs the reducer "${reducer}", which run ${run} was not probed with (its reducers: ${manifest.reducers.join(', ')}); ` +
+          `re-probe with \`convergent probe ... --reducer ${reducer}\`, or use \`convergent run ... --method ${method.name}\`, which adds it`,
+      );
+    }
+  }
+}
+
+/** RUN/reducers/<name>/<layer>/: its .npy arrays and result.json, or undefined if absent. */
+export async function readReducerOutput(run: string, name: string, layer: string): Promise<ReducerOutput | undefined> {
+  const dir = runPaths.reducerDir(run, name, layer);
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return undefined;
+  }
+  const output: ReducerOutput = { arrays: {} };
+  for (const file of entries.sort()) {
+    if (file.endsWith('.npy')) output.arrays![file.slice(0, -4)] = await readNpy(join(dir, file));
+    else if (file === 'result.json') output.json = JSON.parse(await readFile(join(dir, file), 'utf8'));
+  }
+  return output;
+}
+
+/** A method's arrays, as RUN/stats/<layer>/<key>.npy; never over a file this align wrote for the layer (`taken`, extended here). */
+async function writeMethodArrays(run: string, layer: string, method: Method, arrays: MethodResult['arrays'], taken: string[]): Promise<string[]> {
+  const dir = runPaths.statsDir(run, layer);
+  const files: string[] = [];
+  for (const [key, array] of Object.entries(arrays ?? {})) {
+    if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(key)) throw new Error(`method ${method.name}: array name "${key}" may use letters, digits, '.', '_' and '-' only`);
+    const path = join(dir, `${key}.npy`);
+    if (taken.includes(path)) throw new Error(`method ${method.name}: array "${key}" would overwrite ${path}, written already by align or another method`);
+    const size = array.shape.reduce((a, b) => a * b, 1);
+    if (size !== array.data.length) throw new Error(`method ${method.name}: array "${key}" has ${array.data.length} values but shape ${JSON.stringify(array.shape)}`);
+    await writeNpy(path, array.data, array.shape);
+    files.push(path);
+    taken.push(path);
+  }
+  return files;
+}
+
 export async function align(options: AlignOptions): Promise<AlignResult> {
   const log = options.log ?? (() => {});
   const manifest = await readManifest(options.run);
@@ -159,13 +207,15 @@ export async function align(options: AlignOptions): Promise<AlignResult> {
     });
   }
   const methods = options.methods.map((name) => options.registry.get(name));
+  checkRequirements(options.run, manifest, methods);
   const collector = new TableCollector();
   const files: string[] = [];
   for (let li = 0; li < records.length; li++) {
     const record = records[li];
     options.onLayer?.(record.name, li, records.length);
     const data = await loadLayerData(options.run, manifest, record);
-    files.push(...(await writeLayerStats(options.run, data)));
+    const statsFiles = await writeLayerStats(options.run, data);
+    files.push(...statsFiles);
     const base = layerBaseTables(data);
     const layerTables = new Map<string, ColumnTable>([
       ['units', base.units],
@@ -180,8 +230,10 @@ export async function align(options: AlignOptions): Promise<AlignResult> {
         runDir: options.run,
         table: (columns) => table(columns as Record<string, unknown[]>),
         log: (m) => log(`[${method.name}] ${m}`),
+        reducerOutput: (name) => readReducerOutput(options.run, name, record.name),
       });
       mergeMethodTables(layerTables, result.tables);
+      files.push(...(await writeMethodArrays(options.run, record.name, method, result.arrays, statsFiles)));
     }
     collector.addLayer(layerTables);
   }

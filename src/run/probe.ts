@@ -1,12 +1,14 @@
 // `probe`: streams every chosen layer of every net through the reducers (the joint moments and
 // any plugin reducers) and writes their state to the run directory, layer by layer, so that an
-// error in one layer loses nothing computed before it.
+// error in one layer loses nothing computed before it. A layer is read once, unless a reducer
+// declares more passes (e.g. histogram edges, then counts): then it is read again for that reducer.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Backend } from '../backend/types.js';
 import { openNetSource, type ActivationBatch, type LayerInfo, type NetSource } from '../io/activations.js';
 import { writeNpy } from '../io/npy-write.js';
-import type { Reducer, ReducerState } from '../reducers/types.js';
+import { resolveReducerOptions } from '../reducers/options.js';
+import type { Reducer, ReducerLayer, ReducerState } from '../reducers/types.js';
 import { LayerAccumulator } from '../stats/layer-accumulator.js';
 import { runPaths, type ProbeLayerRecord, type ProbeManifest } from './layout.js';
 
@@ -14,8 +16,12 @@ export interface ProbeProgress {
   layer: string;
   layerIndex: number;
   layerCount: number;
+  /** Samples read so far in this layer, over all its passes. */
   samplesDone: number;
+  /** The layer's samples times its passes (1 unless a reducer asks for more). */
   samplesTotal: number;
+  /** The pass being read (0-based). */
+  pass?: number;
 }
 
 export interface ProbeOptions {
@@ -29,6 +35,8 @@ export interface ProbeOptions {
   /** Samples per batch; default sized from the number of units. */
   batchSamples?: number;
   reducers?: Reducer[];
+  /** Per-reducer option overrides, keyed by reducer name (`--<reducer>.<option>`). */
+  reducerOptions?: Record<string, Record<string, unknown>>;
   command?: string;
   onProgress?: (p: ProbeProgress) => void;
   onLayerStart?: (layer: string, samples: number) => void;
@@ -95,6 +103,11 @@ export async function probe(options: ProbeOptions): Promise<ProbeManifest> {
   try {
     for (const net of options.nets) sources.push(await openNetSource(net.name, net.path));
     const plan = planLayers(sources, options.layers, log);
+    const reducerOptions = new Map((options.reducers ?? []).map((r) => [r, resolveReducerOptions(r, options.reducerOptions?.[r.name])]));
+    for (const reducer of options.reducers ?? []) passesOf(reducer);
+    for (const infos of plan) {
+      for (const reducer of options.reducers ?? []) reducer.validate?.(reducerLayer(options, sources, infos, reducerOptions.get(reducer)));
+    }
     await mkdir(options.out, { recursive: true });
     const manifest: ProbeManifest = {
       version: 1,
@@ -108,7 +121,7 @@ export async function probe(options: ProbeOptions): Promise<ProbeManifest> {
     };
     await writeManifest(options.out, manifest);
     for (let li = 0; li < plan.length; li++) {
-      const record = await probeLayer(options, sources, plan[li], li, plan.length);
+      const record = await probeLayer(options, sources, plan[li], li, plan.length, reducerOptions);
       manifest.layers.push(record);
       manifest.pending = manifest.pending.filter((name) => name !== record.name);
       await writeManifest(options.out, manifest);
@@ -124,12 +137,24 @@ async function writeManifest(out: string, manifest: ProbeManifest): Promise<void
   await writeFile(runPaths.manifest(out), JSON.stringify(manifest, null, 2) + '\n');
 }
 
+function reducerLayer(options: ProbeOptions, sources: NetSource[], infos: LayerInfo[], reducerOptions?: Record<string, unknown>): ReducerLayer {
+  const items = Math.min(infos[0].items, options.limitItems ?? Infinity);
+  return {
+    layer: infos[0].name,
+    nets: sources.map((s, k) => ({ name: s.name, units: infos[k].units })),
+    samples: items * infos[0].samplesPerItem,
+    backend: options.backend,
+    options: reducerOptions ?? {},
+  };
+}
+
 async function probeLayer(
   options: ProbeOptions,
   sources: NetSource[],
   infos: LayerInfo[],
   layerIndex: number,
   layerCount: number,
+  reducerOptions: Map<Reducer, Record<string, unknown>>,
 ): Promise<ProbeLayerRecord> {
   const started = performance.now();
   const name = infos[0].name;
@@ -138,14 +163,50 @@ async function probeLayer(
   const nets = sources.map((s, k) => ({ name: s.name, units: infos[k].units }));
   const totalUnits = nets.reduce((sum, n) => sum + n.units, 0);
   const batchSamples = options.batchSamples ?? defaultBatchSamples(totalUnits);
-  options.onLayerStart?.(name, samplesTotal);
+  const passes = Math.max(1, ...(options.reducers ?? []).map((r) => passesOf(r)));
+  options.onLayerStart?.(name, samplesTotal * passes);
 
   const moments = new LayerAccumulator(name, nets, options.backend.moments);
-  const reducerStates: { reducer: Reducer; state: ReducerState }[] = (options.reducers ?? []).map((reducer) => ({
-    reducer,
-    state: reducer.create({ layer: name, nets, samples: samplesTotal }),
-  }));
+  const reducerStates: { reducer: Reducer; state: ReducerState }[] = [];
+  try {
+    for (const reducer of options.reducers ?? []) {
+      reducerStates.push({ reducer, state: reducer.create(reducerLayer(options, sources, infos, reducerOptions.get(reducer))) });
+    }
+    for (let pass = 0; pass < passes; pass++) {
+      const active = reducerStates.filter(({ reducer }) => passesOf(reducer) > pass);
+      if (pass > 0) for (const { state } of active) await state.nextPass?.(pass);
+      const done = await readPass(options, sources, name, batchSamples, samplesTotal, async (batches, firstSample) => {
+        if (pass === 0) await moments.add(batches);
+        for (const { state } of active) {
+          await state.update({ nets: batches.map((b) => b.data), samples: batches[0].samples, firstSample, pass });
+        }
+        options.onProgress?.({
+          layer: name, layerIndex, layerCount, samplesDone: pass * samplesTotal + firstSample + batches[0].samples, samplesTotal: samplesTotal * passes, pass,
+        });
+      });
+      if (done !== samplesTotal) throw new Error(`layer ${name}: read ${done} samples but the files promise ${samplesTotal}`);
+    }
+    return await writeLayer(options, sources, infos, name, items, nets, moments, reducerStates, started);
+  } finally {
+    for (const { state } of reducerStates) await state.dispose?.();
+  }
+}
 
+function passesOf(reducer: Reducer): number {
+  const p = reducer.passes ?? 1;
+  if (!Number.isInteger(p) || p < 1) throw new Error(`reducer ${reducer.name}: passes must be a positive integer, got ${String(reducer.passes)}`);
+  return p;
+}
+
+/** One pass over a layer of every net, batch by batch; returns the samples read. */
+async function readPass(
+  options: ProbeOptions,
+  sources: NetSource[],
+  name: string,
+  batchSamples: number,
+  samplesTotal: number,
+  reduce: (batches: ActivationBatch[], firstSample: number) => Promise<void>,
+): Promise<number> {
   const iterators = sources.map((s) => s.readBatches(name, { batchSamples, limitSamples: samplesTotal })[Symbol.asyncIterator]());
   const nextAll = () => Promise.all(iterators.map((it) => it.next()));
   let pending = nextAll();
@@ -157,15 +218,23 @@ async function probeLayer(
     if (finished > 0) throw new Error(`layer ${name}: the nets' files ended at different samples (after ${done}); they must hold the same samples`);
     const batches = results.map((r) => r.value as ActivationBatch);
     pending = nextAll(); // read the next batch while this one is reduced
-    await moments.add(batches);
-    for (const { state } of reducerStates) {
-      await state.update({ nets: batches.map((b) => b.data), samples: batches[0].samples, firstSample: done });
-    }
+    await reduce(batches, done);
     done += batches[0].samples;
-    options.onProgress?.({ layer: name, layerIndex, layerCount, samplesDone: done, samplesTotal });
   }
-  if (done !== samplesTotal) throw new Error(`layer ${name}: read ${done} samples but the files promise ${samplesTotal}`);
+  return done;
+}
 
+async function writeLayer(
+  options: ProbeOptions,
+  sources: NetSource[],
+  infos: LayerInfo[],
+  name: string,
+  items: number,
+  nets: { name: string; units: number }[],
+  moments: LayerAccumulator,
+  reducerStates: { reducer: Reducer; state: ReducerState }[],
+  started: number,
+): Promise<ProbeLayerRecord> {
   const dir = runPaths.momentsDir(options.out, name);
   await mkdir(dir, { recursive: true });
   const result = moments.result();

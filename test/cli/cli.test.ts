@@ -59,6 +59,6 @@ describe('convergent CLI', () => {
     const notRun = convergent(['align', out + '/nothing']);
     expect(notRun.stderr).toMatch(/is not a run directory/);
     const typo = convergent(['align', out, '--method', 'bipartit']);
-    expect(typo.stderr).toMatch(/unknown method "bipartit"; available: bipartite, semi/);
+    expect(typo.stderr).toMatch(/unknown method "bipartit"; available: activation-stats, bipartite, cca/);
   });
 });

@@ -1,11 +1,15 @@
-// The built-in methods, registered through the same plugin shape as everyone else's.
+// The built-in methods and reducers, registered through the same plugin shape as everyone else's.
 import type { Plugin } from '../../plugins/types.js';
+import { miHistogramsReducer } from '../../reducers/mi-histograms.js';
+import { metricMethods } from '../metrics/index.js';
+import { miMethod } from '../mi.js';
 import { bipartiteMethod } from './bipartite.js';
 import { semiMethod } from './semi.js';
 
 export const builtinPlugin: Plugin = {
   meta: { name: 'convergent-builtin', version: '0.1.0' },
-  methods: [semiMethod, bipartiteMethod],
+  methods: [semiMethod, bipartiteMethod, miMethod, ...metricMethods],
+  reducers: [miHistogramsReducer],
 };
 
 export const DEFAULT_METHODS = ['semi', 'bipartite'];

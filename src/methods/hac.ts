@@ -1,0 +1,63 @@
+// Method `hac`: many-to-many grouping of units by hierarchical agglomerative clustering of each
+// pair's joint correlation matrix [[R_aa, R_ab], [R_ab', R_bb]] over live units (dead units have
+// no correlation and are left out of every table).
+//
+// Average linkage (UPGMA) on the distance 1 - r (`--hac.distance signed`, the default: in [0, 2],
+// anti-correlated units are farthest apart) or 1 - |r| (`abs`), by the nearest-neighbour chain
+// algorithm in O(n^2) time and memory (src/cluster/hac.ts; scipy's linkage(method='average')).
+// The dendrogram is cut into `--hac.k` clusters (scipy's fcluster(Z, k, 'maxclust') for distinct
+// heights), else at the height `--hac.threshold` when it is > 0 (fcluster(Z, t, 'distance')),
+// else into k clusters chosen by the same eigengap rule as `spectral`: the largest gap among
+// k = 2..min(max-k, n - 1) in the spectrum of the normalised Laplacian of the affinity that
+// matches the distance (max(r, 0) for 1 - r, |r| for 1 - |r|).
+//
+// Tables (src/cluster/tables.ts): clusters, cluster_sizes, cluster_order, and hac_k / hac_shared
+// in the summary.
+import { eigengapK, laplacianSpectrum } from '../cluster/affinity.js';
+import { averageLinkage, cutAtHeight, cutClusters } from '../cluster/hac.js';
+import { jointCorrelation } from '../cluster/joint.js';
+import { choiceOption, integerOption, numberOption } from '../cluster/options.js';
+import { ClusterTables } from '../cluster/tables.js';
+import type { Method } from './types.js';
+
+const DISTANCES = ['signed', 'abs'] as const;
+
+export const hacMethod: Method = {
+  name: 'hac',
+  description: 'hierarchical agglomerative clustering (average linkage on 1 - r) of the joint correlation matrix of each pair',
+  options: {
+    k: { type: 'number', default: 0, describe: 'clusters per pair; 0: --hac.threshold if set, else the eigengap rule (as spectral)' },
+    threshold: { type: 'number', default: 0, describe: 'cut the dendrogram at this average distance (used when > 0 and k is 0)' },
+    'max-k': { type: 'number', default: 32, describe: 'largest k the eigengap rule may choose (capped at the live units - 1)' },
+    distance: { type: 'string', default: 'signed', describe: 'signed: 1 - r; abs: 1 - |r|' },
+  },
+  async run(ctx) {
+    const kOption = integerOption(ctx.options, 'k', 'hac', 0);
+    const threshold = numberOption(ctx.options, 'threshold', 'hac', 0);
+    const maxK = integerOption(ctx.options, 'max-k', 'hac', 2);
+    const distance = choiceOption(ctx.options, 'distance', 'hac', DISTANCES);
+    const out = new ClusterTables('hac', ctx);
+    for (const pair of ctx.pairs) {
+      const joint = jointCorrelation(ctx, pair[0], pair[1]);
+      const label = `${ctx.layer} ${ctx.nets[pair[0]].name}/${ctx.nets[pair[1]].name}`;
+      const n = joint.n;
+      if (n === 0) {
+        ctx.log(`${label}: no live units, nothing to cluster`);
+        out.addEmpty(pair);
+        continue;
+      }
+      let k = 0;
+      if (kOption > 0) k = Math.min(kOption, n);
+      else if (!(threshold > 0)) k = eigengapK((await laplacianSpectrum(joint.corr, n, distance === 'abs' ? 'abs' : 'positive')).laplacian, maxK);
+      // Distances in place of the correlations (the joint matrix is ours).
+      const dist = joint.corr;
+      for (let i = 0; i < n * n; i++) dist[i] = Math.max(0, distance === 'abs' ? 1 - Math.abs(dist[i]) : 1 - dist[i]);
+      const z = averageLinkage(dist, n);
+      const labels = k > 0 ? cutClusters(z, k) : cutAtHeight(z, threshold);
+      const canonical = out.add(pair, joint, labels);
+      const found = canonical.reduce((m, l) => Math.max(m, l + 1), 0);
+      ctx.log(`${label}: ${n} live units in ${found} clusters${kOption > 0 ? '' : k > 0 ? ' (eigengap)' : ` (threshold ${threshold})`}`);
+    }
+    return { tables: out.tables() };
+  },
+};

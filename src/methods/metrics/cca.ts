@@ -1,0 +1,54 @@
+// Method `cca`: all canonical correlations of two nets' live units, their mean and mean square
+// (R^2_CCA of Kornblith et al. 2019), exact from the moments; see src/metrics/cca.ts for the
+// definition and how rank-deficient covariances are handled.
+import { canonicalCorrelations } from '../../metrics/cca.js';
+import type { Method } from '../types.js';
+import { EPSILON_OPTION, MetricRows, epsilonOption, missingReason, pairBlocks, seriesRows } from './common.js';
+
+export const ccaMethod: Method = {
+  name: 'cca',
+  description:
+    'canonical correlation analysis of the live units: metrics mean_cca, mean_cca_sq (R^2_CCA), cca_rank_a/b; table canonical_correlations',
+  options: { epsilon: EPSILON_OPTION },
+  async run(ctx) {
+    const epsilon = epsilonOption(ctx, 'cca');
+    const rows = new MetricRows(ctx);
+    const series = seriesRows();
+    for (const [a, b] of ctx.pairs) {
+      const nameA = ctx.nets[a].name;
+      const nameB = ctx.nets[b].name;
+      const blocks = pairBlocks(ctx, a, b);
+      const missing = missingReason(ctx, blocks, a, b);
+      if (missing) {
+        for (const metric of ['mean_cca', 'mean_cca_sq']) rows.add(nameA, nameB, metric, null, missing);
+        rows.add(nameA, nameB, 'cca_rank_a', blocks.da === 0 ? 0 : null, missing);
+        rows.add(nameA, nameB, 'cca_rank_b', blocks.db === 0 ? 0 : null, missing);
+        continue;
+      }
+      const { values, rankA, rankB } = await canonicalCorrelations(blocks.sab, blocks.saa, blocks.sbb, blocks.da, blocks.db, { epsilon });
+      if (rankA < blocks.da || rankB < blocks.db) {
+        ctx.log(`${ctx.layer} ${nameA}/${nameB}: covariance rank-deficient (${nameA} ${rankA} of ${blocks.da} live units, ${nameB} ${rankB} of ${blocks.db}); CCA over the spanned directions`);
+      }
+      if (ctx.samples <= Math.max(rankA, rankB)) {
+        ctx.log(`${ctx.layer} ${nameA}/${nameB}: ${ctx.samples} samples for up to ${Math.max(rankA, rankB)} directions: canonical correlations are trivially close to 1`);
+      }
+      let sum = 0;
+      let sumSq = 0;
+      values.forEach((v, i) => {
+        sum += v;
+        sumSq += v * v;
+        series.layer.push(ctx.layer);
+        series.net_a.push(nameA);
+        series.net_b.push(nameB);
+        series.index.push(i);
+        series.value.push(v);
+      });
+      const k = values.length;
+      rows.add(nameA, nameB, 'mean_cca', k > 0 ? sum / k : null, 'no canonical correlations');
+      rows.add(nameA, nameB, 'mean_cca_sq', k > 0 ? sumSq / k : null, 'no canonical correlations');
+      rows.add(nameA, nameB, 'cca_rank_a', rankA);
+      rows.add(nameA, nameB, 'cca_rank_b', rankB);
+    }
+    return { tables: { ...rows.tables(), canonical_correlations: ctx.table(series) } };
+  },
+};

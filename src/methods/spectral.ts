@@ -1,0 +1,60 @@
+// Method `spectral`: many-to-many grouping of units (Li et al. 2016, sec. 4) by spectral
+// clustering of each pair's joint correlation matrix [[R_aa, R_ab], [R_ab', R_bb]] over live units
+// (dead units have no correlation and are left out of every table).
+//
+// As sklearn's SpectralClustering(affinity='precomputed', assign_labels='kmeans'):
+//   affinity   W = |r| (`--spectral.affinity abs`, the default: a unit and its negation carry the
+//              same information) or max(r, 0) (`positive`); the diagonal is ignored;
+//   embedding  the eigenvectors of the k smallest eigenvalues of the normalised Laplacian
+//              L = I - D^-1/2 W D^-1/2 (D the row sums of W), each row divided by sqrt(D_ii)
+//              (sklearn's spectral_embedding, drop_first=False), from our WASM eigensolver;
+//   labels     k-means with greedy k-means++ seeding, `--spectral.n-init` seedings (default 10,
+//              the lowest inertia kept), seeded by `--spectral.seed`.
+// k is `--spectral.k`, or when 0 (the default) the eigengap rule: the k in 2..min(max-k, n - 1)
+// with the largest gap lambda_{k+1} - lambda_k between consecutive eigenvalues of L (n the live
+// units of the pair; `--spectral.max-k` defaults to 32; fewer than 3 live units: one cluster).
+//
+// Tables (src/cluster/tables.ts): clusters, cluster_sizes, cluster_order, and spectral_k /
+// spectral_shared in the summary.
+import { AFFINITY_KINDS, eigengapK, laplacianSpectrum, spectralEmbedding, type AffinityKind } from '../cluster/affinity.js';
+import { jointCorrelation } from '../cluster/joint.js';
+import { kmeans } from '../cluster/kmeans.js';
+import { choiceOption, integerOption } from '../cluster/options.js';
+import { ClusterTables } from '../cluster/tables.js';
+import type { Method } from './types.js';
+
+export const spectralMethod: Method = {
+  name: 'spectral',
+  description: 'spectral clustering of the joint correlation matrix of each pair (normalised Laplacian embedding, k-means++)',
+  options: {
+    k: { type: 'number', default: 0, describe: 'clusters per pair; 0: the largest eigengap of the normalised Laplacian among k = 2..max-k' },
+    'max-k': { type: 'number', default: 32, describe: 'largest k the eigengap rule may choose (capped at the live units - 1)' },
+    affinity: { type: 'string', default: 'abs', describe: 'affinity from correlation r: abs (|r|) or positive (max(r, 0))' },
+    seed: { type: 'number', default: 0, describe: 'seed of the k-means++ choices' },
+    'n-init': { type: 'number', default: 10, describe: 'k-means++ seedings; the lowest inertia is kept' },
+  },
+  async run(ctx) {
+    const kOption = integerOption(ctx.options, 'k', 'spectral', 0);
+    const maxK = integerOption(ctx.options, 'max-k', 'spectral', 2);
+    const affinity = choiceOption<AffinityKind>(ctx.options, 'affinity', 'spectral', AFFINITY_KINDS);
+    const seed = integerOption(ctx.options, 'seed', 'spectral', 0);
+    const nInit = integerOption(ctx.options, 'n-init', 'spectral', 1);
+    const out = new ClusterTables('spectral', ctx);
+    for (const pair of ctx.pairs) {
+      const joint = jointCorrelation(ctx, pair[0], pair[1]);
+      const label = `${ctx.layer} ${ctx.nets[pair[0]].name}/${ctx.nets[pair[1]].name}`;
+      if (joint.n === 0) {
+        ctx.log(`${label}: no live units, nothing to cluster`);
+        out.addEmpty(pair);
+        continue;
+      }
+      const spectrum = await laplacianSpectrum(joint.corr, joint.n, affinity);
+      const k = kOption > 0 ? Math.min(kOption, joint.n) : eigengapK(spectrum.laplacian, maxK);
+      const embedding = spectralEmbedding(spectrum, joint.n, k);
+      const { labels } = kmeans(embedding, joint.n, k, k, { seed, nInit });
+      out.add(pair, joint, labels);
+      ctx.log(`${label}: ${joint.n} live units in ${k} clusters${kOption > 0 ? '' : ' (eigengap)'}`);
+    }
+    return { tables: out.tables() };
+  },
+};

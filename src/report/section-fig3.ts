@@ -1,0 +1,100 @@
+// Fig. 3 of the paper: each unit's partner correlation under semi-matching and under bipartite
+// matching, units sorted by their semi-matching value, one panel per layer, one chart per pair.
+import { type ReportContext, type Section, type VegaFigure, vegaFigure, vegaFigureHtml } from './figures.js';
+import { esc, note, slug } from './html.js';
+import { type Row, pairRows } from './load.js';
+
+export interface PartnerPoint {
+  layer: string;
+  rank: number;
+  unit_a: number;
+  semi: number | null;
+  semi_b: number | null;
+  bipartite: number | null;
+  bipartite_b: number | null;
+}
+
+/** Live units of A, sorted by semi-matching correlation (high to low), ranked from 1. */
+export function partnerPoints(rows: Row[], layer: string): PartnerPoint[] {
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const points = rows
+    .map((r) => ({ layer, rank: 0, unit_a: Number(r.unit_a), semi: num(r.semi_corr), semi_b: num(r.semi_unit_b), bipartite: num(r.bipartite_corr), bipartite_b: num(r.bipartite_unit_b) }))
+    .filter((p) => p.semi !== null || p.bipartite !== null);
+  const key = (p: PartnerPoint) => p.semi ?? p.bipartite ?? -Infinity;
+  points.sort((x, y) => key(y) - key(x) || x.unit_a - y.unit_a);
+  points.forEach((p, i) => (p.rank = i + 1));
+  return points;
+}
+
+export interface PartnerChartOptions {
+  /** y axis title (default: correlation with partner in B). */
+  yTitle?: string;
+  /** Similarity bounded by 1 (correlation): y runs to 1. Otherwise (MI, in nats) from 0 to the data. */
+  bounded?: boolean;
+  /** Names of the two series (default semi-matching, bipartite). */
+  series?: [string, string];
+}
+
+export function fig3Spec(points: PartnerPoint[], layers: string[], a: string, b: string, options: PartnerChartOptions = {}): Record<string, unknown> {
+  const [semiName, bipName] = options.series ?? ['semi-matching', 'bipartite'];
+  const bounded = options.bounded ?? true;
+  const values = points.flatMap((p) => [
+    ...(p.semi !== null ? [{ layer: p.layer, rank: p.rank, unit_a: p.unit_a, matching: semiName, corr: p.semi, partner: p.semi_b }] : []),
+    ...(p.bipartite !== null ? [{ layer: p.layer, rank: p.rank, unit_a: p.unit_a, matching: bipName, corr: p.bipartite, partner: p.bipartite_b }] : []),
+  ]);
+  const low = Math.min(0, ...values.map((v) => v.corr));
+  const x = { field: 'rank', type: 'quantitative', title: `unit of ${a}, sorted by ${semiName} ${bounded ? 'r' : 'value'}`, scale: { zero: false, nice: false } };
+  const y = { field: 'corr', type: 'quantitative', title: options.yTitle ?? `correlation with partner in ${b}`, scale: bounded ? { domain: [Math.floor(low * 10) / 10, 1] } : { zero: true } };
+  const color = {
+    field: 'matching',
+    type: 'nominal',
+    title: null,
+    scale: { domain: [semiName, bipName], range: ['#1f4e9c', '#e4572e'] },
+    legend: { orient: 'bottom', direction: 'horizontal' },
+  };
+  const tooltip = [
+    { field: 'layer', type: 'nominal' },
+    { field: 'unit_a', type: 'quantitative', title: `${a} unit` },
+    { field: 'matching', type: 'nominal' },
+    { field: 'partner', type: 'quantitative', title: `${b} partner` },
+    { field: 'corr', type: 'quantitative', title: bounded ? 'r' : 'value', format: '.3f' },
+  ];
+  return {
+    data: { values },
+    facet: { field: 'layer', type: 'nominal', sort: layers, title: null },
+    columns: Math.min(3, layers.length),
+    spec: {
+      width: 300,
+      height: 200,
+      layer: [
+        { transform: [{ filter: { field: 'matching', equal: semiName } }], mark: { type: 'line' }, encoding: { x, y, color, tooltip } },
+        { transform: [{ filter: { field: 'matching', equal: bipName } }], mark: { type: 'point', filled: true, size: 14, opacity: 0.75 }, encoding: { x, y, color, tooltip } },
+      ],
+    },
+    resolve: { scale: { x: 'independent' } },
+  };
+}
+
+export async function fig3Section(ctx: ReportContext): Promise<Section> {
+  const { data } = ctx;
+  const matches = await data.table('matches');
+  if (!matches) return { id: 'fig3', title: 'Partner correlations (Fig. 3)', html: note('tables/matches is missing (run `convergent align`).'), figures: [] };
+  const pairs = new Map<string, [string, string]>();
+  for (const r of data.headline) pairs.set(`${r.net_a}\u0000${r.net_b}`, [String(r.net_a), String(r.net_b)]);
+  const figures: VegaFigure[] = [];
+  const parts: string[] = [];
+  for (const [a, b] of pairs.values()) {
+    const layers = data.layers.filter((l) => data.headline.some((r) => r.layer === l && r.net_a === a && r.net_b === b));
+    const points = layers.flatMap((layer) => partnerPoints(pairRows(matches, layer, a, b), layer));
+    if (points.length === 0) continue;
+    const fig = vegaFigure(slug('fig3', a, b), `Fig. 3 (${a} vs ${b})`, slug('fig3', a, b), fig3Spec(points, layers, a, b));
+    figures.push(fig);
+    parts.push(
+      vegaFigureHtml(
+        fig,
+        `Correlation of each live unit of ${esc(a)} with its partner in ${esc(b)}, under semi-matching (line: its most correlated unit, partners may repeat) and bipartite matching (points: one-to-one), units sorted by the semi-matching value. Where the points fall below the line, the one-to-one constraint cost correlation: the unit's best partner was taken by another unit.`,
+      ),
+    );
+  }
+  return { id: 'fig3', title: 'Partner correlations (Fig. 3)', html: parts.length ? parts.join('\n') : note('tables/matches has no rows for the aligned pairs.'), figures };
+}

@@ -1,0 +1,44 @@
+// The headline table of the paper, per layer and pair, and what is known about the nets.
+import type { ReportContext, Section } from './figures.js';
+import { esc, fmt, htmlTable, int, isNum, pct, type Column } from './html.js';
+import type { NetInfo, Row } from './load.js';
+
+function accuracy(v: number): string {
+  return v <= 1 ? `${(100 * v).toFixed(1)}%` : `${v.toFixed(1)}%`;
+}
+
+export function headlineColumns(): Column<Row>[] {
+  return [
+    { label: 'layer', cell: (r) => String(r.layer) },
+    { label: 'net A', cell: (r) => String(r.net_a) },
+    { label: 'net B', cell: (r) => String(r.net_b) },
+    { label: 'samples', cell: (r) => int(r.samples), numeric: true },
+    { label: 'units', cell: (r) => (r.units_a === r.units_b ? int(r.units_a) : `${int(r.units_a)}/${int(r.units_b)}`), numeric: true },
+    { label: 'dead A/B', cell: (r) => `${int(r.dead_a)}/${int(r.dead_b)}`, numeric: true },
+    { label: 'semi r A→B', cell: (r) => fmt(r.semi_corr), numeric: true, title: 'mean over live units of A of the correlation with their most correlated unit of B' },
+    { label: 'semi r B→A', cell: (r) => fmt(r.semi_corr_ba), numeric: true },
+    { label: 'bipartite r', cell: (r) => fmt(r.bipartite_corr), numeric: true, title: 'mean correlation of the one-to-one (Hungarian) matching' },
+    { label: 'same partner A→B', cell: (r) => pct(r.same_partner), numeric: true, title: 'fraction of bipartite-matched units of A whose semi-matching partner is the same unit' },
+    { label: 'same partner B→A', cell: (r) => pct(r.same_partner_ba), numeric: true },
+  ];
+}
+
+export function netsTable(nets: NetInfo[]): string {
+  const known = nets.some((n) => isNum(n.accuracy));
+  const cols: Column<NetInfo>[] = [
+    { label: 'net', cell: (n) => n.name },
+    { label: 'activations', cell: (n) => `<code>${esc(n.path)}</code>`, html: true },
+  ];
+  if (known) cols.push({ label: 'accuracy', cell: (n) => (isNum(n.accuracy) ? accuracy(n.accuracy) : '–'), numeric: true });
+  return htmlTable(cols, nets) + (known ? '' : '<p class="note">Accuracies unknown: probe.json records none for these nets.</p>');
+}
+
+export function headlineSection(ctx: ReportContext): Section {
+  const rows = ctx.data.headline;
+  const html = `<p>Per layer and pair of nets: the mean correlation of each live unit with its partner under semi-matching (each unit's most correlated unit of the other net) and under bipartite matching (one-to-one, maximizing total correlation), and how often both give the same partner. Dead units (constant over the probe set) are left out of every mean.</p>
+${htmlTable(headlineColumns(), rows, 'data headline')}
+<p class="ref">For scale: Li et al. (2016) report, for Net1 vs Net2 on ImageNet, mean semi / bipartite correlation conv1 .703/.663, conv2 .556/.507, conv3 .478/.446, conv4 .369/.342, conv5 .416/.385, and the same partner under both for 73%, 58%, 62%, 58%, 65% of units.</p>
+<h3>Nets</h3>
+${netsTable(ctx.data.nets)}`;
+  return { id: 'headline', title: 'Headline', html, figures: [] };
+}

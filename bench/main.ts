@@ -1,30 +1,55 @@
 // `npm run bench`: every benchmark in one run on this machine, with the ratio against the tool a
 // user would otherwise pick (numpy for moments, scipy and npm packages for the assignment).
-// Prints markdown tables ready for BENCHMARKS.md. Timing lives here, never in tests.
+// Prints markdown ready for BENCHMARKS.md. Timing lives here, never in tests.
+//
+// Each part runs in its own child process (`main.js --part NAME`), so one backend's native state
+// (Dawn's threads, worker pools) cannot disturb another part's timing or take the run down.
+import { spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { formatAssignmentTable, benchAssignment } from './assignment.js';
 import { benchNumpyMoments } from './moments-numpy.js';
 import { benchWasmMoments } from './moments-wasm.js';
 import { benchWebGpuMoments } from './moments-webgpu.js';
-import { acquireGpu } from '../src/platform/webgpu.js';
+import type { BenchRow } from './types.js';
 
-const only = process.argv.slice(2);
-const want = (name: string) => only.length === 0 || only.includes(name);
+type MomentRow = { name: string; d: number; n: number; gflops: number };
 
-async function momentsSection(): Promise<string> {
+const parts: Record<string, () => Promise<unknown>> = {
+  'wasm-moments': () => benchWasmMoments(),
+  'webgpu-moments': () => benchWebGpuMoments(),
+  assignment: () => benchAssignment(),
+};
+
+const MARK = '@@bench-json@@';
+const args = process.argv.slice(2);
+const partIndex = args.indexOf('--part');
+
+if (partIndex >= 0) {
+  const name = args[partIndex + 1];
+  const result = await parts[name]();
+  process.stdout.write(`${MARK}${JSON.stringify(result)}\n`);
+} else {
+  await runAll(args);
+}
+
+function runPart<T>(name: string): T | { error: string } {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--part', name], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const line = r.stdout.split('\n').find((l) => l.startsWith(MARK));
+  if (!line) return { error: `exit ${r.status ?? r.signal}: ${r.stderr.split('\n').filter((l) => l && !/Vulkan|BackendVk|artificially/.test(l)).slice(-3).join(' | ')}` };
+  return JSON.parse(line.slice(MARK.length)) as T;
+}
+
+function momentsSection(): string {
   const lines = ['### Moment reduction (centred co-moment of a batch, GFLOP/s counting 2 n d^2)', ''];
-  const rows: { name: string; d: number; n: number; gflops: number }[] = [];
-  rows.push(...(await benchWasmMoments()));
-  const gpu = await acquireGpu({ allowSoftware: true });
-  let device = 'none';
-  if (gpu) {
-    device = gpu.label;
-    gpu.release();
-    rows.push(...(await benchWebGpuMoments()));
+  const rows: MomentRow[] = [];
+  for (const part of ['wasm-moments', 'webgpu-moments']) {
+    const r = runPart<MomentRow[]>(part);
+    if ('error' in r) lines.push(`${part}: not measured (${r.error})`, '');
+    else rows.push(...r);
   }
-  const sizes = [...new Map(rows.map((r) => [r.d, { d: r.d, n: Math.min(r.n, 65536) }])).values()];
+  const sizes = [...new Set(rows.map((r) => r.d))].map((d) => ({ d, n: Math.min(131072, Math.max(...rows.filter((r) => r.d === d).map((r) => r.n))) }));
   const numpy = benchNumpyMoments(sizes);
-  lines.push(`WebGPU adapter: ${device}`, '');
   lines.push('| kernel | d | n | GFLOP/s | vs numpy float32 | vs numpy float64 |', '| --- | ---: | ---: | ---: | ---: | ---: |');
   const ref = (d: number, dtype: string) => numpy?.find((r) => r.d === d && r.dtype === dtype)?.gflops;
   for (const r of rows) {
@@ -37,12 +62,16 @@ async function momentsSection(): Promise<string> {
   return lines.join('\n');
 }
 
-async function assignmentSection(): Promise<string> {
-  const rows = await benchAssignment();
-  return ['### Linear sum assignment (dense, maximize, values in [-1, 1])', '', '```', formatAssignmentTable(rows), '```'].join('\n');
+function assignmentSection(): string {
+  const r = runPart<BenchRow[]>('assignment');
+  if ('error' in r) return `### Linear sum assignment\n\nnot measured (${r.error})`;
+  return ['### Linear sum assignment (dense, maximize, values in [-1, 1])', '', '```', formatAssignmentTable(r), '```'].join('\n');
 }
 
-const header = `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; ${new Date().toISOString().slice(0, 10)}`;
-console.log(header + '\n');
-if (want('moments')) console.log((await momentsSection()) + '\n');
-if (want('assignment')) console.log((await assignmentSection()) + '\n');
+async function runAll(only: string[]): Promise<void> {
+  const want = (name: string) => only.length === 0 || only.includes(name);
+  const header = `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; ${new Date().toISOString().slice(0, 10)}`;
+  console.log(header + '\n');
+  if (want('moments')) console.log(momentsSection() + '\n');
+  if (want('assignment')) console.log(assignmentSection() + '\n');
+}

@@ -5,6 +5,7 @@
 // WASM up between calls), and the best of three measurements is kept. Run alone: `node dist/bench/moments-wasm.js` after `npm run build`.
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { randomBatch, timeIt } from './util.js';
 import { createWasmMomentKernel } from '../src/kernels/moments/wasm.js';
 import { hardwareConcurrency } from '../src/platform/worker-pool.js';
 
@@ -18,27 +19,7 @@ export interface WasmMomentBench {
   threads: number;
 }
 
-function randomBatch(d: number, n: number): Float32Array {
-  const data = new Float32Array(d * n);
-  let state = 12345;
-  for (let i = 0; i < data.length; i++) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    data[i] = state / 4294967296 - 0.5;
-  }
-  return data;
-}
 
-async function timeIt(fn: () => Promise<unknown>, minSeconds: number): Promise<number> {
-  let runs = 0;
-  const start = performance.now();
-  let elapsed = 0;
-  do {
-    await fn();
-    runs++;
-    elapsed = (performance.now() - start) / 1000;
-  } while (elapsed < minSeconds);
-  return elapsed / runs;
-}
 
 export async function benchWasmMoments(
   options: { sizes?: number[]; targetSeconds?: number; maxBatchBytes?: number; threads?: number[] } = {},

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { formatAssignmentTable, benchAssignment } from './assignment.js';
+import { benchEigen, formatEigenTable } from './eigen.js';
 import { benchNumpyMoments } from './moments-numpy.js';
 import { benchWasmMoments } from './moments-wasm.js';
 import { benchWebGpuMoments } from './moments-webgpu.js';
@@ -19,6 +20,7 @@ const parts: Record<string, () => Promise<unknown>> = {
   'wasm-moments': () => benchWasmMoments(),
   'webgpu-moments': () => benchWebGpuMoments(),
   assignment: () => benchAssignment(),
+  eigen: () => benchEigen(),
 };
 
 const MARK = '@@bench-json@@';
@@ -68,10 +70,17 @@ function assignmentSection(): string {
   return ['### Linear sum assignment (dense, maximize, values in [-1, 1])', '', '```', formatAssignmentTable(r), '```'].join('\n');
 }
 
+function eigenSection(): string {
+  const r = runPart<Parameters<typeof formatEigenTable>[0]>('eigen');
+  if ('error' in r) return `### Symmetric eigensolver\n\nnot measured (${r.error})`;
+  return ['### Symmetric eigensolver (WASM, one thread) vs numpy.linalg.eigh', '', '```', formatEigenTable(r), '```'].join('\n');
+}
+
 async function runAll(only: string[]): Promise<void> {
   const want = (name: string) => only.length === 0 || only.includes(name);
   const header = `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; ${new Date().toISOString().slice(0, 10)}`;
   console.log(header + '\n');
   if (want('moments')) console.log(momentsSection() + '\n');
   if (want('assignment')) console.log(assignmentSection() + '\n');
+  if (want('eigen')) console.log(eigenSection() + '\n');
 }

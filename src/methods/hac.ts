@@ -8,8 +8,10 @@
 // The dendrogram is cut into `--hac.k` clusters (scipy's fcluster(Z, k, 'maxclust') for distinct
 // heights), else at the height `--hac.threshold` when it is > 0 (fcluster(Z, t, 'distance')),
 // else into k clusters chosen by the same eigengap rule as `spectral`: the largest gap among
-// k = 2..min(max-k, n - 1) in the spectrum of the normalised Laplacian of the affinity that
-// matches the distance (max(r, 0) for 1 - r, |r| for 1 - |r|).
+// k = 2..min(max-k, n / 2) in the spectrum of the normalised Laplacian of the affinity that
+// matches the distance, squared as spectral's default (max(r, 0)^2 for 1 - r, r^2 for 1 - |r|).
+//
+// The eigengap rule costs a full eigen-decomposition (O(n^3)); a given k or threshold does not.
 //
 // Tables (src/cluster/tables.ts): clusters, cluster_sizes, cluster_order, and hac_k / hac_shared
 // in the summary.
@@ -28,7 +30,7 @@ export const hacMethod: Method = {
   options: {
     k: { type: 'number', default: 0, describe: 'clusters per pair; 0: --hac.threshold if set, else the eigengap rule (as spectral)' },
     threshold: { type: 'number', default: 0, describe: 'cut the dendrogram at this average distance (used when > 0 and k is 0)' },
-    'max-k': { type: 'number', default: 32, describe: 'largest k the eigengap rule may choose (capped at the live units - 1)' },
+    'max-k': { type: 'number', default: 32, describe: 'largest k the eigengap rule may choose (capped at half the live units)' },
     distance: { type: 'string', default: 'signed', describe: 'signed: 1 - r; abs: 1 - |r|' },
   },
   async run(ctx) {
@@ -48,7 +50,7 @@ export const hacMethod: Method = {
       }
       let k = 0;
       if (kOption > 0) k = Math.min(kOption, n);
-      else if (!(threshold > 0)) k = eigengapK((await laplacianSpectrum(joint.corr, n, distance === 'abs' ? 'abs' : 'positive')).laplacian, maxK);
+      else if (!(threshold > 0)) k = eigengapK((await laplacianSpectrum(joint.corr, n, distance === 'abs' ? 'square' : 'positive-square')).laplacian, maxK);
       // Distances in place of the correlations (the joint matrix is ours).
       const dist = joint.corr;
       for (let i = 0; i < n * n; i++) dist[i] = Math.max(0, distance === 'abs' ? 1 - Math.abs(dist[i]) : 1 - dist[i]);

@@ -2,13 +2,15 @@
 import type { Plugin } from '../../plugins/types.js';
 import { miHistogramsReducer } from '../../reducers/mi-histograms.js';
 import { metricMethods } from '../metrics/index.js';
+import { hacMethod } from '../hac.js';
 import { miMethod } from '../mi.js';
+import { spectralMethod } from '../spectral.js';
 import { bipartiteMethod } from './bipartite.js';
 import { semiMethod } from './semi.js';
 
 export const builtinPlugin: Plugin = {
   meta: { name: 'convergent-builtin', version: '0.1.0' },
-  methods: [semiMethod, bipartiteMethod, miMethod, ...metricMethods],
+  methods: [semiMethod, bipartiteMethod, miMethod, ...metricMethods, spectralMethod, hacMethod],
   reducers: [miHistogramsReducer],
 };
 

@@ -9,6 +9,7 @@ import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { formatAssignmentTable, benchAssignment } from './assignment.js';
 import { benchEigen, formatEigenTable } from './eigen.js';
+import { benchLasso, formatLassoTable } from './lasso.js';
 import { benchNumpyMoments } from './moments-numpy.js';
 import { benchWasmMoments } from './moments-wasm.js';
 import { benchWebGpuMoments } from './moments-webgpu.js';
@@ -21,6 +22,7 @@ const parts: Record<string, () => Promise<unknown>> = {
   'webgpu-moments': () => benchWebGpuMoments(),
   assignment: () => benchAssignment(),
   eigen: () => benchEigen(),
+  lasso: () => benchLasso({ plain: false }),
 };
 
 const MARK = '@@bench-json@@';
@@ -76,6 +78,12 @@ function eigenSection(): string {
   return ['### Symmetric eigensolver (WASM, one thread) vs numpy.linalg.eigh', '', '```', formatEigenTable(r), '```'].join('\n');
 }
 
+function lassoSection(): string {
+  const r = runPart<BenchRow[]>('lasso');
+  if ('error' in r) return `### LASSO path\n\nnot measured (${r.error})`;
+  return ['### LASSO path from moments (WASM, one thread) vs scikit-learn lasso_path', '', '```', formatLassoTable(r), '```'].join('\n');
+}
+
 async function runAll(only: string[]): Promise<void> {
   const want = (name: string) => only.length === 0 || only.includes(name);
   const header = `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; ${new Date().toISOString().slice(0, 10)}`;
@@ -83,4 +91,5 @@ async function runAll(only: string[]): Promise<void> {
   if (want('moments')) console.log(momentsSection() + '\n');
   if (want('assignment')) console.log(assignmentSection() + '\n');
   if (want('eigen')) console.log(eigenSection() + '\n');
+  if (want('lasso')) console.log(lassoSection() + '\n');
 }

@@ -20,3 +20,6 @@ export { builtinPlugin, DEFAULT_METHODS } from './methods/builtin/index.js';
 export type { Method, MethodContext, MethodResult, LayerData, NetLayer } from './methods/types.js';
 export type { Plugin } from './plugins/types.js';
 export type { Reducer, ReducerState, ReducerBatch, ReducerOutput } from './reducers/types.js';
+export { lassoPath, lassoProblemFromMoments, lassoGap } from './kernels/lasso/index.js';
+export { symmetricEigen } from './kernels/eigen/index.js';
+export { metricMethods } from './methods/metrics/index.js';

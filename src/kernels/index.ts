@@ -8,3 +8,8 @@ export { createWebGpuMomentKernel } from './moments/webgpu.js';
 export { acquireGpu } from '../platform/webgpu.js';
 export { mergeMomentsInto, emptyMoments } from '../stats/merge.js';
 export type { BatchMoments, MomentKernel } from './moments/contract.js';
+export { lassoPath, lassoPathReference, lassoProblemFromMoments, lassoGap } from './lasso/index.js';
+export type { LassoProblem, LassoOptions, LassoPathResult } from './lasso/index.js';
+export { symmetricEigen, symmetricEigenReference } from './eigen/index.js';
+export type { SymmetricEigen } from './eigen/index.js';
+export { semiMatch, semiMatchingWasm } from './semi-matching/index.js';

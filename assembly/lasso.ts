@@ -1,0 +1,703 @@
+// LASSO paths from moments, the WASM SIMD part: coordinate descent on the Gram form with active
+// sets, Anderson extrapolation and Newton steps on the support, for positive penalties (the host,
+// src/kernels/lasso/wasm.ts, orders the penalties, solves alpha 0 and computes G^-1).
+//
+// The plain TypeScript version in src/kernels/lasso/reference.ts is the definition: read its
+// header for the algorithm. This file is the same computation step for step, with the same float64
+// operations in the same order, so that it returns the reference's coefficients bit for bit:
+//
+//   * element-wise updates (the covariance update g -= delta G[:, j], the fresh gradient, the
+//     back substitution) run two lanes at a time (f64x2: separate multiply and subtract, no fused
+//     multiply-add, exactly the scalar rounding);
+//   * dot products (factor rows, solves, Anderson's U'U, the complement-mode products with G^-1)
+//     use four f64x2 accumulators over blocks of eight, combined pairwise, then the tail in order:
+//     the reference's dot4;
+//   * everything else is scalar, in the reference's order.
+//
+// Memory: the host lays out gram (d x d), inv (d x d, or 0 when G is singular), the cross-moments
+// by target (t x d), targetVar (t), the decreasing alphas (m), the outputs and a work area of
+// lassoWorkBytes(d) bytes. No allocation.
+
+const K: i32 = 5; // ANDERSON_K
+const NEWTON_REPEAT: i32 = 64;
+const PIVOT_TOL: f64 = 1e-12;
+
+// Work area (byte offsets, set by carve()).
+let W: usize = 0; // w (d f64)
+let G: usize = 0; // g = c - G w (d f64)
+let INA: usize = 0; // in the active set (d u8)
+let ACT: usize = 0; // active set, ascending (d i32)
+let MERGED: usize = 0; // (d i32)
+let GAA: usize = 0; // compact Gram, k x k, row stride k (d * d f64)
+let DIAG: usize = 0;
+let CA: usize = 0;
+let WA: usize = 0;
+let GA: usize = 0;
+let HISTW: usize = 0; // (K + 1) x d f64
+let HISTG: usize = 0;
+let ANDU: usize = 0; // K x d f64
+let ANDM: usize = 0; // K x K f64
+let ANDZ: usize = 0; // K f64
+let WX: usize = 0;
+let GX: usize = 0;
+let SUP: usize = 0; // support, compact positions (d i32)
+let XS: usize = 0;
+let BS: usize = 0;
+let YS: usize = 0;
+let FULL: usize = 0;
+let INE: usize = 0; // (d u8)
+let FL: usize = 0; // factor rows, row stride d (d * d f64)
+let FIDX: usize = 0; // factor's index set (d i32)
+let FPOS: usize = 0; // position in it, or -1 (d i32)
+let FX: usize = 0; // rank-one update vector (d f64)
+let fN: i32 = 0;
+let fMode: i32 = 0;
+let subGap: f64 = 0;
+let subObj: f64 = 0;
+let dd: i32 = 0;
+
+// @ts-ignore: decorator
+@inline function align16(x: usize): usize {
+  return (x + 15) & ~(<usize>15);
+}
+
+function carve(work: usize, d: i32): usize {
+  const v = <usize>d << 3;
+  const vi = <usize>d << 2;
+  const mat = (<usize>d * <usize>d) << 3;
+  let p = align16(work);
+  W = p; p = align16(p + v);
+  G = p; p = align16(p + v);
+  INA = p; p = align16(p + <usize>d);
+  ACT = p; p = align16(p + vi);
+  MERGED = p; p = align16(p + vi);
+  GAA = p; p = align16(p + mat);
+  DIAG = p; p = align16(p + v);
+  CA = p; p = align16(p + v);
+  WA = p; p = align16(p + v);
+  GA = p; p = align16(p + v);
+  HISTW = p; p = align16(p + <usize>(K + 1) * v);
+  HISTG = p; p = align16(p + <usize>(K + 1) * v);
+  ANDU = p; p = align16(p + <usize>K * v);
+  ANDM = p; p = align16(p + (<usize>(K * K) << 3));
+  ANDZ = p; p = align16(p + (<usize>K << 3));
+  WX = p; p = align16(p + v);
+  GX = p; p = align16(p + v);
+  SUP = p; p = align16(p + vi);
+  XS = p; p = align16(p + v);
+  BS = p; p = align16(p + v);
+  YS = p; p = align16(p + v);
+  FULL = p; p = align16(p + v);
+  INE = p; p = align16(p + <usize>d);
+  FL = p; p = align16(p + mat);
+  FIDX = p; p = align16(p + vi);
+  FPOS = p; p = align16(p + vi);
+  FX = p; p = align16(p + v);
+  return p;
+}
+
+/** Bytes of work area lassoPath needs for d predictors. */
+export function lassoWorkBytes(d: i32): usize {
+  return carve(0, d) + 16;
+}
+
+// ---- Memory helpers ----
+
+// @ts-ignore: decorator
+@inline function ld(p: usize, i: i32): f64 {
+  return load<f64>(p + (<usize>i << 3));
+}
+// @ts-ignore: decorator
+@inline function st(p: usize, i: i32, x: f64): void {
+  store<f64>(p + (<usize>i << 3), x);
+}
+// @ts-ignore: decorator
+@inline function ldi(p: usize, i: i32): i32 {
+  return load<i32>(p + (<usize>i << 2));
+}
+// @ts-ignore: decorator
+@inline function sti(p: usize, i: i32, x: i32): void {
+  store<i32>(p + (<usize>i << 2), x);
+}
+// @ts-ignore: decorator
+@inline function ldb(p: usize, i: i32): i32 {
+  return <i32>load<u8>(p + <usize>i);
+}
+// @ts-ignore: decorator
+@inline function stb(p: usize, i: i32, x: i32): void {
+  store<u8>(p + <usize>i, <u8>x);
+}
+// @ts-ignore: decorator
+@inline function row(base: usize, r: i32, stride: i32): usize {
+  return base + ((<usize>r * <usize>stride) << 3);
+}
+
+/**
+ * sum a[i] b[i], i < n: four f64x2 accumulators over blocks of 8 (lanes 8q + 0..7), combined as
+ * ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7)), then the tail in order (the reference's dot4).
+ */
+function dot4(a: usize, b: usize, n: i32): f64 {
+  let acc0 = f64x2.splat(0);
+  let acc1 = f64x2.splat(0);
+  let acc2 = f64x2.splat(0);
+  let acc3 = f64x2.splat(0);
+  const n8 = n & ~7;
+  let i = 0;
+  for (; i < n8; i += 8) {
+    const pa = a + (<usize>i << 3);
+    const pb = b + (<usize>i << 3);
+    acc0 = f64x2.add(acc0, f64x2.mul(v128.load(pa), v128.load(pb)));
+    acc1 = f64x2.add(acc1, f64x2.mul(v128.load(pa, 16), v128.load(pb, 16)));
+    acc2 = f64x2.add(acc2, f64x2.mul(v128.load(pa, 32), v128.load(pb, 32)));
+    acc3 = f64x2.add(acc3, f64x2.mul(v128.load(pa, 48), v128.load(pb, 48)));
+  }
+  const t = f64x2.add(f64x2.add(acc0, acc2), f64x2.add(acc1, acc3));
+  let s = f64x2.extract_lane(t, 0) + f64x2.extract_lane(t, 1);
+  for (; i < n; i++) s += ld(a, i) * ld(b, i);
+  return s;
+}
+
+/** y[i] -= f x[i], i < n. */
+function axpyNeg(y: usize, f: f64, x: usize, n: i32): void {
+  const fv = f64x2.splat(f);
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 3;
+    v128.store(y + o, f64x2.sub(v128.load(y + o), f64x2.mul(fv, v128.load(x + o))));
+    v128.store(y + o, f64x2.sub(v128.load(y + o, 16), f64x2.mul(fv, v128.load(x + o, 16))), 16);
+  }
+  for (; i < n; i++) st(y, i, ld(y, i) - f * ld(x, i));
+}
+
+// ---- The Cholesky factor of a principal submatrix (FactorSet in the reference) ----
+
+function factorReset(mode: i32): void {
+  for (let p = 0; p < fN; p++) sti(FPOS, ldi(FIDX, p), -1);
+  fN = 0;
+  fMode = mode;
+}
+
+function factorAdd(m: usize, i: i32): bool {
+  const d = dd;
+  const n = fN;
+  const r = row(FL, n, d);
+  const mi = row(m, i, d);
+  for (let p = 0; p < n; p++) {
+    const lp = row(FL, p, d);
+    const t = ld(mi, ldi(FIDX, p)) - dot4(lp, r, p);
+    st(r, p, t / ld(lp, p));
+  }
+  const s = ld(mi, i) - dot4(r, r, n);
+  if (!(s > PIVOT_TOL * ld(mi, i))) return false;
+  st(r, n, sqrt<f64>(s));
+  sti(FIDX, n, i);
+  sti(FPOS, i, n);
+  fN = n + 1;
+  return true;
+}
+
+function factorRemove(q: i32): void {
+  const d = dd;
+  const n = fN;
+  const m = n - 1 - q;
+  for (let r = 0; r < m; r++) st(FX, r, ld(row(FL, q + 1 + r, d), q));
+  for (let r = 0; r < m; r++) {
+    const a = q + 1 + r;
+    const ra = row(FL, a, d);
+    const lkk = ld(ra, a);
+    const xr = ld(FX, r);
+    const rr = sqrt<f64>(lkk * lkk + xr * xr);
+    const c = rr / lkk;
+    const s = xr / lkk;
+    st(ra, a, rr);
+    for (let i = r + 1; i < m; i++) {
+      const rb = row(FL, q + 1 + i, d);
+      const v = (ld(rb, a) + s * ld(FX, i)) / c;
+      st(rb, a, v);
+      st(FX, i, c * ld(FX, i) - s * v);
+    }
+  }
+  for (let a = q + 1; a < n; a++) {
+    const src = row(FL, a, d);
+    const dst = row(FL, a - 1, d);
+    for (let j = 0; j < q; j++) st(dst, j, ld(src, j));
+    for (let j = q + 1; j <= a; j++) st(dst, j - 1, ld(src, j));
+  }
+  sti(FPOS, ldi(FIDX, q), -1);
+  for (let p = q + 1; p < n; p++) {
+    const ix = ldi(FIDX, p);
+    sti(FIDX, p - 1, ix);
+    sti(FPOS, ix, p - 1);
+  }
+  fN = n - 1;
+}
+
+// After factorAdd(m, i) failed: y (fN entries) with M[S, S] y = M[S, i], from row fN.
+function factorNullDirection(y: usize): void {
+  const d = dd;
+  const n = fN;
+  const r = row(FL, n, d);
+  for (let p = 0; p < n; p++) st(y, p, ld(r, p));
+  for (let p = n - 1; p >= 0; p--) {
+    const lp = row(FL, p, d);
+    const z = ld(y, p) / ld(lp, p);
+    st(y, p, z);
+    axpyNeg(y, z, lp, p);
+  }
+}
+
+function factorSolve(b: usize): void {
+  const d = dd;
+  const n = fN;
+  for (let p = 0; p < n; p++) {
+    const lp = row(FL, p, d);
+    st(b, p, (ld(b, p) - dot4(lp, b, p)) / ld(lp, p));
+  }
+  for (let p = n - 1; p >= 0; p--) {
+    const lp = row(FL, p, d);
+    const z = ld(b, p) / ld(lp, p);
+    st(b, p, z);
+    axpyNeg(b, z, lp, p);
+  }
+}
+
+// ---- Sub-problem on the active set ----
+
+function subProblem(k: i32, v: f64, alpha: f64): void {
+  let cw = 0.0;
+  let wg = 0.0;
+  let l1 = 0.0;
+  let dn = 0.0;
+  for (let a = 0; a < k; a++) {
+    const wi = ld(WA, a);
+    cw += ld(CA, a) * wi;
+    wg += wi * ld(GA, a);
+    l1 += abs<f64>(wi);
+    const x = abs<f64>(ld(GA, a));
+    if (x > dn) dn = x;
+  }
+  const r2 = v - cw - wg;
+  const s = dn > alpha ? alpha / dn : 1.0;
+  subGap = 0.5 * r2 * (1 + s * s) + alpha * l1 - s * (v - cw);
+  subObj = 0.5 * r2 + alpha * l1;
+}
+
+function objectiveOf(k: i32, v: f64, alpha: f64): f64 {
+  let cw = 0.0;
+  let wg = 0.0;
+  let l1 = 0.0;
+  for (let a = 0; a < k; a++) {
+    const wi = ld(WX, a);
+    cw += ld(CA, a) * wi;
+    wg += wi * ld(GX, a);
+    l1 += abs<f64>(wi);
+  }
+  return 0.5 * (v - cw - wg) + alpha * l1;
+}
+
+function anderson(k: i32, v: f64, alpha: f64, objective: f64): bool {
+  const d = dd;
+  for (let r = 0; r < K; r++) {
+    const h1 = row(HISTW, r + 1, d);
+    const h0 = row(HISTW, r, d);
+    const u = row(ANDU, r, d);
+    for (let a = 0; a < k; a++) st(u, a, ld(h1, a) - ld(h0, a));
+  }
+  for (let r = 0; r < K; r++) {
+    for (let q = 0; q <= r; q++) {
+      const s = dot4(row(ANDU, r, d), row(ANDU, q, d), k);
+      st(ANDM, r * K + q, s);
+      st(ANDM, q * K + r, s);
+    }
+  }
+  for (let r = 0; r < K; r++) st(ANDZ, r, 1.0);
+  for (let col = 0; col < K; col++) {
+    let p = col;
+    for (let r = col + 1; r < K; r++) if (abs<f64>(ld(ANDM, r * K + col)) > abs<f64>(ld(ANDM, p * K + col))) p = r;
+    const piv = ld(ANDM, p * K + col);
+    if (!(abs<f64>(piv) > 0)) return false;
+    if (p != col) {
+      for (let q = 0; q < K; q++) {
+        const x = ld(ANDM, p * K + q);
+        st(ANDM, p * K + q, ld(ANDM, col * K + q));
+        st(ANDM, col * K + q, x);
+      }
+      const x = ld(ANDZ, p);
+      st(ANDZ, p, ld(ANDZ, col));
+      st(ANDZ, col, x);
+    }
+    for (let r = col + 1; r < K; r++) {
+      const f = ld(ANDM, r * K + col) / piv;
+      for (let q = col; q < K; q++) st(ANDM, r * K + q, ld(ANDM, r * K + q) - f * ld(ANDM, col * K + q));
+      st(ANDZ, r, ld(ANDZ, r) - f * ld(ANDZ, col));
+    }
+  }
+  for (let r = K - 1; r >= 0; r--) {
+    let s = ld(ANDZ, r);
+    for (let q = r + 1; q < K; q++) s -= ld(ANDM, r * K + q) * ld(ANDZ, q);
+    st(ANDZ, r, s / ld(ANDM, r * K + r));
+  }
+  let sum = 0.0;
+  for (let r = 0; r < K; r++) sum += ld(ANDZ, r);
+  if (!(abs<f64>(sum) > 0) || !isFinite<f64>(sum)) return false;
+  for (let a = 0; a < k; a++) {
+    st(WX, a, 0);
+    st(GX, a, 0);
+  }
+  for (let r = 0; r < K; r++) {
+    const cr = ld(ANDZ, r) / sum;
+    const hw = row(HISTW, r, d);
+    const hg = row(HISTG, r, d);
+    for (let a = 0; a < k; a++) {
+      st(WX, a, ld(WX, a) + cr * ld(hw, a));
+      st(GX, a, ld(GX, a) + cr * ld(hg, a));
+    }
+  }
+  if (!(objectiveOf(k, v, alpha) < objective)) return false;
+  for (let a = 0; a < k; a++) {
+    st(WA, a, ld(WX, a));
+    st(GA, a, ld(GX, a));
+  }
+  return true;
+}
+
+// ---- Newton steps ----
+
+// -1: complete; i >= 0: direct-mode pivot failure at global index i (prefix kept); -2: a
+// complement-mode pivot failure (factor reset).
+function syncFactor(gram: usize, inv: usize, ke: i32): i32 {
+  const d = dd;
+  const mode = inv != 0 && 2 * ke > d ? 1 : 0;
+  const m = mode == 1 ? inv : gram;
+  if (fMode != mode) factorReset(mode);
+  for (let p = 0; p < ke; p++) stb(INE, ldi(ACT, ldi(SUP, p)), 1);
+  for (let q = fN - 1; q >= 0; q--) {
+    const i = ldi(FIDX, q);
+    if ((mode == 0) != (ldb(INE, i) == 1)) factorRemove(q);
+  }
+  let failed = -1;
+  if (mode == 0) {
+    for (let p = 0; p < ke && failed < 0; p++) {
+      const i = ldi(ACT, ldi(SUP, p));
+      if (ldi(FPOS, i) < 0 && !factorAdd(m, i)) failed = i;
+    }
+  } else {
+    for (let i = 0; i < d && failed < 0; i++) if (ldb(INE, i) == 0 && ldi(FPOS, i) < 0 && !factorAdd(m, i)) failed = i;
+  }
+  for (let p = 0; p < ke; p++) stb(INE, ldi(ACT, ldi(SUP, p)), 0);
+  if (failed >= 0 && mode == 1) {
+    factorReset(mode);
+    return -2;
+  }
+  return failed;
+}
+
+function posInActive(k: i32, i: i32): i32 {
+  let lo = 0;
+  let hi = k - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ldi(ACT, mid) < i) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+// @ts-ignore: decorator
+@inline function signedAlpha(w: f64, alpha: f64): f64 {
+  return w > 0 ? alpha : -alpha;
+}
+
+function nullStep(k: i32, v: f64, alpha: f64, objective: f64, i: i32): i32 {
+  const n = fN;
+  factorNullDirection(XS);
+  const ai = posInActive(k, i);
+  let slope = signedAlpha(ld(WA, ai), alpha) - ld(GA, ai);
+  for (let p = 0; p < n; p++) {
+    const a = posInActive(k, ldi(FIDX, p));
+    slope -= ld(XS, p) * (signedAlpha(ld(WA, a), alpha) - ld(GA, a));
+  }
+  let sigma: f64 = slope > 0 ? -1.0 : 1.0;
+  let t = Infinity;
+  let hit = -1;
+  for (let attempt = 0; attempt < 2 && hit < 0; attempt++) {
+    if (attempt == 1) sigma = -sigma;
+    for (let p = 0; p <= n; p++) {
+      const a = p < n ? posInActive(k, ldi(FIDX, p)) : ai;
+      const step = sigma * (p < n ? -ld(XS, p) : 1.0);
+      const w0 = ld(WA, a);
+      if (w0 > 0 ? step < 0 : step > 0) {
+        const ta = -w0 / step;
+        if (ta < t) {
+          t = ta;
+          hit = a;
+        }
+      }
+    }
+  }
+  if (hit < 0) return 0;
+  for (let a = 0; a < k; a++) {
+    st(WX, a, ld(WA, a));
+    st(GX, a, ld(GA, a));
+  }
+  for (let p = 0; p <= n; p++) {
+    const a = p < n ? posInActive(k, ldi(FIDX, p)) : ai;
+    st(WX, a, a == hit ? 0 : ld(WA, a) + t * (sigma * (p < n ? -ld(XS, p) : 1.0)));
+  }
+  for (let p = 0; p <= n; p++) {
+    const a = p < n ? posInActive(k, ldi(FIDX, p)) : ai;
+    const delta = ld(WX, a) - ld(WA, a);
+    if (delta != 0) axpyNeg(GX, delta, row(GAA, a, k), k);
+  }
+  if (!(objectiveOf(k, v, alpha) <= objective)) return 0;
+  for (let a = 0; a < k; a++) {
+    st(WA, a, ld(WX, a));
+    st(GA, a, ld(GX, a));
+  }
+  return 2;
+}
+
+function newtonStep(gram: usize, inv: usize, k: i32, v: f64, alpha: f64, objective: f64, exact: bool): i32 {
+  const d = dd;
+  let ke = 0;
+  for (let a = 0; a < k; a++) if (ld(WA, a) != 0) sti(SUP, ke++, a);
+  if (ke == 0) return 0;
+  const sync = syncFactor(gram, inv, ke);
+  if (sync == -2) return 0;
+  if (sync >= 0) return nullStep(k, v, alpha, objective, sync);
+  if (fMode == 0) {
+    for (let p = 0; p < fN; p++) {
+      const a = posInActive(k, ldi(FIDX, p));
+      st(XS, p, ld(CA, a) - (ld(WA, a) > 0 ? alpha : -alpha));
+    }
+    factorSolve(XS);
+    for (let a = 0; a < k; a++) st(WX, a, 0);
+    for (let p = 0; p < fN; p++) st(WX, posInActive(k, ldi(FIDX, p)), ld(XS, p));
+  } else {
+    for (let i = 0; i < d; i++) st(FULL, i, 0);
+    for (let p = 0; p < ke; p++) {
+      const a = ldi(SUP, p);
+      const b = ld(CA, a) - (ld(WA, a) > 0 ? alpha : -alpha);
+      st(BS, p, b);
+      st(FULL, ldi(ACT, a), b);
+    }
+    for (let r = 0; r < fN; r++) st(YS, r, dot4(row(inv, ldi(FIDX, r), d), FULL, d));
+    factorSolve(YS);
+    for (let r = 0; r < fN; r++) st(FULL, ldi(FIDX, r), -ld(YS, r));
+    for (let a = 0; a < k; a++) st(WX, a, 0);
+    for (let p = 0; p < ke; p++) {
+      const a = ldi(SUP, p);
+      st(WX, a, dot4(row(inv, ldi(ACT, a), d), FULL, d));
+    }
+  }
+  let tmax = 1.0;
+  let hit = -1;
+  for (let p = 0; p < ke; p++) {
+    const a = ldi(SUP, p);
+    const w0 = ld(WA, a);
+    const x = ld(WX, a);
+    if (w0 > 0 ? !(x > 0) : !(x < 0)) {
+      const t = w0 / (w0 - x);
+      if (t < tmax) {
+        tmax = t;
+        hit = a;
+      }
+    }
+  }
+  if (!exact) {
+    for (let a = 0; a < k; a++) {
+      const w0 = ld(WA, a);
+      const gxa = w0 > 0 ? alpha : w0 < 0 ? -alpha : ld(CA, a) - dot4(row(GAA, a, k), WX, k);
+      const ga = ld(GA, a);
+      st(GX, a, ga + tmax * (gxa - ga));
+    }
+  }
+  if (tmax < 1) {
+    for (let p = 0; p < ke; p++) {
+      const a = ldi(SUP, p);
+      const w0 = ld(WA, a);
+      st(WX, a, a == hit ? 0 : w0 + tmax * (ld(WX, a) - w0));
+    }
+  } else {
+    hit = -1;
+  }
+  if (exact) {
+    for (let a = 0; a < k; a++) st(GX, a, ld(CA, a));
+    for (let p = 0; p < ke; p++) {
+      const a = ldi(SUP, p);
+      const wv = ld(WX, a);
+      if (wv != 0) axpyNeg(GX, wv, row(GAA, a, k), k);
+    }
+  }
+  if (!(objectiveOf(k, v, alpha) <= objective)) return 0;
+  for (let a = 0; a < k; a++) {
+    st(WA, a, ld(WX, a));
+    st(GA, a, ld(GX, a));
+  }
+  return hit >= 0 ? 2 : 1;
+}
+
+// ---- One target along the path ----
+
+function targetPath(
+  gram: usize, inv: usize, d: i32, c: usize, v: f64, alphas: usize, m: i32, tol: f64, maxIter: i32, newton: bool,
+  outCoef: usize, outRes: usize, outGap: usize, outIter: usize, outNewton: usize,
+): void {
+  const tolAbs = tol * v;
+  for (let i = 0; i < d; i++) {
+    st(W, i, 0);
+    stb(INA, i, 0);
+    st(G, i, ld(c, i));
+  }
+  factorReset(0);
+  let k = 0;
+  for (let mm = 0; mm < m; mm++) {
+    const alpha = ld(alphas, mm);
+    let sweeps = 0;
+    let solves = 0;
+    let gap = 0.0;
+    let residual = 0.0;
+    let stale = true;
+    let exact = false;
+    let claimed = false;
+    while (true) {
+      let cw = 0.0;
+      let wg = 0.0;
+      let l1 = 0.0;
+      let dn = 0.0;
+      for (let i = 0; i < d; i++) {
+        const wi = ld(W, i);
+        const gi = ld(G, i);
+        cw += ld(c, i) * wi;
+        wg += wi * gi;
+        l1 += abs<f64>(wi);
+        const a = abs<f64>(gi);
+        if (a > dn) dn = a;
+      }
+      residual = v - cw - wg;
+      const s = dn > alpha ? alpha / dn : 1.0;
+      gap = 0.5 * residual * (1 + s * s) + alpha * l1 - s * (v - cw);
+      if (gap <= tolAbs || sweeps >= maxIter) break;
+      let added = 0;
+      let q = 0;
+      for (let i = 0; i < d; i++) {
+        if (ldb(INA, i) != 0) sti(MERGED, q++, i);
+        else if (abs<f64>(ld(G, i)) > alpha && ld(row(gram, i, d), i) > 0) {
+          sti(MERGED, q++, i);
+          stb(INA, i, 1);
+          added++;
+        }
+      }
+      if (added == 0 && claimed) exact = true;
+      if (added > 0) {
+        k = q;
+        for (let a = 0; a < k; a++) sti(ACT, a, ldi(MERGED, a));
+        stale = true;
+      }
+      if (stale) {
+        for (let a = 0; a < k; a++) {
+          const gr = row(gram, ldi(ACT, a), d);
+          const out = row(GAA, a, k);
+          for (let b = 0; b < k; b++) st(out, b, ld(gr, ldi(ACT, b)));
+          st(DIAG, a, ld(gr, ldi(ACT, a)));
+        }
+        stale = false;
+      }
+      for (let a = 0; a < k; a++) {
+        const i = ldi(ACT, a);
+        st(CA, a, ld(c, i));
+        st(WA, a, ld(W, i));
+        st(GA, a, ld(G, i));
+      }
+      let hist = 0;
+      let tried = false;
+      while (sweeps < maxIter) {
+        sweeps++;
+        let changed = false;
+        for (let a = 0; a < k; a++) {
+          const gjj = ld(DIAG, a);
+          const old = ld(WA, a);
+          const z = ld(GA, a) + gjj * old;
+          const nw = z > alpha ? (z - alpha) / gjj : z < -alpha ? (z + alpha) / gjj : 0.0;
+          const delta = nw - old;
+          if (delta != 0) {
+            if ((old > 0) != (nw > 0) || (old < 0) != (nw < 0)) changed = true;
+            st(WA, a, nw);
+            axpyNeg(GA, delta, row(GAA, a, k), k);
+          }
+        }
+        if (changed) tried = false;
+        subProblem(k, v, alpha);
+        if (subGap <= tolAbs) break;
+        if (newton && !changed && !tried) {
+          tried = true;
+          let stepped = false;
+          for (let rep = 0; rep < NEWTON_REPEAT; rep++) {
+            const r = newtonStep(gram, inv, k, v, alpha, subObj, exact);
+            solves++;
+            if (r == 0) break;
+            stepped = true;
+            subProblem(k, v, alpha);
+            if (r == 1) break;
+          }
+          if (stepped) {
+            hist = 0;
+            if (subGap <= tolAbs) break;
+            continue;
+          }
+        }
+        const slot = hist % (K + 1);
+        const hw = row(HISTW, slot, d);
+        const hg = row(HISTG, slot, d);
+        for (let a = 0; a < k; a++) {
+          st(hw, a, ld(WA, a));
+          st(hg, a, ld(GA, a));
+        }
+        hist++;
+        if (slot == K && anderson(k, v, alpha, subObj)) {
+          subProblem(k, v, alpha);
+          if (subGap <= tolAbs) break;
+        }
+      }
+      claimed = subGap <= tolAbs;
+      for (let a = 0; a < k; a++) st(W, ldi(ACT, a), ld(WA, a));
+      for (let i = 0; i < d; i++) st(G, i, ld(c, i));
+      for (let i = 0; i < d; i++) {
+        const wi = ld(W, i);
+        if (wi != 0) axpyNeg(G, wi, row(gram, i, d), d);
+      }
+    }
+    memory.copy(row(outCoef, mm, d), W, <usize>d << 3);
+    st(outRes, mm, residual);
+    st(outGap, mm, gap);
+    sti(outIter, mm, sweeps);
+    sti(outNewton, mm, solves);
+  }
+}
+
+/**
+ * The path over the m decreasing positive alphas for targets [t0, t1) of the t x d cross-moments
+ * `cT` (row j: target j's), with second moments `tv`. Target j's outputs, with jj = j - t0:
+ * coef m x d at outCoef + jj m d (f64), residual / gap m f64 at outRes / outGap + jj m, sweeps /
+ * Newton solves m i32 at outIter / outNewton + jj m. `inv` is G^-1 or 0.
+ */
+export function lassoPath(
+  gram: usize, inv: usize, d: i32, cT: usize, tv: usize, t0: i32, t1: i32, alphas: usize, m: i32,
+  tol: f64, maxIter: i32, newton: i32, work: usize,
+  outCoef: usize, outRes: usize, outGap: usize, outIter: usize, outNewton: usize,
+): void {
+  dd = d;
+  carve(work, d);
+  fN = 0;
+  fMode = 0;
+  for (let i = 0; i < d; i++) sti(FPOS, i, -1);
+  for (let i = 0; i < d; i++) stb(INE, i, 0);
+  for (let j = t0; j < t1; j++) {
+    const jm = <usize>(j - t0) * <usize>m;
+    targetPath(
+      gram, inv, d, row(cT, j, d), ld(tv, j), alphas, m, tol, maxIter, newton != 0,
+      outCoef + ((jm * <usize>d) << 3), outRes + (jm << 3), outGap + (jm << 3), outIter + (jm << 2), outNewton + (jm << 2),
+    );
+  }
+}

@@ -75,7 +75,7 @@ function assignmentSection(): string {
 function eigenSection(): string {
   const r = runPart<Parameters<typeof formatEigenTable>[0]>('eigen');
   if ('error' in r) return `### Symmetric eigensolver\n\nnot measured (${r.error})`;
-  return ['### Symmetric eigensolver (WASM, one thread) vs numpy.linalg.eigh', '', '```', formatEigenTable(r), '```'].join('\n');
+  return ['### Symmetric eigensolver (WASM, one thread) vs numpy.linalg.eigh', '', formatEigenTable(r)].join('\n');
 }
 
 function lassoSection(): string {

@@ -11,7 +11,7 @@
 // Values that are f32 subnormals may be flushed to zero by a device; such an activation above a
 // zero threshold of 0 would then land in the zero bin. (Activations that small do not occur in
 // practice; the WASM and reference kernels compare exactly.)
-import { shaderSources } from '../../generated/shaders.js';
+import { shader, specialise } from '../webgpu-shaders.js';
 import type { GpuContext } from '../../platform/webgpu.js';
 import { binUnits, checkBatch, checkSpec, type JointHistogramKernel, type JointHistogramSpec } from './reference.js';
 
@@ -36,21 +36,7 @@ export interface WebGpuJointHistogramOptions {
 
 const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
 
-function specialise(source: string, constants: Record<string, number>): string {
-  let out = source;
-  for (const [name, value] of Object.entries(constants)) {
-    const pattern = new RegExp(`const ${name}: u32 = \\d+u;`);
-    if (!pattern.test(out)) throw new Error(`shader has no constant ${name}`);
-    out = out.replace(pattern, `const ${name}: u32 = ${value}u;`);
-  }
-  return out;
-}
 
-function shader(name: string): string {
-  const source = shaderSources[name];
-  if (source === undefined) throw new Error(`shader ${name} is not embedded; run scripts/embed-kernels.mjs`);
-  return source;
-}
 
 /** The largest f32 <= x: an f32 value v then satisfies (x < v) exactly when (f32Below(x) < v). */
 export function f32Below(x: number): number {

@@ -11,7 +11,7 @@
 //   mean = c + S1 / n,   M2 = S2 - S1 S1' / n
 // in float64 and mirrors M2. Chunks (when a batch would overflow a storage binding) are merged
 // with the exact Chan update, like batches.
-import { shaderSources } from '../../generated/shaders.js';
+import { shader, specialise } from '../webgpu-shaders.js';
 import type { GpuContext } from '../../platform/webgpu.js';
 import { emptyMoments, mergeMomentsInto } from '../../stats/merge.js';
 import type { BatchMoments, MomentKernel } from './contract.js';
@@ -106,22 +106,7 @@ function checkTiles(t: MomentTileConfig, limits: GPUSupportedLimits): void {
   if (!ok) throw new Error(`moment kernel tiles ${JSON.stringify(t)} do not fit the device limits`);
 }
 
-/** Replaces `const NAME: u32 = ...u;` lines of a shader; every name must be present. */
-function specialise(source: string, constants: Record<string, number>): string {
-  let out = source;
-  for (const [name, value] of Object.entries(constants)) {
-    const pattern = new RegExp(`const ${name}: u32 = \\d+u;`);
-    if (!pattern.test(out)) throw new Error(`shader has no constant ${name}`);
-    out = out.replace(pattern, `const ${name}: u32 = ${value}u;`);
-  }
-  return out;
-}
 
-function shader(name: string): string {
-  const source = shaderSources[name];
-  if (source === undefined) throw new Error(`shader ${name} is not embedded; run scripts/embed-kernels.mjs`);
-  return source;
-}
 
 const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
 

@@ -1,0 +1,20 @@
+// Shared by the WebGPU kernels: the embedded WGSL sources and compile-time specialisation.
+import { shaderSources } from '../generated/shaders.js';
+
+/** Replaces `const NAME: u32 = ...u;` lines of a shader; every name must be present. */
+export function specialise(source: string, constants: Record<string, number>): string {
+  let out = source;
+  for (const [name, value] of Object.entries(constants)) {
+    const pattern = new RegExp(`const ${name}: u32 = \\d+u;`);
+    if (!pattern.test(out)) throw new Error(`shader has no constant ${name}`);
+    out = out.replace(pattern, `const ${name}: u32 = ${value}u;`);
+  }
+  return out;
+}
+
+/** The embedded WGSL text of shaders/<name>.wgsl. */
+export function shader(name: string): string {
+  const source = shaderSources[name];
+  if (source === undefined) throw new Error(`shader ${name} is not embedded; run scripts/embed-kernels.mjs`);
+  return source;
+}

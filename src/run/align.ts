@@ -224,7 +224,6 @@ export async function align(options: AlignOptions): Promise<AlignResult> {
     for (const method of methods) {
       const result = await method.run({
         ...data,
-        correlation: data.correlation,
         backend: options.backend,
         options: methodOptions(method, options.methodOptions?.[method.name]),
         runDir: options.run,

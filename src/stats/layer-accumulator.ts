@@ -33,7 +33,6 @@ export class LayerAccumulator {
   private readonly offsets: number[];
   private shift: Float64Array | undefined;
   private readonly total: BatchMoments;
-  private samplesSeen = 0;
 
   constructor(
     readonly layer: string,
@@ -48,10 +47,6 @@ export class LayerAccumulator {
     }
     this.d = d;
     this.total = emptyMoments(d);
-  }
-
-  get samples(): number {
-    return this.samplesSeen;
   }
 
   /** Adds one batch: one NetBatch per net, in the order of `nets`, all with the same sample count. */
@@ -79,14 +74,13 @@ export class LayerAccumulator {
         for (let s = 0; s < n; s++) {
           const v = data[src + s];
           // v - v is NaN exactly when v is NaN or infinite: one test catches both.
-          if (v - v !== 0) throw new NonFiniteActivationError(this.nets[k].name, this.layer, u, this.samplesSeen + s, v);
+          if (v - v !== 0) throw new NonFiniteActivationError(this.nets[k].name, this.layer, u, this.total.n + s, v);
           joint[dst + s] = v - c;
         }
       }
     }
     const moments = await this.kernel.batchMoments(joint, this.d, n);
     mergeMomentsInto(this.total, moments);
-    this.samplesSeen += n;
   }
 
   private firstBatchMeans(batches: NetBatch[], n: number): Float64Array {
@@ -110,10 +104,5 @@ export class LayerAccumulator {
     const out: BatchMoments = { n: this.total.n, d: this.d, mean: new Float64Array(this.total.mean), m2: new Float64Array(this.total.m2) };
     if (this.shift) for (let i = 0; i < this.d; i++) out.mean[i] += this.shift[i];
     return out;
-  }
-
-  /** Offset of net k's units in the joint matrices. */
-  offset(k: number): number {
-    return this.offsets[k];
   }
 }

@@ -23,6 +23,7 @@ import type { BatchMoments } from '../../src/kernels/moments/contract.js';
 import { batchMomentsReference } from '../../src/kernels/moments/reference.js';
 import { lassoPathOn } from '../../src/kernels/lasso/wasm.js';
 import { WasmInstance } from '../../src/kernels/wasm-module.js';
+import { Rng } from '../helpers/rng.js';
 
 interface Fit {
   alpha: number;
@@ -122,23 +123,6 @@ describe('lasso against scikit-learn', () => {
 
 // ---- Seeded random problems ----
 
-class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0 || 1;
-  }
-  uniform(): number {
-    let s = this.s;
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    this.s = s >>> 0;
-    return (this.s + 0.5) / 4294967296;
-  }
-  normal(): number {
-    return Math.sqrt(-2 * Math.log(this.uniform())) * Math.cos(2 * Math.PI * this.uniform());
-  }
-}
 
 /**
  * Moments of n samples of d predictors then t targets: predictors from `factors` latent factors

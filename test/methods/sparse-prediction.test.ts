@@ -12,24 +12,8 @@ import { batchMomentsReference } from '../../src/kernels/moments/reference.js';
 import { parseAlphas, sparsePredictionMethod } from '../../src/methods/sparse-prediction.js';
 import type { MethodContext, MethodResult, NetLayer } from '../../src/methods/types.js';
 import { correlationBlock, unitStats } from '../../src/stats/unit-stats.js';
+import { Rng } from '../helpers/rng.js';
 
-class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0 || 1;
-  }
-  uniform(): number {
-    let s = this.s;
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    this.s = s >>> 0;
-    return (this.s + 0.5) / 4294967296;
-  }
-  normal(): number {
-    return Math.sqrt(-2 * Math.log(this.uniform())) * Math.cos(2 * Math.PI * this.uniform());
-  }
-}
 
 const N = 2000;
 

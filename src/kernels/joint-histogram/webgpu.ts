@@ -11,17 +11,22 @@
 // Values that are f32 subnormals may be flushed to zero by a device; such an activation above a
 // zero threshold of 0 would then land in the zero bin. (Activations that small do not occur in
 // practice; the WASM and reference kernels compare exactly.)
-import { shader, specialise } from '../webgpu-shaders.js';
+import {
+  MAP_MODE_READ,
+  USAGE_COPY_DST,
+  USAGE_COPY_SRC,
+  USAGE_MAP_READ,
+  USAGE_STORAGE,
+  USAGE_UNIFORM,
+  grid,
+  roundUp,
+  shader,
+  specialise,
+} from '../webgpu-common.js';
 import type { GpuContext } from '../../platform/webgpu.js';
 import { binUnits, checkBatch, checkSpec, type JointHistogramKernel, type JointHistogramSpec } from './reference.js';
 
 const KERNEL = 'convergent.joint-histogram';
-const USAGE_MAP_READ = 0x0001;
-const USAGE_COPY_SRC = 0x0004;
-const USAGE_COPY_DST = 0x0008;
-const USAGE_UNIFORM = 0x0040;
-const USAGE_STORAGE = 0x0080;
-const MAP_MODE_READ = 0x0001;
 const JOINT_WG = 256;
 const BIN_WG = 64;
 
@@ -34,7 +39,6 @@ export interface WebGpuJointHistogramOptions {
   targetWorkgroups?: number;
 }
 
-const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
 
 
 
@@ -51,12 +55,6 @@ export function f32Below(x: number): number {
   return bits[0];
 }
 
-function grid(groups: number, maxPerDim: number): [number, number] {
-  const x = Math.max(1, Math.min(groups, maxPerDim));
-  const y = Math.ceil(groups / x);
-  if (y > maxPerDim) throw new Error(`dispatch of ${groups} workgroups exceeds the device limits`);
-  return [x, y];
-}
 
 interface Chunk {
   pair: number;

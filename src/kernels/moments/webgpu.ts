@@ -11,20 +11,23 @@
 //   mean = c + S1 / n,   M2 = S2 - S1 S1' / n
 // in float64 and mirrors M2. Chunks (when a batch would overflow a storage binding) are merged
 // with the exact Chan update, like batches.
-import { shader, specialise } from '../webgpu-shaders.js';
+import {
+  MAP_MODE_READ,
+  USAGE_COPY_DST,
+  USAGE_COPY_SRC,
+  USAGE_MAP_READ,
+  USAGE_STORAGE,
+  USAGE_UNIFORM,
+  grid,
+  roundUp,
+  shader,
+  specialise,
+} from '../webgpu-common.js';
 import type { GpuContext } from '../../platform/webgpu.js';
 import { emptyMoments, mergeMomentsInto } from '../../stats/merge.js';
 import type { BatchMoments, MomentKernel } from './contract.js';
 
 const KERNEL = 'convergent.moments';
-
-// GPUBufferUsage / GPUMapMode values, spelled out so that this module does not need the globals.
-const USAGE_MAP_READ = 0x0001;
-const USAGE_COPY_SRC = 0x0004;
-const USAGE_COPY_DST = 0x0008;
-const USAGE_UNIFORM = 0x0040;
-const USAGE_STORAGE = 0x0080;
-const MAP_MODE_READ = 0x0001;
 
 /** Workgroup shapes, chosen once per device from its limits. */
 export interface MomentTileConfig {
@@ -108,7 +111,6 @@ function checkTiles(t: MomentTileConfig, limits: GPUSupportedLimits): void {
 
 
 
-const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
 
 /** Buffers and bind groups for one (d, chunk length) shape; reused across batches of that shape. */
 interface Plan {
@@ -146,13 +148,6 @@ interface Pipelines {
 /** Compiled pipelines per device and tile shape, shared by every kernel on that device. */
 const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<Pipelines>>>();
 
-/** Dispatch shape covering `groups` workgroups within the per-dimension limit. */
-function grid(groups: number, maxPerDim: number): [number, number] {
-  const x = Math.max(1, Math.min(groups, maxPerDim));
-  const y = Math.ceil(groups / x);
-  if (y > maxPerDim) throw new Error(`dispatch of ${groups} workgroups exceeds the device limits`);
-  return [x, y];
-}
 
 export function createWebGpuMomentKernel(gpu: GpuContext, options: WebGpuMomentKernelOptions = {}): WebGpuMomentKernel {
   const device = gpu.device;

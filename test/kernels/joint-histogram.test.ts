@@ -14,22 +14,14 @@ import {
 import { createWasmJointHistogramKernel } from '../../src/kernels/joint-histogram/wasm.js';
 import { createWebGpuJointHistogramKernel, f32Below } from '../../src/kernels/joint-histogram/webgpu.js';
 import { acquireGpu, type GpuContext } from '../../src/platform/webgpu.js';
+import { seededUniform } from '../../src/example/random.js';
 
 const required = process.env.CONVERGENT_REQUIRE_WEBGPU === '1';
 const gpu: GpuContext | null = await acquireGpu({ allowSoftware: true });
 if (!gpu && !required) console.warn('WebGPU joint-histogram tests skipped: no WebGPU adapter (set CONVERGENT_REQUIRE_WEBGPU=1 to make this an error)');
 afterAll(() => gpu?.release());
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededUniform; // mulberry32, deterministic
 
 /** ReLU-like values rounded to a coarse grid so that many land exactly on edges; some exactly 0 or -0. */
 function batch(units: number, n: number, seed: number, f64: boolean): Float32Array | Float64Array {

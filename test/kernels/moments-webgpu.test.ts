@@ -7,6 +7,7 @@ import { batchMomentsReference } from '../../src/kernels/moments/reference.js';
 import { createWebGpuMomentKernel, type WebGpuMomentKernel } from '../../src/kernels/moments/webgpu.js';
 import { acquireGpu, adapterDisplayName, withGpuErrorScope, type GpuContext } from '../../src/platform/webgpu.js';
 import { emptyMoments, mergeMomentsInto } from '../../src/stats/merge.js';
+import { seededUniform } from '../../src/example/random.js';
 
 const required = process.env.CONVERGENT_REQUIRE_WEBGPU === '1';
 const gpu: GpuContext | null = await acquireGpu({ allowSoftware: true });
@@ -20,17 +21,8 @@ afterAll(() => gpu?.release());
 // GPUBufferUsage.STORAGE | COPY_DST | COPY_SRC, spelled out (the DOM typings lack the global).
 const STORAGE_COPY_DST_SRC = 0x80 | 0x08 | 0x04;
 
-// Deterministic data: mulberry32 and Box-Muller.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Deterministic data: mulberry32 (the example's generator) and Box-Muller.
+const rng = seededUniform;
 
 function gaussian(random: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());

@@ -7,3 +7,5 @@ export { semiMatch } from './semi-matching';
 export { histBin32, histBin64, histJoint } from './histogram';
 export { eigenWorkBytes, eigenSolve } from './eigen';
 export { lassoWorkBytes, lassoPath } from './lasso';
+export * from './forward/index';
+export * from './train/index';

@@ -1,0 +1,1 @@
+// Forward-pass kernels (conv, pooling, GEMM, ...): each file re-exports its functions here.

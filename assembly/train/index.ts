@@ -1,0 +1,1 @@
+// Training kernels (backward passes, SGD): each file re-exports its functions here.

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { checkPlanted, formatPlantedCheck } from '../../src/example/check.js';
 import { writePlantedExample } from '../../src/example/write.js';
 import { collectMethodOptions, openBackend, parseNets, withAlignOptions, withBackendOptions, type CliContext } from '../context.js';
+import { withDataOptions } from '../data-options.js';
 import { runAlign } from './align.js';
 import { runProbe, withProbeOptions } from './probe.js';
 import { runReport } from './report.js';
@@ -13,7 +14,7 @@ export function runCommand(ctx: CliContext): CommandModule<object, any> {
     command: 'run',
     describe: 'probe, align and report: the whole one-to-one study in one command',
     builder: (y) =>
-      withAlignOptions(withProbeOptions(withBackendOptions(y), ctx), ctx).option('example', {
+      withAlignOptions(withDataOptions(withProbeOptions(withBackendOptions(y), ctx)), ctx).option('example', {
         type: 'boolean',
         default: false,
         describe: 'use the embedded example: two nets with planted structure (written under RUN/example-data)',

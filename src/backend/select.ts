@@ -26,6 +26,7 @@ export async function createBackend(request: BackendRequest = 'auto', options: B
         kind: 'webgpu',
         description: `webgpu on ${gpu.label}`,
         moments,
+        gpu,
         async dispose() {
           await moments.dispose();
           gpu.release();
@@ -46,6 +47,7 @@ async function wasmBackend(options: BackendOptions, note: string): Promise<Backe
   const moments = await createWasmMomentKernel({ threads: options.threads });
   return {
     kind: 'wasm',
+    threads: options.threads,
     description: `${moments.name}${options.cpuName ? ` on ${options.cpuName}` : ''}${note}`,
     moments,
     async dispose() {

@@ -21,7 +21,10 @@ export interface ProbeManifest {
   created: string;
   command: string;
   backend: string;
-  nets: { name: string; path: string }[];
+  /** accuracy: top-1 on the probe data, when the data has labels and the net classifies (ONNX runs). */
+  nets: { name: string; path: string; accuracy?: number }[];
+  /** ONNX runs: where the items came from, and every item skipped as unreadable. */
+  data?: ProbeDataRecord;
   /** Layers whose moments are complete, in probe order. */
   layers: ProbeLayerRecord[];
   /** Layers chosen but not (yet) complete, e.g. after an error. */
@@ -37,4 +40,14 @@ export interface ProbeLayerRecord {
   units: Record<string, number>;
   sources: Record<string, string>;
   seconds: number;
+}
+
+export interface ProbeDataRecord {
+  /** 'mnist (held-out 8000:10000)', a directory, or an .npy file. */
+  source: string;
+  items: number;
+  itemShape: number[];
+  skipped: { index: number; path: string; reason: string }[];
+  /** Per layer and net, the captured ONNX tensor. */
+  tensors: Record<string, Record<string, string>>;
 }

@@ -133,7 +133,7 @@ export async function probe(options: ProbeOptions): Promise<ProbeManifest> {
   }
 }
 
-async function writeManifest(out: string, manifest: ProbeManifest): Promise<void> {
+export async function writeManifest(out: string, manifest: ProbeManifest): Promise<void> {
   await writeFile(runPaths.manifest(out), JSON.stringify(manifest, null, 2) + '\n');
 }
 
@@ -192,7 +192,7 @@ async function probeLayer(
   }
 }
 
-function passesOf(reducer: Reducer): number {
+export function passesOf(reducer: Reducer): number {
   const p = reducer.passes ?? 1;
   if (!Number.isInteger(p) || p < 1) throw new Error(`reducer ${reducer.name}: passes must be a positive integer, got ${String(reducer.passes)}`);
   return p;
@@ -235,19 +235,7 @@ async function writeLayer(
   reducerStates: { reducer: Reducer; state: ReducerState }[],
   started: number,
 ): Promise<ProbeLayerRecord> {
-  const dir = runPaths.momentsDir(options.out, name);
-  await mkdir(dir, { recursive: true });
-  const result = moments.result();
-  await writeNpy(join(dir, 'mean.npy'), result.mean, [result.d]);
-  await writeNpy(join(dir, 'm2.npy'), result.m2, [result.d, result.d]);
-  await writeFile(join(dir, 'count.json'), JSON.stringify({ samples: result.n, units: nets }, null, 2) + '\n');
-  for (const { reducer, state } of reducerStates) {
-    const output = await state.finish();
-    const rdir = runPaths.reducerDir(options.out, reducer.name, name);
-    await mkdir(rdir, { recursive: true });
-    for (const [key, array] of Object.entries(output.arrays ?? {})) await writeNpy(join(rdir, `${key}.npy`), array.data, array.shape);
-    if (output.json !== undefined) await writeFile(join(rdir, 'result.json'), JSON.stringify(output.json, null, 2) + '\n');
-  }
+  const result = await writeLayerState(options.out, name, nets, moments, reducerStates);
   return {
     name,
     samples: result.n,
@@ -257,4 +245,31 @@ async function writeLayer(
     sources: Object.fromEntries(sources.map((s, k) => [s.name, infos[k].source])),
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/**
+ * Writes a finished layer: its joint moments (mean.npy, m2.npy, count.json) and every reducer's
+ * output. Shared by the probe from activation files and the probe from ONNX models.
+ */
+export async function writeLayerState(
+  out: string,
+  name: string,
+  nets: { name: string; units: number }[],
+  moments: LayerAccumulator,
+  reducerStates: { reducer: { name: string }; state: ReducerState }[],
+): Promise<{ n: number; d: number }> {
+  const dir = runPaths.momentsDir(out, name);
+  await mkdir(dir, { recursive: true });
+  const result = moments.result();
+  await writeNpy(join(dir, 'mean.npy'), result.mean, [result.d]);
+  await writeNpy(join(dir, 'm2.npy'), result.m2, [result.d, result.d]);
+  await writeFile(join(dir, 'count.json'), JSON.stringify({ samples: result.n, units: nets }, null, 2) + '\n');
+  for (const { reducer, state } of reducerStates) {
+    const output = await state.finish();
+    const rdir = runPaths.reducerDir(out, reducer.name, name);
+    await mkdir(rdir, { recursive: true });
+    for (const [key, array] of Object.entries(output.arrays ?? {})) await writeNpy(join(rdir, `${key}.npy`), array.data, array.shape);
+    if (output.json !== undefined) await writeFile(join(rdir, 'result.json'), JSON.stringify(output.json, null, 2) + '\n');
+  }
+  return { n: result.n, d: result.d };
 }

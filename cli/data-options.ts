@@ -1,0 +1,77 @@
+// The image data flags of `probe`/`run` with ONNX models: where images come from and how they are
+// preprocessed. Defaults come from the first model's input shape.
+import type { Argv } from 'yargs';
+import { openImageSource, type ImageSource } from '../src/data/source.js';
+import type { PreprocessOptions } from '../src/data/preprocess.js';
+import { readOnnxFile } from '../src/onnx/decode.js';
+import { modelInputDims } from '../src/forward/compile.js';
+
+export interface DataArgs {
+  data?: string;
+  split?: string;
+  'on-bad-image': 'skip' | 'fail';
+  size?: string;
+  resize?: number;
+  scale?: number;
+  mean?: number[];
+  std?: number[];
+  bgr?: boolean;
+  grayscale?: boolean;
+}
+
+export function withDataOptions<T>(y: Argv<T>) {
+  return y
+    .option('data', { type: 'string', describe: 'images for ONNX nets: a folder of PNG/JPEG (recursive, sorted by path), an (N,C,H,W) .npy file, or "mnist"' })
+    .option('split', { type: 'string', describe: 'mnist: which digits, "heldout" (8000:10000, default), "train" (0:8000) or "START:END"' })
+    .option('on-bad-image', { choices: ['skip', 'fail'] as const, default: 'skip' as const, describe: 'an unreadable image: skip it (listed in probe.json and the log) or stop' })
+    .option('size', { type: 'string', describe: 'input size HxW (default: the model\'s input shape); images are center-cropped to it' })
+    .option('resize', { type: 'number', describe: 'resize the shorter side to this many pixels before the center crop (default: just cover the crop)' })
+    .option('scale', { type: 'number', describe: 'multiply pixel values (0..255) by this (default 1/255)' })
+    .option('mean', { type: 'number', array: true, describe: 'per-channel mean subtracted after scaling (e.g. 0.485 0.456 0.406)' })
+    .option('std', { type: 'number', array: true, describe: 'per-channel std divided by after the mean (e.g. 0.229 0.224 0.225)' })
+    .option('bgr', { type: 'boolean', describe: 'channel order BGR (Caffe models) instead of RGB' })
+    .option('grayscale', { type: 'boolean', describe: 'convert to one grey channel (default when the model takes 1 channel)' });
+}
+
+/** The (C, H, W) of one item: the first net's input, with --size for symbolic dims. */
+export async function itemShapeFor(modelPath: string, size?: string): Promise<[number, number, number]> {
+  const model = await readOnnxFile(modelPath);
+  const dims = modelInputDims(model);
+  if (dims.length !== 4) throw new Error(`${modelPath}: input ${model.inputs[0]?.name} has shape ${JSON.stringify(dims)}; image data needs an (N, C, H, W) input`);
+  let [, c, h, w] = dims;
+  if (size !== undefined) {
+    const m = /^(\d+)x(\d+)$/.exec(size);
+    if (!m) throw new Error(`--size expects HxW (e.g. 224x224), got "${size}"`);
+    h = Number(m[1]);
+    w = Number(m[2]);
+  }
+  if (typeof c !== 'number' || typeof h !== 'number' || typeof w !== 'number') {
+    throw new Error(`${modelPath}: input ${model.inputs[0]?.name} has symbolic dims ${JSON.stringify(dims)}; give --size HxW (and a model with a fixed channel count)`);
+  }
+  return [c, h, w];
+}
+
+export function preprocessFromArgs(argv: DataArgs): Partial<PreprocessOptions> {
+  const p: Partial<PreprocessOptions> = {};
+  if (argv.resize !== undefined) p.resize = argv.resize;
+  if (argv.scale !== undefined) p.scale = argv.scale;
+  if (argv.mean !== undefined) p.mean = argv.mean;
+  if (argv.std !== undefined) p.std = argv.std;
+  if (argv.bgr !== undefined) p.channelOrder = argv.bgr ? 'bgr' : 'rgb';
+  if (argv.grayscale !== undefined) p.grayscale = argv.grayscale;
+  return p;
+}
+
+export async function openProbeData(argv: DataArgs, nets: { name: string; path: string }[]): Promise<{ source: ImageSource; label: string }> {
+  if (!argv.data) throw new Error('--data is needed with ONNX nets');
+  if (nets.length === 0) throw new Error('name the nets with --net NAME=model.onnx');
+  const itemShape = await itemShapeFor(nets[0].path, argv.size);
+  const source = await openImageSource(argv.data, {
+    itemShape,
+    preprocess: preprocessFromArgs(argv),
+    split: argv.split,
+    onBadImage: argv['on-bad-image'],
+  });
+  const label = argv.data === 'mnist' ? `mnist (${argv.split ?? 'heldout'})` : argv.data;
+  return { source, label };
+}

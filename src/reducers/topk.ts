@@ -1,0 +1,91 @@
+// Top-k activations per unit, for the report's image patches: for every unit, the k items
+// (images) that excite it most, each with the position of its strongest response. An item counts
+// once per unit (its maximum over positions), so the k patches come from k different images.
+// State is units x k, whatever the number of images.
+
+export interface TopKRecord {
+  /** units x k, best first; -Infinity where fewer than k items were seen. */
+  values: Float32Array;
+  /** units x k source item indices (-1 where empty). */
+  items: Int32Array;
+  /** units x k positions (row, column) of the maximum within the item's map. */
+  ys: Int32Array;
+  xs: Int32Array;
+}
+
+export class TopKUnits {
+  private readonly values: Float32Array;
+  private readonly items: Int32Array;
+  private readonly pos: Int32Array;
+  /** Per unit, the smallest value kept (the threshold a new item must beat once full). */
+  private readonly floor: Float32Array;
+
+  constructor(
+    readonly units: number,
+    readonly k: number,
+    /** Spatial map of one item: height x width positions (1 x 1 for dense layers). */
+    readonly height: number,
+    readonly width: number,
+  ) {
+    this.values = new Float32Array(units * k).fill(-Infinity);
+    this.items = new Int32Array(units * k).fill(-1);
+    this.pos = new Int32Array(units * k).fill(-1);
+    this.floor = new Float32Array(units).fill(-Infinity);
+  }
+
+  /**
+   * Adds a batch captured batch-first: data[(i * units + u) * positions + p] for item i, with
+   * `indices[i]` its index in the data source.
+   */
+  add(data: Float32Array, indices: Int32Array): void {
+    const { units, k } = this;
+    const positions = this.height * this.width;
+    const n = indices.length;
+    if (data.length !== n * units * positions) {
+      throw new Error(`top-k: batch of ${data.length} values for ${n} items x ${units} units x ${positions} positions`);
+    }
+    for (let i = 0; i < n; i++) {
+      for (let u = 0; u < units; u++) {
+        const base = (i * units + u) * positions;
+        let best = data[base];
+        let at = 0;
+        for (let p = 1; p < positions; p++) {
+          if (data[base + p] > best) {
+            best = data[base + p];
+            at = p;
+          }
+        }
+        if (!(best > this.floor[u]) && this.items[u * k + k - 1] !== -1) continue;
+        this.insert(u, best, indices[i], at);
+      }
+    }
+  }
+
+  /** Insertion into the unit's sorted list (k is small: 9 by default). Ties keep the earlier item. */
+  private insert(u: number, value: number, item: number, at: number): void {
+    const { k } = this;
+    const row = u * k;
+    let j = k - 1;
+    if (this.items[row + j] !== -1 && !(value > this.values[row + j])) return;
+    while (j > 0 && (this.items[row + j - 1] === -1 || value > this.values[row + j - 1])) {
+      this.values[row + j] = this.values[row + j - 1];
+      this.items[row + j] = this.items[row + j - 1];
+      this.pos[row + j] = this.pos[row + j - 1];
+      j--;
+    }
+    this.values[row + j] = value;
+    this.items[row + j] = item;
+    this.pos[row + j] = at;
+    this.floor[u] = this.values[row + k - 1];
+  }
+
+  result(): TopKRecord {
+    const ys = new Int32Array(this.pos.length);
+    const xs = new Int32Array(this.pos.length);
+    this.pos.forEach((p, i) => {
+      ys[i] = p < 0 ? -1 : Math.floor(p / this.width);
+      xs[i] = p < 0 ? -1 : p % this.width;
+    });
+    return { values: this.values.slice(), items: this.items.slice(), ys, xs };
+  }
+}

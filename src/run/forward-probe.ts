@@ -1,0 +1,308 @@
+// `probe` from ONNX models: batches of images flow decode -> forward pass of every net -> moments
+// of every captured layer (plus reducers and the top-k records), and only the reduced state is
+// kept, so memory is D x D per layer whatever the number of images. Writes the same run directory
+// as the probe from activation files, plus RUN/reducers/topk/ (values, items, positions, patches).
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Backend } from '../backend/types.js';
+import type { ImageSource } from '../data/source.js';
+import { compilePlan } from '../forward/compile.js';
+import type { ForwardEngine, ForwardNet } from '../forward/engine.js';
+import { tensorIdOf } from '../forward/engine.js';
+import { receptiveField, type ReceptiveField } from '../forward/receptive-field.js';
+import { createForwardEngine } from '../forward/select.js';
+import { checkSupported } from '../forward/compile.js';
+import { readOnnxFile } from '../onnx/decode.js';
+import { defaultLayers } from '../onnx/layers.js';
+import type { OnnxModel } from '../onnx/model.js';
+import { writeNpy } from '../io/npy-write.js';
+import { resolveReducerOptions } from '../reducers/options.js';
+import { TopKUnits } from '../reducers/topk.js';
+import type { Reducer, ReducerLayer, ReducerState } from '../reducers/types.js';
+import { LayerAccumulator } from '../stats/layer-accumulator.js';
+import { runPaths, type ProbeLayerRecord, type ProbeManifest } from './layout.js';
+import { ItemCache, patchDir, writeUnitPatches } from './patches.js';
+import { passesOf, validateNets, writeLayerState, writeManifest } from './probe.js';
+
+export interface ForwardProbeOptions {
+  /** Each net: a name and an .onnx file. */
+  nets: { name: string; path: string }[];
+  data: ImageSource;
+  /** How the data was named on the command line, for the manifest. */
+  dataLabel?: string;
+  out: string;
+  backend: Backend;
+  /** `NAME=TENSOR` or `NAME` (a default layer's short name, or a tensor name); default: every ReLU after a Conv or Gemm. */
+  layers?: string[];
+  limitItems?: number;
+  /** Items per batch (default 64). */
+  batchItems?: number;
+  /** Top activations kept per unit (default 9; 0 = none, and no patches). */
+  topK?: number;
+  /** Draw each unit's top-k patches as PNG (default true when topK > 0). */
+  patches?: boolean;
+  reducers?: Reducer[];
+  reducerOptions?: Record<string, Record<string, unknown>>;
+  threads?: number;
+  /** For tests: a ready engine instead of one made for the backend. */
+  engine?: ForwardEngine;
+  command?: string;
+  onStart?: (items: number, passes: number) => void;
+  onProgress?: (itemsDone: number) => void;
+  onDone?: () => void;
+  log?: (message: string) => void;
+}
+
+/** A layer chosen for the probe: a short name and, per net, the tensor captured for it. */
+export interface CaptureLayer {
+  name: string;
+  tensors: string[];
+}
+
+export interface LayerShape {
+  units: number;
+  height: number;
+  width: number;
+}
+
+export function isOnnxPath(path: string): boolean {
+  return /\.onnx$/i.test(path);
+}
+
+/**
+ * Resolves `--layer` specs (or the defaults) to one tensor per net. `conv1=/Relu_output_0` names
+ * the same tensor in every net; `conv1` is a default layer's short name or a tensor name.
+ */
+export function resolveCaptureLayers(models: { name: string; model: OnnxModel; path: string }[], specs: string[] | undefined, log: (m: string) => void): CaptureLayer[] {
+  const defaults = models.map((m) => new Map(defaultLayers(m.model).map((l) => [l.name, l.tensor])));
+  const tensorsOf = models.map((m) => new Set(m.model.nodes.flatMap((n) => n.outputs)));
+  const need = (k: number, tensor: string, layer: string) => {
+    if (!tensorsOf[k].has(tensor)) {
+      const near = [...tensorsOf[k]].filter((t) => t.toLowerCase().includes(layer.toLowerCase())).slice(0, 8);
+      throw new Error(`net ${models[k].name} (${models[k].path}) has no tensor "${tensor}" for layer ${layer}${near.length ? `; similar: ${near.join(', ')}` : ''} (see \`convergent layers ${models[k].path}\`)`);
+    }
+    return tensor;
+  };
+  if (!specs || specs.length === 0) {
+    const names = [...defaults[0].keys()].filter((name) => defaults.every((d) => d.has(name)));
+    const partial = new Set(defaults.flatMap((d) => [...d.keys()]).filter((n) => !names.includes(n)));
+    if (partial.size > 0) log(`skipping default layers not present in every net: ${[...partial].join(', ')}`);
+    if (names.length === 0) {
+      throw new Error('the nets have no default layer in common (a ReLU after a Conv or Gemm); name layers with --layer NAME=TENSOR (see `convergent layers MODEL.onnx`)');
+    }
+    return names.map((name) => ({ name, tensors: defaults.map((d) => d.get(name)!) }));
+  }
+  const seen = new Set<string>();
+  return specs.map((spec) => {
+    const eq = spec.indexOf('=');
+    const name = eq > 0 ? spec.slice(0, eq) : spec;
+    if (seen.has(name)) throw new Error(`layer ${name} is named twice in --layer`);
+    seen.add(name);
+    const tensors = models.map((_, k) => need(k, eq > 0 ? spec.slice(eq + 1) : (defaults[k].get(name) ?? name), name));
+    return { name, tensors };
+  });
+}
+
+/** Units and spatial map of each captured layer, from a plan compiled for one item. */
+export function captureShapes(models: { name: string; model: OnnxModel }[], layers: CaptureLayer[], itemShape: number[]): { shapes: LayerShape[][]; fields: ReceptiveField[][] } {
+  const shapes: LayerShape[][] = [];
+  const fields: ReceptiveField[][] = [];
+  models.forEach((m, k) => {
+    const captures = layers.map((l) => l.tensors[k]);
+    const plan = compilePlan(m.model, [1, ...itemShape], { captures });
+    shapes.push(
+      layers.map((l) => {
+        const shape = plan.tensors[tensorIdOf(plan, l.tensors[k], m.name)].shape;
+        if (shape.length !== 2 && shape.length !== 4) {
+          throw new Error(`net ${m.name}, layer ${l.name}: tensor ${l.tensors[k]} has shape ${JSON.stringify(shape)}; only (N, C) and (N, C, H, W) can be probed`);
+        }
+        return { units: shape[1], height: shape[2] ?? 1, width: shape[3] ?? 1 };
+      }),
+    );
+    fields.push(layers.map((l) => receptiveField(plan, tensorIdOf(plan, l.tensors[k], m.name))));
+  });
+  layers.forEach((l, li) => {
+    const [a, ...rest] = shapes.map((s) => s[li]);
+    rest.forEach((b, j) => {
+      if (b.height !== a.height || b.width !== a.width) {
+        throw new Error(`layer ${l.name}: net ${models[j + 1].name} has a ${b.height} x ${b.width} map but net ${models[0].name} has ${a.height} x ${a.width}; every net must see the same samples`);
+      }
+    });
+  });
+  return { shapes, fields };
+}
+
+/** (n, C, H, W) batch-first into unit-major (C, n*H*W): what the moment kernels read. */
+export function toUnitMajor(data: Float32Array, n: number, units: number, positions: number, out = new Float32Array(data.length)): Float32Array {
+  const samples = n * positions;
+  for (let i = 0; i < n; i++) {
+    for (let u = 0; u < units; u++) {
+      const src = (i * units + u) * positions;
+      out.set(data.subarray(src, src + positions), u * samples + i * positions);
+    }
+  }
+  return out;
+}
+
+/** The graph output, captured too when the data has labels and the net ends in class scores. */
+function classifierOutput(model: OnnxModel, itemShape: number[], classes: number): string | undefined {
+  const out = model.outputs[0];
+  if (!out) return undefined;
+  try {
+    const plan = compilePlan(model, [1, ...itemShape], { captures: [out.name] });
+    const shape = plan.tensors[tensorIdOf(plan, out.name, '')].shape;
+    return shape.length === 2 && shape[1] >= classes ? out.name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function probeOnnx(options: ForwardProbeOptions): Promise<ProbeManifest> {
+  const log = options.log ?? (() => {});
+  validateNets(options.nets);
+  const models: { name: string; path: string; model: OnnxModel }[] = [];
+  for (const net of options.nets) {
+    if (!isOnnxPath(net.path)) throw new Error(`net ${net.name}: ${net.path} is not an .onnx file; with --data every net must be an ONNX model`);
+    const model = await readOnnxFile(net.path);
+    checkSupported(model, net.path);
+    models.push({ name: net.name, path: net.path, model });
+  }
+  const data = options.data;
+  const itemShape = [...data.itemShape];
+  const layers = resolveCaptureLayers(models, options.layers, log);
+  const { shapes, fields } = captureShapes(models, layers, itemShape);
+  const labels = data.labels;
+  const classes = labels ? Math.max(...labels) + 1 : 0;
+  const outputs = models.map((m) => (labels ? classifierOutput(m.model, itemShape, classes) : undefined));
+  const items = Math.min(data.count, options.limitItems ?? Infinity);
+  const batchItems = options.batchItems ?? 64;
+  const topK = options.topK ?? 9;
+  const reducers = options.reducers ?? [];
+  const reducerOptions = new Map(reducers.map((r) => [r, resolveReducerOptions(r, options.reducerOptions?.[r.name])]));
+  const passes = Math.max(1, ...reducers.map((r) => passesOf(r)));
+  const layerNets = (li: number) => models.map((m, k) => ({ name: m.name, units: shapes[k][li].units }));
+  const reducerLayer = (li: number, reducer: Reducer): ReducerLayer => ({
+    layer: layers[li].name,
+    nets: layerNets(li),
+    samples: items * shapes[0][li].height * shapes[0][li].width,
+    backend: options.backend,
+    options: reducerOptions.get(reducer) ?? {},
+  });
+  layers.forEach((_, li) => reducers.forEach((r) => r.validate?.(reducerLayer(li, r))));
+
+  const nets: ForwardNet[] = models.map((m, k) => ({ name: m.name, model: m.model, captures: [...layers.map((l) => l.tensors[k]), ...(outputs[k] ? [outputs[k]!] : [])] }));
+  const engine = options.engine ?? (await createForwardEngine(options.backend, nets, itemShape, { threads: options.threads }));
+  log(`forward passes: ${engine.name}; ${layers.length} layers (${layers.map((l) => l.name).join(', ')}) of ${models.length} nets over ${items} items`);
+
+  await mkdir(options.out, { recursive: true });
+  const skipped: { index: number; path: string; reason: string }[] = [];
+  const manifest: ProbeManifest = {
+    version: 1,
+    created: new Date().toISOString(),
+    command: options.command ?? '',
+    backend: `${options.backend.description}; forward ${engine.name}`,
+    nets: options.nets.map((n) => ({ name: n.name, path: n.path })),
+    data: {
+      source: options.dataLabel ?? data.describe(0),
+      items,
+      itemShape,
+      skipped,
+      tensors: Object.fromEntries(layers.map((l) => [l.name, Object.fromEntries(models.map((m, k) => [m.name, l.tensors[k]]))])),
+    },
+    layers: [],
+    pending: layers.map((l) => l.name),
+    reducers: ['moments', ...(topK > 0 ? ['topk'] : []), ...reducers.map((r) => r.name)],
+  };
+  await writeManifest(options.out, manifest);
+
+  const started = performance.now();
+  const moments = layers.map((l, li) => new LayerAccumulator(l.name, layerNets(li), options.backend.moments));
+  const tops = layers.map((_, li) => models.map((__, k) => new TopKUnits(shapes[k][li].units, topK, shapes[k][li].height, shapes[k][li].width)));
+  const states: { reducer: Reducer; state: ReducerState }[][] = layers.map(() => []);
+  const correct = models.map(() => 0);
+  let seen = 0;
+  try {
+    layers.forEach((_, li) => reducers.forEach((reducer) => states[li].push({ reducer, state: reducer.create(reducerLayer(li, reducer)) })));
+    options.onStart?.(items, passes);
+    for (let pass = 0; pass < passes; pass++) {
+      for (const layerStates of states) for (const { reducer, state } of layerStates) if (pass > 0 && passesOf(reducer) > pass) await state.nextPass?.(pass);
+      let done = 0;
+      for await (const batch of data.batches(batchItems, { limit: items })) {
+        if (pass === 0) skipped.push(...batch.skipped);
+        if (batch.n === 0) continue;
+        const captured = await engine.forward(batch.data, batch.n);
+        for (let li = 0; li < layers.length; li++) {
+          const positions = shapes[0][li].height * shapes[0][li].width;
+          const unitMajor = models.map((_, k) => ({ data: toUnitMajor(captured[k][li], batch.n, shapes[k][li].units, positions), units: shapes[k][li].units, samples: batch.n * positions }));
+          if (pass === 0) {
+            await moments[li].add(unitMajor);
+            if (topK > 0) models.forEach((_, k) => tops[li][k].add(captured[k][li], batch.indices));
+          }
+          for (const { reducer, state } of states[li]) {
+            if (passesOf(reducer) > pass) await state.update({ nets: unitMajor.map((b) => b.data), samples: batch.n * positions, firstSample: done * positions, pass });
+          }
+        }
+        if (pass === 0 && labels) {
+          models.forEach((_, k) => {
+            if (!outputs[k]) return;
+            const scores = captured[k][layers.length];
+            const width = scores.length / batch.n;
+            for (let i = 0; i < batch.n; i++) {
+              let best = 0;
+              for (let c = 1; c < width; c++) if (scores[i * width + c] > scores[i * width + best]) best = c;
+              if (best === labels[batch.indices[i]]) correct[k]++;
+            }
+          });
+          seen += batch.n;
+        }
+        done += batch.n;
+        options.onProgress?.(pass * items + done);
+      }
+    }
+    options.onDone?.();
+    if (skipped.length > 0) log(`skipped ${skipped.length} unreadable images (listed in probe.json): ${skipped.slice(0, 3).map((s) => s.path).join(', ')}${skipped.length > 3 ? ', ...' : ''}`);
+    if (labels && seen > 0) models.forEach((_, k) => outputs[k] && (manifest.nets[k].accuracy = correct[k] / seen));
+
+    const seconds = (performance.now() - started) / 1000;
+    for (let li = 0; li < layers.length; li++) {
+      const name = layers[li].name;
+      const result = await writeLayerState(options.out, name, layerNets(li), moments[li], states[li]);
+      if (topK > 0) await writeTopK(options, name, models.map((m) => m.name), tops[li], fields.map((f) => f[li]), topK);
+      const record: ProbeLayerRecord = {
+        name,
+        samples: result.n,
+        items: result.n / (shapes[0][li].height * shapes[0][li].width),
+        samplesPerItem: shapes[0][li].height * shapes[0][li].width,
+        units: Object.fromEntries(models.map((m, k) => [m.name, shapes[k][li].units])),
+        sources: Object.fromEntries(models.map((m, k) => [m.name, `${m.path}:${layers[li].tensors[k]}`])),
+        seconds,
+      };
+      manifest.layers.push(record);
+      manifest.pending = manifest.pending.filter((p) => p !== name);
+      await writeManifest(options.out, manifest);
+    }
+    return manifest;
+  } finally {
+    for (const layerStates of states) for (const { state } of layerStates) await state.dispose?.();
+    if (!options.engine) await engine.dispose();
+  }
+}
+
+async function writeTopK(options: ForwardProbeOptions, layer: string, nets: string[], tops: TopKUnits[], fields: ReceptiveField[], k: number): Promise<void> {
+  const dir = runPaths.reducerDir(options.out, 'topk', layer);
+  await mkdir(dir, { recursive: true });
+  const cache = new ItemCache(options.data);
+  const meta: Record<string, unknown> = {};
+  for (let j = 0; j < nets.length; j++) {
+    const record = tops[j].result();
+    const units = tops[j].units;
+    const prefix = join(dir, nets[j]);
+    await writeNpy(`${prefix}.values.npy`, record.values, [units, k]);
+    await writeNpy(`${prefix}.items.npy`, record.items, [units, k]);
+    await writeNpy(`${prefix}.y.npy`, record.ys, [units, k]);
+    await writeNpy(`${prefix}.x.npy`, record.xs, [units, k]);
+    meta[nets[j]] = { units, map: [tops[j].height, tops[j].width], receptiveField: fields[j] };
+    if (options.patches ?? true) await writeUnitPatches(patchDir(dir, nets[j]), record, k, fields[j], options.data, cache);
+  }
+  await writeFile(join(dir, 'result.json'), JSON.stringify({ k, nets: meta, items: 'indices into the probe data (see probe.json data.source)' }, null, 2) + '\n');
+}

@@ -3,6 +3,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { alignCommand } from './commands/align.js';
+import { layersCommand } from './commands/layers.js';
 import { methodsCommand } from './commands/methods.js';
 import { probeCommand } from './commands/probe.js';
 import { reportCommand } from './commands/report.js';
@@ -23,10 +24,11 @@ async function main(): Promise<void> {
     .command(probeCommand(ctx))
     .command(alignCommand(ctx))
     .command(reportCommand(ctx))
-    .command(methodsCommand(ctx));
+    .command(methodsCommand(ctx))
+    .command(layersCommand(ctx));
   for (const { command } of registry.commands.values()) cli = cli.command(command);
   await cli
-    .demandCommand(1, 'name a command: run, probe, align, report, methods')
+    .demandCommand(1, 'name a command: demo, run, train, probe, layers, align, report, methods')
     .strictCommands()
     .recommendCommands()
     .help()

@@ -32,6 +32,7 @@ export class PlanRunner<T> {
       throw new Error(`input has ${input.length} values, the plan expects ${expected} (shape ${JSON.stringify(inputShape)})`);
     }
     const keep = new Set(capture);
+    const constantHandles = new Set(this.constants.values());
     const live = new Map<number, T>();
     // Handles shared by aliases (reshape) are freed when the last alias dies.
     const refs = new Map<T, number>();
@@ -46,7 +47,8 @@ export class PlanRunner<T> {
       const left = refs.get(t)! - 1;
       if (left === 0) {
         refs.delete(t);
-        kernels.free(t);
+        // A reshape of a constant aliases the constant's buffer, which lives as long as the runner.
+        if (!constantHandles.has(t)) kernels.free(t);
       } else refs.set(t, left);
     };
     const handle = (id: number): T => {

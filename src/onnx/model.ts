@@ -28,6 +28,12 @@ export interface OnnxNode {
   inputs: string[];
   outputs: string[];
   attributes: Record<string, AttributeValue>;
+  /**
+   * AttributeProto.AttributeType code per attribute (1 FLOAT, 2 INT, 6 FLOATS, 7 INTS, ...), as
+   * decoded, so that encode writes back `alpha: 1` as FLOAT 1.0 rather than INT 1. Optional: when
+   * absent, encode infers the type from the op's schema and the JS value (see src/onnx/encode.ts).
+   */
+  attributeTypes?: Record<string, number>;
   /** '' for the default ONNX domain. */
   domain: string;
 }

@@ -1,0 +1,59 @@
+// `convergent layers MODEL.onnx`: every tensor that --layer can capture, with its op, node and
+// shape (batch as N), the default layers marked with *. Also says whether convergent can run the
+// model at all (an unsupported op is reported, the listing still printed).
+import type { CommandModule } from 'yargs';
+import { checkSupported } from '../../src/forward/compile.js';
+import { readOnnxFile } from '../../src/onnx/decode.js';
+import { listLayers, type LayerInfo } from '../../src/onnx/layers.js';
+import type { CliContext } from '../context.js';
+
+interface LayersArgs {
+  model: string;
+  input?: string;
+  defaults: boolean;
+}
+
+/** Aligned columns; the last one is not padded. */
+export function formatLayerTable(layers: LayerInfo[]): string {
+  const header = ['', 'name', 'tensor', 'op', 'node', 'shape'];
+  const rows = layers.map((l) => [l.isDefault ? '*' : '', l.name, l.tensor, l.op, l.node, l.shape.length ? `[${l.shape.map((d) => d ?? '?').join(', ')}]` : '?']);
+  const widths = header.map((h, i) => Math.max(i === 0 ? 1 : h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+function parseItemShape(text: string | undefined): number[] | undefined {
+  if (text === undefined) return undefined;
+  const dims = text.split(/[,x ]+/).filter(Boolean).map(Number);
+  if (dims.length === 0 || dims.some((d) => !Number.isInteger(d) || d < 1)) throw new Error(`--input ${text}: expected positive integers such as 3,224,224`);
+  return dims;
+}
+
+export function layersCommand(_ctx: CliContext): CommandModule<object, LayersArgs> {
+  return {
+    command: 'layers <model>',
+    describe: 'list the tensors of an ONNX model that --layer can capture (defaults marked *)',
+    builder: (y) =>
+      y
+        .positional('model', { type: 'string', demandOption: true, describe: 'an .onnx file' })
+        .option('input', { type: 'string', describe: 'item shape C,H,W when the model leaves it symbolic' })
+        .option('defaults', { type: 'boolean', default: false, describe: 'only the default layers' }) as never,
+    handler: async (argv) => {
+      const model = await readOnnxFile(argv.model);
+      const layers = listLayers(model, parseItemShape(argv.input));
+      const shown = argv.defaults ? layers.filter((l) => l.isDefault) : layers;
+      process.stdout.write(formatLayerTable(shown));
+      const defaults = layers.filter((l) => l.isDefault).length;
+      process.stdout.write(
+        `\n${argv.model}: ${model.nodes.length} nodes, opset ${model.opset}${model.producer ? `, from ${model.producer}` : ''}; ${defaults} default layer${defaults === 1 ? '' : 's'} (*)${defaults === 0 ? ': none (no ReLU after a Conv or Gemm); name layers with --layer NAME=TENSOR' : ''}\n`,
+      );
+      const unknown = layers.find((l) => l.error);
+      if (unknown) process.stdout.write(`shapes marked ? could not be inferred: ${unknown.error}\n`);
+      try {
+        checkSupported(model, argv.model);
+      } catch (e) {
+        process.stdout.write(`note: convergent cannot run this model: ${(e as Error).message}\n`);
+      }
+    },
+  };
+}

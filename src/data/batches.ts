@@ -1,0 +1,42 @@
+// The batch loop shared by every source: batch k + 1 is started (in a macrotask) before batch k
+// is handed out, so its synchronous decoding runs while the caller awaits its GPU or worker
+// results, and its file reads are in flight meanwhile.
+import type { BatchOptions, ImageBatch } from './source.js';
+
+/** Reads source indices [start, end) into one batch. */
+export type BatchReader = (start: number, end: number) => Promise<ImageBatch>;
+
+export function checkBatchArgs(what: string, count: number, batchSize: number, options: BatchOptions = {}): number {
+  if (!Number.isInteger(batchSize) || batchSize <= 0) throw new Error(`${what}: batch size ${batchSize} is not a positive integer`);
+  const limit = options.limit ?? count;
+  if (!(limit >= 0)) throw new Error(`${what}: limit ${limit} is negative`);
+  return Math.min(count, Math.floor(limit));
+}
+
+export async function* prefetchedBatches(total: number, batchSize: number, read: BatchReader): AsyncGenerator<ImageBatch> {
+  const start = (s: number): Promise<ImageBatch> => {
+    const p = new Promise<void>((resolve) => setImmediate(resolve)).then(() => read(s, Math.min(total, s + batchSize)));
+    // A batch the caller never takes (it stopped early) must not become an unhandled rejection;
+    // one it does take still rejects where it is awaited.
+    p.catch(() => {});
+    return p;
+  };
+  let next = total > 0 ? start(0) : undefined;
+  for (let s = 0; s < total; s += batchSize) {
+    const current = await next!;
+    next = s + batchSize < total ? start(s + batchSize) : undefined;
+    yield current;
+  }
+}
+
+/** An empty batch of `n` items of `itemSize` floats. */
+export function newBatch(n: number, itemSize: number): ImageBatch {
+  return { data: new Float32Array(n * itemSize), n: 0, indices: new Int32Array(n), skipped: [] };
+}
+
+/** Trims a batch filled to `batch.n` items (when some were skipped) to exactly that many. */
+export function trimBatch(batch: ImageBatch, itemSize: number): ImageBatch {
+  if (batch.n === batch.indices.length) return batch;
+  // A copy, not a view: a view would carry the whole buffer along when transferred to a worker.
+  return { ...batch, data: batch.data.slice(0, batch.n * itemSize), indices: batch.indices.slice(0, batch.n) };
+}

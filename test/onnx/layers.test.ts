@@ -1,0 +1,138 @@
+// Layer listing: every node output with its shape (batch symbolic), the default layers (ReLU after
+// Conv or Gemm/MatMul, through BatchNorm or Add), and the `convergent layers` command's output
+// and errors (run in-process: its handler with stdout captured).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { formatLayerTable, layersCommand } from '../../cli/commands/layers.js';
+import type { CliContext } from '../../cli/context.js';
+import { OnnxBuilder } from '../../src/onnx/builder.js';
+import { encodeOnnx } from '../../src/onnx/encode.js';
+import { defaultLayers, listLayers } from '../../src/onnx/layers.js';
+import { opCases } from '../forward/op-cases.js';
+
+const caseModel = (name: string) => {
+  const c = opCases.find((x) => x.name === name);
+  if (!c) throw new Error(`no op case ${name}`);
+  return c.model;
+};
+
+describe('defaultLayers', () => {
+  it('LeNet with BatchNorm: the ReLUs after each Conv (through BN) and after the hidden Gemm', () => {
+    const model = caseModel('LeNet with BatchNorm');
+    const relus = model.nodes.filter((n) => n.opType === 'Relu').map((n) => n.outputs[0]);
+    expect(defaultLayers(model)).toEqual([
+      { name: 'conv1', tensor: relus[0] },
+      { name: 'conv2', tensor: relus[1] },
+      { name: 'fc1', tensor: relus[2] },
+    ]);
+  });
+
+  it('ResNet block: the ReLU after the residual Add counts (Add <- BN <- Conv); MLP: MatMul + Add + Relu is fc1', () => {
+    expect(defaultLayers(caseModel('ResNet block')).map((l) => l.name)).toEqual(['conv1', 'conv2', 'conv3']);
+    expect(defaultLayers(caseModel('MLP with MatMul and Add')).map((l) => l.name)).toEqual(['fc1']);
+  });
+
+  it('a ReLU after a pooling or directly on the input is not a default layer', () => {
+    const b = new OnnxBuilder('g');
+    b.input('x', ['N', 2, 4, 4]);
+    b.node('Relu', ['x'], ['r0']);
+    b.node('MaxPool', ['r0'], ['p'], { kernel_shape: [2, 2] });
+    b.node('Relu', ['p'], ['y']);
+    b.output('y');
+    expect(defaultLayers(b.build())).toEqual([]);
+  });
+});
+
+describe('listLayers', () => {
+  it('lists every node output with op, node, shape with a symbolic batch, and marks the defaults', () => {
+    const model = caseModel('LeNet with BatchNorm');
+    const layers = listLayers(model);
+    expect(layers).toHaveLength(model.nodes.length);
+    const conv1 = layers.find((l) => l.name === 'conv1')!;
+    expect(conv1).toMatchObject({ op: 'Relu', isDefault: true, shape: ['N', 6, 20, 20] });
+    const first = layers[0];
+    expect(first).toMatchObject({ op: 'Conv', name: 'conv_1', isDefault: false, shape: ['N', 6, 20, 20] });
+    expect(layers.find((l) => l.op === 'Flatten')!.shape).toEqual(['N', 90]);
+    expect(layers.at(-1)!).toMatchObject({ op: 'Softmax', shape: ['N', 10] });
+    expect(new Set(layers.map((l) => l.name)).size).toBe(layers.length);
+  });
+
+  it('shows a batch folded into another axis as N*k, and needs the item shape when the model leaves it open', () => {
+    const b = new OnnxBuilder('g');
+    b.input('x', ['batch', 3, 'H', 'W']);
+    b.initializer('s', [2], [-1, 4]);
+    b.node('Relu', ['x'], ['r']);
+    b.node('Reshape', ['r', 's'], ['y']);
+    b.output('y');
+    const model = b.build();
+    const open = listLayers(model);
+    expect(open[0].shape).toEqual([]);
+    expect(open[0].error).toMatch(/leave the item shape open/);
+    const given = listLayers(model, [3, 4, 6]);
+    expect(given.map((l) => l.shape)).toEqual([
+      ['batch', 3, 4, 6],
+      ['batch*18', 4],
+    ]);
+  });
+
+  it('still lists a model with an unsupported op, with unknown shapes from there on', () => {
+    const b = new OnnxBuilder('g');
+    b.input('x', ['N', 4]);
+    b.node('Relu', ['x'], ['a']);
+    b.node('Tanh', ['a'], ['t'], {}, 'squash');
+    b.node('Relu', ['t'], ['y']);
+    b.output('y');
+    const layers = listLayers(b.build());
+    expect(layers.map((l) => l.shape)).toEqual([['N', 4], [], []]);
+    expect(layers[1].error).toMatch(/Tanh node "squash": Tanh is not supported/);
+  });
+});
+
+describe('convergent layers', () => {
+  const ctx = {} as CliContext;
+  const dir = mkdtempSync(join(tmpdir(), 'convergent-layers-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  let written = '';
+  afterEach(() => vi.restoreAllMocks());
+  const run = async (args: Record<string, unknown>) => {
+    written = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written += String(chunk);
+      return true;
+    });
+    const handler = layersCommand(ctx).handler as (a: Record<string, unknown>) => Promise<void>;
+    await handler({ defaults: false, ...args });
+    vi.restoreAllMocks();
+    return written;
+  };
+
+  it('prints an aligned table with the defaults marked', async () => {
+    const path = join(dir, 'lenet.onnx');
+    writeFileSync(path, encodeOnnx(caseModel('LeNet with BatchNorm')));
+    const out = await run({ model: path });
+    const lines = out.split('\n');
+    expect(lines[0]).toMatch(/^\s+name\s+tensor\s+op\s+node\s+shape$/);
+    const conv1 = lines.find((l) => / conv1 /.test(l))!;
+    expect(conv1.startsWith('*')).toBe(true);
+    expect(conv1).toMatch(/Relu .* \[N, 6, 20, 20\]$/);
+    // columns line up: "shape" starts at the same offset as every row's shape
+    const col = lines[0].indexOf('shape');
+    for (const l of lines.slice(1).filter((x) => x.includes('['))) expect(l.indexOf('[')).toBe(col);
+    expect(out).toMatch(/3 default layers \(\*\)/);
+    const defaults = await run({ model: path, defaults: true });
+    expect(defaults.split('\n').filter((l) => l.startsWith('*'))).toHaveLength(3);
+  });
+
+  it('gives a clear error for a missing or corrupt file', async () => {
+    await expect(run({ model: join(dir, 'missing.onnx') })).rejects.toThrow(/cannot read ONNX model .*missing\.onnx: no such file/);
+    const corrupt = join(dir, 'corrupt.onnx');
+    writeFileSync(corrupt, Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 1, 2]));
+    await expect(run({ model: corrupt })).rejects.toThrow(/corrupt\.onnx is not a valid ONNX model/);
+  });
+
+  it('formats unknown shapes as ?', () => {
+    expect(formatLayerTable([{ name: 'relu_1', tensor: 't', op: 'Relu', node: 'n', shape: [], isDefault: false }])).toBe('   name    tensor  op    node  shape\n   relu_1  t       Relu  n     ?\n');
+  });
+});

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { createBackend } from '../../src/backend/select.js';
+import { webgpuAvailability } from '../helpers/webgpu.js';
 import type { BackendKind } from '../../src/backend/types.js';
 import { openImageSource } from '../../src/data/source.js';
 import { seededNormal, seededUniform } from '../../src/example/random.js';
@@ -90,8 +91,9 @@ function randomArray(count: number, next: () => number, scale = 1): Float32Array
   return Float32Array.from({ length: count }, () => next() * scale);
 }
 
-describe('probe from ONNX models', () => {
-  for (const kind of ['reference', 'wasm'] as BackendKind[]) {
+describe('probe from ONNX models', async () => {
+  const { available: gpuAvailable } = await webgpuAvailability();
+  for (const kind of ['reference', 'wasm', ...(gpuAvailable ? ['webgpu'] : [])] as BackendKind[]) {
     it(`gives the moments and matches of onnxruntime's activation files (${kind})`, async () => {
       const { dir, nets, activationNets } = await prepare();
       const backend = await createBackend(kind, { threads: 2 });

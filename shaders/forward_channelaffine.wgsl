@@ -1,0 +1,26 @@
+// Forward per-channel affine map (an unfolded BatchNormalization): on x viewed as
+// (N, C, inner), y = x * scale[c] + shift[c]. One element per invocation.
+const WG: u32 = 256u;
+
+struct Params {
+  count: u32,
+  grid_x: u32,
+  channels: u32,
+  inner: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> scale: array<f32>;
+@group(0) @binding(3) var<storage, read> shift: array<f32>;
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let i = (wid.y * params.grid_x + wid.x) * WG + li;
+  if (i >= params.count) {
+    return;
+  }
+  let c = (i / params.inner) % params.channels;
+  y[i] = x[i] * scale[c] + shift[c];
+}

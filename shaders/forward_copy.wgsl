@@ -1,0 +1,45 @@
+// Strided copy over an index space of up to 8 axes (outermost first): the element at coordinates
+// (c_0, ..., c_r-1) moves from src[src_base + sum c_d src_strides[d]] to
+// dst[dst_base + sum c_d dst_strides[d]]. Transpose (dst contiguous, src strides permuted),
+// Concat (src contiguous, dst rows wider) and the unit-major capture (dst rows of another buffer)
+// are all this one kernel; the host merges axes that both sides traverse contiguously.
+const WG: u32 = 256u;
+
+struct Params {
+  count: u32,
+  grid_x: u32,
+  rank: u32,
+  src_base: u32,
+  dst_base: u32,
+  _pad0: u32,
+  _pad1: u32,
+  _pad2: u32,
+  dims: array<vec4<u32>, 2>,
+  src_strides: array<vec4<u32>, 2>,
+  dst_strides: array<vec4<u32>, 2>,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let i = (wid.y * params.grid_x + wid.x) * WG + li;
+  if (i >= params.count) {
+    return;
+  }
+  var rest = i;
+  var s = params.src_base;
+  var d = params.dst_base;
+  for (var k = params.rank; k > 0u; k = k - 1u) {
+    let q = (k - 1u) / 4u;
+    let r = (k - 1u) % 4u;
+    let size = params.dims[q][r];
+    let coord = rest % size;
+    rest = rest / size;
+    s = s + coord * params.src_strides[q][r];
+    d = d + coord * params.dst_strides[q][r];
+  }
+  dst[d] = src[s];
+}

@@ -1,0 +1,137 @@
+// Data movement on WebGPU: Concat, Transpose and Pad, and the strided copy they (and the
+// unit-major capture) share.
+import type { ConcatStep, PadStep, TransposeStep } from '../plan.js';
+import { linearGrid } from './commands.js';
+import { type OpCall, type OpContext, inputShape, labelOf, outputShape } from './context.js';
+import { type GpuTensor, contiguousStrides, elementCount, fmtShape, mergeAxes, tensorBinding } from './tensor.js';
+import { Uniforms } from './uniforms.js';
+
+const MAX_RANK = 8;
+
+export interface StridedCopy {
+  label: string;
+  src: GPUBufferBinding;
+  dst: GPUBufferBinding;
+  /** Index space, outermost axis first. */
+  dims: number[];
+  srcStrides: number[];
+  dstStrides: number[];
+  srcBase?: number;
+  dstBase?: number;
+}
+
+/** Encodes dst[dstBase + sum c_d dstStrides[d]] = src[srcBase + sum c_d srcStrides[d]] over `dims`. */
+export function encodeStridedCopy(ctx: OpContext, copy: StridedCopy): void {
+  const count = elementCount(copy.dims);
+  if (count === 0) return;
+  const merged = mergeAxes(copy.dims, [copy.srcStrides, copy.dstStrides, contiguousStrides(copy.dims)]);
+  if (merged.dims.length > MAX_RANK) throw new Error(`${copy.label}: more than ${MAX_RANK} axes after merging (${fmtShape(copy.dims)})`);
+  const wg = ctx.tiles.workgroup;
+  const { workgroups, gridX } = linearGrid(count, wg, ctx.limits.maxComputeWorkgroupsPerDimension);
+  ctx.commands.dispatch({
+    label: copy.label,
+    pipeline: ctx.pipeline('copy', 'forward_copy', { WG: wg }),
+    uniforms: new Uniforms(copy.label)
+      .u32(count, gridX, merged.dims.length, copy.srcBase ?? 0, copy.dstBase ?? 0)
+      .u32Array(merged.dims, MAX_RANK)
+      .u32Array(merged.strides[0], MAX_RANK)
+      .u32Array(merged.strides[1], MAX_RANK)
+      .bytes(),
+    storage: [copy.src, copy.dst],
+    workgroups,
+  });
+}
+
+export function runConcat(ctx: OpContext, call: OpCall<ConcatStep>): void {
+  const { step } = call;
+  const what = labelOf(call);
+  const yShape = outputShape(call);
+  const axis = step.axis < 0 ? step.axis + yShape.length : step.axis;
+  if (axis < 0 || axis >= yShape.length) throw new Error(`${what}: axis ${step.axis} out of range for y ${fmtShape(yShape)}`);
+  const outer = elementCount(yShape.slice(0, axis));
+  const inner = elementCount(yShape.slice(axis + 1));
+  const total = yShape[axis];
+  let offset = 0;
+  call.inputs.forEach((input: GpuTensor, i) => {
+    const shape = inputShape(call, i);
+    const size = shape[axis];
+    if (shape.length !== yShape.length || shape.some((d, j) => j !== axis && d !== yShape[j])) {
+      throw new Error(`${what}: input ${i} ${fmtShape(shape)} does not fit y ${fmtShape(yShape)} along axis ${axis}`);
+    }
+    const rowLength = size * inner;
+    if (outer === 1) {
+      // One contiguous block: a plain buffer copy.
+      ctx.commands.copy(input.buffer, 0, call.output.buffer, offset * inner * 4, rowLength * 4);
+    } else {
+      encodeStridedCopy(ctx, {
+        label: `${what} (input ${i})`,
+        src: tensorBinding(input),
+        dst: tensorBinding(call.output),
+        dims: [outer, rowLength],
+        srcStrides: [rowLength, 1],
+        dstStrides: [total * inner, 1],
+        dstBase: offset * inner,
+      });
+    }
+    offset += size;
+  });
+  if (offset !== total) throw new Error(`${what}: inputs add up to ${offset} along axis ${axis}, y has ${total}`);
+}
+
+export function runTranspose(ctx: OpContext, call: OpCall<TransposeStep>): void {
+  const { step } = call;
+  const what = labelOf(call);
+  const xShape = inputShape(call, 0);
+  const yShape = outputShape(call);
+  const perm = step.perm;
+  const valid = perm.length === xShape.length && [...perm].sort((a, b) => a - b).every((p, i) => p === i) && perm.every((p, i) => xShape[p] === yShape[i]);
+  if (!valid) throw new Error(`${what}: perm [${perm.join(', ')}] does not take x ${fmtShape(xShape)} to y ${fmtShape(yShape)}`);
+  const xStrides = contiguousStrides(xShape);
+  encodeStridedCopy(ctx, {
+    label: what,
+    src: tensorBinding(call.inputs[0]),
+    dst: tensorBinding(call.output),
+    dims: yShape,
+    srcStrides: perm.map((p) => xStrides[p]),
+    dstStrides: contiguousStrides(yShape),
+  });
+}
+
+const PAD_MODE = { constant: 0, reflect: 1, edge: 2 } as const;
+
+export function runPad(ctx: OpContext, call: OpCall<PadStep>): void {
+  const { step } = call;
+  const what = labelOf(call);
+  const xShape = inputShape(call, 0);
+  const yShape = outputShape(call);
+  const rank = xShape.length;
+  const mode = PAD_MODE[step.mode];
+  if (mode === undefined) throw new Error(`${what}: unknown pad mode ${step.mode}`);
+  if (step.pads.length !== 2 * rank || step.pads.some((p) => !Number.isInteger(p) || p < 0)) {
+    throw new Error(`${what}: pads [${step.pads.join(', ')}] do not fit x ${fmtShape(xShape)} (2 non-negative values per axis)`);
+  }
+  const begins = step.pads.slice(0, rank);
+  if (yShape.length !== rank || yShape.some((d, i) => d !== xShape[i] + begins[i] + step.pads[rank + i])) {
+    throw new Error(`${what}: pads [${step.pads.join(', ')}] do not take x ${fmtShape(xShape)} to y ${fmtShape(yShape)}`);
+  }
+  if (rank > MAX_RANK) throw new Error(`${what}: rank ${rank} over ${MAX_RANK}`);
+  if (mode !== 0 && xShape.some((d, i) => d === 0 && yShape[i] > 0)) throw new Error(`${what}: ${step.mode} padding of an empty axis`);
+  const count = elementCount(yShape);
+  if (count === 0) return;
+  const wg = ctx.tiles.workgroup;
+  const { workgroups, gridX } = linearGrid(count, wg, ctx.limits.maxComputeWorkgroupsPerDimension);
+  ctx.commands.dispatch({
+    label: what,
+    pipeline: ctx.pipeline('pad', 'forward_pad', { WG: wg, MODE: mode }),
+    uniforms: new Uniforms(what)
+      .u32(count, gridX, rank)
+      .f32(step.value)
+      .u32Array(yShape, MAX_RANK)
+      .u32Array(xShape, MAX_RANK)
+      .u32Array(begins, MAX_RANK)
+      .u32Array(contiguousStrides(xShape), MAX_RANK)
+      .bytes(),
+    storage: [tensorBinding(call.inputs[0]), tensorBinding(call.output)],
+    workgroups,
+  });
+}

@@ -3,7 +3,9 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { alignCommand } from './commands/align.js';
+import { demoCommand } from './commands/demo.js';
 import { layersCommand } from './commands/layers.js';
+import { trainCommand } from './commands/train.js';
 import { methodsCommand } from './commands/methods.js';
 import { probeCommand } from './commands/probe.js';
 import { reportCommand } from './commands/report.js';
@@ -20,12 +22,14 @@ async function main(): Promise<void> {
     .usage('$0 <command> [options]\n\nDo different neural networks learn the same representations?')
     .option('plugin', { type: 'string', array: true, describe: 'load a plugin module (repeatable)' })
     .option('config', { type: 'string', describe: `JSON config naming plugins (default: ./${DEFAULT_CONFIG} if present)` })
+    .command(demoCommand(ctx))
     .command(runCommand(ctx))
     .command(probeCommand(ctx))
     .command(alignCommand(ctx))
     .command(reportCommand(ctx))
     .command(methodsCommand(ctx))
-    .command(layersCommand(ctx));
+    .command(layersCommand(ctx))
+    .command(trainCommand(ctx));
   for (const { command } of registry.commands.values()) cli = cli.command(command);
   await cli
     .demandCommand(1, 'name a command: demo, run, train, probe, layers, align, report, methods')

@@ -1,0 +1,159 @@
+// `convergent demo`: the paper end to end on data that ships with the package. Trains LeNets
+// from seeds 1-4 on 8,000 MNIST digits (or reuses them from the cache, keyed by everything that
+// determines their weights), probes the 2,000 held-out digits, aligns every pair at conv1,
+// conv2 and fc1, writes the run directory and the report, and prints the paper's table.
+import { copyFile, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { CommandModule } from 'yargs';
+import { openImageSource } from '../../src/data/source.js';
+import { MNIST_SPLITS } from '../../src/data/mnist.js';
+import { align } from '../../src/run/align.js';
+import { probeOnnx } from '../../src/run/forward-probe.js';
+import { mnistTrainData, type TrainData } from '../../src/train/data.js';
+import { TRAIN_DEFAULTS, type TrainBackend, type TrainOptions } from '../../src/train/options.js';
+import { saveTrainedNet } from '../../src/train/save.js';
+import { keyFor, trainNets } from '../../src/train/train.js';
+import { openBackend, withAlignOptions, withBackendOptions, type CliContext } from '../context.js';
+import { formatPaperTable } from '../paper-table.js';
+import { createProgress } from '../progress.js';
+import { runReport } from './report.js';
+
+/** Where trained nets are kept between runs: $CONVERGENT_CACHE, else $XDG_CACHE_HOME/convergent, else ~/.cache/convergent. */
+export function defaultCacheDir(): string {
+  if (process.env.CONVERGENT_CACHE) return process.env.CONVERGENT_CACHE;
+  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'convergent');
+}
+
+export function parseSeeds(spec: string): number[] {
+  const seeds = spec.split(',').map((s) => Number(s.trim()));
+  if (seeds.length < 2 || seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error(`--seeds expects two or more comma-separated integers, got "${spec}"`);
+  return seeds;
+}
+
+interface DemoArgs {
+  out: string;
+  seeds: string;
+  epochs: number;
+  'train-images': number;
+  'probe-images': number;
+  cache: string;
+  'no-cache'?: boolean;
+  retrain: boolean;
+  backend: string;
+  threads?: number;
+  quiet: boolean;
+  method: string[];
+  format: 'csv' | 'json' | 'arrow';
+}
+
+/** The nets for the seeds: from the cache when there, else trained now (in parallel) and cached. */
+async function demoNets(argv: DemoArgs, data: TrainData, options: Omit<TrainOptions, 'seed'>, seeds: number[], trainBackend: TrainBackend) {
+  const cacheDir = join(resolve(argv.cache), 'nets');
+  const paths = new Map(seeds.map((seed) => [seed, join(cacheDir, `lenet-seed${seed}-${keyFor(data, { ...options, seed }, trainBackend)}.onnx`)]));
+  const missing = argv.retrain ? seeds : seeds.filter((seed) => !existsSync(paths.get(seed)!));
+  const cached = seeds.filter((s) => !missing.includes(s));
+  if (cached.length > 0) process.stderr.write(`convergent: reusing the nets of seeds ${cached.join(', ')} from ${cacheDir}\n`);
+  if (missing.length > 0) {
+    const total = missing.length * options.epochs * (data.train[1] - data.train[0]);
+    process.stderr.write(`convergent: training ${missing.length} LeNets (seeds ${missing.join(', ')}) for ${options.epochs} epochs on ${data.label}\n`);
+    const progress = createProgress(!argv.quiet);
+    progress.start('train', total, 'images');
+    const done = new Map<number, number>();
+    const perEpoch = data.train[1] - data.train[0];
+    const trained = await trainNets(data, options, missing, {
+      backend: trainBackend,
+      threads: argv.threads,
+      onProgress: (seed, epoch, images) => {
+        done.set(seed, (epoch - 1) * perEpoch + images);
+        progress.update([...done.values()].reduce((a, b) => a + b, 0));
+      },
+      onEpoch: (r) => {
+        if (argv.quiet || process.stderr.isTTY) return;
+        process.stderr.write(`  seed ${r.seed} epoch ${r.epoch}/${r.epochs}: loss ${r.loss.toFixed(4)}, held-out accuracy ${(100 * r.heldOutAccuracy).toFixed(2)}%\n`);
+      },
+      log: (m) => process.stderr.write(`convergent: ${m}\n`),
+    });
+    progress.stop();
+    for (const net of trained) {
+      const last = net.history[net.history.length - 1];
+      process.stderr.write(`convergent: seed ${net.options.seed}: held-out accuracy ${(100 * last.heldOutAccuracy).toFixed(2)}% after ${last.epoch} epochs (${net.device})\n`);
+      await saveTrainedNet(net, data, paths.get(net.options.seed)!);
+    }
+  }
+  return paths;
+}
+
+export function demoCommand(ctx: CliContext): CommandModule<object, any> {
+  return {
+    command: 'demo',
+    describe: 'the paper end to end: train LeNets from seeds 1-4 on MNIST, probe the held-out digits, align, report',
+    builder: (y) =>
+      withAlignOptions(withBackendOptions(y), ctx)
+        .option('out', { type: 'string', default: 'runs/demo', describe: 'run directory to write' })
+        .option('seeds', { type: 'string', default: '1,2,3,4', describe: 'seeds of the nets to train and compare' })
+        .option('epochs', { type: 'number', default: TRAIN_DEFAULTS.epochs, describe: 'training epochs per net' })
+        .option('train-images', { type: 'number', default: MNIST_SPLITS.train[1] - MNIST_SPLITS.train[0], describe: 'training digits (the first N of the 8,000)' })
+        .option('probe-images', { type: 'number', default: MNIST_SPLITS.heldOut[1] - MNIST_SPLITS.heldOut[0], describe: 'held-out digits to probe (the first N of the 2,000)' })
+        .option('cache', { type: 'string', default: defaultCacheDir(), describe: 'where trained nets are kept and reused' })
+        .option('retrain', { type: 'boolean', default: false, describe: 'train even when the cache has the nets' }),
+    handler: async (args: any) => {
+      const argv = args as DemoArgs;
+      const started = performance.now();
+      const seeds = parseSeeds(argv.seeds);
+      const [trainStart, trainEnd] = MNIST_SPLITS.train;
+      const [heldStart, heldEnd] = MNIST_SPLITS.heldOut;
+      if (!(argv['train-images'] >= 1 && argv['train-images'] <= trainEnd - trainStart)) throw new Error(`--train-images must be in 1..${trainEnd - trainStart}`);
+      if (!(argv['probe-images'] >= 1 && argv['probe-images'] <= heldEnd - heldStart)) throw new Error(`--probe-images must be in 1..${heldEnd - heldStart}`);
+      const full = await mnistTrainData();
+      const trainImages = argv['train-images'];
+      // A shortened training set is a different data set for the cache.
+      const data: TrainData = trainImages === trainEnd - trainStart ? full : { ...full, train: [trainStart, trainStart + trainImages], identity: `${full.identity}/train-first-${trainImages}`, label: `${full.label}, first ${trainImages} training digits` };
+      const options: Omit<TrainOptions, 'seed'> = { ...TRAIN_DEFAULTS, epochs: argv.epochs };
+      const backend = await openBackend(argv);
+      try {
+        // A GPU trains on WebGPU; otherwise WASM SIMD, one net per core.
+        const trainBackend: TrainBackend = backend.kind === 'webgpu' ? 'webgpu' : 'wasm';
+        const paths = await demoNets(argv, data, options, seeds, trainBackend);
+        const netDir = join(argv.out, 'nets');
+        await mkdir(netDir, { recursive: true });
+        const nets = [];
+        for (const seed of seeds) {
+          const path = join(netDir, `lenet-seed${seed}.onnx`);
+          await copyFile(paths.get(seed)!, path);
+          nets.push({ name: `seed${seed}`, path });
+        }
+        const split = `${heldStart}:${heldStart + argv['probe-images']}`;
+        const source = await openImageSource('mnist', { itemShape: [1, 28, 28], split });
+        const progress = createProgress(!argv.quiet);
+        let manifest;
+        try {
+          manifest = await probeOnnx({
+            nets,
+            data: source,
+            dataLabel: `mnist (held-out digits ${split})`,
+            out: argv.out,
+            backend,
+            layers: ['conv1', 'conv2', 'fc1'],
+            threads: argv.threads,
+            command: ctx.commandLine,
+            log: (m) => process.stderr.write(`convergent: ${m}\n`),
+            onStart: (items, passes) => progress.start('probe', items * passes, 'images'),
+            onProgress: (done) => progress.update(done),
+            onDone: () => progress.stop(),
+          });
+        } finally {
+          await source.close();
+        }
+        const result = await align({ run: argv.out, backend, registry: ctx.registry.methods, methods: argv.method, format: argv.format, log: (m) => process.stderr.write(`convergent: ${m}\n`) });
+        await runReport(argv.out, { headline: false, command: ctx.commandLine });
+        process.stdout.write(`\nConvergent learning, ${seeds.length} LeNets (seeds ${seeds.join(', ')}) on ${manifest.data?.items} held-out MNIST digits:\n\n`);
+        process.stdout.write(`${formatPaperTable(result.summary, manifest.nets)}\n\n`);
+        process.stderr.write(`convergent: demo done in ${((performance.now() - started) / 1000).toFixed(1)} s; run directory ${argv.out}\n`);
+      } finally {
+        await backend.dispose();
+      }
+    },
+  };
+}

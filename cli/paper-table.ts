@@ -1,0 +1,42 @@
+// The paper's summary table for a study of several nets: per layer, averaged over every pair of
+// nets, the mean correlation of semi-matched and of bipartite-matched units and the fraction of
+// units whose semi-matching partner is also their bipartite partner; dead units per net; and
+// each net's accuracy when known.
+import type { ColumnTable } from 'arquero';
+
+const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '-');
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+
+export function formatPaperTable(summary: ColumnTable, nets: { name: string; accuracy?: number }[]): string {
+  const rows = summary.objects() as Record<string, unknown>[];
+  const layers = [...new Set(rows.map((r) => String(r.layer)))];
+  const num = (v: unknown) => (typeof v === 'number' ? v : NaN);
+  const header = ['layer', 'units', 'dead units', 'semi r', 'bipartite r', 'same partner', 'pairs'];
+  const body = layers.map((layer) => {
+    const pairs = rows.filter((r) => String(r.layer) === layer);
+    const units = new Map<string, number>();
+    const dead = new Map<string, number>();
+    for (const r of pairs) {
+      units.set(String(r.net_a), num(r.units_a));
+      units.set(String(r.net_b), num(r.units_b));
+      dead.set(String(r.net_a), num(r.dead_a));
+      dead.set(String(r.net_b), num(r.dead_b));
+    }
+    const unitCounts = [...new Set(units.values())];
+    return [
+      layer,
+      unitCounts.join('/'),
+      [...dead.values()].join(' '),
+      fmt(mean(pairs.map((r) => num(r.semi_corr)).filter(Number.isFinite))),
+      fmt(mean(pairs.map((r) => num(r.bipartite_corr)).filter(Number.isFinite))),
+      `${(100 * mean(pairs.map((r) => num(r.same_partner)).filter(Number.isFinite))).toFixed(0)}%`,
+      String(pairs.length),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const lines = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)];
+  const known = nets.filter((n) => typeof n.accuracy === 'number');
+  if (known.length > 0) lines.push('', `accuracy: ${known.map((n) => `${n.name} ${(100 * n.accuracy!).toFixed(2)}%`).join(', ')}`);
+  return lines.join('\n');
+}

@@ -1,7 +1,6 @@
 // Caffe's LeNet (conv 20 5x5, maxpool 2, conv 50 5x5, maxpool 2, fc 500, relu, fc 10) on MNIST-
 // sized input, batch 64, through compilePlan + PlanRunner on the WebGPU kernels: checked against
-// onnxruntime, then timed (upload + every step + read-back of the logits, one submit per batch).
-// The figure is printed, not asserted: on llvmpipe it measures a software rasteriser.
+// onnxruntime over several batches (its throughput is measured by `npm run bench`, not here).
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { seededNormal, seededUniform } from '../../src/example/random.js';
 import { compilePlan } from '../../src/forward/compile.js';
@@ -55,7 +54,7 @@ describe.runIf(available)('LeNet on the WebGPU kernels', () => {
     gpu?.release();
   });
 
-  it('matches onnxruntime at batch 64 and reports images/s', async () => {
+  it('matches onnxruntime at batch 64, batch after batch', async () => {
     const batch = 64;
     const model = lenet();
     const shape = [batch, 1, 28, 28];
@@ -68,12 +67,12 @@ describe.runIf(available)('LeNet on the WebGPU kernels', () => {
         const [got] = await runner.run(inputs[0], [plan.outputs[0]]);
         const want = await runOnnxruntime(model, { data: { data: inputs[0], dims: shape } });
         expectClose(got, want.data, 1e-4, 'LeNet logits');
-        // Warm-up done (pipelines compiled, weights repacked); time whole batches.
-        const rounds = 12;
-        const start = performance.now();
-        for (let r = 0; r < rounds; r++) await runner.run(inputs[r % inputs.length], [plan.outputs[0]]);
-        const seconds = (performance.now() - start) / 1000;
-        console.info(`LeNet 28x28 batch ${batch} on ${kernels.name}: ${((rounds * batch) / seconds).toFixed(0)} images/s (${((seconds / rounds) * 1000).toFixed(1)} ms per batch)`);
+        // Later batches reuse the pipelines, pooled buffers and repacked weights: still exact.
+        for (const input of inputs.slice(1)) {
+          const [again] = await runner.run(input, [plan.outputs[0]]);
+          const expected = await runOnnxruntime(model, { data: { data: input, dims: shape } });
+          expectClose(again, expected.data, 1e-4, 'LeNet logits, later batch');
+        }
       });
     } finally {
       runner.dispose();

@@ -1,0 +1,227 @@
+// The multi-core WASM forward engine: a batch is cut into contiguous slices, one per worker
+// thread; each worker (src/forward/wasm/worker.ts) runs its slice through every net on its own
+// WASM instance and posts the captured tensors back (transferred); they are concatenated here in
+// batch order. Every kernel computes an item the same way whatever the batch size, so results are
+// bit-identical to the single-thread kernels on the whole batch.
+//
+// Workers: Node's worker_threads (reached through a dynamic import of a variable specifier, so
+// bundlers for the browser leave it alone), else the global module `Worker` (Deno, browsers).
+// Where neither exists, or threads is 1, the engine runs in this thread.
+//
+// Which file the workers run. A worker needs JavaScript that imports the planner and the
+// kernels, so unlike the moment pool (src/platform/worker-pool.ts) it cannot be an inline script
+// built from one function's source. It is the compiled worker module next to this one:
+// `new URL('./worker.js', import.meta.url)`, the pattern bundlers recognise and rewrite. When this
+// module is TypeScript source (vitest runs src/ directly): Deno runs worker.ts as it is; Node 20
+// cannot run TypeScript, so the worker is taken from the compiled tree, dist/src/forward/wasm/
+// worker.js (`npm run build:ts`, which `npm test` runs first), with a clear error when it is missing.
+import { wasmModule } from '../../kernels/wasm-module.js';
+import { hardwareConcurrency } from '../../platform/worker-pool.js';
+import { createInProcessEngine, type ForwardEngine, type ForwardNet } from '../engine.js';
+import { createWasmKernels } from './kernels.js';
+import type { InitMessage, RunMessage, WorkerReply } from './worker.js';
+
+export interface ParallelWasmOptions {
+  /** Worker threads (default: the logical core count). 1: no workers. */
+  threads?: number;
+}
+
+interface WorkerHandle {
+  post(message: InitMessage | RunMessage, transfer: Transferable[]): void;
+  /** Node: whether an idle worker may let the process exit (no-ops elsewhere). */
+  ref(): void;
+  unref(): void;
+  terminate(): Promise<unknown> | void;
+}
+
+type Listener = (reply: WorkerReply) => void;
+type Failure = (error: Error) => void;
+
+const NODE_WORKER_THREADS = 'node:worker_threads';
+const NODE_FS = 'node:fs';
+
+function isNode(): boolean {
+  const g = globalThis as { process?: { versions?: { node?: string } }; Deno?: unknown };
+  return typeof g.process?.versions?.node === 'string' && g.Deno === undefined;
+}
+
+/** The worker module's URL (see the file comment). */
+async function workerUrl(): Promise<URL> {
+  const here = import.meta.url;
+  if (!/\.ts$/.test(new URL(here).pathname)) return new URL('./worker.js', import.meta.url);
+  if (!isNode()) return new URL('./worker.ts', here);
+  const compiled = new URL(here.replace(/\/src\/forward\/wasm\/parallel\.ts$/, '/dist/src/forward/wasm/worker.js'));
+  const fs = (await import(NODE_FS)) as typeof import('node:fs');
+  if (compiled.href === here || !fs.existsSync(compiled)) {
+    throw new Error(
+      `parallel WASM engine: running from TypeScript sources (${here}) and Node cannot run the TypeScript worker; ` +
+        `its compiled form ${compiled.pathname} is missing: run \`npm run build:ts\` (or pass threads: 1)`,
+    );
+  }
+  return compiled;
+}
+
+/** Starts `count` workers, or resolves to undefined where the platform has none. */
+async function startWorkers(count: number, onReply: (index: number) => Listener, onFailure: (index: number) => Failure): Promise<WorkerHandle[] | undefined> {
+  if (isNode()) {
+    let wt: typeof import('node:worker_threads');
+    try {
+      wt = (await import(NODE_WORKER_THREADS)) as typeof import('node:worker_threads');
+    } catch {
+      return undefined;
+    }
+    const url = await workerUrl();
+    return Array.from({ length: count }, (_, i) => {
+      const w = new wt.Worker(url);
+      w.on('message', onReply(i));
+      w.on('error', (e) => onFailure(i)(e instanceof Error ? e : new Error(String(e))));
+      w.on('exit', (code) => onFailure(i)(new Error(`exited with code ${code}`)));
+      return { post: (m, t) => w.postMessage(m, t as never), ref: () => w.ref(), unref: () => w.unref(), terminate: () => w.terminate() };
+    });
+  }
+  const G = globalThis as { Worker?: new (url: URL, options: { type: 'module'; name?: string }) => Worker };
+  if (typeof G.Worker !== 'function') return undefined;
+  const url = await workerUrl();
+  const started: Worker[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const w = new G.Worker(url, { type: 'module', name: `convergent-forward-${i}` });
+      started.push(w);
+      w.onmessage = (e: MessageEvent<WorkerReply>) => onReply(i)(e.data);
+      w.onerror = (e: ErrorEvent) => {
+        e.preventDefault?.();
+        onFailure(i)(new Error(e.message || 'failed to load or run'));
+      };
+    }
+  } catch {
+    for (const w of started) w.terminate();
+    return undefined;
+  }
+  return started.map((w) => ({ post: (m, t) => w.postMessage(m, t), ref() {}, unref() {}, terminate: () => w.terminate() }));
+}
+
+/** Item counts of the slices of n items over `threads` workers: contiguous, sizes differing by at most 1. */
+export function sliceSizes(n: number, threads: number): number[] {
+  const used = Math.min(n, threads);
+  const base = Math.floor(n / used);
+  return Array.from({ length: used }, (_, i) => base + (i < n % used ? 1 : 0));
+}
+
+/**
+ * A forward engine that spreads each batch over `threads` worker threads (default: all cores),
+ * each with its own WASM instance and compiled plans. Falls back to this thread where there are
+ * no workers or threads is 1.
+ */
+export async function createParallelWasmEngine(nets: ForwardNet[], itemShape: number[], options: ParallelWasmOptions = {}): Promise<ForwardEngine> {
+  const threads = options.threads ?? (await hardwareConcurrency());
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`parallel WASM engine: threads must be a positive integer, got ${threads}`);
+  const itemSize = itemShape.reduce((a, b) => a * b, 1);
+  const inProcess = async (why: string) => createInProcessEngine(`wasm-simd x1 thread${why}`, nets, itemShape, await createWasmKernels());
+  if (threads === 1) return inProcess('');
+
+  const pending = new Map<number, { worker: number; resolve(outputs: Float32Array[][]): void; reject(e: Error): void }>();
+  /** Slices in flight per worker: a Node worker is ref'd only while it has some, so an engine
+   * that was never disposed does not keep the process alive. */
+  const busy = new Array<number>(threads).fill(0);
+  const ready: { resolve(): void; reject(e: Error): void }[] = [];
+  let failure: Error | undefined;
+  let closed = false;
+  let nextId = 1;
+
+  const fail = (index: number) => (error: Error) => {
+    if (closed) return;
+    const e = new Error(`wasm forward worker ${index}: ${error.message}`, { cause: error });
+    failure ??= e;
+    ready[index]?.reject(e);
+    for (const [id, task] of pending) {
+      pending.delete(id);
+      task.reject(failure);
+    }
+  };
+  const workers = await startWorkers(
+    threads,
+    (index) => (reply) => {
+      if (reply.type === 'ready') return ready[index]?.resolve();
+      if (reply.id === undefined) return fail(index)(new Error(reply.type === 'error' ? reply.message : 'unexpected reply'));
+      const task = pending.get(reply.id);
+      if (!task) return;
+      pending.delete(reply.id);
+      if (--busy[index] === 0) workers?.[index].unref();
+      if (reply.type === 'result') task.resolve(reply.outputs);
+      else task.reject(new Error(`wasm forward worker ${index}: ${reply.message}`));
+    },
+    fail,
+  );
+  if (!workers) return inProcess(' (no worker threads on this platform)');
+
+  // Every worker instantiates the module and holds every net's weights before the first batch.
+  const module = await wasmModule();
+  try {
+    await Promise.all(
+      workers.map(
+        (w, i) =>
+          new Promise<void>((resolve, reject) => {
+            ready[i] = { resolve, reject };
+            w.post({ type: 'init', module, nets, itemShape }, []);
+          }),
+      ),
+    );
+  } catch (e) {
+    closed = true;
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw e;
+  }
+  for (const w of workers) w.unref();
+
+  const runSlice = (worker: number, input: Float32Array, n: number) =>
+    new Promise<Float32Array[][]>((resolve, reject) => {
+      if (failure) return reject(failure);
+      const id = nextId++;
+      pending.set(id, { worker, resolve, reject });
+      if (busy[worker]++ === 0) workers[worker].ref();
+      workers[worker].post({ type: 'run', id, input, n }, [input.buffer as ArrayBuffer]);
+    });
+
+  return {
+    name: `wasm-simd x${threads} threads`,
+    async forward(input, n) {
+      if (closed) throw new Error('parallel WASM engine: forward() after dispose()');
+      if (!Number.isInteger(n) || n < 0) throw new Error(`parallel WASM engine: batch size ${n} is not a count`);
+      if (input.length !== n * itemSize) {
+        throw new Error(`parallel WASM engine: input has ${input.length} values, ${n} items of shape [${itemShape.join(', ')}] need ${n * itemSize}`);
+      }
+      if (n === 0) return nets.map((net) => net.captures.map(() => new Float32Array(0)));
+      const sizes = sliceSizes(n, threads);
+      let start = 0;
+      const parts = await Promise.all(
+        sizes.map((size, i) => {
+          // A copy per slice: its buffer is transferred to the worker.
+          const slice = input.slice(start * itemSize, (start + size) * itemSize);
+          start += size;
+          return runSlice(i, slice, size);
+        }),
+      );
+      return nets.map((_, k) =>
+        parts[0][k].map((_, c) => {
+          const out = new Float32Array(parts.reduce((total, p) => total + p[k][c].length, 0));
+          let at = 0;
+          for (const p of parts) {
+            out.set(p[k][c], at);
+            at += p[k][c].length;
+          }
+          return out;
+        }),
+      );
+    },
+    async dispose() {
+      if (closed) return;
+      closed = true;
+      const e = new Error('parallel WASM engine was disposed');
+      for (const [id, task] of pending) {
+        pending.delete(id);
+        task.reject(e);
+      }
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}

@@ -83,7 +83,7 @@ figcaption { font-size: 13px; color: #333; max-width: 1000px; margin-top: 8px; }
 .colorbar .cb-missing { margin-top: 10px; color: var(--muted); }
 .swatch { display: inline-block; width: 12px; height: 12px; outline: 1px solid #777; vertical-align: -2px; }
 .pair-tables { display: flex; flex-wrap: wrap; gap: 12px 40px; }
-img.patches { display: block; max-width: 120px; image-rendering: auto; }
+img.patches { display: block; width: 120px; height: auto; image-rendering: pixelated; }
 details summary { cursor: pointer; color: var(--accent); margin: 6px 0; }
 #tooltip { position: fixed; z-index: 10; pointer-events: none; background: rgba(24, 24, 24, 0.92); color: #fff; font-size: 12px; line-height: 1.45;
   padding: 6px 9px; border-radius: 4px; box-shadow: 0 2px 8px rgba(0,0,0,.25); max-width: 420px; }

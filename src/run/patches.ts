@@ -1,12 +1,14 @@
 // Draws each unit's top-k image patches (its receptive field around the strongest response in
 // each of its k best images) as one PNG, RUN/reducers/topk/<layer>/<net>/<unit>.png, which the
-// report's Fig. 2 shows next to each matched unit. Patches are tiled in a square grid, each
-// scaled up (nearest neighbour) to a readable size and normalised by its image's range.
+// report's Fig. 2 shows next to each matched unit. Patches are tiled in a square grid at their
+// own resolution (the report scales them up with pixelated rendering; only tiny fields are
+// enlarged here), normalised by their image's range, grey or RGB as the data is: a run draws one
+// PNG per unit of every layer, so small files keep the probe fast.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fieldRect, type ReceptiveField } from '../forward/receptive-field.js';
 import type { TopKRecord } from '../reducers/topk.js';
-import { encodeRgbaPng } from '../report/png.js';
+import { encode } from 'fast-png';
 import { safeName } from './layout.js';
 
 export interface PatchSource {
@@ -15,19 +17,34 @@ export interface PatchSource {
   readItem(index: number): Promise<Float32Array>;
 }
 
+interface CachedItem {
+  data: Float32Array;
+  /** The item's value range, for normalising its patches. */
+  lo: number;
+  hi: number;
+}
+
 /** Bounded cache of decoded items: the same image is often among the top-k of many units. */
 class ItemCache {
-  private readonly items = new Map<number, Promise<Float32Array>>();
+  private readonly items = new Map<number, Promise<CachedItem>>();
   constructor(
     private readonly source: PatchSource,
     private readonly capacity = 512,
   ) {}
-  get(index: number): Promise<Float32Array> {
+  get(index: number): Promise<CachedItem> {
     let item = this.items.get(index);
     if (item) {
       this.items.delete(index);
     } else {
-      item = this.source.readItem(index);
+      item = this.source.readItem(index).then((data) => {
+        let lo = Infinity;
+        let hi = -Infinity;
+        for (const v of data) {
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+        }
+        return { data, lo, hi };
+      });
       if (this.items.size >= this.capacity) this.items.delete(this.items.keys().next().value!);
     }
     this.items.set(index, item); // most recent last
@@ -47,10 +64,11 @@ export async function writeUnitPatches(
   await mkdir(dir, { recursive: true });
   const [channels, height, width] = source.itemShape;
   const units = record.items.length / k;
-  // Every tile the same size: the full field (clipped to the image), scaled to at least 32 px.
+  // Every tile the same size: the full field (clipped to the image), at least 12 px a side.
   const tileH = Math.min(height, field.spatial ? field.y.size : height);
   const tileW = Math.min(width, field.spatial ? field.x.size : width);
-  const scale = Math.max(1, Math.ceil(32 / Math.max(tileH, tileW)));
+  const scale = Math.max(1, Math.ceil(12 / Math.max(tileH, tileW)));
+  const out = channels === 1 ? 1 : 3;
   const cols = Math.ceil(Math.sqrt(k));
   const rows = Math.ceil(k / cols);
   const gap = 2;
@@ -58,18 +76,12 @@ export async function writeUnitPatches(
   const H = rows * tileH * scale + (rows - 1) * gap;
   let written = 0;
   for (let u = 0; u < units; u++) {
-    const rgba = new Uint8Array(W * H * 4).fill(255);
+    const pixels = new Uint8Array(W * H * out).fill(255);
     for (let j = 0; j < k; j++) {
       const item = record.items[u * k + j];
       if (item < 0) continue;
-      const data = await cache.get(item);
+      const { data, lo, hi } = await cache.get(item);
       const rect = fieldRect(field, record.ys[u * k + j], record.xs[u * k + j], height, width);
-      let lo = Infinity;
-      let hi = -Infinity;
-      for (const v of data) {
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
       const range = hi > lo ? hi - lo : 1;
       const ox = (j % cols) * (tileW * scale + gap);
       const oy = Math.floor(j / cols) * (tileH * scale + gap);
@@ -80,21 +92,16 @@ export async function writeUnitPatches(
         for (let tx = 0; tx < tileW * scale; tx++) {
           const y = fy0 + Math.floor(ty / scale);
           const x = fx0 + Math.floor(tx / scale);
-          const o = ((oy + ty) * W + ox + tx) * 4;
-          if (y < rect.y0 || y >= rect.y1 || x < rect.x0 || x >= rect.x1) {
-            rgba[o] = rgba[o + 1] = rgba[o + 2] = 128;
-            rgba[o + 3] = 255;
-            continue;
+          const o = ((oy + ty) * W + ox + tx) * out;
+          const outside = y < rect.y0 || y >= rect.y1 || x < rect.x0 || x >= rect.x1;
+          for (let c = 0; c < out; c++) {
+            // Outside the image (a field clipped by the border): mid grey.
+            pixels[o + c] = outside ? 128 : Math.round(((data[Math.min(c, channels - 1) * height * width + y * width + x] - lo) / range) * 255);
           }
-          for (let c = 0; c < 3; c++) {
-            const v = data[(channels === 1 ? 0 : Math.min(c, channels - 1)) * height * width + y * width + x];
-            rgba[o + c] = Math.round(((v - lo) / range) * 255);
-          }
-          rgba[o + 3] = 255;
         }
       }
     }
-    await writeFile(join(dir, `${u}.png`), encodeRgbaPng(W, H, rgba));
+    await writeFile(join(dir, `${u}.png`), encode({ width: W, height: H, data: pixels, channels: out, depth: 8 }));
     written++;
   }
   return written;

@@ -1,8 +1,19 @@
 // Runs an execution plan on one backend's op kernels: uploads the constants once, then for each
 // batch uploads the input, runs the steps in order, reads back the captured tensors and frees
 // every intermediate after its last use. Reshape-like steps alias their input (same buffer).
+// A caller that reduces captures where they live (e.g. on the GPU) passes `onCapture` instead of
+// reading them back.
 import type { OpKernels } from './kernels.js';
 import type { ExecutionPlan } from './plan.js';
+
+export interface RunOptions<T> {
+  /**
+   * Called for each captured tensor, in the order of `capture`, after every step has been
+   * encoded and before any handle is freed: the handle is valid until the returned promise
+   * settles. With it, run() reads nothing back (it resolves to an empty array).
+   */
+  onCapture?(id: number, handle: T, index: number): void | Promise<void>;
+}
 
 export class PlanRunner<T> {
   private readonly constants = new Map<number, T>();
@@ -22,9 +33,10 @@ export class PlanRunner<T> {
 
   /**
    * Runs one batch (`input` holds plan.tensors[plan.input].shape values) and returns the tensors
-   * named by `capture` (ids), read back to the host, in the order asked.
+   * named by `capture` (ids), read back to the host, in the order asked; or, with
+   * `options.onCapture`, hands each captured handle to it and returns [].
    */
-  async run(input: Float32Array, capture: number[]): Promise<Float32Array[]> {
+  async run(input: Float32Array, capture: number[], options: RunOptions<T> = {}): Promise<Float32Array[]> {
     const { plan, kernels } = this;
     const inputShape = plan.tensors[plan.input].shape;
     const expected = inputShape.reduce((a, b) => a * b, 1);
@@ -75,6 +87,12 @@ export class PlanRunner<T> {
         if (this.lastUse[step.output] === -1 && !keep.has(step.output)) drop(step.output);
       });
       if (this.lastUse[plan.input] === -1 && !keep.has(plan.input)) drop(plan.input);
+      const { onCapture } = options;
+      if (onCapture) {
+        // One at a time: the callback may encode work that must follow the previous capture's.
+        for (const [index, id] of capture.entries()) await onCapture(id, handle(id), index);
+        return [];
+      }
       return await Promise.all(capture.map((id) => kernels.read(handle(id))));
     } finally {
       for (const id of [...live.keys()]) drop(id);

@@ -38,23 +38,33 @@ export class TopKUnits {
    * `indices[i]` its index in the data source.
    */
   add(data: Float32Array, indices: Int32Array): void {
-    const { units, k } = this;
     const positions = this.height * this.width;
     const n = indices.length;
-    if (data.length !== n * units * positions) {
-      throw new Error(`top-k: batch of ${data.length} values for ${n} items x ${units} units x ${positions} positions`);
+    if (data.length !== n * this.units * positions) {
+      throw new Error(`top-k: batch of ${data.length} values for ${n} items x ${this.units} units x ${positions} positions`);
     }
+    const best = planeMaxima(data, n * this.units, positions);
+    this.addMaxima(best.values, best.positions, indices, 'item-major');
+  }
+
+  /**
+   * Adds a batch already reduced per item and unit (e.g. on the GPU by
+   * shaders/forward_item_max.wgsl): the item's maximum over positions and the first position
+   * holding it, at [i * units + u] ('item-major') or [u * n + i] ('unit-major').
+   */
+  addMaxima(values: Float32Array, positions: Uint32Array | Int32Array, indices: Int32Array, layout: 'item-major' | 'unit-major'): void {
+    const { units, k } = this;
+    const n = indices.length;
+    if (values.length !== n * units || positions.length !== n * units) {
+      throw new Error(`top-k: maxima of ${values.length} values and ${positions.length} positions for ${n} items x ${units} units`);
+    }
+    const [itemStride, unitStride] = layout === 'item-major' ? [units, 1] : [1, n];
+    const mapSize = this.height * this.width;
     for (let i = 0; i < n; i++) {
       for (let u = 0; u < units; u++) {
-        const base = (i * units + u) * positions;
-        let best = data[base];
-        let at = 0;
-        for (let p = 1; p < positions; p++) {
-          if (data[base + p] > best) {
-            best = data[base + p];
-            at = p;
-          }
-        }
+        const best = values[i * itemStride + u * unitStride];
+        const at = positions[i * itemStride + u * unitStride];
+        if (!(at < mapSize)) throw new Error(`top-k: unit ${u} of item ${indices[i]} has its maximum at position ${at}, outside the ${this.height} x ${this.width} map`);
         if (!(best > this.floor[u]) && this.items[u * k + k - 1] !== -1) continue;
         this.insert(u, best, indices[i], at);
       }
@@ -88,4 +98,30 @@ export class TopKUnits {
     });
     return { values: this.values.slice(), items: this.items.slice(), ys, xs };
   }
+}
+
+/**
+ * Per plane of a (planes, size) block (plane p is data[p * size ...], e.g. the (item, unit) maps
+ * of a batch-first capture): the maximum over the plane and the first position holding it. The
+ * living definition of shaders/forward_item_max.wgsl.
+ */
+export function planeMaxima(data: Float32Array, planes: number, size: number): { values: Float32Array; positions: Uint32Array } {
+  if (size < 1) throw new Error(`top-k: a map of ${size} positions has no maximum`);
+  if (data.length < planes * size) throw new Error(`top-k: ${data.length} values for ${planes} planes x ${size} positions`);
+  const values = new Float32Array(planes);
+  const where = new Uint32Array(planes);
+  for (let plane = 0; plane < planes; plane++) {
+    const base = plane * size;
+    let best = data[base];
+    let at = 0;
+    for (let p = 1; p < size; p++) {
+      if (data[base + p] > best) {
+        best = data[base + p];
+        at = p;
+      }
+    }
+    values[plane] = best;
+    where[plane] = at;
+  }
+  return { values, positions: where };
 }

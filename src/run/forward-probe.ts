@@ -2,12 +2,21 @@
 // of every captured layer (plus reducers and the top-k records), and only the reduced state is
 // kept, so memory is D x D per layer whatever the number of images. Writes the same run directory
 // as the probe from activation files, plus RUN/reducers/topk/ (values, items, positions, patches).
+//
+// On the webgpu backend (when no plugin reducer needs the activations on the host) the captures
+// never leave the device: src/forward/webgpu/device-engine.ts hands back per batch only the
+// layers' moments, each item's per-unit maxima (top-k) and the predicted classes. Its moments
+// differ from the host path's in rounding only: the GPU kernel centres each batch on its own mean
+// before its float32 sums (the host path subtracts the first batch's mean), and batches merge in
+// float64 either way.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Backend } from '../backend/types.js';
 import type { ImageSource } from '../data/source.js';
 import { compilePlan } from '../forward/compile.js';
 import type { ForwardEngine, ForwardNet } from '../forward/engine.js';
+import { createDeviceProbeEngine, type DeviceProbeEngine } from '../forward/webgpu/device-engine.js';
+import type { WebGpuMomentKernel } from '../kernels/moments/webgpu.js';
 import { tensorIdOf } from '../forward/engine.js';
 import { receptiveField, type ReceptiveField } from '../forward/receptive-field.js';
 import { createForwardEngine } from '../forward/select.js';
@@ -144,6 +153,29 @@ export function toUnitMajor(data: Float32Array, n: number, units: number, positi
   return out;
 }
 
+/** Per item, the index of the largest of `width` scores (the first on a tie). */
+function argmaxRows(scores: Float32Array, n: number): Uint32Array {
+  const width = scores.length / n;
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < width; c++) if (scores[i * width + c] > scores[i * width + best]) best = c;
+    out[i] = best;
+  }
+  return out;
+}
+
+/**
+ * The backend's moment kernel when the probe can keep activations on the device: webgpu, no
+ * plugin reducer (they take host arrays), no engine given by a test.
+ */
+function deviceMoments(options: ForwardProbeOptions, reducers: Reducer[]): WebGpuMomentKernel | undefined {
+  const { backend } = options;
+  if (backend.kind !== 'webgpu' || !backend.gpu || options.engine || reducers.length > 0) return undefined;
+  const kernel = backend.moments as Partial<WebGpuMomentKernel>;
+  return typeof kernel.batchMomentsFromBuffer === 'function' ? (kernel as WebGpuMomentKernel) : undefined;
+}
+
 /** The graph output, captured too when the data has labels and the net ends in class scores. */
 function classifierOutput(model: OnnxModel, itemShape: number[], classes: number): string | undefined {
   const out = model.outputs[0];
@@ -191,8 +223,13 @@ export async function probeOnnx(options: ForwardProbeOptions): Promise<ProbeMani
   layers.forEach((_, li) => reducers.forEach((r) => r.validate?.(reducerLayer(li, r))));
 
   const nets: ForwardNet[] = models.map((m, k) => ({ name: m.name, model: m.model, captures: [...layers.map((l) => l.tensors[k]), ...(outputs[k] ? [outputs[k]!] : [])] }));
-  const engine = options.engine ?? (await createForwardEngine(options.backend, nets, itemShape, { threads: options.threads }));
-  log(`forward passes: ${engine.name}; ${layers.length} layers (${layers.map((l) => l.name).join(', ')}) of ${models.length} nets over ${items} items`);
+  const onDevice = deviceMoments(options, reducers);
+  let device: DeviceProbeEngine | undefined;
+  let engine: ForwardEngine | undefined;
+  if (onDevice) device = createDeviceProbeEngine({ gpu: options.backend.gpu!, moments: onDevice, nets: models, itemShape, layers, outputs });
+  else engine = options.engine ?? (await createForwardEngine(options.backend, nets, itemShape, { threads: options.threads }));
+  const engineName = (device ?? engine)!.name;
+  log(`forward passes: ${engineName}; ${layers.length} layers (${layers.map((l) => l.name).join(', ')}) of ${models.length} nets over ${items} items`);
 
   await mkdir(options.out, { recursive: true });
   const skipped: { index: number; path: string; reason: string }[] = [];
@@ -200,7 +237,7 @@ export async function probeOnnx(options: ForwardProbeOptions): Promise<ProbeMani
     version: 1,
     created: new Date().toISOString(),
     command: options.command ?? '',
-    backend: `${options.backend.description}; forward ${engine.name}`,
+    backend: `${options.backend.description}; forward ${engineName}`,
     nets: options.nets.map((n) => ({ name: n.name, path: n.path })),
     data: {
       source: options.dataLabel ?? data.describe(0),
@@ -230,28 +267,33 @@ export async function probeOnnx(options: ForwardProbeOptions): Promise<ProbeMani
       for await (const batch of data.batches(batchItems, { limit: items })) {
         if (pass === 0) skipped.push(...batch.skipped);
         if (batch.n === 0) continue;
-        const captured = await engine.forward(batch.data, batch.n);
-        for (let li = 0; li < layers.length; li++) {
-          const positions = shapes[0][li].height * shapes[0][li].width;
-          const unitMajor = models.map((_, k) => ({ data: toUnitMajor(captured[k][li], batch.n, shapes[k][li].units, positions), units: shapes[k][li].units, samples: batch.n * positions }));
-          if (pass === 0) {
-            await moments[li].add(unitMajor);
-            if (topK > 0) models.forEach((_, k) => tops[li][k].add(captured[k][li], batch.indices));
+        let predictions: (Uint32Array | undefined)[];
+        if (device) {
+          // passes is 1 here: the device path is only taken without plugin reducers.
+          const reduced = await device.forward(batch.data, batch.n);
+          for (let li = 0; li < layers.length; li++) {
+            moments[li].addMoments(reduced.moments[li]);
+            if (topK > 0) models.forEach((_, k) => tops[li][k].addMaxima(reduced.maxima[li][k].values, reduced.maxima[li][k].positions, batch.indices, 'unit-major'));
           }
-          for (const { reducer, state } of states[li]) {
-            if (passesOf(reducer) > pass) await state.update({ nets: unitMajor.map((b) => b.data), samples: batch.n * positions, firstSample: done * positions, pass });
+          predictions = reduced.predictions;
+        } else {
+          const captured = await engine!.forward(batch.data, batch.n);
+          for (let li = 0; li < layers.length; li++) {
+            const positions = shapes[0][li].height * shapes[0][li].width;
+            const unitMajor = models.map((_, k) => ({ data: toUnitMajor(captured[k][li], batch.n, shapes[k][li].units, positions), units: shapes[k][li].units, samples: batch.n * positions }));
+            if (pass === 0) {
+              await moments[li].add(unitMajor);
+              if (topK > 0) models.forEach((_, k) => tops[li][k].add(captured[k][li], batch.indices));
+            }
+            for (const { reducer, state } of states[li]) {
+              if (passesOf(reducer) > pass) await state.update({ nets: unitMajor.map((b) => b.data), samples: batch.n * positions, firstSample: done * positions, pass });
+            }
           }
+          predictions = models.map((_, k) => (outputs[k] ? argmaxRows(captured[k][layers.length], batch.n) : undefined));
         }
         if (pass === 0 && labels) {
-          models.forEach((_, k) => {
-            if (!outputs[k]) return;
-            const scores = captured[k][layers.length];
-            const width = scores.length / batch.n;
-            for (let i = 0; i < batch.n; i++) {
-              let best = 0;
-              for (let c = 1; c < width; c++) if (scores[i * width + c] > scores[i * width + best]) best = c;
-              if (best === labels[batch.indices[i]]) correct[k]++;
-            }
+          predictions.forEach((predicted, k) => {
+            if (predicted) for (let i = 0; i < batch.n; i++) if (predicted[i] === labels[batch.indices[i]]) correct[k]++;
           });
           seen += batch.n;
         }
@@ -284,7 +326,8 @@ export async function probeOnnx(options: ForwardProbeOptions): Promise<ProbeMani
     return manifest;
   } finally {
     for (const layerStates of states) for (const { state } of layerStates) await state.dispose?.();
-    if (!options.engine) await engine.dispose();
+    await device?.dispose();
+    if (engine && !options.engine) await engine.dispose();
   }
 }
 

@@ -5,6 +5,11 @@
 // shifted by a fixed per-unit offset (the first batch's float64 mean) before it is rounded to
 // float32 for the kernel: activations with a large mean keep their float64 precision, and the
 // moments are shift-invariant except the mean, which gets the shift back at the end.
+//
+// addMoments() takes batch moments reduced elsewhere (on the GPU, from activations that never
+// reach the host): there the moment kernel centres each batch on its own mean before its float32
+// sums, which serves the same purpose as the shift, and batches merge here in float64 (Chan). A
+// layer is fed one way or the other, never both (the shift would not apply to reduced batches).
 import type { BatchMoments, MomentKernel } from '../kernels/moments/contract.js';
 import { emptyMoments, mergeMomentsInto } from './merge.js';
 
@@ -20,10 +25,15 @@ export class NonFiniteActivationError extends Error {
     readonly net: string,
     readonly layer: string,
     readonly unit: number,
-    readonly sample: number,
+    /** The sample, or, when only a batch's moments were seen, the batch's range [from, to). */
+    readonly sample: number | { from: number; to: number },
     readonly value: number,
   ) {
-    super(`net ${net}, layer ${layer}: unit ${unit} is ${value} at sample ${sample}; activations must be finite`);
+    super(
+      typeof sample === 'number'
+        ? `net ${net}, layer ${layer}: unit ${unit} is ${value} at sample ${sample}; activations must be finite`
+        : `net ${net}, layer ${layer}: unit ${unit} has a ${value} mean over samples ${sample.from}..${sample.to - 1} (which sample is unknown: the batch was reduced on the device); activations must be finite`,
+    );
     this.name = 'NonFiniteActivationError';
   }
 }
@@ -33,6 +43,8 @@ export class LayerAccumulator {
   private readonly offsets: number[];
   private shift: Float64Array | undefined;
   private readonly total: BatchMoments;
+  /** How batches arrive: as data (add) or as reduced moments (addMoments); set by the first. */
+  private feed: 'data' | 'moments' | undefined;
 
   constructor(
     readonly layer: string,
@@ -62,6 +74,7 @@ export class LayerAccumulator {
       }
     }
     if (n === 0) return;
+    this.setFeed('data');
     this.shift ??= this.firstBatchMeans(batches, n);
     const joint = new Float32Array(this.d * n);
     for (let k = 0; k < batches.length; k++) {
@@ -81,6 +94,44 @@ export class LayerAccumulator {
     }
     const moments = await this.kernel.batchMoments(joint, this.d, n);
     mergeMomentsInto(this.total, moments);
+  }
+
+  /**
+   * Adds the moments of one batch of the stacked nets (d = the sum of their units, net 0's units
+   * first), reduced elsewhere. A non-finite mean is refused, naming the net, layer and unit;
+   * nothing is merged then. A non-finite variance with finite means (float32 overflow of the
+   * squares) is refused too.
+   */
+  addMoments(batch: BatchMoments): void {
+    const { d } = this;
+    if (batch.d !== d || batch.mean.length !== d || batch.m2.length !== d * d) {
+      throw new Error(`layer ${this.layer}: batch moments of ${batch.d} units (${batch.mean.length} means, ${batch.m2.length} co-moments), expected ${d} (${this.nets.map((n) => `${n.name} ${n.units}`).join(' + ')})`);
+    }
+    if (batch.n === 0) return;
+    const range = { from: this.total.n, to: this.total.n + batch.n };
+    for (let i = 0; i < d; i++) {
+      const { k, unit } = this.unitOf(i);
+      const mean = batch.mean[i];
+      if (!Number.isFinite(mean)) throw new NonFiniteActivationError(this.nets[k].name, this.layer, unit, range, mean);
+      const m2 = batch.m2[i * d + i];
+      if (!Number.isFinite(m2)) {
+        throw new Error(`net ${this.nets[k].name}, layer ${this.layer}: unit ${unit} has a ${m2} sum of squared deviations over samples ${range.from}..${range.to - 1} (finite mean ${mean}); its activations overflow float32 arithmetic`);
+      }
+    }
+    this.setFeed('moments');
+    mergeMomentsInto(this.total, batch);
+  }
+
+  private setFeed(feed: 'data' | 'moments'): void {
+    if (this.feed && this.feed !== feed) throw new Error(`layer ${this.layer}: batches were added as ${this.feed}; cannot mix in batches of ${feed}`);
+    this.feed = feed;
+  }
+
+  /** The net and net-local unit of stacked unit i. */
+  private unitOf(i: number): { k: number; unit: number } {
+    let k = this.offsets.length - 1;
+    while (this.offsets[k] > i) k--;
+    return { k, unit: i - this.offsets[k] };
   }
 
   private firstBatchMeans(batches: NetBatch[], n: number): Float64Array {

@@ -1,7 +1,7 @@
 // The top-k tracker against a brute-force sort of every (item, unit) maximum.
 import { describe, expect, it } from 'vitest';
 import { seededUniform } from '../../src/example/random.js';
-import { TopKUnits } from '../../src/reducers/topk.js';
+import { TopKUnits, planeMaxima } from '../../src/reducers/topk.js';
 
 function randomArray(count: number, next: () => number, scale = 1): Float32Array {
   return Float32Array.from({ length: count }, () => next() * scale);
@@ -39,5 +39,42 @@ describe('TopKUnits', () => {
     const got = top.result();
     expect(Array.from(got.items)).toEqual([1, 0, -1, -1, 0, 1, -1, -1]);
     expect(got.values[2]).toBe(-Infinity);
+  });
+
+  it('takes per-item maxima reduced elsewhere (the WebGPU probe path) with the same result as the raw batch', () => {
+    const [n, units, h, w, k] = [21, 4, 2, 5, 6];
+    // Few levels: many ties, which both paths must break alike (the earlier item, the first position).
+    const next = seededUniform(3);
+    const data = Float32Array.from({ length: n * units * h * w }, () => Math.floor(next() * 5));
+    const indices = Int32Array.from({ length: n }, (_, i) => 7 * i);
+    const raw = new TopKUnits(units, k, h, w);
+    const itemMajor = new TopKUnits(units, k, h, w);
+    const unitMajor = new TopKUnits(units, k, h, w);
+    for (let start = 0; start < n; start += 6) {
+      const end = Math.min(n, start + 6);
+      const m = end - start;
+      const batch = data.subarray(start * units * h * w, end * units * h * w);
+      raw.add(batch, indices.subarray(start, end));
+      const best = planeMaxima(batch, m * units, h * w);
+      itemMajor.addMaxima(best.values, best.positions, indices.subarray(start, end), 'item-major');
+      // The same maxima transposed to [u * m + i], as the WebGPU probe reads them back.
+      const t = (a: Float32Array | Uint32Array) => a.map((_, j) => a[(j % m) * units + Math.floor(j / m)]);
+      unitMajor.addMaxima(t(best.values) as Float32Array, t(best.positions) as Uint32Array, indices.subarray(start, end), 'unit-major');
+    }
+    expect(itemMajor.result()).toEqual(raw.result());
+    expect(unitMajor.result()).toEqual(raw.result());
+    expect(() => itemMajor.addMaxima(Float32Array.of(1), Uint32Array.of(h * w), Int32Array.of(0), 'item-major')).toThrow(/for 1 items x 4 units/);
+    const one = new TopKUnits(1, 2, h, w);
+    expect(() => one.addMaxima(Float32Array.of(1), Uint32Array.of(h * w), Int32Array.of(3), 'unit-major')).toThrow(/unit 0 of item 3 has its maximum at position 10, outside the 2 x 5 map/);
+  });
+});
+
+describe('planeMaxima', () => {
+  it('gives each plane its maximum and the first position holding it', () => {
+    // 4 planes x 3 positions.
+    const data = Float32Array.of(1, 3, 3, -2, -1, -5, 0, 0, 0, 4, 2, 4);
+    const got = planeMaxima(data, 4, 3);
+    expect(Array.from(got.values)).toEqual([3, -1, 0, 4]);
+    expect(Array.from(got.positions)).toEqual([1, 1, 0, 0]);
   });
 });

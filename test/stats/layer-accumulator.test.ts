@@ -40,6 +40,57 @@ describe('LayerAccumulator', () => {
     expect(acc.result().n).toBe(2);
   });
 
+  it('merges batch moments reduced elsewhere (the WebGPU probe path) into the moments of all samples', async () => {
+    const nets = [{ name: 'A', units: 2 }, { name: 'B', units: 1 }];
+    const acc = new LayerAccumulator('conv1', nets, createReferenceMomentKernel());
+    const n = 13;
+    const joint = new Float64Array(3 * n).map((_, i) => 50 + Math.sin(i * 0.7) * (1 + (i % 3)));
+    const slice = (from: number, to: number) => {
+      const out = new Float64Array(3 * (to - from));
+      for (let u = 0; u < 3; u++) out.set(joint.subarray(u * n + from, u * n + to), u * (to - from));
+      return out;
+    };
+    acc.addMoments(batchMomentsReference(slice(0, 5), 3, 5));
+    acc.addMoments(batchMomentsReference(slice(5, 5), 3, 0)); // an empty batch is a no-op
+    acc.addMoments(batchMomentsReference(slice(5, n), 3, n - 5));
+    const want = batchMomentsReference(joint, 3, n);
+    const got = acc.result();
+    expect(got.n).toBe(n);
+    for (let i = 0; i < 3; i++) expect(got.mean[i]).toBeCloseTo(want.mean[i], 10); // no shift: float64 throughout
+    for (let i = 0; i < 9; i++) expect(got.m2[i]).toBeCloseTo(want.m2[i], 9);
+  });
+
+  it('refuses batch moments with a non-finite mean, naming the net, layer, unit and sample range', async () => {
+    const acc = new LayerAccumulator('conv2', [{ name: 'A', units: 2 }, { name: 'B', units: 3 }], createReferenceMomentKernel());
+    const batch = (n: number, bad?: { unit: number; mean?: number; m2?: number }) => {
+      const m = batchMomentsReference(new Float64Array(5 * n).map((_, i) => Math.cos(i)), 5, n);
+      if (bad?.mean !== undefined) m.mean[bad.unit] = bad.mean;
+      if (bad?.m2 !== undefined) m.m2[bad.unit * 5 + bad.unit] = bad.m2;
+      return m;
+    };
+    acc.addMoments(batch(4));
+    const err = (() => {
+      try {
+        acc.addMoments(batch(6, { unit: 3, mean: NaN }));
+      } catch (e) {
+        return e as NonFiniteActivationError;
+      }
+    })();
+    expect(err).toBeInstanceOf(NonFiniteActivationError);
+    expect(err!.net).toBe('B');
+    expect(err!.unit).toBe(1);
+    expect(err!.sample).toEqual({ from: 4, to: 10 });
+    expect(err!.message).toBe(
+      'net B, layer conv2: unit 1 has a NaN mean over samples 4..9 (which sample is unknown: the batch was reduced on the device); activations must be finite',
+    );
+    expect(() => acc.addMoments(batch(6, { unit: 0, mean: -Infinity }))).toThrow(/^net A, layer conv2: unit 0 has a -Infinity mean/);
+    expect(() => acc.addMoments(batch(6, { unit: 4, m2: Infinity }))).toThrow(/^net B, layer conv2: unit 2 has a Infinity sum of squared deviations over samples 4\.\.9/);
+    expect(acc.result().n).toBe(4); // nothing merged from the bad batches
+    // The two feeds do not mix: the first batch's shift would not apply to reduced moments.
+    await expect(acc.add([{ data: new Float32Array(2), units: 2, samples: 1 }, { data: new Float32Array(3), units: 3, samples: 1 }])).rejects.toThrow(/cannot mix/);
+    expect(() => acc.addMoments({ ...batch(2), d: 4 })).toThrow(/batch moments of 4 units .* expected 5 \(A 2 \+ B 3\)/);
+  });
+
   it('refuses batches whose nets disagree on the sample count', async () => {
     const acc = new LayerAccumulator('fc', [{ name: 'A', units: 1 }, { name: 'B', units: 1 }], createReferenceMomentKernel());
     await expect(acc.add([{ data: Float32Array.of(1, 2), units: 1, samples: 2 }, { data: Float32Array.of(1), units: 1, samples: 1 }])).rejects.toThrow(

@@ -12,7 +12,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Backend } from '../backend/types.js';
-import type { ImageSource } from '../data/source.js';
+import type { ImageBatch, ImageSource } from '../data/source.js';
 import { compilePlan } from '../forward/compile.js';
 import type { ForwardEngine, ForwardNet } from '../forward/engine.js';
 import { createDeviceProbeEngine, type DeviceProbeEngine } from '../forward/webgpu/device-engine.js';
@@ -264,33 +264,7 @@ export async function probeOnnx(options: ForwardProbeOptions): Promise<ProbeMani
     for (let pass = 0; pass < passes; pass++) {
       for (const layerStates of states) for (const { reducer, state } of layerStates) if (pass > 0 && passesOf(reducer) > pass) await state.nextPass?.(pass);
       let done = 0;
-      for await (const batch of data.batches(batchItems, { limit: items })) {
-        if (pass === 0) skipped.push(...batch.skipped);
-        if (batch.n === 0) continue;
-        let predictions: (Uint32Array | undefined)[];
-        if (device) {
-          // passes is 1 here: the device path is only taken without plugin reducers.
-          const reduced = await device.forward(batch.data, batch.n);
-          for (let li = 0; li < layers.length; li++) {
-            moments[li].addMoments(reduced.moments[li]);
-            if (topK > 0) models.forEach((_, k) => tops[li][k].addMaxima(reduced.maxima[li][k].values, reduced.maxima[li][k].positions, batch.indices, 'unit-major'));
-          }
-          predictions = reduced.predictions;
-        } else {
-          const captured = await engine!.forward(batch.data, batch.n);
-          for (let li = 0; li < layers.length; li++) {
-            const positions = shapes[0][li].height * shapes[0][li].width;
-            const unitMajor = models.map((_, k) => ({ data: toUnitMajor(captured[k][li], batch.n, shapes[k][li].units, positions), units: shapes[k][li].units, samples: batch.n * positions }));
-            if (pass === 0) {
-              await moments[li].add(unitMajor);
-              if (topK > 0) models.forEach((_, k) => tops[li][k].add(captured[k][li], batch.indices));
-            }
-            for (const { reducer, state } of states[li]) {
-              if (passesOf(reducer) > pass) await state.update({ nets: unitMajor.map((b) => b.data), samples: batch.n * positions, firstSample: done * positions, pass });
-            }
-          }
-          predictions = models.map((_, k) => (outputs[k] ? argmaxRows(captured[k][layers.length], batch.n) : undefined));
-        }
+      const finishBatch = (batch: ImageBatch, predictions: (Uint32Array | undefined)[]) => {
         if (pass === 0 && labels) {
           predictions.forEach((predicted, k) => {
             if (predicted) for (let i = 0; i < batch.n; i++) if (predicted[i] === labels[batch.indices[i]]) correct[k]++;
@@ -299,6 +273,46 @@ export async function probeOnnx(options: ForwardProbeOptions): Promise<ProbeMani
         }
         done += batch.n;
         options.onProgress?.(pass * items + done);
+      };
+      const reduceOnHost = async (batch: ImageBatch, captured: Float32Array[][]) => {
+        for (let li = 0; li < layers.length; li++) {
+          const positions = shapes[0][li].height * shapes[0][li].width;
+          const unitMajor = models.map((_, k) => ({ data: toUnitMajor(captured[k][li], batch.n, shapes[k][li].units, positions), units: shapes[k][li].units, samples: batch.n * positions }));
+          if (pass === 0) {
+            await moments[li].add(unitMajor);
+            if (topK > 0) models.forEach((_, k) => tops[li][k].add(captured[k][li], batch.indices));
+          }
+          for (const { reducer, state } of states[li]) {
+            if (passesOf(reducer) > pass) await state.update({ nets: unitMajor.map((b) => b.data), samples: batch.n * positions, firstSample: done * positions, pass });
+          }
+        }
+        finishBatch(batch, models.map((_, k) => (outputs[k] ? argmaxRows(captured[k][layers.length], batch.n) : undefined)));
+      };
+      // Host path: the forward pass of batch k + 1 runs (on the workers) while batch k is reduced.
+      let inFlight: { batch: ImageBatch; captured: Promise<Float32Array[][]> } | undefined;
+      try {
+        for await (const batch of data.batches(batchItems, { limit: items })) {
+          if (pass === 0) skipped.push(...batch.skipped);
+          if (batch.n === 0) continue;
+          if (device) {
+            // passes is 1 here: the device path is only taken without plugin reducers.
+            const reduced = await device.forward(batch.data, batch.n);
+            for (let li = 0; li < layers.length; li++) {
+              moments[li].addMoments(reduced.moments[li]);
+              if (topK > 0) models.forEach((_, k) => tops[li][k].addMaxima(reduced.maxima[li][k].values, reduced.maxima[li][k].positions, batch.indices, 'unit-major'));
+            }
+            finishBatch(batch, reduced.predictions);
+            continue;
+          }
+          const next = { batch, captured: engine!.forward(batch.data, batch.n) };
+          next.captured.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
+          if (inFlight) await reduceOnHost(inFlight.batch, await inFlight.captured);
+          inFlight = next;
+        }
+        if (inFlight) await reduceOnHost(inFlight.batch, await inFlight.captured);
+      } finally {
+        // On an error, let a forward pass still running finish before the engine is disposed.
+        await inFlight?.captured.catch(() => {});
       }
     }
     options.onDone?.();

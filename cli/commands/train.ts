@@ -1,0 +1,173 @@
+// `convergent train --out model.onnx`: trains LeNets (or a wider / AlexNet-style variant) with SGD
+// on MNIST or a folder of class sub-folders, one net per seed, and writes standard ONNX models
+// that `probe` reads. A progress bar per epoch; loss and held-out accuracy after each.
+import type { Argv, CommandModule } from 'yargs';
+import { acquireGpu, type GpuContext } from '../../src/platform/webgpu.js';
+import { loadTrainData, type TrainData } from '../../src/train/data.js';
+import { ARCHS, describeNet, type ArchName } from '../../src/train/model.js';
+import { TRAIN_DEFAULTS, type LrSchedule, type TrainBackend, type TrainOptions } from '../../src/train/options.js';
+import { modelPathFor, saveTrainedNet } from '../../src/train/save.js';
+import { netSpecFor, trainNets, type EpochReport } from '../../src/train/train.js';
+import type { CliContext } from '../context.js';
+import { createProgress } from '../progress.js';
+
+export interface TrainArgs {
+  arch: ArchName;
+  width: number;
+  seed: number;
+  seeds?: string;
+  epochs: number;
+  batch: number;
+  lr: number;
+  'lr-schedule': LrSchedule;
+  momentum: number;
+  'weight-decay': number;
+  data: string;
+  size?: string;
+  grayscale?: boolean;
+  out: string;
+  backend: 'auto' | 'wasm' | 'webgpu';
+  threads?: number;
+  quiet: boolean;
+}
+
+export function withTrainOptions<T>(y: Argv<T>) {
+  const d = TRAIN_DEFAULTS;
+  return y
+    .option('arch', { choices: ARCHS, default: d.arch, describe: 'lenet: conv 5x5x20, pool, conv 5x5x50, pool, fc 500, fc classes (ReLU after conv1, conv2, fc1); alexnet-small: 3 padded convs, 3x3/2 pools, fc 256, for 32x32 images' })
+    .option('width', { type: 'number', default: d.width, describe: 'multiply every hidden width (channels, units) by this' })
+    .option('seed', { type: 'number', default: d.seed, describe: 'seed of the initial weights and the batch order' })
+    .option('seeds', { type: 'string', describe: 'train one net per seed, e.g. 1,2,3,4 (in parallel on worker threads); overrides --seed' })
+    .option('epochs', { type: 'number', default: d.epochs })
+    .option('batch', { type: 'number', default: d.batch, describe: 'samples per SGD step' })
+    .option('lr', { type: 'number', default: d.lr, describe: 'initial learning rate' })
+    .option('lr-schedule', { choices: ['linear', 'constant'] as const, default: d.lrSchedule, describe: 'linear: decay to 0 over the run; constant' })
+    .option('momentum', { type: 'number', default: d.momentum })
+    .option('weight-decay', { type: 'number', default: d.weightDecay, describe: 'L2 penalty on every parameter (PyTorch SGD weight_decay)' })
+    .option('data', { type: 'string', default: 'mnist', describe: '"mnist" (8,000 digits train, 2,000 held out) or a folder with one sub-folder of PNG/JPEG images per class (80/20 split)' })
+    .option('size', { type: 'string', describe: 'folders: item size HxW (default 32x32)' })
+    .option('grayscale', { type: 'boolean', describe: 'folders: one grey channel instead of RGB' })
+    .option('out', { type: 'string', demandOption: true, describe: 'the .onnx file to write; with several seeds "{seed}" in it is replaced, else -seed<N> is added' })
+    .option('backend', { choices: ['auto', 'wasm', 'webgpu'] as const, default: 'auto' as const, describe: 'auto: a real GPU if present, else WASM SIMD on the CPU' })
+    .option('threads', { type: 'number', describe: 'wasm: worker threads (default: two per net up to the cores; with two per net each pair splits every batch of its net, same weights); 0 = this thread' })
+    .option('quiet', { type: 'boolean', default: false, describe: 'no progress bars' });
+}
+
+/** "1,2,3" or "1-4" or a mix. */
+export function parseSeeds(spec: string): number[] {
+  const seeds: number[] = [];
+  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const range = /^(\d+)\s*-\s*(\d+)$/.exec(part);
+    if (range) {
+      const [a, b] = [Number(range[1]), Number(range[2])];
+      if (b < a || b - a > 1000) throw new Error(`--seeds: bad range "${part}"`);
+      for (let s = a; s <= b; s++) seeds.push(s);
+    } else if (/^\d+$/.test(part)) seeds.push(Number(part));
+    else throw new Error(`--seeds expects integers separated by commas (e.g. 1,2,3,4 or 1-4), got "${part}"`);
+  }
+  if (seeds.length === 0) throw new Error('--seeds names no seed');
+  return seeds;
+}
+
+function parseSize(size: string | undefined): [number, number] {
+  if (size === undefined) return [32, 32];
+  const m = /^(\d+)x(\d+)$/.exec(size);
+  if (!m) throw new Error(`--size expects HxW (e.g. 32x32), got "${size}"`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+async function chooseBackend(request: TrainArgs['backend']): Promise<{ backend: TrainBackend; gpu?: GpuContext }> {
+  if (request === 'wasm') return { backend: 'wasm' };
+  // auto takes real GPUs only: WASM SIMD on the CPU outruns a software rasteriser.
+  const gpu = await acquireGpu({ allowSoftware: request === 'webgpu' });
+  if (gpu) return { backend: 'webgpu', gpu };
+  if (request === 'webgpu') throw new Error('--backend webgpu: no WebGPU adapter found');
+  return { backend: 'wasm' };
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+
+function epochLine(r: EpochReport, several: boolean): string {
+  const rate = r.trainSeconds > 0 ? ` (${r.trainSeconds.toFixed(1)} s, ${Math.round(r.images / r.trainSeconds)} images/s)` : '';
+  return `${several ? `seed ${r.seed} ` : ''}epoch ${r.epoch}/${r.epochs}: loss ${r.loss.toFixed(4)}, held-out accuracy ${pct(r.heldOutAccuracy)}${rate}`;
+}
+
+export async function runTrain(argv: TrainArgs, log: (m: string) => void = (m) => process.stderr.write(`convergent: ${m}\n`)) {
+  const seeds = argv.seeds !== undefined ? parseSeeds(argv.seeds) : [argv.seed];
+  const base: Omit<TrainOptions, 'seed'> = {
+    arch: argv.arch,
+    width: argv.width,
+    epochs: argv.epochs,
+    batch: argv.batch,
+    lr: argv.lr,
+    lrSchedule: argv['lr-schedule'],
+    momentum: argv.momentum,
+    weightDecay: argv['weight-decay'],
+  };
+  const [h, w] = parseSize(argv.size);
+  const data: TrainData = await loadTrainData(argv.data, { itemShape: [argv.grayscale ? 1 : 3, h, w], log });
+  log(`data: ${data.label}`);
+  const spec = netSpecFor(data, { ...base, seed: seeds[0] });
+  log(`net: ${argv.arch}${argv.width > 1 ? ` x${argv.width}` : ''}, ${spec.paramCount.toLocaleString('en-US')} parameters: ${describeNet(spec).join('; ')}`);
+  const { backend, gpu } = await chooseBackend(argv.backend);
+  const several = seeds.length > 1;
+  try {
+    log(`training ${seeds.length} net${several ? 's' : ''} (seed${several ? 's' : ''} ${seeds.join(', ')}) on ${backend === 'webgpu' ? `webgpu (${gpu!.label})` : 'wasm-simd'}`);
+    // One bar per epoch over the images of all nets; nets that run ahead are counted towards
+    // their epoch's bar, which starts when every net has finished the one before.
+    const progress = createProgress(!argv.quiet);
+    const perEpoch = data.train[1] - data.train[0];
+    const done = new Map<string, number>(); // `${seed}:${epoch}` -> images done
+    const finished: EpochReport[][] = Array.from({ length: argv.epochs }, () => []);
+    let current = 1;
+    const doneIn = (epoch: number) => seeds.reduce((s, seed) => s + (done.get(`${seed}:${epoch}`) ?? 0), 0);
+    const startBar = () => {
+      progress.start(`epoch ${current}/${argv.epochs}`, perEpoch * seeds.length, 'images');
+      progress.update(doneIn(current));
+    };
+    startBar();
+    const t0 = performance.now();
+    const nets = await trainNets(data, base, seeds, {
+      backend,
+      gpu,
+      threads: argv.threads,
+      log,
+      onProgress(seed, epoch, n) {
+        done.set(`${seed}:${epoch}`, n);
+        if (epoch === current) progress.update(doneIn(current));
+      },
+      onEpoch(r) {
+        finished[r.epoch - 1].push(r);
+        while (current <= argv.epochs && finished[current - 1].length === seeds.length) {
+          progress.stop();
+          for (const report of finished[current - 1].sort((a, b) => seeds.indexOf(a.seed) - seeds.indexOf(b.seed))) log(epochLine(report, several));
+          current++;
+          if (current <= argv.epochs) startBar();
+        }
+      },
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    const images = nets.reduce((s, n) => s + n.history.reduce((a, r) => a + r.images, 0), 0);
+    log(`trained ${nets.length} net${several ? 's' : ''} in ${seconds.toFixed(1)} s (${Math.round(images / seconds)} training images/s overall, held-out scoring included)`);
+    for (const net of nets) {
+      const path = modelPathFor(argv.out, net.options.seed, several);
+      const { record } = await saveTrainedNet(net, data, path);
+      const last = net.history.at(-1)!;
+      log(`wrote ${path} (held-out accuracy ${pct(last.heldOutAccuracy)}; record ${record}; key ${net.key})`);
+    }
+    return nets;
+  } finally {
+    gpu?.release();
+  }
+}
+
+export function trainCommand(_ctx: CliContext): CommandModule<object, any> {
+  return {
+    command: 'train',
+    describe: 'train LeNets (one per seed) on MNIST or image folders and write ONNX models',
+    builder: (y) => withTrainOptions(y),
+    handler: async (argv: any) => {
+      await runTrain(argv as TrainArgs);
+    },
+  };
+}

@@ -1,0 +1,44 @@
+// Training, WebGPU: bias gradients, one workgroup per channel m: db[m] = sum over samples s and
+// positions p < P of dy[(s M + m) P + p] (P = OH OW for a conv, 1 for a fully connected layer).
+// Partial sums per thread in order, then a fixed tree (deterministic).
+struct Step {
+  start: u32,
+  n: u32,
+  step: u32,
+  pad0: u32,
+  lr: f32,
+  momentum: f32,
+  decay: f32,
+  scale: f32,
+}
+struct Dims {
+  M: u32,
+  P: u32,
+  pad0: u32,
+  pad1: u32,
+}
+@group(0) @binding(0) var<uniform> st: Step;
+@group(0) @binding(1) var<uniform> d: Dims;
+@group(0) @binding(2) var<storage, read> dy: array<f32>;
+@group(0) @binding(3) var<storage, read_write> db: array<f32>;
+
+var<workgroup> partial: array<f32, 64>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let m = wg.x + wg.y * nwg.x;
+  if (m >= d.M) { return; }
+  var g = 0.0;
+  for (var q = t; q < st.n * d.P; q += 64u) {
+    let s = q / d.P;
+    let p = q - s * d.P;
+    g += dy[(s * d.M + m) * d.P + p];
+  }
+  partial[t] = g;
+  workgroupBarrier();
+  for (var half = 32u; half > 0u; half >>= 1u) {
+    if (t < half) { partial[t] += partial[t + half]; }
+    workgroupBarrier();
+  }
+  if (t == 0u) { db[m] = partial[0]; }
+}

@@ -1,0 +1,72 @@
+// Training, WebGPU: the weight gradient of a convolution, one workgroup per weight
+// W[m,c,ky,kx]: dw = sum over samples s and outputs (oy, ox) of dy[s,m,oy,ox] x[s,c,iy,ix]
+// (iy = oy * stride - pad + ky, zero outside). Thread t sums the positions t, t + 64, ... of the
+// n * OH * OW in order; the 64 partial sums are then added by a fixed tree (deterministic).
+struct Step {
+  start: u32,
+  n: u32,
+  step: u32,
+  pad0: u32,
+  lr: f32,
+  momentum: f32,
+  decay: f32,
+  scale: f32,
+}
+struct Dims {
+  C: u32,
+  H: u32,
+  W: u32,
+  M: u32,
+  OH: u32,
+  OW: u32,
+  k: u32,
+  stride: u32,
+  pad: u32,
+  pad0: u32,
+  pad1: u32,
+  pad2: u32,
+}
+@group(0) @binding(0) var<uniform> st: Step;
+@group(0) @binding(1) var<uniform> d: Dims;
+@group(0) @binding(2) var<storage, read> x: array<f32>;
+@group(0) @binding(3) var<storage, read> dy: array<f32>;
+@group(0) @binding(4) var<storage, read_write> dw: array<f32>;
+
+var<workgroup> partial: array<f32, 64>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let widx = wg.x + wg.y * nwg.x;
+  let KK = d.k * d.k;
+  let total = d.M * d.C * KK;
+  // The whole workgroup leaves together (uniform control flow for the barriers).
+  if (widx >= total) { return; }
+  let m = widx / (d.C * KK);
+  let r = widx - m * d.C * KK;
+  let c = r / KK;
+  let r2 = r - c * KK;
+  let ky = i32(r2 / d.k);
+  let kx = i32(r2 - (r2 / d.k) * d.k);
+  let P = d.OH * d.OW;
+  let stride = i32(d.stride);
+  let pad = i32(d.pad);
+  var g = 0.0;
+  for (var q = t; q < st.n * P; q += 64u) {
+    let s = q / P;
+    let p = q - s * P;
+    let oy = p / d.OW;
+    let ox = p - oy * d.OW;
+    let iy = i32(oy) * stride - pad + ky;
+    let ix = i32(ox) * stride - pad + kx;
+    if (iy >= 0 && iy < i32(d.H) && ix >= 0 && ix < i32(d.W)) {
+      g += dy[(s * d.M + m) * P + p] * x[((s * d.C + c) * d.H + u32(iy)) * d.W + u32(ix)];
+    }
+  }
+  partial[t] = g;
+  workgroupBarrier();
+  for (var half = 32u; half > 0u; half >>= 1u) {
+    if (t < half) { partial[t] += partial[t + half]; }
+    workgroupBarrier();
+  }
+  if (t == 0u) { dw[widx] = partial[0]; }
+}

@@ -119,14 +119,23 @@ function transformOutput(p: usize, Mg: i32, ldp: i32, t0: i32, TH: i32, TW: i32,
   }
 }
 
-// y (N, M, outH, outW) = conv3x3(x (N, C, H, W), w (M, C/group, 3, 3), stride 1) + bias (or none
-// when bias == 0), pads pt / pl at the top / left (outH, outW say where the others end).
-// `batch` images are transformed together (16 GEMMs of batch * tiles columns). Scratch at
-// `work`: 16 (M/group)(C/group) + 16 (C/group) T + 16 (M/group) T f32, T = batch * tiles per image.
-export function convWinograd(
+// The three transforms of one Winograd scheme F(2x2, k x k): filters to U (P x Mg x Cg), input
+// tiles of one image to V (P x Cg x ldv, columns from t0), products (P x Mg x ldp) to outputs.
+export type WinogradFilters = (w: usize, Mg: i32, Cg: i32, u: usize) => void;
+export type WinogradInput = (x: usize, Cg: i32, H: i32, W: i32, pt: i32, pl: i32, TH: i32, TW: i32, v: usize, ldv: i32, t0: i32) => void;
+export type WinogradOutput = (p: usize, Mg: i32, ldp: i32, t0: i32, TH: i32, TW: i32, outH: i32, outW: i32, bias: usize, y: usize) => void;
+
+// The driver shared by F(2x2, 3x3) here and F(2x2, 5x5) (winograd5.ts): per group, the filters
+// once, then `batch` images at a time: their input tiles, the P = (k + 1)^2 GEMMs, the outputs.
+// The transforms are called indirectly, once per group or image, never inside a loop over
+// tiles or channels. Scratch at `work`: P (M/group)(C/group) + P (C/group) T + P (M/group) T
+// f32, T = batch * tiles per image.
+export function winogradConv(
+  k: i32, filters: WinogradFilters, input: WinogradInput, output: WinogradOutput,
   x: usize, N: i32, C: i32, H: i32, W: i32, w: usize, M: i32, bias: usize, group: i32,
   pt: i32, pl: i32, outH: i32, outW: i32, y: usize, batch: i32, work: usize,
 ): void {
+  const P = (k + 1) * (k + 1);
   const Cg = C / group;
   const Mg = M / group;
   const TH = (outH + 1) >> 1;
@@ -134,19 +143,19 @@ export function convWinograd(
   const tiles = TH * TW;
   const T = batch * tiles;
   const u = work;
-  const v = u + ((<usize>16 * <usize>Mg * <usize>Cg) << 2);
-  const p = v + ((<usize>16 * <usize>Cg * <usize>T) << 2);
+  const v = u + ((<usize>P * <usize>Mg * <usize>Cg) << 2);
+  const p = v + ((<usize>P * <usize>Cg * <usize>T) << 2);
   const planeB = (<usize>H * <usize>W) << 2;
   const outPlaneB = (<usize>outH * <usize>outW) << 2;
   for (let g = 0; g < group; g++) {
-    transformFilters(w + ((<usize>g * <usize>Mg * <usize>Cg * 9) << 2), Mg, Cg, u);
+    filters(w + ((<usize>g * <usize>Mg * <usize>Cg * <usize>(k * k)) << 2), Mg, Cg, u);
     for (let n0 = 0; n0 < N; n0 += batch) {
       const count = min(batch, N - n0);
       const cols = count * tiles;
       for (let i = 0; i < count; i++) {
-        transformInput(x + <usize>((n0 + i) * C + g * Cg) * planeB, Cg, H, W, pt, pl, TH, TW, v, cols, i * tiles);
+        input(x + <usize>((n0 + i) * C + g * Cg) * planeB, Cg, H, W, pt, pl, TH, TW, v, cols, i * tiles);
       }
-      for (let xi = 0; xi < 16; xi++) {
+      for (let xi = 0; xi < P; xi++) {
         sgemm(
           0, 0, Mg, cols, Cg, 1,
           u + ((<usize>xi * <usize>Mg * <usize>Cg) << 2), Cg,
@@ -155,7 +164,7 @@ export function convWinograd(
         );
       }
       for (let i = 0; i < count; i++) {
-        transformOutput(
+        output(
           p, Mg, cols, i * tiles, TH, TW, outH, outW,
           bias ? bias + ((<usize>g * <usize>Mg) << 2) : 0,
           y + <usize>((n0 + i) * M + g * Mg) * outPlaneB,
@@ -163,4 +172,15 @@ export function convWinograd(
       }
     }
   }
+}
+
+// y (N, M, outH, outW) = conv3x3(x (N, C, H, W), w (M, C/group, 3, 3), stride 1) + bias (or none
+// when bias == 0), pads pt / pl at the top / left (outH, outW say where the others end).
+// `batch` images are transformed together (16 GEMMs of batch * tiles columns). Scratch at
+// `work`: 16 (M/group)(C/group) + 16 (C/group) T + 16 (M/group) T f32, T = batch * tiles per image.
+export function convWinograd(
+  x: usize, N: i32, C: i32, H: i32, W: i32, w: usize, M: i32, bias: usize, group: i32,
+  pt: i32, pl: i32, outH: i32, outW: i32, y: usize, batch: i32, work: usize,
+): void {
+  winogradConv(3, transformFilters, transformInput, transformOutput, x, N, C, H, W, w, M, bias, group, pt, pl, outH, outW, y, batch, work);
 }

@@ -13,7 +13,7 @@
 // kernels promise. Input and output transforms run on four horizontally adjacent tiles at a
 // time (one f32x4 lane each); the tile columns, 2 apart, are picked out of the input rows with
 // shuffles.
-import { sgemm } from './gemm';
+import { winogradConv } from './winograd';
 
 // Staging for one group of four tiles: 36 vectors of the input tile, 36 after the row pass.
 const D = memory.data(36 * 16, 16);
@@ -208,40 +208,5 @@ export function convWinograd5(
   x: usize, N: i32, C: i32, H: i32, W: i32, w: usize, M: i32, bias: usize, group: i32,
   pt: i32, pl: i32, outH: i32, outW: i32, y: usize, batch: i32, work: usize,
 ): void {
-  const Cg = C / group;
-  const Mg = M / group;
-  const TH = (outH + 1) >> 1;
-  const TW = (outW + 1) >> 1;
-  const tiles = TH * TW;
-  const T = batch * tiles;
-  const u = work;
-  const v = u + ((<usize>36 * <usize>Mg * <usize>Cg) << 2);
-  const p = v + ((<usize>36 * <usize>Cg * <usize>T) << 2);
-  const planeB = (<usize>H * <usize>W) << 2;
-  const outPlaneB = (<usize>outH * <usize>outW) << 2;
-  for (let g = 0; g < group; g++) {
-    transformFilters5(w + ((<usize>g * <usize>Mg * <usize>Cg * 25) << 2), Mg, Cg, u);
-    for (let n0 = 0; n0 < N; n0 += batch) {
-      const count = min(batch, N - n0);
-      const cols = count * tiles;
-      for (let i = 0; i < count; i++) {
-        transformInput5(x + <usize>((n0 + i) * C + g * Cg) * planeB, Cg, H, W, pt, pl, TH, TW, v, cols, i * tiles);
-      }
-      for (let xi = 0; xi < 36; xi++) {
-        sgemm(
-          0, 0, Mg, cols, Cg, 1,
-          u + ((<usize>xi * <usize>Mg * <usize>Cg) << 2), Cg,
-          v + ((<usize>xi * <usize>Cg * <usize>cols) << 2), cols,
-          0, p + ((<usize>xi * <usize>Mg * <usize>cols) << 2), cols,
-        );
-      }
-      for (let i = 0; i < count; i++) {
-        transformOutput5(
-          p, Mg, cols, i * tiles, TH, TW, outH, outW,
-          bias ? bias + ((<usize>g * <usize>Mg) << 2) : 0,
-          y + <usize>((n0 + i) * M + g * Mg) * outPlaneB,
-        );
-      }
-    }
-  }
+  winogradConv(5, transformFilters5, transformInput5, transformOutput5, x, N, C, H, W, w, M, bias, group, pt, pl, outH, outW, y, batch, work);
 }

@@ -1,7 +1,7 @@
 // A small pool of worker threads that compute moment slices with their own WASM instance, the
 // same way in Node (node:worker_threads, reached by a dynamic import only), Deno and browsers
-// (the global module `Worker`, started from a Blob URL). Where neither exists, createWorkerPool
-// resolves to undefined and the caller stays on one thread.
+// (the global module `Worker`, started from a Blob URL): see ./workers.ts. Where neither exists,
+// createWorkerPool resolves to undefined and the caller stays on one thread.
 //
 // Each worker runs an inline script: the source text of a self-contained compute function (handed
 // in by the kernel, so this file knows nothing of its memory layout) wrapped in a message loop. The
@@ -10,6 +10,7 @@
 // Idle Node workers are unref'd, so a pool that was never closed does not keep the process alive;
 // close() terminates them.
 import type { BatchMoments } from '../kernels/moments/contract.js';
+import { isNode, startWorkers, type WorkerPlatform } from './workers.js';
 
 export interface MomentWorkerPool {
   readonly size: number;
@@ -33,13 +34,6 @@ export interface MomentWorkerPool {
  */
 export type ComputeSource = string;
 
-interface WorkerHandle {
-  post(message: unknown, transfer: Transferable[]): void;
-  ref(): void;
-  unref(): void;
-  terminate(): Promise<unknown> | void;
-}
-
 interface Task {
   slice: Float32Array;
   d: number;
@@ -58,16 +52,8 @@ interface Reply {
   data?: Float32Array;
 }
 
-type Platform = 'node' | 'web';
-
-function isNode(): boolean {
-  const g = globalThis as { process?: { versions?: { node?: string } }; Deno?: unknown };
-  return typeof g.process?.versions?.node === 'string' && g.Deno === undefined;
-}
-
 // A specifier in a variable: bundlers for the browser leave it alone, and no static `node:` import.
 const NODE_OS = 'node:os';
-const NODE_WORKER_THREADS = 'node:worker_threads';
 
 /** Logical CPU cores: navigator.hardwareConcurrency where it exists, else os.availableParallelism(). */
 export async function hardwareConcurrency(): Promise<number> {
@@ -84,7 +70,7 @@ export async function hardwareConcurrency(): Promise<number> {
   return 1;
 }
 
-function workerScript(platform: Platform, computeSource: ComputeSource): string {
+function workerScript(platform: WorkerPlatform, computeSource: ComputeSource): string {
   const port =
     platform === 'node'
       ? `const port = require('node:worker_threads').parentPort;
@@ -113,68 +99,6 @@ listen((msg) => {
 `;
 }
 
-async function startWorkers(
-  size: number,
-  script: string,
-  onMessage: (index: number, reply: Reply) => void,
-  onError: (index: number, error: unknown) => void,
-): Promise<WorkerHandle[] | undefined> {
-  if (isNode()) {
-    let wt: typeof import('node:worker_threads');
-    try {
-      wt = (await import(NODE_WORKER_THREADS)) as typeof import('node:worker_threads');
-    } catch {
-      return undefined;
-    }
-    return Array.from({ length: size }, (_, index) => {
-      const w = new wt.Worker(script, { eval: true });
-      w.on('message', (m: Reply) => onMessage(index, m));
-      w.on('error', (e) => onError(index, e));
-      w.on('exit', (code) => onError(index, new Error(`moment worker exited with code ${code}`)));
-      w.unref();
-      return {
-        post: (m, t) => w.postMessage(m, t as never),
-        ref: () => w.ref(),
-        unref: () => w.unref(),
-        terminate: () => w.terminate(),
-      };
-    });
-  }
-  const G = globalThis as {
-    Worker?: new (url: string, options: { type: 'module' }) => Worker;
-    Blob?: typeof Blob;
-    URL?: typeof URL;
-  };
-  if (typeof G.Worker !== 'function' || typeof G.Blob !== 'function' || typeof G.URL?.createObjectURL !== 'function') {
-    return undefined;
-  }
-  const url = G.URL.createObjectURL(new G.Blob([script], { type: 'text/javascript' }));
-  const started: Worker[] = [];
-  try {
-    return Array.from({ length: size }, (_, index) => {
-      const w = new G.Worker!(url, { type: 'module' });
-      started.push(w);
-      w.onmessage = (e: MessageEvent<Reply>) => onMessage(index, e.data);
-      w.onerror = (e: ErrorEvent) => {
-        e.preventDefault?.();
-        onError(index, new Error(`moment worker failed: ${e.message}`));
-      };
-      return {
-        post: (m, t) => w.postMessage(m, t),
-        ref: () => {},
-        unref: () => {},
-        terminate: () => w.terminate(),
-      };
-    });
-  } catch {
-    for (const w of started) w.terminate();
-    return undefined;
-  } finally {
-    // Workers have fetched (or will fetch) the script before the URL goes; revoke a little later.
-    setTimeout(() => G.URL!.revokeObjectURL(url), 10_000);
-  }
-}
-
 /**
  * Starts `size` workers that compute moment slices with `computeSource` on instances of
  * `module`, or resolves to undefined where the platform has no workers.
@@ -184,8 +108,6 @@ export async function createWorkerPool(
   module: WebAssembly.Module,
   computeSource: ComputeSource,
 ): Promise<MomentWorkerPool | undefined> {
-  const platform: Platform = isNode() ? 'node' : 'web';
-  const script = workerScript(platform, computeSource);
   const busy: (({ id: number } & Task) | undefined)[] = [];
   const queue: Task[] = [];
   const spare: ArrayBuffer[] = [];
@@ -193,10 +115,19 @@ export async function createWorkerPool(
   let closed = false;
   let failure: Error | undefined;
 
-  const workers = await startWorkers(
-    size,
-    script,
-    (index, r) => {
+  const failWith = (index: number, error: Error) => {
+    if (closed) return;
+    failure ??= error;
+    const task = busy[index];
+    busy[index] = undefined;
+    task?.reject(failure);
+    for (const t of queue.splice(0)) t.reject(failure);
+  };
+  const workers = await startWorkers<Reply>({
+    count: size,
+    source: { script: (platform) => workerScript(platform, computeSource) },
+    unref: true,
+    onMessage: (index, r) => {
       const task = busy[index];
       if (!task || task.id !== r.id) return;
       busy[index] = undefined;
@@ -205,15 +136,9 @@ export async function createWorkerPool(
       else task.resolve({ n: r.n!, d: r.d!, mean: r.mean!, m2: r.m2! });
       dispatch();
     },
-    (index, error) => {
-      if (closed) return;
-      failure ??= error instanceof Error ? error : new Error(String(error));
-      const task = busy[index];
-      busy[index] = undefined;
-      task?.reject(failure);
-      for (const t of queue.splice(0)) t.reject(failure);
-    },
-  );
+    onError: (index, error) => failWith(index, new Error(`moment worker failed: ${error.message}`, { cause: error })),
+    onExit: (index, code) => failWith(index, new Error(`moment worker exited with code ${code}`)),
+  });
   if (!workers) return undefined;
   for (const w of workers) w.post({ type: 'init', module }, []);
 

@@ -28,6 +28,7 @@ import { writeNpy } from '../io/npy-write.js';
 import { resolveReducerOptions } from '../reducers/options.js';
 import { TopKUnits } from '../reducers/topk.js';
 import type { Reducer, ReducerLayer, ReducerState } from '../reducers/types.js';
+import { argmaxRows } from '../stats/argmax.js';
 import { LayerAccumulator } from '../stats/layer-accumulator.js';
 import { runPaths, type ProbeLayerRecord, type ProbeManifest } from './layout.js';
 import { ItemCache, patchDir, writeUnitPatches } from './patches.js';
@@ -153,18 +154,6 @@ export function toUnitMajor(data: Float32Array, n: number, units: number, positi
   return out;
 }
 
-/** Per item, the index of the largest of `width` scores (the first on a tie). */
-function argmaxRows(scores: Float32Array, n: number): Uint32Array {
-  const width = scores.length / n;
-  const out = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let c = 1; c < width; c++) if (scores[i * width + c] > scores[i * width + best]) best = c;
-    out[i] = best;
-  }
-  return out;
-}
-
 /**
  * The backend's moment kernel when the probe can keep activations on the device: webgpu, no
  * plugin reducer (they take host arrays), no engine given by a test.
@@ -264,7 +253,7 @@ export async function probeOnnx(options: ForwardProbeOptions): Promise<ProbeMani
     for (let pass = 0; pass < passes; pass++) {
       for (const layerStates of states) for (const { reducer, state } of layerStates) if (pass > 0 && passesOf(reducer) > pass) await state.nextPass?.(pass);
       let done = 0;
-      const finishBatch = (batch: ImageBatch, predictions: (Uint32Array | undefined)[]) => {
+      const finishBatch = (batch: ImageBatch, predictions: (ArrayLike<number> | undefined)[]) => {
         if (pass === 0 && labels) {
           predictions.forEach((predicted, k) => {
             if (predicted) for (let i = 0; i < batch.n; i++) if (predicted[i] === labels[batch.indices[i]]) correct[k]++;
@@ -286,7 +275,7 @@ export async function probeOnnx(options: ForwardProbeOptions): Promise<ProbeMani
             if (passesOf(reducer) > pass) await state.update({ nets: unitMajor.map((b) => b.data), samples: batch.n * positions, firstSample: done * positions, pass });
           }
         }
-        finishBatch(batch, models.map((_, k) => (outputs[k] ? argmaxRows(captured[k][layers.length], batch.n) : undefined)));
+        finishBatch(batch, models.map((_, k) => (outputs[k] ? argmaxRows(captured[k][layers.length], captured[k][layers.length].length / batch.n) : undefined)));
       };
       // Host path: the forward pass of batch k + 1 runs (on the workers) while batch k is reduced.
       let inFlight: { batch: ImageBatch; captured: Promise<Float32Array[][]> } | undefined;

@@ -3,6 +3,8 @@
 import type { NetSpec } from './model.js';
 import { createWasmTrainer } from './wasm-trainer.js';
 
+export { argmaxRows } from '../stats/argmax.js';
+
 export interface Evaluation {
   accuracy: number;
   loss: number;
@@ -27,16 +29,4 @@ export async function netLogits(spec: NetSpec, params: Float32Array, images: Flo
   const core = await createWasmTrainer(spec, Math.min(batch, range[1] - range[0]));
   core.setParams(params);
   return core.logits(images, range[0], range[1]);
-}
-
-/** Index of the largest value of each row (the first one on ties). */
-export function argmaxRows(logits: ArrayLike<number>, classes: number): Int32Array {
-  const n = Math.floor(logits.length / classes);
-  const out = new Int32Array(n);
-  for (let s = 0; s < n; s++) {
-    let best = 0;
-    for (let k = 1; k < classes; k++) if (logits[s * classes + k] > logits[s * classes + best]) best = k;
-    out[s] = best;
-  }
-  return out;
 }

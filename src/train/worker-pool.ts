@@ -9,11 +9,13 @@
 // last built, and fail outright before `npm run build:ts`. Instead the worker runs the source text
 // of wasmTrainerCore (src/train/wasm-core.ts, written to be self-contained for this purpose)
 // wrapped in the small message loop below; it works the same from dist/, from vitest, in Deno and
-// in browsers (Blob URL), and the main thread runs the very same function for in-thread training.
+// in browsers (a module worker from a Blob URL; see src/platform/workers.ts), and the main thread
+// runs the very same function for in-thread training.
 //
 // Data: the images travel as a Float32Array on a SharedArrayBuffer (src/train/data.ts), which
 // every worker reads in place; the compiled WebAssembly.Module is posted once per worker.
 import { hardwareConcurrency } from '../platform/worker-pool.js';
+import { startWorkers } from '../platform/workers.js';
 import type { NetSpec } from './model.js';
 import { wasmTrainerCore, type CoreHyper, type PairExchange } from './wasm-core.js';
 
@@ -54,11 +56,6 @@ export interface TrainWorkerPool {
    */
   finish(id: number): Promise<Float32Array>;
   close(): Promise<void>;
-}
-
-interface WorkerHandle {
-  post(message: unknown, transfer: Transferable[]): void;
-  terminate(): Promise<unknown> | void;
 }
 
 type Reply =
@@ -133,11 +130,6 @@ function trainWorkerLoop(listen: (f: (msg: any) => void) => void, reply: (m: unk
   });
 }
 
-function isNode(): boolean {
-  const g = globalThis as { process?: { versions?: { node?: string } }; Deno?: unknown };
-  return typeof g.process?.versions?.node === 'string' && g.Deno === undefined;
-}
-
 function workerScript(node: boolean): string {
   const port = node
     ? `const port = require('node:worker_threads').parentPort;
@@ -150,44 +142,6 @@ ${port}
 const createCore = (${wasmTrainerCore.toString()});
 (${trainWorkerLoop.toString()})(listen, reply, createCore);
 `;
-}
-
-// A specifier in a variable: bundlers for the browser leave it alone, and no static `node:` import.
-const NODE_WORKER_THREADS = 'node:worker_threads';
-
-async function startWorkers(size: number, onMessage: (r: Reply) => void, onError: (e: Error) => void): Promise<WorkerHandle[] | undefined> {
-  if (isNode()) {
-    let wt: typeof import('node:worker_threads');
-    try {
-      wt = (await import(NODE_WORKER_THREADS)) as typeof import('node:worker_threads');
-    } catch {
-      return undefined;
-    }
-    const script = workerScript(true);
-    return Array.from({ length: size }, () => {
-      const w = new wt.Worker(script, { eval: true });
-      w.on('message', onMessage);
-      w.on('error', (e) => onError(e instanceof Error ? e : new Error(String(e))));
-      w.on('exit', (code) => onError(new Error(`training worker exited with code ${code}`)));
-      return { post: (m, t) => w.postMessage(m, t as never), terminate: () => w.terminate() };
-    });
-  }
-  const G = globalThis as { Worker?: new (url: string) => Worker; Blob?: typeof Blob; URL?: typeof URL };
-  if (typeof G.Worker !== 'function' || typeof G.Blob !== 'function' || typeof G.URL?.createObjectURL !== 'function') return undefined;
-  const url = G.URL.createObjectURL(new G.Blob([workerScript(false)], { type: 'text/javascript' }));
-  try {
-    return Array.from({ length: size }, () => {
-      const w = new G.Worker!(url);
-      w.onmessage = (e: MessageEvent<Reply>) => onMessage(e.data);
-      w.onerror = (e: ErrorEvent) => {
-        e.preventDefault?.();
-        onError(new Error(`training worker failed: ${e.message}`));
-      };
-      return { post: (m, t) => w.postMessage(m, t), terminate: () => w.terminate() };
-    });
-  } finally {
-    setTimeout(() => G.URL!.revokeObjectURL(url), 10_000);
-  }
 }
 
 interface Pending {
@@ -214,9 +168,10 @@ export async function createTrainWorkerPool(size: number, module: WebAssembly.Mo
       Atomics.notify(ex.control, 1);
     }
   };
-  const workers = await startWorkers(
-    size,
-    (r) => {
+  const workers = await startWorkers<Reply>({
+    count: size,
+    source: { script: (platform) => workerScript(platform === 'node') },
+    onMessage: (_, r) => {
       const p = pending.get(r.job);
       if (!p) return;
       if (r.type === 'progress') {
@@ -228,8 +183,9 @@ export async function createTrainWorkerPool(size: number, module: WebAssembly.Mo
       else if (r.type === 'epoch') p.resolve(r.result);
       else p.resolve(r.params);
     },
-    fail,
-  );
+    onError: (_, error) => fail(new Error(`training worker failed: ${error.message}`, { cause: error })),
+    onExit: (_, code) => fail(new Error(`training worker exited with code ${code}`)),
+  });
   if (!workers) return undefined;
   for (const w of workers) w.post({ type: 'module', module }, []);
   const homes: number[][] = [];

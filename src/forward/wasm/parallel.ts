@@ -4,9 +4,8 @@
 // batch order. Every kernel computes an item the same way whatever the batch size, so results are
 // bit-identical to the single-thread kernels on the whole batch.
 //
-// Workers: Node's worker_threads (reached through a dynamic import of a variable specifier, so
-// bundlers for the browser leave it alone), else the global module `Worker` (Deno, browsers).
-// Where neither exists, or threads is 1, the engine runs in this thread.
+// Workers (src/platform/workers.ts): Node's worker_threads, else the global module `Worker`
+// (Deno, browsers). Where neither exists, or threads is 1, the engine runs in this thread.
 //
 // Which file the workers run. A worker needs JavaScript that imports the planner and the
 // kernels, so unlike the moment pool (src/platform/worker-pool.ts) it cannot be an inline script
@@ -17,6 +16,7 @@
 // worker.js (`npm run build:ts`, which `npm test` runs first), with a clear error when it is missing.
 import { wasmModule } from '../../kernels/wasm-module.js';
 import { hardwareConcurrency } from '../../platform/worker-pool.js';
+import { isNode, startWorkers } from '../../platform/workers.js';
 import { createInProcessEngine, type ForwardEngine, type ForwardNet } from '../engine.js';
 import { createWasmKernels } from './kernels.js';
 import type { InitMessage, RunMessage, WorkerReply } from './worker.js';
@@ -26,24 +26,7 @@ export interface ParallelWasmOptions {
   threads?: number;
 }
 
-interface WorkerHandle {
-  post(message: InitMessage | RunMessage, transfer: Transferable[]): void;
-  /** Node: whether an idle worker may let the process exit (no-ops elsewhere). */
-  ref(): void;
-  unref(): void;
-  terminate(): Promise<unknown> | void;
-}
-
-type Listener = (reply: WorkerReply) => void;
-type Failure = (error: Error) => void;
-
-const NODE_WORKER_THREADS = 'node:worker_threads';
 const NODE_FS = 'node:fs';
-
-function isNode(): boolean {
-  const g = globalThis as { process?: { versions?: { node?: string } }; Deno?: unknown };
-  return typeof g.process?.versions?.node === 'string' && g.Deno === undefined;
-}
 
 /** The worker module's URL (see the file comment). */
 async function workerUrl(): Promise<URL> {
@@ -59,45 +42,6 @@ async function workerUrl(): Promise<URL> {
     );
   }
   return compiled;
-}
-
-/** Starts `count` workers, or resolves to undefined where the platform has none. */
-async function startWorkers(count: number, onReply: (index: number) => Listener, onFailure: (index: number) => Failure): Promise<WorkerHandle[] | undefined> {
-  if (isNode()) {
-    let wt: typeof import('node:worker_threads');
-    try {
-      wt = (await import(NODE_WORKER_THREADS)) as typeof import('node:worker_threads');
-    } catch {
-      return undefined;
-    }
-    const url = await workerUrl();
-    return Array.from({ length: count }, (_, i) => {
-      const w = new wt.Worker(url);
-      w.on('message', onReply(i));
-      w.on('error', (e) => onFailure(i)(e instanceof Error ? e : new Error(String(e))));
-      w.on('exit', (code) => onFailure(i)(new Error(`exited with code ${code}`)));
-      return { post: (m, t) => w.postMessage(m, t as never), ref: () => w.ref(), unref: () => w.unref(), terminate: () => w.terminate() };
-    });
-  }
-  const G = globalThis as { Worker?: new (url: URL, options: { type: 'module'; name?: string }) => Worker };
-  if (typeof G.Worker !== 'function') return undefined;
-  const url = await workerUrl();
-  const started: Worker[] = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      const w = new G.Worker(url, { type: 'module', name: `convergent-forward-${i}` });
-      started.push(w);
-      w.onmessage = (e: MessageEvent<WorkerReply>) => onReply(i)(e.data);
-      w.onerror = (e: ErrorEvent) => {
-        e.preventDefault?.();
-        onFailure(i)(new Error(e.message || 'failed to load or run'));
-      };
-    }
-  } catch {
-    for (const w of started) w.terminate();
-    return undefined;
-  }
-  return started.map((w) => ({ post: (m, t) => w.postMessage(m, t), ref() {}, unref() {}, terminate: () => w.terminate() }));
 }
 
 /** Item counts of the slices of n items over `threads` workers: contiguous, sizes differing by at most 1. */
@@ -138,9 +82,11 @@ export async function createParallelWasmEngine(nets: ForwardNet[], itemShape: nu
       task.reject(failure);
     }
   };
-  const workers = await startWorkers(
-    threads,
-    (index) => (reply) => {
+  const workers = await startWorkers<WorkerReply, InitMessage | RunMessage>({
+    count: threads,
+    source: { url: workerUrl },
+    name: (i) => `convergent-forward-${i}`,
+    onMessage: (index, reply) => {
       if (reply.type === 'ready') return ready[index]?.resolve();
       if (reply.id === undefined) return fail(index)(new Error(reply.type === 'error' ? reply.message : 'unexpected reply'));
       const task = pending.get(reply.id);
@@ -150,8 +96,9 @@ export async function createParallelWasmEngine(nets: ForwardNet[], itemShape: nu
       if (reply.type === 'result') task.resolve(reply.outputs);
       else task.reject(new Error(`wasm forward worker ${index}: ${reply.message}`));
     },
-    fail,
-  );
+    onError: (index, error) => fail(index)(error),
+    onExit: (index, code) => fail(index)(new Error(`exited with code ${code}`)),
+  });
   if (!workers) return inProcess(' (no worker threads on this platform)');
 
   // Every worker instantiates the module and holds every net's weights before the first batch.

@@ -1,0 +1,109 @@
+// Starting worker threads the same way in Node (node:worker_threads, reached by a dynamic import
+// of a variable specifier, so bundlers for the browser leave it alone), Deno and browsers (the
+// global `Worker`). Where neither exists, startWorkers resolves to undefined and the caller stays
+// on one thread. The three pools (moments: src/platform/worker-pool.ts, forward passes:
+// src/forward/wasm/parallel.ts, training: src/train/worker-pool.ts) keep their own protocols;
+// only the starting lives here.
+//
+// What a worker runs: an inline script (its text, built per platform since a Node worker talks
+// through parentPort and a web worker through `self`), evaluated with `eval: true` in Node and
+// loaded from a Blob URL elsewhere; or a module file's URL. Web workers are always module
+// workers: Deno supports no others.
+
+/** A started worker, whatever the platform; P: the messages it is posted. */
+export interface WorkerHandle<P = unknown> {
+  post(message: P, transfer: Transferable[]): void;
+  /** Node: whether an idle worker may let the process exit (no-ops elsewhere). */
+  ref(): void;
+  unref(): void;
+  terminate(): Promise<unknown> | void;
+}
+
+export type WorkerPlatform = 'node' | 'web';
+
+/** An inline script (its text for the platform), or the URL of a module file. */
+export type WorkerSource = { script: (platform: WorkerPlatform) => string } | { url: () => URL | Promise<URL> };
+
+export interface StartWorkersOptions<M> {
+  count: number;
+  source: WorkerSource;
+  /** A worker's message. */
+  onMessage(index: number, message: M): void;
+  /** A worker's error: Node's 'error' event, or a web worker's failure to load or run. */
+  onError(index: number, error: Error): void;
+  /** Node: the worker exited (web workers report no exit). */
+  onExit(index: number, code: number): void;
+  /** Node: unref every worker as it starts, so that idle workers do not keep the process alive. */
+  unref?: boolean;
+  /** Web: the workers' names (shown by developer tools). */
+  name?: (index: number) => string;
+}
+
+export function isNode(): boolean {
+  const g = globalThis as { process?: { versions?: { node?: string } }; Deno?: unknown };
+  return typeof g.process?.versions?.node === 'string' && g.Deno === undefined;
+}
+
+// A specifier in a variable: bundlers for the browser leave it alone, and no static `node:` import.
+const NODE_WORKER_THREADS = 'node:worker_threads';
+
+/**
+ * Starts `count` workers, or resolves to undefined where the platform has none (or a web worker
+ * cannot be constructed). M: the messages they post back; P: the messages they are posted.
+ */
+export async function startWorkers<M, P = unknown>(options: StartWorkersOptions<M>): Promise<WorkerHandle<P>[] | undefined> {
+  const { count, source, onMessage, onError, onExit } = options;
+  if (isNode()) {
+    let wt: typeof import('node:worker_threads');
+    try {
+      wt = (await import(NODE_WORKER_THREADS)) as typeof import('node:worker_threads');
+    } catch {
+      return undefined;
+    }
+    const script = 'script' in source ? source.script('node') : undefined;
+    const url = 'url' in source ? await source.url() : undefined;
+    return Array.from({ length: count }, (_, index) => {
+      const w = script !== undefined ? new wt.Worker(script, { eval: true }) : new wt.Worker(url!);
+      w.on('message', (m: M) => onMessage(index, m));
+      w.on('error', (e) => onError(index, e instanceof Error ? e : new Error(String(e))));
+      w.on('exit', (code) => onExit(index, code));
+      if (options.unref) w.unref();
+      return { post: (m, t) => w.postMessage(m, t as never), ref: () => w.ref(), unref: () => w.unref(), terminate: () => w.terminate() };
+    });
+  }
+  const G = globalThis as {
+    Worker?: new (url: string | URL, options: { type: 'module'; name?: string }) => Worker;
+    Blob?: typeof Blob;
+    URL?: typeof URL;
+  };
+  if (typeof G.Worker !== 'function') return undefined;
+  let url: string | URL;
+  let revoke: (() => void) | undefined;
+  if ('script' in source) {
+    if (typeof G.Blob !== 'function' || typeof G.URL?.createObjectURL !== 'function') return undefined;
+    const blobUrl = G.URL.createObjectURL(new G.Blob([source.script('web')], { type: 'text/javascript' }));
+    url = blobUrl;
+    revoke = () => G.URL!.revokeObjectURL(blobUrl);
+  } else {
+    url = await source.url();
+  }
+  const started: Worker[] = [];
+  try {
+    for (let index = 0; index < count; index++) {
+      const w = new G.Worker(url, { type: 'module', ...(options.name ? { name: options.name(index) } : {}) });
+      started.push(w);
+      w.onmessage = (e: MessageEvent<M>) => onMessage(index, e.data);
+      w.onerror = (e: ErrorEvent) => {
+        e.preventDefault?.();
+        onError(index, new Error(e.message || 'failed to load or run'));
+      };
+    }
+  } catch {
+    for (const w of started) w.terminate();
+    return undefined;
+  } finally {
+    // Workers have fetched (or will fetch) the script before the URL goes; revoke a little later.
+    if (revoke) setTimeout(revoke, 10_000);
+  }
+  return started.map((w) => ({ post: (m, t) => w.postMessage(m, t), ref() {}, unref() {}, terminate: () => w.terminate() }));
+}

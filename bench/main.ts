@@ -23,6 +23,17 @@ const parts: Record<string, () => Promise<unknown>> = {
   assignment: () => benchAssignment(),
   eigen: () => benchEigen(),
   lasso: () => benchLasso({ plain: false }),
+  // Forward passes, probe memory and training: imported when their part runs, so each child loads
+  // only its own runtime (onnxruntime, Dawn, worker pools).
+  'forward-wasm': async () => (await import('./forward-ours.js')).benchOurForward('wasm'),
+  'forward-webgpu': async () => (await import('./forward-ours.js')).benchOurForward('webgpu'),
+  'forward-ort-web-1': async () => (await import('./forward-ort.js')).benchOrtWebForward(1),
+  'forward-ort-web-2': async () => (await import('./forward-ort.js')).benchOrtWebForward(2),
+  'forward-ort-node': async () => (await import('./forward-ort.js')).benchOrtNodeForward(),
+  'memory-1000': async () => (await import('./memory-probe.js')).benchProbeMemory(1000),
+  'memory-10000': async () => (await import('./memory-probe.js')).benchProbeMemory(10000),
+  'train-ours': async () => (await import('./train-ours.js')).benchOurTraining(),
+  'train-torch': async () => (await import('./train-ours.js')).benchTorchPart(),
 };
 
 const MARK = '@@bench-json@@';
@@ -92,4 +103,7 @@ async function runAll(only: string[]): Promise<void> {
   if (want('assignment')) console.log(assignmentSection() + '\n');
   if (want('eigen')) console.log(eigenSection() + '\n');
   if (want('lasso')) console.log(lassoSection() + '\n');
+  if (want('forward')) console.log((await import('./forward-report.js')).forwardSection(runPart) + '\n');
+  if (want('memory')) console.log((await import('./memory-probe.js')).memorySection(runPart) + '\n');
+  if (want('train')) console.log((await import('./train-ours.js')).trainSection(runPart) + '\n');
 }

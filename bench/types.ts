@@ -11,3 +11,30 @@ export interface BenchRow {
   /** Why something is null, or anything else worth knowing about the row. */
   notes?: string[];
 }
+
+/** One forward-throughput measurement (bench/forward-*.ts): one net on one runner. */
+export interface ForwardRow {
+  /** 'lenet' or 'alexnet'. */
+  net: string;
+  /** e.g. 'ours wasm-simd', 'ours webgpu (llvmpipe)', 'onnxruntime-web wasm', 'onnxruntime-node cpu'. */
+  runner: string;
+  /** CPU threads it ran with; null for a GPU. */
+  threads: number | null;
+  ours: boolean;
+  batch: number;
+  /** Median seconds per batch over `batches` timed batches (after a warm-up). */
+  seconds: number;
+  batches: number;
+  imagesPerSecond: number;
+  /** The first class scores of item 0, to check that every runner computes the same net. */
+  logits: number[];
+}
+
+/** What a forward part returns: its rows, and why a runner was skipped or how it ran. */
+export interface ForwardPart {
+  rows: ForwardRow[];
+  notes: string[];
+}
+
+/** Runs one part in a child process (bench/main.ts): its result, or why there is none. */
+export type RunPart = <T>(name: string) => T | { error: string };

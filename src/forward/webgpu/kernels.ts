@@ -107,7 +107,8 @@ export function createWebGpuKernels(gpu: GpuContext, options: WebGpuKernelOption
     const bytes = bindingBytes(size);
     if (bytes > maxTensorBytes) {
       throw new Error(
-        `webgpu kernels: a tensor of shape ${fmtShape(shape)} (${size * 4} bytes) exceeds the device's storage binding limit of ${maxTensorBytes} bytes; use smaller batches`,
+        `webgpu kernels: a tensor of shape ${fmtShape(shape)} (${size * 4} bytes, ${purpose}) exceeds the device's storage binding limit of ${maxTensorBytes} bytes; ` +
+          (purpose === 'upload' && shape.length === 2 ? 'a weight this large does not fit this device: use --backend wasm' : 'use smaller batches (--batch) or --backend wasm'),
       );
     }
     return { buffer: tensors.acquire(bytes, purpose), shape: shape.slice(), size };

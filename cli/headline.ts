@@ -17,7 +17,12 @@ export function formatHeadline(summary: ColumnTable): string {
     fmt(r.bipartite_corr),
     pct(r.same_partner),
   ]);
+  return formatTextTable(header, body, 3);
+}
+
+/** A plain-text table: the first `textColumns` columns left-aligned, the rest (numbers) right-aligned. */
+export function formatTextTable(header: string[], body: string[][], textColumns: number): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = (cells: string[]) => cells.map((c, i) => (i < textColumns ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }

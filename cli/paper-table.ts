@@ -3,6 +3,7 @@
 // units whose semi-matching partner is also their bipartite partner; dead units per net; and
 // each net's accuracy when known.
 import type { ColumnTable } from 'arquero';
+import { formatTextTable } from './headline.js';
 
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '-');
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
@@ -33,9 +34,7 @@ export function formatPaperTable(summary: ColumnTable, nets: { name: string; acc
       String(pairs.length),
     ];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  const lines = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)];
+  const lines = [formatTextTable(header, body, 1)];
   const known = nets.filter((n) => typeof n.accuracy === 'number');
   if (known.length > 0) lines.push('', `accuracy: ${known.map((n) => `${n.name} ${(100 * n.accuracy!).toFixed(2)}%`).join(', ')}`);
   return lines.join('\n');

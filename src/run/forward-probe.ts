@@ -114,12 +114,20 @@ export function resolveCaptureLayers(models: { name: string; model: OnnxModel; p
 }
 
 /** Units and spatial map of each captured layer, from a plan compiled for one item. */
-export function captureShapes(models: { name: string; model: OnnxModel }[], layers: CaptureLayer[], itemShape: number[]): { shapes: LayerShape[][]; fields: ReceptiveField[][] } {
+export function captureShapes(
+  models: { name: string; model: OnnxModel }[],
+  layers: CaptureLayer[],
+  itemShape: number[],
+): { shapes: LayerShape[][]; fields: ReceptiveField[][]; outputShapes: (number[] | undefined)[] } {
   const shapes: LayerShape[][] = [];
   const fields: ReceptiveField[][] = [];
+  const outputShapes: (number[] | undefined)[] = [];
   models.forEach((m, k) => {
     const captures = layers.map((l) => l.tensors[k]);
     const plan = compilePlan(m.model, [1, ...itemShape], { captures });
+    // The graph's first output (class scores, for the accuracy), from the same plan.
+    const output = plan.tensors.find((t) => t.name === m.model.outputs[0]?.name);
+    outputShapes.push(output?.shape);
     shapes.push(
       layers.map((l) => {
         const shape = plan.tensors[tensorIdOf(plan, l.tensors[k], m.name)].shape;
@@ -139,7 +147,7 @@ export function captureShapes(models: { name: string; model: OnnxModel }[], laye
       }
     });
   });
-  return { shapes, fields };
+  return { shapes, fields, outputShapes };
 }
 
 /** (n, C, H, W) batch-first into unit-major (C, n*H*W): what the moment kernels read. */
@@ -166,16 +174,9 @@ function deviceMoments(options: ForwardProbeOptions, reducers: Reducer[]): WebGp
 }
 
 /** The graph output, captured too when the data has labels and the net ends in class scores. */
-function classifierOutput(model: OnnxModel, itemShape: number[], classes: number): string | undefined {
+function classifierOutput(model: OnnxModel, shape: number[] | undefined, classes: number): string | undefined {
   const out = model.outputs[0];
-  if (!out) return undefined;
-  try {
-    const plan = compilePlan(model, [1, ...itemShape], { captures: [out.name] });
-    const shape = plan.tensors[tensorIdOf(plan, out.name, '')].shape;
-    return shape.length === 2 && shape[1] >= classes ? out.name : undefined;
-  } catch {
-    return undefined;
-  }
+  return out && shape && shape.length === 2 && shape[1] >= classes ? out.name : undefined;
 }
 
 export async function probeOnnx(options: ForwardProbeOptions): Promise<ProbeManifest> {
@@ -191,10 +192,10 @@ export async function probeOnnx(options: ForwardProbeOptions): Promise<ProbeMani
   const data = options.data;
   const itemShape = [...data.itemShape];
   const layers = resolveCaptureLayers(models, options.layers, log);
-  const { shapes, fields } = captureShapes(models, layers, itemShape);
+  const { shapes, fields, outputShapes } = captureShapes(models, layers, itemShape);
   const labels = data.labels;
   const classes = labels ? Math.max(...labels) + 1 : 0;
-  const outputs = models.map((m) => (labels ? classifierOutput(m.model, itemShape, classes) : undefined));
+  const outputs = models.map((m, k) => (labels ? classifierOutput(m.model, outputShapes[k], classes) : undefined));
   const items = Math.min(data.count, options.limitItems ?? Infinity);
   const batchItems = options.batchItems ?? 64;
   const topK = options.topK ?? 9;

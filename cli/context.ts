@@ -1,34 +1,61 @@
 // What every command needs: the registry of methods/reducers/commands (built-ins plus plugins),
 // shared options, and small helpers for output.
+import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import type { Argv } from 'yargs';
 import { createBackend } from '../src/backend/select.js';
 import type { Backend, BackendRequest } from '../src/backend/types.js';
 import type { PluginRegistry } from '../src/plugins/registry.js';
 import { TABLE_FORMATS } from '../src/tables/write.js';
+import { MAX_THREADS, integerOption } from './flags.js';
+import type { DottedOption } from './method-options.js';
+import { info } from './output.js';
 
 export interface CliContext {
   registry: PluginRegistry;
   /** The command line as typed, for the run manifest. */
   commandLine: string;
+  /** The `--<method>.<option>` / `--<reducer>.<option>` flags, taken off the command line before yargs. */
+  methodOptions: DottedOption[];
 }
+
+/** The methods that run unless --only-methods is given. */
+export const DEFAULT_METHODS = ['semi', 'bipartite'] as const;
 
 export function withBackendOptions<T>(y: Argv<T>) {
   return y
     .option('backend', { choices: ['auto', 'webgpu', 'wasm', 'reference'] as const, default: 'auto' as const, describe: 'where kernels run: auto = a real GPU if present, else WASM SIMD' })
-    .option('threads', { type: 'number', describe: 'CPU threads for the wasm backend (default: all cores)' })
-    .option('quiet', { type: 'boolean', default: false, describe: 'no progress bars' });
+    .option('threads', integerOption('threads', `CPU threads for the wasm backend, 1..${MAX_THREADS} (default: all cores)`, 1, MAX_THREADS));
 }
 
 export function withAlignOptions<T>(y: Argv<T>, ctx: CliContext) {
   return y
-    .option('method', { type: 'string', array: true, default: ['semi', 'bipartite'], describe: `methods to run (${ctx.registry.methods.names().join(', ')}); method options as --<method>.<option> VALUE` })
+    .option('method', {
+      type: 'string',
+      array: true,
+      default: [] as string[],
+      defaultDescription: 'none',
+      describe: `methods to run besides ${DEFAULT_METHODS.join(' and ')} (repeatable; ${ctx.registry.methods.names().join(', ')}); method options as --<method>.<option> VALUE`,
+    })
+    .option('only-methods', { type: 'boolean', default: false, describe: `run only the --method ones, not ${DEFAULT_METHODS.join(' and ')} as well` })
     .option('format', { choices: TABLE_FORMATS, default: 'csv' as const, describe: 'table format' });
+}
+
+/**
+ * The methods to run: semi and bipartite, then those named with --method (each once, in the order
+ * given), or only the named ones with --only-methods. Unknown names are refused here, before any work.
+ */
+export function selectMethods(argv: { method?: string[]; 'only-methods'?: boolean }, ctx: CliContext): string[] {
+  const named = argv.method ?? [];
+  if (argv['only-methods'] && named.length === 0) throw new Error('--only-methods needs at least one --method NAME');
+  const methods = [...new Set([...(argv['only-methods'] ? [] : DEFAULT_METHODS), ...named])];
+  for (const name of methods) ctx.registry.methods.get(name); // throws on a typo, naming the available ones
+  return methods;
 }
 
 export async function openBackend(argv: { backend: string; threads?: number }): Promise<Backend> {
   const backend = await createBackend(argv.backend as BackendRequest, { threads: argv.threads, cpuName: cpus()[0]?.model?.trim() });
-  process.stderr.write(`convergent: backend ${backend.description}\n`);
+  info(`backend ${backend.description}`);
   return backend;
 }
 
@@ -41,19 +68,8 @@ export function parseNets(values: string[] | undefined): { name: string; path: s
   });
 }
 
-/** `--count-above.threshold 0.7` arrives from yargs as argv['count-above'] = { threshold: 0.7 }. */
-export function collectMethodOptions(argv: Record<string, unknown>, methods: string[]): Record<string, Record<string, unknown>> {
-  const out: Record<string, Record<string, unknown>> = {};
-  for (const name of methods) {
-    const value = argv[name];
-    if (value && typeof value === 'object' && !Array.isArray(value)) out[name] = withoutCamelAliases(value as Record<string, unknown>);
-  }
-  return out;
-}
-
-/** yargs adds `zeroThreshold` beside `zero-threshold` (also inside `--mi.zero-threshold`); keep the option's own spelling only. */
-function withoutCamelAliases(options: Record<string, unknown>): Record<string, unknown> {
-  const camel = (key: string) => key.replace(/-+([^-])/g, (_, c: string) => c.toUpperCase());
-  const aliases = new Set(Object.keys(options).filter((k) => k.includes('-')).map(camel));
-  return Object.fromEntries(Object.entries(options).filter(([k]) => !aliases.has(k)));
+/** The nets' files and the --data source exist: checked before a device is opened (typos are the usual cause). */
+export function checkInputsExist(nets: { name: string; path: string }[], data?: string): void {
+  for (const net of nets) if (!existsSync(net.path)) throw new Error(`--net ${net.name}=${net.path}: no such file or directory`);
+  if (data !== undefined && data !== 'mnist' && !existsSync(data)) throw new Error(`--data ${data}: no such file or directory`);
 }

@@ -5,6 +5,8 @@ import { openImageSource, type ImageSource } from '../src/data/source.js';
 import type { PreprocessOptions } from '../src/data/preprocess.js';
 import { readOnnxFile } from '../src/onnx/decode.js';
 import { modelInputDims } from '../src/forward/compile.js';
+import { inModel } from '../src/onnx/where.js';
+import { integerOption, positiveNumberOption } from './flags.js';
 
 export interface DataArgs {
   data?: string;
@@ -25,18 +27,26 @@ export function withDataOptions<T>(y: Argv<T>) {
     .option('split', { type: 'string', describe: 'mnist: which digits, "heldout" (8000:10000, default), "train" (0:8000) or "START:END"' })
     .option('on-bad-image', { choices: ['skip', 'fail'] as const, default: 'skip' as const, describe: 'an unreadable image: skip it (listed in probe.json and the log) or stop' })
     .option('size', { type: 'string', describe: 'input size HxW (default: the model\'s input shape); images are center-cropped to it' })
-    .option('resize', { type: 'number', describe: 'resize the shorter side to this many pixels before the center crop (default: just cover the crop)' })
-    .option('scale', { type: 'number', describe: 'multiply pixel values (0..255) by this (default 1/255)' })
-    .option('mean', { type: 'number', array: true, describe: 'per-channel mean subtracted after scaling (e.g. 0.485 0.456 0.406)' })
-    .option('std', { type: 'number', array: true, describe: 'per-channel std divided by after the mean (e.g. 0.229 0.224 0.225)' })
+    .option('resize', integerOption('resize', 'resize the shorter side to this many pixels before the center crop (default: just cover the crop)', 1))
+    .option('scale', { ...positiveNumberOption('scale', 'multiply pixel values (0..255) by this (default 1/255)') })
+    .option('mean', { type: 'number', array: true, describe: 'per-channel mean subtracted after scaling (e.g. 0.485 0.456 0.406)', coerce: (v: number[]) => numbers('mean', v, (x) => Number.isFinite(x), 'finite numbers') })
+    .option('std', { type: 'number', array: true, describe: 'per-channel std divided by after the mean (e.g. 0.229 0.224 0.225)', coerce: (v: number[]) => numbers('std', v, (x) => Number.isFinite(x) && x > 0, 'positive numbers') })
     .option('bgr', { type: 'boolean', describe: 'channel order BGR (Caffe models) instead of RGB' })
     .option('grayscale', { type: 'boolean', describe: 'convert to one grey channel (default when the model takes 1 channel)' });
 }
 
+/** A list flag's values, each checked (yargs gives NaN for a word). */
+function numbers(flag: string, values: number[] | undefined, ok: (x: number) => boolean, what: string): number[] | undefined {
+  if (values === undefined) return undefined;
+  const bad = values.find((x) => !ok(x));
+  if (values.length === 0 || bad !== undefined) throw new Error(`--${flag} expects ${what} (one, or one per channel), got ${values.length === 0 ? 'none' : String(bad)}`);
+  return values;
+}
+
 /** The (C, H, W) of one item: the first net's input, with --size for symbolic dims. */
-export async function itemShapeFor(modelPath: string, size?: string): Promise<[number, number, number]> {
+export async function itemShapeFor(modelPath: string, size?: string, netName = 'first'): Promise<[number, number, number]> {
   const model = await readOnnxFile(modelPath);
-  const dims = modelInputDims(model);
+  const dims = inModel({ name: netName, path: modelPath }, () => modelInputDims(model));
   if (dims.length !== 4) throw new Error(`${modelPath}: input ${model.inputs[0]?.name} has shape ${JSON.stringify(dims)}; image data needs an (N, C, H, W) input`);
   let [, c, h, w] = dims;
   if (size !== undefined) {
@@ -65,7 +75,7 @@ export function preprocessFromArgs(argv: DataArgs): Partial<PreprocessOptions> {
 export async function openProbeData(argv: DataArgs, nets: { name: string; path: string }[]): Promise<{ source: ImageSource; label: string }> {
   if (!argv.data) throw new Error('--data is needed with ONNX nets');
   if (nets.length === 0) throw new Error('name the nets with --net NAME=model.onnx');
-  const itemShape = await itemShapeFor(nets[0].path, argv.size);
+  const itemShape = await itemShapeFor(nets[0].path, argv.size, nets[0].name);
   const source = await openImageSource(argv.data, {
     itemShape,
     preprocess: preprocessFromArgs(argv),

@@ -11,17 +11,38 @@ import { probeCommand } from './commands/probe.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import type { CliContext } from './context.js';
+import { extractDottedOptions } from './method-options.js';
+import { adoptParentTerminal, needsNativeFilter, runBehindFilter } from './native-noise.js';
+import { exitQuietlyOnClosedPipe, printError, setOutputMode } from './output.js';
 import { DEFAULT_CONFIG, buildRegistry } from './plugins.js';
 
 async function main(): Promise<void> {
+  exitQuietlyOnClosedPipe();
   const args = hideBin(process.argv);
+  // A command that may load the native WebGPU library runs as a child with its stderr filtered.
+  if (needsNativeFilter(args)) {
+    process.exitCode = await runBehindFilter(args);
+    return;
+  }
+  adoptParentTerminal();
   const registry = await buildRegistry(args);
-  const ctx: CliContext = { registry, commandLine: ['convergent', ...args].join(' ') };
-  let cli = yargs(args)
+  const { rest, options: methodOptions } = extractDottedOptions(args, registry);
+  const ctx: CliContext = { registry, commandLine: ['convergent', ...args].join(' '), methodOptions };
+  let cli = yargs(rest)
     .scriptName('convergent')
     .usage('$0 <command> [options]\n\nDo different neural networks learn the same representations?')
     .option('plugin', { type: 'string', array: true, describe: 'load a plugin module (repeatable)' })
     .option('config', { type: 'string', describe: `JSON config naming plugins (default: ./${DEFAULT_CONFIG} if present)` })
+    .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors (files are still written)' })
+    .option('verbose', { type: 'boolean', default: false, describe: 'also show the messages of the native WebGPU library (Dawn)' })
+    // Before any command runs: output mode set, method options only where methods run.
+    .middleware((argv) => {
+      if (argv.quiet && argv.verbose) throw new Error('--quiet and --verbose contradict each other; give one');
+      setOutputMode({ quiet: argv.quiet as boolean, verbose: argv.verbose as boolean });
+      const command = String(argv._[0] ?? '');
+      const first = methodOptions[0];
+      if (first && !COMMANDS_WITH_METHOD_OPTIONS.has(command)) throw new Error(`${first.flag}: \`${command}\` takes no method or reducer options`);
+    })
     .command(demoCommand(ctx))
     .command(runCommand(ctx))
     .command(probeCommand(ctx))
@@ -33,7 +54,7 @@ async function main(): Promise<void> {
   for (const { command } of registry.commands.values()) cli = cli.command(command);
   await cli
     .demandCommand(1, 'name a command: demo, run, train, probe, layers, align, report, methods')
-    .strictCommands()
+    .strict()
     .recommendCommands()
     .help()
     .fail((message, error) => {
@@ -42,8 +63,11 @@ async function main(): Promise<void> {
     .parseAsync();
 }
 
+/** The commands that read `--<method>.<option>` flags (each checks them against what it runs). */
+const COMMANDS_WITH_METHOD_OPTIONS = new Set(['run', 'probe', 'align', 'demo']);
+
 main().catch((error: Error) => {
-  process.stderr.write(`convergent: error: ${error.message}\n`);
+  printError(error.message);
   if (process.env.CONVERGENT_DEBUG) process.stderr.write(`${error.stack}\n`);
   process.exitCode = 1;
 });

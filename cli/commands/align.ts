@@ -1,32 +1,53 @@
-// `convergent align RUN`: statistics, correlations and matching from the probed moments.
+// `convergent align RUN`: statistics, correlations and unit matchings from the probed moments.
 import type { CommandModule } from 'yargs';
 import type { Backend } from '../../src/backend/types.js';
-import { align } from '../../src/run/align.js';
+import { align, readManifest } from '../../src/run/align.js';
+import { DEFAULT_MIN_ACTIVE_IMAGES, checkMinActiveImages } from '../../src/stats/rare-units.js';
 import type { TableFormat } from '../../src/tables/write.js';
-import { collectMethodOptions, openBackend, withAlignOptions, withBackendOptions, type CliContext } from '../context.js';
+import { openBackend, selectMethods, withAlignOptions, withBackendOptions, type CliContext } from '../context.js';
 import { formatHeadline } from '../headline.js';
+import { optionsFor } from '../method-options.js';
+import { info, print } from '../output.js';
+import { alignProgress } from '../progress.js';
+import { plural } from '../../src/plural.js';
 
 export interface AlignArgs {
-  method: string[];
   format: TableFormat;
   layer?: string[];
-  [key: string]: unknown;
+  'min-active-images'?: number;
 }
 
-export async function runAlign(run: string, argv: AlignArgs, ctx: CliContext, backend: Backend) {
-  for (const name of argv.method) ctx.registry.methods.get(name); // fail before any work on a typo
-  const result = await align({
-    run,
-    backend,
-    registry: ctx.registry.methods,
-    methods: argv.method,
-    methodOptions: collectMethodOptions(argv, argv.method),
-    layers: argv.layer,
-    format: argv.format,
-    log: (m) => process.stderr.write(`convergent: ${m}\n`),
-  });
-  process.stdout.write(`\n${formatHeadline(result.summary)}\n\n`);
-  process.stderr.write(`convergent: wrote ${result.files.length} files under ${run} (tables in ${run}/tables, summary in ${run}/summary.json)\n`);
+/** --min-active-images, on align and run (the rule and its default: src/stats/rare-units.ts). */
+export const MIN_ACTIVE_IMAGES_OPTION = {
+  type: 'number',
+  default: DEFAULT_MIN_ACTIVE_IMAGES,
+  describe: 'units firing on fewer probe images are left out like dead units (0: off)',
+  coerce: checkMinActiveImages, // refused while parsing, before any device or file is touched
+} as const;
+
+/** Aligns a probed run with the chosen methods (checked by selectMethods) and prints the headline. */
+export async function runAlign(run: string, argv: AlignArgs, methods: string[], ctx: CliContext, backend: Backend, methodOptions = optionsFor(ctx.methodOptions, { methods }, 'align')) {
+  const progress = alignProgress();
+  let result;
+  try {
+    result = await align({
+      run,
+      backend,
+      registry: ctx.registry.methods,
+      methods,
+      methodOptions,
+      layers: argv.layer,
+      minActiveImages: argv['min-active-images'],
+      format: argv.format,
+      log: info,
+      onMethod: progress.onMethod,
+      onMethodProgress: progress.onMethodProgress,
+    });
+  } finally {
+    progress.stop();
+  }
+  print(`\n${formatHeadline(result.summary)}\n\n`);
+  info(`wrote ${plural(result.files.length, 'file')} under ${run} (tables in ${run}/tables, summary in ${run}/summary.json)`);
   return result;
 }
 
@@ -37,11 +58,16 @@ export function alignCommand(ctx: CliContext): CommandModule<object, any> {
     builder: (y) =>
       withAlignOptions(withBackendOptions(y), ctx)
         .positional('run', { type: 'string', describe: 'run directory written by probe' })
-        .option('layer', { type: 'string', array: true, describe: 'only these layers' }),
+        .option('layer', { type: 'string', array: true, describe: 'only these layers' })
+        .option('min-active-images', MIN_ACTIVE_IMAGES_OPTION),
     handler: async (argv: any) => {
+      // Everything the command line says is checked before a device is opened.
+      const methods = selectMethods(argv, ctx);
+      optionsFor(ctx.methodOptions, { methods }, 'align');
+      await readManifest(argv.run); // a run directory, before a device is opened
       const backend = await openBackend(argv);
       try {
-        await runAlign(argv.run, argv, ctx, backend);
+        await runAlign(argv.run, argv, methods, ctx, backend);
       } finally {
         await backend.dispose();
       }

@@ -15,10 +15,18 @@ import { mnistTrainData, type TrainData } from '../../src/train/data.js';
 import { TRAIN_DEFAULTS, type TrainBackend, type TrainOptions } from '../../src/train/options.js';
 import { saveTrainedNet } from '../../src/train/save.js';
 import { keyFor, trainNets } from '../../src/train/train.js';
-import { openBackend, withAlignOptions, withBackendOptions, type CliContext } from '../context.js';
+import { openBackend, selectMethods, withAlignOptions, withBackendOptions, type CliContext } from '../context.js';
+import { integerOption } from '../flags.js';
+import { optionsFor } from '../method-options.js';
+import { info, isQuiet, print } from '../output.js';
 import { formatPaperTable } from '../paper-table.js';
-import { createProgress } from '../progress.js';
+import { alignProgress, createProgress } from '../progress.js';
 import { runReport } from './report.js';
+import { acquireRunLock } from '../../src/run/lock.js';
+import { plural } from '../../src/plural.js';
+
+const TRAIN_IMAGES = MNIST_SPLITS.train[1] - MNIST_SPLITS.train[0];
+const PROBE_IMAGES = MNIST_SPLITS.heldOut[1] - MNIST_SPLITS.heldOut[0];
 
 /** Where trained nets are kept between runs: $CONVERGENT_CACHE, else $XDG_CACHE_HOME/convergent, else ~/.cache/convergent. */
 export function defaultCacheDir(): string {
@@ -43,8 +51,8 @@ interface DemoArgs {
   retrain: boolean;
   backend: string;
   threads?: number;
-  quiet: boolean;
   method: string[];
+  'only-methods': boolean;
   format: 'csv' | 'json' | 'arrow';
 }
 
@@ -54,11 +62,11 @@ async function demoNets(argv: DemoArgs, data: TrainData, options: Omit<TrainOpti
   const paths = new Map(seeds.map((seed) => [seed, join(cacheDir, `lenet-seed${seed}-${keyFor(data, { ...options, seed }, trainBackend)}.onnx`)]));
   const missing = argv.retrain ? seeds : seeds.filter((seed) => !existsSync(paths.get(seed)!));
   const cached = seeds.filter((s) => !missing.includes(s));
-  if (cached.length > 0) process.stderr.write(`convergent: reusing the nets of seeds ${cached.join(', ')} from ${cacheDir}\n`);
+  if (cached.length > 0) info(`reusing the nets of seeds ${cached.join(', ')} from ${cacheDir}`);
   if (missing.length > 0) {
     const total = missing.length * options.epochs * (data.train[1] - data.train[0]);
-    process.stderr.write(`convergent: training ${missing.length} LeNets (seeds ${missing.join(', ')}) for ${options.epochs} epochs on ${data.label}\n`);
-    const progress = createProgress(!argv.quiet);
+    info(`training ${plural(missing.length, 'LeNet')} (seeds ${missing.join(', ')}) for ${plural(options.epochs, 'epoch')} on ${data.label}`);
+    const progress = createProgress(true);
     progress.start('train', total, 'images');
     const done = new Map<number, number>();
     const perEpoch = data.train[1] - data.train[0];
@@ -70,15 +78,15 @@ async function demoNets(argv: DemoArgs, data: TrainData, options: Omit<TrainOpti
         progress.update([...done.values()].reduce((a, b) => a + b, 0));
       },
       onEpoch: (r) => {
-        if (argv.quiet || process.stderr.isTTY) return;
+        if (isQuiet() || process.stderr.isTTY) return;
         process.stderr.write(`  seed ${r.seed} epoch ${r.epoch}/${r.epochs}: loss ${r.loss.toFixed(4)}, held-out accuracy ${(100 * r.heldOutAccuracy).toFixed(2)}%\n`);
       },
-      log: (m) => process.stderr.write(`convergent: ${m}\n`),
+      log: info,
     });
     progress.stop();
     for (const net of trained) {
       const last = net.history[net.history.length - 1];
-      process.stderr.write(`convergent: seed ${net.options.seed}: held-out accuracy ${(100 * last.heldOutAccuracy).toFixed(2)}% after ${last.epoch} epochs (${net.device})\n`);
+      info(`seed ${net.options.seed}: held-out accuracy ${(100 * last.heldOutAccuracy).toFixed(2)}% after ${plural(last.epoch, 'epoch')} (${net.device})`);
       await saveTrainedNet(net, data, paths.get(net.options.seed)!);
     }
   }
@@ -93,24 +101,27 @@ export function demoCommand(ctx: CliContext): CommandModule<object, any> {
       withAlignOptions(withBackendOptions(y), ctx)
         .option('out', { type: 'string', default: 'runs/demo', describe: 'run directory to write' })
         .option('seeds', { type: 'string', default: '1,2,3,4', describe: 'seeds of the nets to train and compare' })
-        .option('epochs', { type: 'number', default: TRAIN_DEFAULTS.epochs, describe: 'training epochs per net' })
-        .option('train-images', { type: 'number', default: MNIST_SPLITS.train[1] - MNIST_SPLITS.train[0], describe: 'training digits (the first N of the 8,000)' })
-        .option('probe-images', { type: 'number', default: MNIST_SPLITS.heldOut[1] - MNIST_SPLITS.heldOut[0], describe: 'held-out digits to probe (the first N of the 2,000)' })
+        .option('epochs', integerOption('epochs', 'training epochs per net', 1, undefined, TRAIN_DEFAULTS.epochs))
+        .option('train-images', integerOption('train-images', 'training digits (the first N of the 8,000)', 1, TRAIN_IMAGES, TRAIN_IMAGES))
+        .option('probe-images', integerOption('probe-images', 'held-out digits to probe (the first N of the 2,000)', 1, PROBE_IMAGES, PROBE_IMAGES))
         .option('cache', { type: 'string', default: defaultCacheDir(), describe: 'where trained nets are kept and reused' })
         .option('retrain', { type: 'boolean', default: false, describe: 'train even when the cache has the nets' }),
     handler: async (args: any) => {
       const argv = args as DemoArgs;
       const started = performance.now();
+      // Everything the command line says is checked before training or a device.
       const seeds = parseSeeds(argv.seeds);
+      const methods = selectMethods(argv, ctx);
+      const methodOptions = optionsFor(ctx.methodOptions, { methods }, 'demo');
       const [trainStart, trainEnd] = MNIST_SPLITS.train;
-      const [heldStart, heldEnd] = MNIST_SPLITS.heldOut;
-      if (!(argv['train-images'] >= 1 && argv['train-images'] <= trainEnd - trainStart)) throw new Error(`--train-images must be in 1..${trainEnd - trainStart}`);
-      if (!(argv['probe-images'] >= 1 && argv['probe-images'] <= heldEnd - heldStart)) throw new Error(`--probe-images must be in 1..${heldEnd - heldStart}`);
+      const [heldStart] = MNIST_SPLITS.heldOut;
       const full = await mnistTrainData();
       const trainImages = argv['train-images'];
       // A shortened training set is a different data set for the cache.
       const data: TrainData = trainImages === trainEnd - trainStart ? full : { ...full, train: [trainStart, trainStart + trainImages], identity: `${full.identity}/train-first-${trainImages}`, label: `${full.label}, first ${trainImages} training digits` };
       const options: Omit<TrainOptions, 'seed'> = { ...TRAIN_DEFAULTS, epochs: argv.epochs };
+      // The demo writes its own folder (runs/demo by default), locked from here to the end.
+      const lock = await acquireRunLock(argv.out, { command: ctx.commandLine, log: info });
       const backend = await openBackend(argv);
       try {
         // A GPU trains on WebGPU; otherwise WASM SIMD, one net per core.
@@ -126,7 +137,7 @@ export function demoCommand(ctx: CliContext): CommandModule<object, any> {
         }
         const split = `${heldStart}:${heldStart + argv['probe-images']}`;
         const source = await openImageSource('mnist', { itemShape: [1, 28, 28], split });
-        const progress = createProgress(!argv.quiet);
+        const progress = createProgress(true);
         let manifest;
         try {
           manifest = await probeOnnx({
@@ -138,7 +149,9 @@ export function demoCommand(ctx: CliContext): CommandModule<object, any> {
             layers: ['conv1', 'conv2', 'fc1'],
             threads: argv.threads,
             command: ctx.commandLine,
-            log: (m) => process.stderr.write(`convergent: ${m}\n`),
+            // The demo re-runs into its own folder: a new demo replaces the last (once its probe is complete).
+            overwrite: true,
+            log: info,
             onStart: (items, passes) => progress.start('probe', items * passes, 'images'),
             onProgress: (done) => progress.update(done),
             onDone: () => progress.stop(),
@@ -146,13 +159,20 @@ export function demoCommand(ctx: CliContext): CommandModule<object, any> {
         } finally {
           await source.close();
         }
-        const result = await align({ run: argv.out, backend, registry: ctx.registry.methods, methods: argv.method, format: argv.format, log: (m) => process.stderr.write(`convergent: ${m}\n`) });
+        const bar = alignProgress();
+        let result;
+        try {
+          result = await align({ run: argv.out, backend, registry: ctx.registry.methods, methods, methodOptions, format: argv.format, log: info, onMethod: bar.onMethod, onMethodProgress: bar.onMethodProgress });
+        } finally {
+          bar.stop();
+        }
         await runReport(argv.out, { headline: false, command: ctx.commandLine });
-        process.stdout.write(`\nConvergent learning, ${seeds.length} LeNets (seeds ${seeds.join(', ')}) on ${manifest.data?.items} held-out MNIST digits:\n\n`);
-        process.stdout.write(`${formatPaperTable(result.summary, manifest.nets)}\n\n`);
-        process.stderr.write(`convergent: demo done in ${((performance.now() - started) / 1000).toFixed(1)} s; run directory ${argv.out}\n`);
+        print(`\nConvergent learning, ${seeds.length} LeNets (seeds ${seeds.join(', ')}) on ${manifest.data?.items} held-out MNIST digits:\n\n`);
+        print(`${formatPaperTable(result.summary, manifest.nets)}\n\n`);
+        info(`demo done in ${((performance.now() - started) / 1000).toFixed(1)} s; run directory ${argv.out}`);
       } finally {
         await backend.dispose();
+        lock.release();
       }
     },
   };

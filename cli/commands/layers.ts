@@ -6,6 +6,8 @@ import { checkSupported } from '../../src/forward/compile.js';
 import { readOnnxFile } from '../../src/onnx/decode.js';
 import { listLayers, type LayerInfo } from '../../src/onnx/layers.js';
 import type { CliContext } from '../context.js';
+import { print } from '../output.js';
+import { plural } from '../../src/plural.js';
 
 interface LayersArgs {
   model: string;
@@ -42,17 +44,17 @@ export function layersCommand(_ctx: CliContext): CommandModule<object, LayersArg
       const model = await readOnnxFile(argv.model);
       const layers = listLayers(model, parseItemShape(argv.input));
       const shown = argv.defaults ? layers.filter((l) => l.isDefault) : layers;
-      process.stdout.write(formatLayerTable(shown));
+      print(formatLayerTable(shown));
       const defaults = layers.filter((l) => l.isDefault).length;
-      process.stdout.write(
-        `\n${argv.model}: ${model.nodes.length} nodes, opset ${model.opset}${model.producer ? `, from ${model.producer}` : ''}; ${defaults} default layer${defaults === 1 ? '' : 's'} (*)${defaults === 0 ? ': none (no ReLU after a Conv or Gemm); name layers with --layer NAME=TENSOR' : ''}\n`,
+      print(
+        `\n${argv.model}: ${plural(model.nodes.length, 'node')}, opset ${model.opset}${model.producer ? `, from ${model.producer}` : ''}; ${plural(defaults, 'default layer')} (*)${defaults === 0 ? ': none (no ReLU after a Conv or Gemm); name layers with --layer NAME=TENSOR' : ''}\n`,
       );
       const unknown = layers.find((l) => l.error);
-      if (unknown) process.stdout.write(`shapes marked ? could not be inferred: ${unknown.error}\n`);
+      if (unknown) print(`shapes marked ? could not be inferred: ${unknown.error}\n`);
       try {
         checkSupported(model, argv.model);
       } catch (e) {
-        process.stdout.write(`note: convergent cannot run this model: ${(e as Error).message}\n`);
+        print(`note: convergent cannot run this model: ${(e as Error).message}\n`);
       }
     },
   };

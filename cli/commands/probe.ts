@@ -2,7 +2,11 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { Backend } from '../../src/backend/types.js';
 import { probe } from '../../src/run/probe.js';
-import { collectMethodOptions, openBackend, parseNets, withBackendOptions, type CliContext } from '../context.js';
+import { checkInputsExist, openBackend, parseNets, withBackendOptions, type CliContext } from '../context.js';
+import { integerOption } from '../flags.js';
+import { optionsFor } from '../method-options.js';
+import { info } from '../output.js';
+import { plural } from '../../src/plural.js';
 import { createProgress, type Progress } from '../progress.js';
 import { probeOnnx } from '../../src/run/forward-probe.js';
 import type { Reducer } from '../../src/reducers/types.js';
@@ -14,15 +18,19 @@ export function withProbeOptions<T>(y: Argv<T>, ctx: CliContext) {
     .option('layer', {
       type: 'string',
       array: true,
-      describe: 'only these layers (repeatable); ONNX: NAME=TENSOR or a default name (see `convergent layers`); default: every layer all nets have / every ReLU after a Conv or Gemm',
+      describe: 'only these layers (repeatable); ONNX: NAME=TENSOR, or a name that `convergent layers` prints (conv1, conv1.conv, maxpool.1); default: every layer all nets have / every ReLU after a Conv or Gemm',
     })
     .option('out', { type: 'string', demandOption: true, describe: 'run directory to write' })
-    .option('limit', { type: 'number', describe: 'probe only the first N items (images or rows)' })
-    .option('batch', { type: 'number', describe: 'samples per batch (default: sized from the unit count)' })
-    .option('top-k', { type: 'number', default: 9, describe: 'ONNX runs: keep each unit\'s top-k images (with positions) and draw their patches; 0 = off' })
+    .option('limit', integerOption('limit', 'probe only the first N items (images or rows)', 1))
+    .option('batch', integerOption('batch', 'samples per batch (default: sized from the unit count)', 1))
+    .option('top-k', integerOption('top-k', `ONNX runs: keep each unit's top-k images (with positions) and draw their patches; 0 = off (at most ${MAX_TOP_K})`, 0, MAX_TOP_K, 9))
     .option('patches', { type: 'boolean', default: true, describe: 'ONNX runs: draw each unit\'s top-k patches as PNG (--no-patches to skip)' })
-    .option('reducer', { type: 'string', array: true, default: [] as string[], describe: `extra reducers from plugins (${[...ctx.registry.reducers.keys()].join(', ') || 'none loaded'})` });
+    .option('reducer', { type: 'string', array: true, default: [] as string[], describe: `extra reducers from plugins (${[...ctx.registry.reducers.keys()].join(', ') || 'none loaded'})` })
+    .option('overwrite', { type: 'boolean', default: false, describe: 'replace the run already in --out (it stays until the new probe is complete); without it such a run is refused' });
 }
+
+/** More top images per unit than a report can show only costs memory (units x k per net). */
+export const MAX_TOP_K = 1000;
 
 export interface ProbeArgs extends DataArgs {
   net?: string[];
@@ -31,20 +39,31 @@ export interface ProbeArgs extends DataArgs {
   limit?: number;
   batch?: number;
   reducer: string[];
-  quiet: boolean;
   threads?: number;
   'top-k': number;
   patches: boolean;
+  overwrite: boolean;
 }
 
-export async function runProbe(argv: ProbeArgs, ctx: CliContext, backend: Backend, nets = parseNets(argv.net)) {
-  const reducers = argv.reducer.map((name) => {
+/** The --reducer ones, refused by name when no loaded plugin provides them. */
+export function selectReducers(names: string[], ctx: CliContext): Reducer[] {
+  return names.map((name) => {
     const entry = ctx.registry.reducers.get(name);
     if (!entry) throw new Error(`unknown reducer "${name}"; loaded: ${[...ctx.registry.reducers.keys()].join(', ') || 'none (load plugins with --plugin)'}`);
     return entry.reducer;
   });
-  const progress = createProgress(!argv.quiet);
-  if (argv.data !== undefined) return runOnnxProbe(argv, ctx, backend, nets, reducers, progress);
+}
+
+export async function runProbe(
+  argv: ProbeArgs,
+  ctx: CliContext,
+  backend: Backend,
+  nets = parseNets(argv.net),
+  reducerOptions = optionsFor(ctx.methodOptions, { reducers: argv.reducer }, 'probe'), // --<reducer>.<option>
+) {
+  const reducers = selectReducers(argv.reducer, ctx);
+  const progress = createProgress(true);
+  if (argv.data !== undefined) return runOnnxProbe(argv, ctx, backend, nets, reducers, reducerOptions, progress);
   const manifest = await probe({
     nets,
     out: argv.out,
@@ -53,14 +72,15 @@ export async function runProbe(argv: ProbeArgs, ctx: CliContext, backend: Backen
     limitItems: argv.limit,
     batchSamples: argv.batch,
     reducers,
-    reducerOptions: collectMethodOptions(argv as unknown as Record<string, unknown>, argv.reducer), // --<reducer>.<option>
+    reducerOptions,
     command: ctx.commandLine,
-    log: (m) => process.stderr.write(`convergent: ${m}\n`),
+    overwrite: argv.overwrite,
+    log: info,
     onLayerStart: (layer, samples) => progress.start(layer, samples, 'samples'),
     onProgress: (p) => progress.update(p.samplesDone),
     onLayerDone: () => progress.stop(),
   });
-  process.stderr.write(`convergent: probed ${manifest.layers.length} layers of ${nets.length} nets into ${argv.out}\n`);
+  info(`probed ${plural(manifest.layers.length, 'layer')} of ${plural(nets.length, 'net')} into ${argv.out}`);
   return manifest;
 }
 
@@ -70,6 +90,10 @@ export function probeCommand(ctx: CliContext): CommandModule<object, any> {
     describe: 'stream the activations of two or more nets into per-layer moments',
     builder: (y) => withDataOptions(withProbeOptions(withBackendOptions(y), ctx)),
     handler: async (argv: any) => {
+      // Everything the command line says is checked before a device is opened.
+      checkInputsExist(parseNets(argv.net), argv.data);
+      selectReducers(argv.reducer, ctx);
+      optionsFor(ctx.methodOptions, { reducers: argv.reducer }, 'probe');
       const backend = await openBackend(argv);
       try {
         await runProbe(argv, ctx, backend);
@@ -81,7 +105,15 @@ export function probeCommand(ctx: CliContext): CommandModule<object, any> {
 }
 
 /** The probe from ONNX models over images: forward passes stream into the moments. */
-async function runOnnxProbe(argv: ProbeArgs, ctx: CliContext, backend: Backend, nets: { name: string; path: string }[], reducers: Reducer[], progress: Progress) {
+async function runOnnxProbe(
+  argv: ProbeArgs,
+  ctx: CliContext,
+  backend: Backend,
+  nets: { name: string; path: string }[],
+  reducers: Reducer[],
+  reducerOptions: Record<string, Record<string, unknown>>,
+  progress: Progress,
+) {
   const { source, label } = await openProbeData(argv, nets);
   try {
     const manifest = await probeOnnx({
@@ -96,17 +128,19 @@ async function runOnnxProbe(argv: ProbeArgs, ctx: CliContext, backend: Backend, 
       topK: argv['top-k'],
       patches: argv.patches,
       reducers,
-      reducerOptions: collectMethodOptions(argv as unknown as Record<string, unknown>, argv.reducer),
+      reducerOptions,
       threads: argv.threads,
       command: ctx.commandLine,
-      log: (m) => process.stderr.write(`convergent: ${m}\n`),
+      overwrite: argv.overwrite,
+      log: info,
       onStart: (items, passes) => progress.start('forward', items * passes, 'images'),
       onProgress: (done) => progress.update(done),
       onDone: () => progress.stop(),
     });
     const acc = manifest.nets.filter((n) => n.accuracy !== undefined);
-    if (acc.length > 0) process.stderr.write(`convergent: accuracy on the probe data: ${acc.map((n) => `${n.name} ${(100 * n.accuracy!).toFixed(2)}%`).join(', ')}\n`);
-    process.stderr.write(`convergent: probed ${manifest.layers.length} layers of ${nets.length} nets over ${manifest.data?.items} images into ${argv.out}\n`);
+    if (acc.length > 0) info(`accuracy on the probe data: ${acc.map((n) => `${n.name} ${(100 * n.accuracy!).toFixed(2)}%`).join(', ')}`);
+    const images = (manifest.data?.items ?? 0) - (manifest.data?.skipped?.length ?? 0); // the images read
+    info(`probed ${plural(manifest.layers.length, 'layer')} of ${plural(nets.length, 'net')} over ${plural(images, 'image')} into ${argv.out}`);
     return manifest;
   } finally {
     await source.close();

@@ -6,6 +6,10 @@ import { COLOR_MAPS, type ColorMapName } from '../../src/report/colormap.js';
 import { writeReport } from '../../src/report/build.js';
 import type { CliContext } from '../context.js';
 import { formatHeadline } from '../headline.js';
+import { info, print } from '../output.js';
+import { createProgress } from '../progress.js';
+import { plural } from '../../src/plural.js';
+import { withRunLock } from '../../src/run/lock.js';
 
 export interface ReportRunOptions {
   png?: boolean;
@@ -17,11 +21,21 @@ export interface ReportRunOptions {
 }
 
 export async function runReport(run: string, options: ReportRunOptions = {}) {
-  const log = (m: string) => process.stderr.write(`convergent: ${m}\n`);
-  const { report, path, figures } = await writeReport({ run, out: options.out, png: options.png, colorMap: options.colorMap, command: options.command, log });
-  if (options.headline !== false) process.stdout.write(`\n${formatHeadline(from(report.data.headline))}\n\n`);
-  if (figures.length > 0) log(`wrote ${figures.length} figures as PNG under ${run}/figures`);
-  process.stdout.write(`Report: ${path}\n`);
+  const bar = createProgress(true, { summaryOffTerminal: false });
+  let started = false;
+  const onFigure = (done: number, total: number) => {
+    if (!started) bar.start('figures', total, 'PNG');
+    started = true;
+    bar.update(done);
+  };
+  // Under the run's lock: no probe or align may change the run while the page is drawn from it.
+  const { report, path, figures } = await withRunLock(run, { command: options.command, log: info }, () =>
+    writeReport({ run, out: options.out, png: options.png, colorMap: options.colorMap, command: options.command, log: info, onFigure }),
+  );
+  bar.stop();
+  if (options.headline !== false) print(`\n${formatHeadline(from(report.data.headline))}\n\n`);
+  if (figures.length > 0) info(`wrote ${plural(figures.length, 'figure')} as PNG under ${run}/figures`);
+  print(`Report: ${path}\n`);
   return { report, path, figures };
 }
 

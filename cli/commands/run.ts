@@ -3,62 +3,88 @@ import type { CommandModule } from 'yargs';
 import { join } from 'node:path';
 import { checkPlanted, formatPlantedCheck } from '../../src/example/check.js';
 import { writePlantedExample } from '../../src/example/write.js';
-import { collectMethodOptions, openBackend, parseNets, withAlignOptions, withBackendOptions, type CliContext } from '../context.js';
+import { checkInputsExist, openBackend, parseNets, selectMethods, withAlignOptions, withBackendOptions, type CliContext } from '../context.js';
+import { optionsFor } from '../method-options.js';
+import { info, print } from '../output.js';
 import { withDataOptions } from '../data-options.js';
-import { runAlign } from './align.js';
+import { MIN_ACTIVE_IMAGES_OPTION, runAlign } from './align.js';
 import { runProbe, withProbeOptions } from './probe.js';
 import { runReport } from './report.js';
+import { acquireRunLock } from '../../src/run/lock.js';
+import { checkProbeTarget } from '../../src/run/replace.js';
 
 export function runCommand(ctx: CliContext): CommandModule<object, any> {
   return {
     command: 'run',
     describe: 'probe, align and report: the whole one-to-one study in one command',
     builder: (y) =>
-      withAlignOptions(withDataOptions(withProbeOptions(withBackendOptions(y), ctx)), ctx).option('example', {
+      withAlignOptions(withDataOptions(withProbeOptions(withBackendOptions(y), ctx)), ctx).option('min-active-images', MIN_ACTIVE_IMAGES_OPTION).option('example', {
         type: 'boolean',
         default: false,
         describe: 'use the embedded example: two nets with planted structure (written under RUN/example-data)',
       }),
     handler: async (argv: any) => {
+      // Everything the command line says is checked before anything is written or a device opened.
       let nets = parseNets(argv.net);
+      if (argv.example && nets.length > 0) throw new Error('--example brings its own nets; leave out --net');
+      checkInputsExist(nets, argv.data);
+      const methods = selectMethods(argv, ctx);
+      const reducers = withRequiredReducers(methods, argv.reducer, ctx);
+      const given = optionsFor(ctx.methodOptions, { methods, reducers }, 'run');
+      checkProbeTarget(argv.out, argv.overwrite); // before the example data is written
+      // Probe, align and report all write into the run: it stays locked from here to the end.
+      const lock = await acquireRunLock(argv.out, { command: ctx.commandLine, log: info });
       let truth;
       if (argv.example) {
-        if (nets.length > 0) throw new Error('--example brings its own nets; leave out --net');
         const example = await writePlantedExample(join(argv.out, 'example-data'));
         nets = example.nets;
         truth = example.truth;
-        process.stderr.write(`convergent: wrote the planted example activations to ${join(argv.out, 'example-data')}\n`);
+        info(`wrote the planted example activations to ${join(argv.out, 'example-data')}`);
       }
-      addRequiredReducers(argv, ctx);
       const backend = await openBackend(argv);
       try {
-        await runProbe(argv, ctx, backend, nets);
-        const result = await runAlign(argv.out, argv, ctx, backend);
+        const manifest = await runProbe({ ...argv, reducer: reducers }, ctx, backend, nets, reducerOptions(methods, reducers, given, ctx));
+        // The probed layers by name: `--layer NAME=TENSOR` specs are the probe's business.
+        const result = await runAlign(argv.out, { ...argv, layer: manifest.layers.map((l) => l.name) }, methods, ctx, backend, pick(given, methods));
         const matches = result.tables.get('matches');
-        if (truth && matches && argv.method.includes('semi') && argv.method.includes('bipartite')) {
-          process.stdout.write(`${formatPlantedCheck(checkPlanted(matches, truth))}\n`);
-        }
+        if (truth && matches && methods.includes('semi') && methods.includes('bipartite')) print(`${formatPlantedCheck(checkPlanted(matches, truth))}\n`);
         await runReport(argv.out, { headline: false, command: ctx.commandLine });
       } finally {
         await backend.dispose();
+        lock.release();
       }
     },
   };
 }
 
-/**
- * The reducers the chosen methods require join the probe, and a method's options that such a
- * reducer declares too are passed on to it (`--mi.bins 12` reaches the mi-histograms reducer).
- */
-function addRequiredReducers(argv: any, ctx: CliContext): void {
-  for (const name of argv.method as string[]) {
+/** The --reducer ones plus those the chosen methods need (mi needs mi-histograms). */
+function withRequiredReducers(methods: string[], named: string[], ctx: CliContext): string[] {
+  const reducers = [...named];
+  for (const name of methods) {
     for (const reducerName of ctx.registry.methods.get(name).requires?.reducers ?? []) {
-      const entry = ctx.registry.reducers.get(reducerName);
-      if (!entry) throw new Error(`method ${name} needs the reducer "${reducerName}", which no loaded plugin provides`);
-      if (!argv.reducer.includes(reducerName)) argv.reducer = [...argv.reducer, reducerName];
-      const given = collectMethodOptions(argv, [name])[name] ?? {};
-      const passed = Object.fromEntries(Object.entries(given).filter(([key]) => entry.reducer.options?.[key] !== undefined));
-      if (Object.keys(passed).length > 0) argv[reducerName] = { ...passed, ...collectMethodOptions(argv, [reducerName])[reducerName] };
+      if (!ctx.registry.reducers.has(reducerName)) throw new Error(`method ${name} needs the reducer "${reducerName}", which no loaded plugin provides`);
+      if (!reducers.includes(reducerName)) reducers.push(reducerName);
     }
   }
+  return reducers;
+}
+
+/**
+ * Each reducer's options: those given for it, and a method's options that a reducer it requires
+ * declares too (`--mi.bins 12` reaches the mi-histograms reducer).
+ */
+function reducerOptions(methods: string[], reducers: string[], given: Record<string, Record<string, unknown>>, ctx: CliContext): Record<string, Record<string, unknown>> {
+  const out = pick(given, reducers);
+  for (const name of methods) {
+    for (const reducerName of ctx.registry.methods.get(name).requires?.reducers ?? []) {
+      const declared = ctx.registry.reducers.get(reducerName)!.reducer.options ?? {};
+      const passed = Object.fromEntries(Object.entries(given[name] ?? {}).filter(([key]) => declared[key] !== undefined));
+      if (Object.keys(passed).length > 0) out[reducerName] = { ...passed, ...out[reducerName] };
+    }
+  }
+  return out;
+}
+
+function pick(options: Record<string, Record<string, unknown>>, names: string[]): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(Object.entries(options).filter(([name]) => names.includes(name)));
 }

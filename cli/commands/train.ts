@@ -2,7 +2,7 @@
 // on MNIST or a folder of class sub-folders, one net per seed, and writes standard ONNX models
 // that `probe` reads. A progress bar per epoch; loss and held-out accuracy after each.
 import type { Argv, CommandModule } from 'yargs';
-import { acquireGpu, type GpuContext } from '../../src/platform/webgpu.js';
+import { acquireGpu, gpuDeviceNodesPresent, type GpuContext } from '../../src/platform/webgpu.js';
 import { loadTrainData, type TrainData } from '../../src/train/data.js';
 import { ARCHS, describeNet, type ArchName } from '../../src/train/model.js';
 import { TRAIN_DEFAULTS, type LrSchedule, type TrainBackend, type TrainOptions } from '../../src/train/options.js';
@@ -10,6 +10,8 @@ import { modelPathFor, saveTrainedNet } from '../../src/train/save.js';
 import { netSpecFor, trainNets, type EpochReport } from '../../src/train/train.js';
 import type { CliContext } from '../context.js';
 import { createProgress } from '../progress.js';
+import { MAX_THREADS, integerOption } from '../flags.js';
+import { info } from '../output.js';
 
 export interface TrainArgs {
   arch: ArchName;
@@ -28,18 +30,17 @@ export interface TrainArgs {
   out: string;
   backend: 'auto' | 'wasm' | 'webgpu';
   threads?: number;
-  quiet: boolean;
 }
 
 export function withTrainOptions<T>(y: Argv<T>) {
   const d = TRAIN_DEFAULTS;
   return y
     .option('arch', { choices: ARCHS, default: d.arch, describe: 'lenet: conv 5x5x20, pool, conv 5x5x50, pool, fc 500, fc classes (ReLU after conv1, conv2, fc1); alexnet-small: 3 padded convs, 3x3/2 pools, fc 256, for 32x32 images' })
-    .option('width', { type: 'number', default: d.width, describe: 'multiply every hidden width (channels, units) by this' })
-    .option('seed', { type: 'number', default: d.seed, describe: 'seed of the initial weights and the batch order' })
+    .option('width', integerOption('width', 'multiply every hidden width (channels, units) by this', 1, undefined, d.width))
+    .option('seed', integerOption('seed', 'seed of the initial weights and the batch order', 0, undefined, d.seed))
     .option('seeds', { type: 'string', describe: 'train one net per seed, e.g. 1,2,3,4 (in parallel on worker threads); overrides --seed' })
-    .option('epochs', { type: 'number', default: d.epochs })
-    .option('batch', { type: 'number', default: d.batch, describe: 'samples per SGD step' })
+    .option('epochs', integerOption('epochs', 'passes over the training data', 1, undefined, d.epochs))
+    .option('batch', integerOption('batch', 'samples per SGD step', 1, undefined, d.batch))
     .option('lr', { type: 'number', default: d.lr, describe: 'initial learning rate' })
     .option('lr-schedule', { choices: ['linear', 'constant'] as const, default: d.lrSchedule, describe: 'linear: decay to 0 over the run; constant' })
     .option('momentum', { type: 'number', default: d.momentum })
@@ -49,8 +50,7 @@ export function withTrainOptions<T>(y: Argv<T>) {
     .option('grayscale', { type: 'boolean', describe: 'folders: one grey channel instead of RGB' })
     .option('out', { type: 'string', demandOption: true, describe: 'the .onnx file to write; with several seeds "{seed}" in it is replaced, else -seed<N> is added' })
     .option('backend', { choices: ['auto', 'wasm', 'webgpu'] as const, default: 'auto' as const, describe: 'auto: a real GPU if present, else WASM SIMD on the CPU' })
-    .option('threads', { type: 'number', describe: 'wasm: worker threads (default: two per net up to the cores; with two per net each pair splits every batch of its net, same weights); 0 = this thread' })
-    .option('quiet', { type: 'boolean', default: false, describe: 'no progress bars' });
+    .option('threads', integerOption('threads', `wasm: worker threads, 0..${MAX_THREADS} (default: two per net up to the cores; with two per net each pair splits every batch of its net, same weights); 0 = this thread`, 0, MAX_THREADS));
 }
 
 /** "1,2,3" or "1-4" or a mix. */
@@ -78,7 +78,9 @@ function parseSize(size: string | undefined): [number, number] {
 
 async function chooseBackend(request: TrainArgs['backend']): Promise<{ backend: TrainBackend; gpu?: GpuContext }> {
   if (request === 'wasm') return { backend: 'wasm' };
-  // auto takes real GPUs only: WASM SIMD on the CPU outruns a software rasteriser.
+  // auto takes real GPUs only: WASM SIMD on the CPU outruns a software rasteriser. Without a GPU
+  // device node the WebGPU library is not even loaded (its loaders print warnings).
+  if (request === 'auto' && gpuDeviceNodesPresent() === false) return { backend: 'wasm' };
   const gpu = await acquireGpu({ allowSoftware: request === 'webgpu' });
   if (gpu) return { backend: 'webgpu', gpu };
   if (request === 'webgpu') throw new Error('--backend webgpu: no WebGPU adapter found');
@@ -92,7 +94,7 @@ function epochLine(r: EpochReport, several: boolean): string {
   return `${several ? `seed ${r.seed} ` : ''}epoch ${r.epoch}/${r.epochs}: loss ${r.loss.toFixed(4)}, held-out accuracy ${pct(r.heldOutAccuracy)}${rate}`;
 }
 
-export async function runTrain(argv: TrainArgs, log: (m: string) => void = (m) => process.stderr.write(`convergent: ${m}\n`)) {
+export async function runTrain(argv: TrainArgs, log: (m: string) => void = info) {
   const seeds = argv.seeds !== undefined ? parseSeeds(argv.seeds) : [argv.seed];
   const base: Omit<TrainOptions, 'seed'> = {
     arch: argv.arch,
@@ -115,7 +117,7 @@ export async function runTrain(argv: TrainArgs, log: (m: string) => void = (m) =
     log(`training ${seeds.length} net${several ? 's' : ''} (seed${several ? 's' : ''} ${seeds.join(', ')}) on ${backend === 'webgpu' ? `webgpu (${gpu!.label})` : 'wasm-simd'}`);
     // One bar per epoch over the images of all nets; nets that run ahead are counted towards
     // their epoch's bar, which starts when every net has finished the one before.
-    const progress = createProgress(!argv.quiet);
+    const progress = createProgress(true);
     const perEpoch = data.train[1] - data.train[0];
     const done = new Map<string, number>(); // `${seed}:${epoch}` -> images done
     const finished: EpochReport[][] = Array.from({ length: argv.epochs }, () => []);

@@ -3,7 +3,7 @@
 import { createReferenceMomentKernel } from '../kernels/moments/reference.js';
 import { createWasmMomentKernel } from '../kernels/moments/wasm.js';
 import { createWebGpuMomentKernel } from '../kernels/moments/webgpu.js';
-import { acquireGpu } from '../platform/webgpu.js';
+import { acquireGpu, gpuDeviceNodesPresent } from '../platform/webgpu.js';
 import type { Backend, BackendRequest } from './types.js';
 
 export interface BackendOptions {
@@ -18,6 +18,8 @@ export async function createBackend(request: BackendRequest = 'auto', options: B
     const moments = createReferenceMomentKernel();
     return { kind: 'reference', description: 'reference (plain TypeScript, float64, one thread)', moments, async dispose() {} };
   }
+  // auto on a machine without a GPU device node: WASM, without loading the WebGPU library at all.
+  if (request === 'auto' && gpuDeviceNodesPresent() === false) return wasmBackend(options, ' (auto: no GPU device found)');
   if (request === 'webgpu' || request === 'auto') {
     const gpu = await acquireGpu({ allowSoftware: true });
     if (gpu && (request === 'webgpu' || !gpu.isSoftware)) {

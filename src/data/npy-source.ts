@@ -33,8 +33,9 @@ export async function openNpySource(path: string, options: OpenImageSourceOption
         if (bytesRead === 0) throw new Error(`${path}: file ends at byte ${position + done} inside item ${start + from + Math.floor(done / itemBytes)}`);
         done += bytesRead;
       }
-      if (dtypeSize === 4) return new Float32Array(bytes.buffer, 0, n * itemSize);
-      return Float32Array.from(new Float64Array(bytes.buffer, 0, n * itemSize));
+      const values = dtypeSize === 4 ? new Float32Array(bytes.buffer, 0, n * itemSize) : new Float64Array(bytes.buffer, 0, n * itemSize);
+      checkFinite(values, path, start + from, itemShape);
+      return values instanceof Float32Array ? values : Float32Array.from(values);
     };
     const check = (index: number) => {
       if (!Number.isInteger(index) || index < 0 || index >= count) throw new Error(`${path}: item ${index} is outside 0..${count - 1}`);
@@ -100,4 +101,20 @@ async function readHeader(fh: FileHandle, path: string, itemShape: [number, numb
   const need = header.dataOffset + count * itemBytes;
   if (size < need) throw new Error(`${path}: truncated: shape ${shapeRepr(header.shape)} needs ${need} bytes, the file has ${size}`);
   return { dataOffset: header.dataOffset, itemBytes, count, dtypeSize };
+}
+
+/**
+ * A NaN or infinite pixel (or a float64 value beyond float32's range) would surface as a unit's
+ * NaN activation deep in the probe; it is named here as what it is: a value of an input image.
+ */
+function checkFinite(values: Float32Array | Float64Array, path: string, firstItem: number, [c, h, w]: [number, number, number]): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Math.abs(v) <= 3.4028234663852886e38) continue; // finite and representable in float32 (NaN fails too)
+    const item = Math.floor(i / (c * h * w));
+    const within = i % (c * h * w);
+    const place = `channel ${Math.floor(within / (h * w))}, row ${Math.floor((within % (h * w)) / w)}, column ${within % w}`;
+    const what = Number.isFinite(v) ? `${v}, beyond the float32 range the nets compute in` : String(v);
+    throw new Error(`${path}: image #${firstItem + item} has ${what} at ${place}; input images must be finite`);
+  }
 }

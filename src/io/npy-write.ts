@@ -2,9 +2,8 @@
 // is little-endian on every platform Node supports in practice). Headers are byte-identical to
 // NumPy's `np.save` for the same array.
 
-import { open, writeFile } from 'node:fs/promises';
-import { openSync, writeSync, closeSync } from 'node:fs';
 import { endianness } from 'node:os';
+import { writeAll, writeAllSync, writeFileAtomic, writeFileAtomicSync } from './atomic-write.js';
 import { encodeNpyHeader, shapeRepr } from './npy-header.js';
 
 export type NpyWritable = Float64Array | Float32Array | Int32Array;
@@ -45,53 +44,26 @@ export function encodeNpy(data: NpyWritable, shape: readonly number[]): Uint8Arr
   return out;
 }
 
-// Writes in pieces so huge arrays never need a second in-memory copy and no single write is
-// beyond what the OS accepts in one call (about 2 GB on Linux).
-const WRITE_CHUNK = 64 << 20;
-
-/** Writes `data` (C order) of `shape` to `path` as a .npy file, replacing any existing file. */
+/**
+ * Writes `data` (C order) of `shape` to `path` as a .npy file, replacing any existing file
+ * atomically (see atomic-write.ts): a failed or interrupted write leaves the old file or none.
+ * Written in pieces so huge arrays never need a second in-memory copy.
+ */
 export async function writeNpy(path: string, data: NpyWritable, shape: readonly number[]): Promise<void> {
   checkShape(data, shape);
   const header = encodeNpyHeader({ descr: npyDescr(data), shape });
-  if (data.byteLength <= WRITE_CHUNK) {
-    const out = new Uint8Array(header.length + data.byteLength);
-    out.set(header, 0);
-    out.set(bytesOf(data), header.length);
-    await writeFile(path, out);
-    return;
-  }
-  const fh = await open(path, 'w');
-  try {
-    await fh.write(header, 0, header.length, 0);
-    const bytes = bytesOf(data);
-    let pos = header.length;
-    for (let off = 0; off < bytes.length; ) {
-      const n = Math.min(WRITE_CHUNK, bytes.length - off);
-      const { bytesWritten } = await fh.write(bytes, off, n, pos);
-      off += bytesWritten;
-      pos += bytesWritten;
-    }
-  } finally {
-    await fh.close();
-  }
+  await writeFileAtomic(path, async (file) => {
+    const end = await writeAll(file, header, 0);
+    await writeAll(file, bytesOf(data), end);
+  });
 }
 
 /** Synchronous variant of {@link writeNpy}. */
 export function writeNpySync(path: string, data: NpyWritable, shape: readonly number[]): void {
   checkShape(data, shape);
   const header = encodeNpyHeader({ descr: npyDescr(data), shape });
-  const fd = openSync(path, 'w');
-  try {
-    writeAllSync(fd, header, 0);
-    writeAllSync(fd, bytesOf(data), header.length);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function writeAllSync(fd: number, bytes: Uint8Array, position: number): void {
-  for (let off = 0; off < bytes.length; ) {
-    const n = writeSync(fd, bytes, off, Math.min(WRITE_CHUNK, bytes.length - off), position + off);
-    off += n;
-  }
+  writeFileAtomicSync(path, (fd) => {
+    const end = writeAllSync(fd, header, 0);
+    writeAllSync(fd, bytesOf(data), end);
+  });
 }

@@ -79,7 +79,8 @@ export async function listNpz(path: string): Promise<NpzIndex> {
         lazyEntries: true,
         autoClose: false,
         decodeStrings: true,
-        validateEntrySizes: true,
+        // Checked below per entry, where the message can name the entry and an encrypted one.
+        validateEntrySizes: false,
         strictFileNames: false,
       });
     } catch (e) {
@@ -90,6 +91,7 @@ export async function listNpz(path: string): Promise<NpzIndex> {
       const raw: yauzl.Entry[] = [];
       for await (const entry of zip.eachEntry()) raw.push(entry);
       for (const entry of raw) {
+        checkStoredSize(path, entry);
         let dataStart: number;
         try {
           ({ fileDataStart: dataStart } = await zip.readLocalFileHeaderPromise(entry, { minimal: true }));
@@ -118,9 +120,22 @@ export async function listNpz(path: string): Promise<NpzIndex> {
   }
 }
 
+const ENCRYPTED = 'entry is encrypted (its zip encryption flag is set); convergent reads unencrypted archives only, as numpy.savez writes them';
+
+/**
+ * A stored entry holds as many bytes as it decodes to (plus a 12-byte header when encrypted);
+ * anything else is a corrupt directory. An encrypted entry is named as such, whatever its sizes.
+ */
+function checkStoredSize(path: string, entry: yauzl.Entry): void {
+  if (entry.compressionMethod !== 0 || entry.isEncrypted()) return;
+  if (entry.compressedSize !== entry.uncompressedSize) {
+    throw new NpzError(`corrupt zip entry: stored (uncompressed) but ${entry.compressedSize} bytes in the archive for ${entry.uncompressedSize} bytes of data`, path, entry.fileName);
+  }
+}
+
 /** Throws unless the entry can be decoded (stored or deflated, not encrypted). */
 export function checkEntryReadable(path: string, entry: NpzEntry): void {
-  if (entry.encrypted) throw new NpzError('entry is encrypted', path, entry.name);
+  if (entry.encrypted) throw new NpzError(ENCRYPTED, path, entry.name);
   if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
     throw new NpzError(
       `unsupported compression method ${entry.compressionMethod} (only stored (0) and deflate (8) are supported)`,

@@ -21,6 +21,8 @@ import { jointCorrelation } from '../cluster/joint.js';
 import { choiceOption, integerOption, numberOption } from '../cluster/options.js';
 import { ClusterTables } from '../cluster/tables.js';
 import type { Method } from './types.js';
+import { reportProgress } from './progress.js';
+import { plural } from '../plural.js';
 
 const DISTANCES = ['signed', 'abs'] as const;
 
@@ -39,7 +41,8 @@ export const hacMethod: Method = {
     const maxK = integerOption(ctx.options, 'max-k', 'hac', 2);
     const distance = choiceOption(ctx.options, 'distance', 'hac', DISTANCES);
     const out = new ClusterTables('hac', ctx);
-    for (const pair of ctx.pairs) {
+    for (const [done, pair] of ctx.pairs.entries()) {
+      await reportProgress(ctx, done, ctx.pairs.length, 'pairs');
       const joint = jointCorrelation(ctx, pair[0], pair[1]);
       const label = `${ctx.layer} ${ctx.nets[pair[0]].name}/${ctx.nets[pair[1]].name}`;
       const n = joint.n;
@@ -58,8 +61,9 @@ export const hacMethod: Method = {
       const labels = k > 0 ? cutClusters(z, k) : cutAtHeight(z, threshold);
       const canonical = out.add(pair, joint, labels);
       const found = canonical.reduce((m, l) => Math.max(m, l + 1), 0);
-      ctx.log(`${label}: ${n} live units in ${found} clusters${kOption > 0 ? '' : k > 0 ? ' (eigengap)' : ` (threshold ${threshold})`}`);
+      ctx.log(`${label}: ${plural(n, 'live unit')} in ${plural(found, 'cluster')}${kOption > 0 ? '' : k > 0 ? ' (eigengap)' : ` (threshold ${threshold})`}`);
     }
+    await reportProgress(ctx, ctx.pairs.length, ctx.pairs.length, 'pairs');
     return { tables: out.tables() };
   },
 };

@@ -29,6 +29,7 @@ import { MI_HISTOGRAMS, miHistogramsReducer, type MiHistogramsJson } from '../re
 import type { ReducerOutput } from '../reducers/types.js';
 import { finiteOrNull, meanOrNull } from './builtin/pair-rows.js';
 import type { Method, MethodContext, MethodOption, MethodResult } from './types.js';
+import { reportProgress } from './progress.js';
 
 /**
  * Mutual information (nats) of every pair of units from joint counts [unitsA, unitsB, bins, bins]
@@ -128,7 +129,8 @@ const probeOptions: Record<string, MethodOption> = Object.fromEntries(
     key,
     {
       type: spec.type,
-      describe: `${spec.describe} (default ${String(spec.default)}; probe time: \`convergent run\` passes it on to the ${MI_HISTOGRAMS} reducer; ${key === 'max-memory-mb' ? 'align ignores it' : 'align checks it against the run'})`,
+      // No default here: align takes the value the run was probed with unless one is given.
+      describe: `${spec.describe}; a probe setting: \`convergent run\` passes it on to the ${MI_HISTOGRAMS} reducer (whose default is ${String(spec.default)}); ${key === 'max-memory-mb' ? 'align ignores it' : 'align checks it against the run'}`,
     },
   ]),
 );
@@ -178,7 +180,8 @@ export const miMethod: Method = {
       metrics.metric.push(name);
       metrics.value.push(value);
     };
-    for (const [ia, ib] of ctx.pairs) {
+    for (const [done, [ia, ib]] of ctx.pairs.entries()) {
+      await reportProgress(ctx, done, ctx.pairs.length, 'pairs');
       const A = ctx.nets[ia];
       const B = ctx.nets[ib];
       const joint = arrays[`joint.${A.name}.${B.name}`];
@@ -227,6 +230,7 @@ export const miMethod: Method = {
       }
       metric(A.name, B.name, 'mi_matching_agreement', agreement(bipMi.ofA, bipCorr.ofA));
     }
+    await reportProgress(ctx, ctx.pairs.length, ctx.pairs.length, 'pairs');
     return { tables: { mi_matches: ctx.table(matches), metrics: ctx.table(metrics) }, arrays: out };
   },
 };

@@ -50,7 +50,9 @@
 // other than letters, digits, '.', '_', '-' become '_').
 import type { ColumnTable } from 'arquero';
 import { linearSumAssignment } from '../kernels/assignment/index.js';
-import { lassoPath, lassoProblemFromMoments, type LassoPathResult } from '../kernels/lasso/index.js';
+import { lassoProblemFromMoments, type LassoPathResult } from '../kernels/lasso/index.js';
+import { lassoPathInSlices } from './lasso-in-slices.js';
+import { plural } from '../plural.js';
 import { semiMatching } from '../kernels/semi-matching/reference.js';
 import type { Method, MethodContext, MethodResult, NetLayer } from './types.js';
 
@@ -142,6 +144,11 @@ export const sparsePredictionMethod: Method = {
       metrics.value.push(value !== null && Number.isFinite(value) ? value : null);
     };
 
+    // Progress over every target unit of every pair and direction (fc1: minutes).
+    const totalTargets = ctx.pairs.reduce((sum, [a, b]) => sum + liveIndices(ctx.nets[a]).length + liveIndices(ctx.nets[b]).length, 0);
+    let targetsDone = 0;
+    const progress = ctx.progress ? (done: number) => ctx.progress!(targetsDone + done, totalTargets, 'units') : undefined;
+
     for (const [ia, ib] of ctx.pairs) {
       const netA = ctx.nets[ia];
       const netB = ctx.nets[ib];
@@ -175,7 +182,8 @@ export const sparsePredictionMethod: Method = {
         );
         const d = problem.d;
         const t = problem.t;
-        const path: LassoPathResult = await lassoPath(problem, zeroAt >= 0 ? alphas : [...alphas, 0], { tol, maxIter });
+        const path: LassoPathResult = await lassoPathInSlices(problem, zeroAt >= 0 ? alphas : [...alphas, 0], { tol, maxIter }, progress);
+        targetsDone += t;
         const zero = zeroAt >= 0 ? zeroAt : alphas.length;
         reportPath(ctx, from, to, path, d, problem.targetVar, tol, alphas.length);
 
@@ -226,7 +234,7 @@ export const sparsePredictionMethod: Method = {
         metric(netA, netB, `prediction_loss_semi_${suffix}`, mean(semiLoss));
         metric(netA, netB, `prediction_loss_bipartite_${suffix}`, mean(bipLoss));
         metric(netA, netB, `prediction_loss_dense_${suffix}`, mean(dense));
-        ctx.log(`${ctx.layer} ${to.name} from ${from.name}: ${t} targets x ${d} predictors x ${alphas.length} penalties in ${((performance.now() - started) / 1000).toFixed(2)} s`);
+        ctx.log(`${ctx.layer} ${to.name} from ${from.name}: ${plural(t, 'target')} x ${plural(d, 'predictor')} x ${plural(alphas.length, 'penalty', 'penalties')} in ${((performance.now() - started) / 1000).toFixed(2)} s`);
       }
     }
 
@@ -253,7 +261,7 @@ function reportPath(ctx: MethodContext, from: NetLayer, to: NetLayer, path: Lass
         }
       }
     }
-    if (bad > 0) ctx.log(`${ctx.layer} ${to.name} from ${from.name}: ${bad} solutions not within tol ${tol} (largest relative duality gap ${worst.toExponential(2)}); raise --sparse-prediction.max-iter`);
+    if (bad > 0) ctx.log(`${ctx.layer} ${to.name} from ${from.name}: ${plural(bad, 'solution')} not within tol ${tol} (largest relative duality gap ${worst.toExponential(2)}); raise --sparse-prediction.max-iter`);
   }
   if (path.rank !== null && path.rank < d) {
     ctx.log(`${ctx.layer} ${to.name} from ${from.name}: the correlation matrix of ${from.name}'s ${d} live units is singular (rank ${path.rank}); the least-squares map (alpha 0) uses ${path.rank} of them, chosen by pivoted Cholesky, and gives the others weight 0`);

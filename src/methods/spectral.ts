@@ -27,6 +27,8 @@ import { kmeans } from '../cluster/kmeans.js';
 import { choiceOption, integerOption } from '../cluster/options.js';
 import { ClusterTables } from '../cluster/tables.js';
 import type { Method } from './types.js';
+import { reportProgress } from './progress.js';
+import { plural } from '../plural.js';
 
 export const spectralMethod: Method = {
   name: 'spectral',
@@ -45,7 +47,8 @@ export const spectralMethod: Method = {
     const seed = integerOption(ctx.options, 'seed', 'spectral', 0);
     const nInit = integerOption(ctx.options, 'n-init', 'spectral', 1);
     const out = new ClusterTables('spectral', ctx);
-    for (const pair of ctx.pairs) {
+    for (const [done, pair] of ctx.pairs.entries()) {
+      await reportProgress(ctx, done, ctx.pairs.length, 'pairs');
       const joint = jointCorrelation(ctx, pair[0], pair[1]);
       const label = `${ctx.layer} ${ctx.nets[pair[0]].name}/${ctx.nets[pair[1]].name}`;
       if (joint.n === 0) {
@@ -58,8 +61,9 @@ export const spectralMethod: Method = {
       const embedding = spectralEmbedding(spectrum, joint.n, k);
       const { labels } = kmeans(embedding, joint.n, k, k, { seed, nInit });
       out.add(pair, joint, labels);
-      ctx.log(`${label}: ${joint.n} live units in ${k} clusters${kOption > 0 ? '' : ' (eigengap)'}`);
+      ctx.log(`${label}: ${plural(joint.n, 'live unit')} in ${plural(k, 'cluster')}${kOption > 0 ? '' : ' (eigengap)'}`);
     }
+    await reportProgress(ctx, ctx.pairs.length, ctx.pairs.length, 'pairs');
     return { tables: out.tables() };
   },
 };

@@ -33,6 +33,11 @@ export interface MethodContext extends LayerData {
   options: Record<string, unknown>;
   runDir: string;
   log(message: string): void;
+  /**
+   * Reports a long method's progress (`done` of `total` `unit`s, e.g. units fitted), for the
+   * command line's bar. Optional: absent in contexts built by hand; cheap enough to call often.
+   */
+  progress?(done: number, total: number, unit: string): void;
   /** arquero's table(): build result tables without depending on arquero yourself. */
   table(columns: Record<string, unknown[] | ArrayLike<unknown>>): ColumnTable;
   /**

@@ -12,6 +12,31 @@ import { symmetricEigen, type SymmetricEigen } from '../kernels/eigen/index.js';
  */
 export const DEFAULT_RELATIVE_EPSILON = 1e-10;
 
+/**
+ * The relative precision of a co-moment entry, with margin: the WASM and WebGPU kernels sum
+ * products in float32 (measured: correlations within 3.1e-7 ~ 2^-21.6 of float64's), and most
+ * activations are float32 to begin with. A null direction of a covariance therefore shows an
+ * eigenvalue of rounding noise, not zero: on 64 units spanning 6 dimensions (the numerics CCA
+ * fixture) 3e-8 on WASM against 1e-14 on the float64 reference, and a relative epsilon of 1e-10
+ * kept 27 of those noise directions on WASM (CCA rank 33, spurious correlations). The noise matrix
+ * E has |E_ij| <~ u sqrt(C_ii C_jj), so its spectral norm is about u trace(C) / sqrt(d) for
+ * random-like errors (u trace(C) at worst): eigenvalues below that floor are noise on every
+ * backend, and the same floor on every backend makes their rank decisions agree.
+ */
+export const MOMENT_PRECISION = 2 ** -20;
+
+/** Eigenvalues at or below this are indistinguishable from the moments' rounding noise. */
+export function momentNoiseFloor(values: Float64Array, d: number): number {
+  let trace = 0;
+  for (let i = 0; i < values.length; i++) trace += Math.max(0, values[i]);
+  return d > 0 ? (MOMENT_PRECISION * trace) / Math.sqrt(d) : 0;
+}
+
+/** The eigenvalue a kept direction must exceed: epsilon x the largest, and the noise floor. */
+function nullSpaceThreshold(values: Float64Array, d: number, epsilon: number): number {
+  return Math.max(epsilon * values[0], momentNoiseFloor(values, d));
+}
+
 /** C = A B with A m x k and B k x n. */
 export function matMul(a: Float64Array, b: Float64Array, m: number, k: number, n: number): Float64Array {
   const c = new Float64Array(m * n);
@@ -98,7 +123,7 @@ export interface Whitener {
 /**
  * Whitening transform of a symmetric positive semi-definite d x d matrix C through its eigen
  * decomposition, keeping only eigenvalues above `epsilon` x the largest (the rest are the null
- * space: see DEFAULT_RELATIVE_EPSILON). With rank r < d, W' C W = I_r and W W' is C's
+ * space: see DEFAULT_RELATIVE_EPSILON), and above the moments' noise floor (MOMENT_PRECISION). With rank r < d, W' C W = I_r and W W' is C's
  * pseudo-inverse, so regressions become least squares with the minimum-norm solution and CCA is
  * taken over the directions the data actually spans. `maxRank` keeps at most that many leading
  * directions (SVCCA's top principal directions).
@@ -113,7 +138,10 @@ export function whitenerFromEigen(eigen: SymmetricEigen, d: number, epsilon = DE
   const { values, vectors } = eigen;
   const top = d > 0 ? values[0] : 0;
   let rank = 0;
-  if (top > 0) while (rank < Math.min(d, maxRank) && values[rank] > epsilon * top) rank++;
+  if (top > 0) {
+    const threshold = nullSpaceThreshold(values, d, epsilon);
+    while (rank < Math.min(d, maxRank) && values[rank] > threshold) rank++;
+  }
   const w = new Float64Array(d * rank);
   for (let k = 0; k < rank; k++) {
     const s = 1 / Math.sqrt(values[k]);
@@ -132,7 +160,8 @@ export async function inverseSqrt(cov: Float64Array, d: number, epsilon = DEFAUL
   const top = values[0];
   const out = new Float64Array(d * d);
   let rank = 0;
-  for (let k = 0; k < d && top > 0 && values[k] > epsilon * top; k++) {
+  const threshold = top > 0 ? nullSpaceThreshold(values, d, epsilon) : 0;
+  for (let k = 0; k < d && top > 0 && values[k] > threshold; k++) {
     rank++;
     const s = 1 / Math.sqrt(values[k]);
     for (let i = 0; i < d; i++) {

@@ -52,6 +52,7 @@ const SOFTWARE_PATTERN = /llvmpipe|lavapipe|softpipe|swiftshader|software|basic 
 interface NodeProcessLike {
   platform?: string;
   env?: Record<string, string | undefined>;
+  getBuiltinModule?: (name: string) => unknown;
 }
 
 function nodeProcess(): NodeProcessLike | undefined {
@@ -61,6 +62,27 @@ function nodeProcess(): NodeProcessLike | undefined {
 
 function isDeno(): boolean {
   return typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined';
+}
+
+/**
+ * Whether the machine has a GPU device node, checked without loading the native WebGPU library
+ * (whose loaders print warnings from C++ straight to the terminal when they find nothing): on
+ * Linux a DRM render node (/dev/dri/renderD*), an NVIDIA device (/dev/nvidia0...) or WSL's
+ * /dev/dxg. Undefined where that cannot be told (other systems, no Node): ask the library then.
+ */
+export function gpuDeviceNodesPresent(): boolean | undefined {
+  const proc = nodeProcess();
+  if (proc?.platform !== 'linux' || typeof proc.getBuiltinModule !== 'function') return undefined;
+  const fs = proc.getBuiltinModule('fs') as { readdirSync(path: string): string[]; existsSync(path: string): boolean } | undefined;
+  if (!fs) return undefined;
+  const list = (dir: string) => {
+    try {
+      return fs.readdirSync(dir);
+    } catch {
+      return [];
+    }
+  };
+  return list('/dev/dri').some((f) => f.startsWith('renderD')) || list('/dev').some((f) => /^nvidia\d+$/.test(f)) || fs.existsSync('/dev/dxg');
 }
 
 /** A readable device name from the adapter info, e.g. "llvmpipe (LLVM 15)" or "NVIDIA H100 80GB HBM3". */
@@ -245,7 +267,7 @@ export async function acquireGpu(options: AcquireGpuOptions = {}): Promise<GpuCo
 /** Thrown by withGpuErrorScope when the device reported errors inside the scope. */
 export class GpuScopeError extends Error {
   constructor(readonly errors: GPUError[]) {
-    super(`WebGPU reported ${errors.length} error(s): ${errors.map((e) => e.message).join(' | ')}`);
+    super(`WebGPU reported ${errors.length === 1 ? 'an error' : `${errors.length} errors`}: ${errors.map((e) => e.message).join(' | ')}`);
     this.name = 'GpuScopeError';
   }
 }

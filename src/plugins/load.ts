@@ -26,17 +26,34 @@ export interface ConfigFile {
 
 /** Reads a JSON config file; plugin paths in it are resolved relative to the file. */
 export async function readConfig(path: string): Promise<{ plugins: { path: string; options?: Record<string, unknown> }[] }> {
-  let config: ConfigFile;
+  let config: unknown;
   try {
-    config = JSON.parse(await readFile(path, 'utf8')) as ConfigFile;
+    config = JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
     throw new Error(`config ${path}: ${(error as Error).message}`);
   }
+  const shape = 'expected { "plugins": ["path.mjs", { "path": "other.mjs", "options": {} }] }';
+  if (!config || typeof config !== 'object' || Array.isArray(config)) throw new Error(`config ${path}: ${shape}, got ${describe(config)}`);
+  const { plugins = [], ...rest } = config as ConfigFile & Record<string, unknown>;
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) throw new Error(`config ${path}: unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}; ${shape}`);
+  if (!Array.isArray(plugins)) throw new Error(`config ${path}: "plugins" must be an array, got ${describe(plugins)}; ${shape}`);
   const base = dirname(resolve(path));
-  const plugins = (config.plugins ?? []).map((entry) => {
-    const spec = typeof entry === 'string' ? { path: entry } : entry;
-    if (!spec || typeof spec.path !== 'string') throw new Error(`config ${path}: every entry of "plugins" must be a path or { path, options }`);
-    return { path: resolve(base, spec.path), options: spec.options };
-  });
-  return { plugins };
+  return {
+    plugins: plugins.map((entry, i) => {
+      const spec = typeof entry === 'string' ? { path: entry } : entry;
+      if (!spec || typeof spec !== 'object' || typeof spec.path !== 'string' || spec.path === '') {
+        throw new Error(`config ${path}: plugins[${i}] must be a path or { "path": ..., "options": {...} }, got ${describe(entry)}`);
+      }
+      if (spec.options !== undefined && (typeof spec.options !== 'object' || spec.options === null || Array.isArray(spec.options))) {
+        throw new Error(`config ${path}: plugins[${i}].options must be an object, got ${describe(spec.options)}`);
+      }
+      return { path: resolve(base, spec.path), options: spec.options };
+    }),
+  };
+}
+
+function describe(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

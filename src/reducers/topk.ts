@@ -2,15 +2,25 @@
 // (images) that excite it most, each with the position of its strongest response. An item counts
 // once per unit (its maximum over positions), so the k patches come from k different images.
 // State is units x k, whatever the number of images.
+//
+// A unit fires on an item when its maximum over positions is above 0 (a ReLU that is on). Only
+// such items enter the top-k: a unit that fires on fewer than k items keeps empty slots (item -1),
+// never filler items at value 0 that would be drawn as if they were its best. The reducer also
+// counts, per unit, the items it fires on (`activeItems`): the rare-unit rule of align
+// (src/stats/rare-units.ts) leaves out units that fire on too few images to be matched.
 
 export interface TopKRecord {
-  /** units x k, best first; -Infinity where fewer than k items were seen. */
+  /** units x k, best first; -Infinity in empty slots (the unit fired on fewer than k items). */
   values: Float32Array;
-  /** units x k source item indices (-1 where empty). */
+  /** units x k source item indices (-1 in empty slots). */
   items: Int32Array;
-  /** units x k positions (row, column) of the maximum within the item's map. */
+  /** units x k positions (row, column) of the maximum within the item's map (-1 in empty slots). */
   ys: Int32Array;
   xs: Int32Array;
+  /** Per unit, the items it fired on (maximum over positions > 0). */
+  activeItems: Int32Array;
+  /** Items seen in all. */
+  itemsSeen: number;
 }
 
 export class TopKUnits {
@@ -19,6 +29,8 @@ export class TopKUnits {
   private readonly pos: Int32Array;
   /** Per unit, the smallest value kept (the threshold a new item must beat once full). */
   private readonly floor: Float32Array;
+  private readonly active: Int32Array;
+  private seen = 0;
 
   constructor(
     readonly units: number,
@@ -31,6 +43,7 @@ export class TopKUnits {
     this.items = new Int32Array(units * k).fill(-1);
     this.pos = new Int32Array(units * k).fill(-1);
     this.floor = new Float32Array(units).fill(-Infinity);
+    this.active = new Int32Array(units);
   }
 
   /**
@@ -65,10 +78,14 @@ export class TopKUnits {
         const best = values[i * itemStride + u * unitStride];
         const at = positions[i * itemStride + u * unitStride];
         if (!(at < mapSize)) throw new Error(`top-k: unit ${u} of item ${indices[i]} has its maximum at position ${at}, outside the ${this.height} x ${this.width} map`);
+        // Not firing (or NaN): neither counted nor a candidate patch.
+        if (!(best > 0)) continue;
+        this.active[u]++;
         if (!(best > this.floor[u]) && this.items[u * k + k - 1] !== -1) continue;
         this.insert(u, best, indices[i], at);
       }
     }
+    this.seen += n;
   }
 
   /** Insertion into the unit's sorted list (k is small: 9 by default). Ties keep the earlier item. */
@@ -96,7 +113,7 @@ export class TopKUnits {
       ys[i] = p < 0 ? -1 : Math.floor(p / this.width);
       xs[i] = p < 0 ? -1 : p % this.width;
     });
-    return { values: this.values.slice(), items: this.items.slice(), ys, xs };
+    return { values: this.values.slice(), items: this.items.slice(), ys, xs, activeItems: this.active.slice(), itemsSeen: this.seen };
   }
 }
 

@@ -1,11 +1,12 @@
 // `report`: reads a run directory and writes RUN/report.html, one self-contained page with the
 // paper's tables and figures for every layer and pair, and optionally each figure as a PNG.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import { writeFileAtomic } from '../io/atomic-write.js';
 import { type ColorMapName, colorMap } from './colormap.js';
 import type { Figure, ReportContext, Section } from './figures.js';
 import { esc } from './html.js';
-import { type RunData, loadRun } from './load.js';
+import { type RunData, loadRun, pairsOf } from './load.js';
 import { clustersSection } from './section-clusters.js';
 import { fig1Section } from './section-fig1.js';
 import { fig2Section } from './section-fig2.js';
@@ -28,6 +29,8 @@ export interface ReportOptions {
   /** The command that made the report, shown in the Run section. */
   command?: string;
   log?: (message: string) => void;
+  /** With `png`: called after each figure written (for a progress bar). */
+  onFigure?: (done: number, total: number) => void;
 }
 
 export interface Report {
@@ -76,6 +79,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
     title: `Convergent learning: ${name}`,
     subtitle: `${esc(data.nets.map((n) => n.name).join(', '))} · layers ${esc(layers)} · probed ${esc(data.manifest.created)} · <a href="https://arxiv.org/abs/1511.07543">Li et al., ICLR 2016</a>`,
     sections,
+    views: { layers: data.layers, pairs: pairsOf(data.headline) },
     data: { version: 1, colorMap: ctx.colorMap, charts, heatmaps },
     skipped: skipped.length
       ? `<section id="not-run"><h2>Not in this run</h2><p class="note">These methods left no tables, so their sections are left out: ${skipped.map(esc).join('; ')}.</p></section>`
@@ -89,13 +93,13 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
 export async function writeReport(options: ReportOptions): Promise<{ report: Report; path: string; figures: string[] }> {
   const report = await buildReport(options);
   const path = options.out ?? join(options.run, 'report.html');
-  await writeFile(path, report.html);
+  await writeFileAtomic(path, report.html); // never a half-written page over the last good one
   let figures: string[] = [];
   if (options.png) {
     const { exportFigures } = await import('./export-png.js');
     const dir = join(options.run, 'figures');
     await mkdir(dir, { recursive: true });
-    figures = await exportFigures(report.figures, dir, colorMap(options.colorMap ?? 'inferno'), options.log);
+    figures = await exportFigures(report.figures, dir, colorMap(options.colorMap ?? 'inferno'), options.log, options.onFigure);
   }
   return { report, path, figures };
 }

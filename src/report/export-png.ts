@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ColorMap } from './colormap.js';
 import { palette } from './colormap.js';
-import { CHART_CONFIG, type Figure, type HeatmapFigure, VEGA_LITE_SCHEMA } from './figures.js';
+import { CHART_CONFIG, type Figure, type HeatmapFigure, VEGA_LITE_SCHEMA, groupBlocks } from './figures.js';
 import type { HeatmapPanel } from './heatmap.js';
 import { encodeIndexedPng, pngDataUrl, upscaleIndices } from './png.js';
 import { useHelveticaMetrics } from './text-metrics.js';
@@ -95,6 +95,9 @@ function panelSpec(p: HeatmapPanel, map: ColorMap, legend: boolean): Record<stri
       },
     },
   ];
+  // Cluster-ordered panels: each cluster's diagonal block outlined, as on the page.
+  const blocks = groupBlocks(p).map(({ from, to }) => ({ x: from, x2: to, y: from, y2: to }));
+  if (blocks.length) layers.push({ data: { values: blocks }, mark: { type: 'rect', fill: null, stroke: '#00e5ff', strokeWidth: 1.2 }, encoding: { x: { field: 'x', type: 'quantitative' }, x2: { field: 'x2' }, y: { field: 'y', type: 'quantitative' }, y2: { field: 'y2' } } });
   if (legend) {
     layers.push({
       data: { values: [{ v: -1 }, { v: 1 }] },
@@ -116,20 +119,33 @@ export function heatmapFigureSpec(fig: HeatmapFigure, map: ColorMap): Record<str
 }
 
 /** Writes every figure as <dir>/<file>.png; returns the paths. */
-export async function exportFigures(figures: Figure[], dir: string, map: ColorMap, log: (m: string) => void = () => {}): Promise<string[]> {
+/**
+ * Writes each figure (once per file name) as a PNG under `dir`. `onFigure` reports progress
+ * (a report of 4 nets has hundreds of figures: tens of seconds) and gives the event loop a turn
+ * after each figure so that a progress bar can draw.
+ */
+export async function exportFigures(
+  figures: Figure[],
+  dir: string,
+  map: ColorMap,
+  log: (m: string) => void = () => {},
+  onFigure?: (done: number, total: number) => void,
+): Promise<string[]> {
   const fontFiles = findFonts();
   if (fontFiles.length === 0) log('no Liberation, DejaVu or Noto Sans font found: text in the exported figures is left out (install fonts-liberation)');
   const fonts = await Promise.all(fontFiles.map(async (f) => new Uint8Array(await readFile(f))));
+  const unique = figures.filter((fig, i) => figures.findIndex((f) => f.file === fig.file) === i); // the first of each file name
   const written: string[] = [];
-  const seen = new Set<string>();
-  for (const fig of figures) {
-    if (seen.has(fig.file)) continue;
-    seen.add(fig.file);
+  for (const fig of unique) {
     const spec = fig.kind === 'vega-lite' ? fig.spec : heatmapFigureSpec(fig, map);
     const png = await svgToPng(await vegaLiteToSvg(spec), fonts);
     const path = join(dir, `${fig.file}.png`);
     await writeFile(path, png);
     written.push(path);
+    if (onFigure) {
+      onFigure(written.length, unique.length);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
   }
   return written;
 }

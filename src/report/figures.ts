@@ -53,12 +53,21 @@ export const CHART_CONFIG = {
   line: { strokeWidth: 1.6 },
 };
 
+/**
+ * Axis labels of a log scale, one format for the whole axis: plain numbers when every value lies
+ * in [1, 1e6) (counts), else exponent notation (`~e`: 1e-7, 2e-6, 1e+0), never a mix of
+ * `0.000001` and `1e-7` as `~g` gives.
+ */
+export function logAxisFormat(values: number[]): string {
+  return values.every((v) => v >= 1 && v < 1e6) ? '~g' : '~e';
+}
+
 export function vegaFigure(id: string, title: string, file: string, spec: Record<string, unknown>): VegaFigure {
   return { kind: 'vega-lite', id, title, file, spec: { $schema: VEGA_LITE_SCHEMA, config: CHART_CONFIG, ...spec } };
 }
 
 export function vegaFigureHtml(fig: VegaFigure, caption: string): string {
-  return `<figure class="chart" id="${esc(fig.id)}">
+  return `<figure class="chart" id="chart-${esc(fig.id)}">
 <div class="vega" data-chart="${esc(fig.id)}" role="img" aria-label="${esc(fig.title)}"></div>
 <figcaption><b>${esc(fig.title)}.</b> ${caption}</figcaption>
 </figure>`;
@@ -68,8 +77,40 @@ export function colorBarHtml(map: ColorMap, label = 'Pearson r'): string {
   return `<div class="colorbar" title="${esc(map.description)}">
 <div class="cb-label">${esc(label)}</div>
 <div class="cb-body"><img class="cb-image" alt="colour bar, ${esc(map.description)}" src="${colorBarImage(map)}"><div class="cb-ticks"><span>+1</span><span>0</span><span>−1</span></div></div>
-<div class="cb-missing"><span class="swatch" style="background:${map.missing}"></span> dead</div>
+<div class="cb-missing"><span class="swatch" style="background:${map.missing}"></span> dead or rare</div>
 </div>`;
+}
+
+/** Positions where a new group (cluster) starts along an axis in that order: 1..n-1. */
+export function groupStarts(groups: number[]): number[] {
+  const out: number[] = [];
+  for (let p = 1; p < groups.length; p++) if (groups[p] !== groups[p - 1]) out.push(p);
+  return out;
+}
+
+/**
+ * The diagonal blocks [from, to) of a cluster-ordered square panel (both axes with the same
+ * groups), one per run of a cluster; none for other panels.
+ */
+export function groupBlocks(p: HeatmapPanel): { from: number; to: number }[] {
+  const groups = p.data.rowAxis.groups;
+  if (!groups || p.data.colAxis.groups !== groups || groups.length !== p.data.rows || p.data.rows !== p.data.cols) return [];
+  const edges = [0, ...groupStarts(groups), groups.length];
+  return edges.slice(0, -1).map((from, i) => ({ from, to: edges[i + 1] }));
+}
+
+/**
+ * Cluster boundaries over a cluster-ordered heatmap: an SVG in matrix coordinates laid over the
+ * image, a line across the matrix where each cluster ends and an outline around each diagonal
+ * block (a cluster with itself). Static: it needs no script.
+ */
+function groupBoundaries(p: HeatmapPanel): string {
+  const blocks = groupBlocks(p);
+  if (blocks.length === 0) return '';
+  const n = p.data.rows;
+  const lines = blocks.slice(1).map(({ from }) => `M${from} 0V${n}M0 ${from}H${n}`).join('');
+  const rects = blocks.map(({ from, to }) => `<rect x="${from}" y="${from}" width="${to - from}" height="${to - from}"/>`).join('');
+  return `<svg class="groups" viewBox="0 0 ${n} ${n}" preserveAspectRatio="none" aria-hidden="true"><path class="group-line" d="${lines}"/>${rects}</svg>`;
 }
 
 export function heatmapFigureHtml(fig: HeatmapFigure, caption: string, map: ColorMap): string {
@@ -77,7 +118,7 @@ export function heatmapFigureHtml(fig: HeatmapFigure, caption: string, map: Colo
     .map(
       (p) => `<div class="panel">
 <div class="ptitle">${esc(p.title)}</div>
-<div class="pimage"><img class="heatmap" data-heatmap="${esc(p.id)}" alt="${esc(p.title)}" style="aspect-ratio: ${p.data.cols} / ${p.data.rows}"></div>
+<div class="pimage"><img class="heatmap" data-heatmap="${esc(p.id)}" alt="${esc(p.title)}" style="aspect-ratio: ${p.data.cols} / ${p.data.rows}">${groupBoundaries(p)}</div>
 <div class="pcap">${p.caption}</div>
 </div>`,
     )

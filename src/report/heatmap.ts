@@ -8,6 +8,9 @@
 //   quantized to int16 (v * 32767, NaN as -32768; error < 2e-5), base64 little-endian. Up to 256
 //   units a side it is the full matrix, and the read-out names the two units; beyond, it names
 //   the block of units and gives the block's mean.
+// - a panel that only reorders the columns of another (Fig. 1d, B permuted by the matching) embeds
+//   no image or values of its own when the other's image has one pixel per column: the page draws
+//   it from the other panel (runtime.ts), which halves what Fig. 1 embeds per pair.
 import { type ColorMap, levelOf, palette } from './colormap.js';
 import { type Matrix, blockSize, downsample, quantizeBase64 } from './matrix.js';
 import { encodeIndexedPng, pngDataUrl } from './png.js';
@@ -34,9 +37,12 @@ export interface HeatmapAxis {
 export interface HeatmapData {
   rows: number;
   cols: number;
-  image: string;
-  imageBlock: [number, number];
-  hover: { rows: number; cols: number; block: [number, number]; encoding: 'int16-base64'; scale: number; nan: number; data: string };
+  /** Absent when `derived`: the page draws it from the source panel. */
+  image?: string;
+  imageBlock?: [number, number];
+  hover?: { rows: number; cols: number; block: [number, number]; encoding: 'int16-base64'; scale: number; nan: number; data: string };
+  /** Column j is column order[j] of panel `from` (same rows). */
+  derived?: { from: string; order: number[] };
   rowAxis: HeatmapAxis;
   colAxis: HeatmapAxis;
   domain: [number, number];
@@ -74,18 +80,26 @@ export function heatmapPanel(options: {
   colorMap: ColorMap;
   /** Keep an export-resolution image for PNG figures. */
   keepExport?: boolean;
+  /** The matrix is panel `from`'s with columns reordered: embed only the order when the page can draw it exactly. */
+  columnsOf?: { from: HeatmapPanel; order: number[] };
 }): HeatmapPanel {
   const m = options.matrix;
+  const source = options.columnsOf;
+  if (source && source.from.data.imageBlock?.[1] === 1 && source.from.data.rows === m.rows) {
+    return {
+      id: options.id,
+      title: options.title,
+      caption: options.caption,
+      ...(options.keepExport ? { exportImage: exportImageOf(m) } : {}),
+      data: { rows: m.rows, cols: m.cols, derived: { from: source.from.id, order: source.order }, rowAxis: options.rowAxis, colAxis: options.colAxis, domain: [-1, 1] },
+    };
+  }
   const ib: [number, number] = [blockSize(m.rows, IMAGE_MAX_SIDE), blockSize(m.cols, IMAGE_MAX_SIDE)];
   const small = downsample(m, ib[0], ib[1]);
   const image = pngDataUrl(encodeIndexedPng(small.cols, small.rows, indexImage(small), palette(options.colorMap)));
   const hb: [number, number] = [blockSize(m.rows, HOVER_MAX_SIDE), blockSize(m.cols, HOVER_MAX_SIDE)];
   const hover = downsample(m, hb[0], hb[1]);
-  let exportImage: ExportImage | undefined;
-  if (options.keepExport) {
-    const e = downsample(m, blockSize(m.rows, EXPORT_MAX_SIDE), blockSize(m.cols, EXPORT_MAX_SIDE));
-    exportImage = { rows: e.rows, cols: e.cols, indices: indexImage(e) };
-  }
+  const exportImage = options.keepExport ? exportImageOf(m) : undefined;
   return {
     id: options.id,
     title: options.title,
@@ -102,6 +116,11 @@ export function heatmapPanel(options: {
       domain: [-1, 1],
     },
   };
+}
+
+function exportImageOf(m: Matrix): ExportImage {
+  const e = downsample(m, blockSize(m.rows, EXPORT_MAX_SIDE), blockSize(m.cols, EXPORT_MAX_SIDE));
+  return { rows: e.rows, cols: e.cols, indices: indexImage(e) };
 }
 
 /** A vertical colour bar image (top = +1), for the page. */

@@ -37,16 +37,36 @@ export interface Column<R> {
   /** Cell content as HTML (escape yourself) or a plain value (escaped here). */
   cell: (row: R) => string | number;
   html?: boolean;
+  /** The label is HTML (escape yourself). */
+  labelHtml?: boolean;
   numeric?: boolean;
   title?: string;
 }
 
+/**
+ * A table in a box that scrolls sideways when the table is wider than the page (a run with many
+ * nets), so that the page itself never does. `labelHtml` marks column labels given as HTML.
+ */
 export function htmlTable<R>(columns: Column<R>[], rows: R[], className = 'data'): string {
-  const head = columns.map((c) => `<th${c.numeric ? ' class="num"' : ''}${c.title ? ` title="${esc(c.title)}"` : ''}>${esc(c.label)}</th>`).join('');
+  const head = columns.map((c) => `<th${c.numeric ? ' class="num"' : ''}${c.title ? ` title="${esc(c.title)}"` : ''}>${c.labelHtml ? c.label : esc(c.label)}</th>`).join('');
   const body = rows
     .map((r) => `<tr>${columns.map((c) => `<td${c.numeric ? ' class="num"' : ''}>${c.html ? String(c.cell(r)) : esc(c.cell(r))}</td>`).join('')}</tr>`)
     .join('\n');
-  return `<table class="${className}"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+  return `<div class="table-wrap"><table class="${className}"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
+}
+
+/** Key of a pair of nets in the page's view selector (data-pair): URI-encoded names, so the space cannot occur in either. */
+export function pairKey(a: string, b: string): string {
+  return `${encodeURIComponent(a)} ${encodeURIComponent(b)}`;
+}
+
+/**
+ * A block of the page that belongs to one layer and/or one pair of nets: the selector at the top
+ * of the page shows the blocks of the chosen layer and pair and hides the others (runtime.ts).
+ */
+export function viewBlock(html: string, of: { layer?: string; pair?: [string, string] }): string {
+  const attrs = `${of.layer !== undefined ? ` data-layer="${esc(of.layer)}"` : ''}${of.pair ? ` data-pair="${esc(pairKey(...of.pair))}"` : ''}`;
+  return `<div class="view"${attrs}>\n${html}\n</div>`;
 }
 
 /** A note shown in place of a section or figure that could not be made. */

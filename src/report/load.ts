@@ -1,11 +1,13 @@
 // Everything the report reads from a run directory, read once: the probe manifest, the summary,
-// the tables (whichever of CSV, JSON or Arrow `align` wrote) and the correlation matrices.
+// the tables of the latest align (those its summary.json lists, in its format) and the
+// correlation matrices.
 import { fromArrow, fromCSV } from 'arquero';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readNpy } from '../io/npy-read.js';
 import { runPaths, type ProbeManifest } from '../run/layout.js';
+import type { TableFormat } from '../tables/write.js';
 import { type Matrix, matrix } from './matrix.js';
 
 export type Row = Record<string, unknown>;
@@ -16,6 +18,8 @@ export interface SummaryJson {
   probedWith: string;
   nets: { name: string; path: string; accuracy?: number }[];
   methods: string[];
+  /** The tables the align wrote, and their format (runs aligned before this record: absent). */
+  tables?: { format: TableFormat; names: string[] };
   layers: Row[];
 }
 
@@ -48,13 +52,20 @@ export interface RunData {
 
 const TEXT_COLUMNS = new Set(['layer', 'net', 'net_a', 'net_b', 'net_from', 'net_to', 'metric', 'method']);
 
-/** Reads tables/<name>.csv, .json or .arrow (the first that exists) as row objects. */
-export async function readRunTable(run: string, name: string): Promise<Row[] | undefined> {
+/**
+ * Reads table `name` of the latest align as row objects: tables/<name>.<format> when `listed` (the
+ * align's record in summary.json) names it, undefined when it does not (or the file is gone).
+ * Without a record (a run aligned by an older version), the first of .csv, .json, .arrow that exists.
+ */
+export async function readRunTable(run: string, name: string, listed?: SummaryJson['tables']): Promise<Row[] | undefined> {
   const base = join(runPaths.tablesDir(run), name);
+  if (listed && !listed.names.includes(name)) return undefined;
+  const formats: TableFormat[] = listed ? [listed.format] : ['csv', 'json', 'arrow'];
+  const format = formats.find((f) => existsSync(`${base}.${f}`));
   let rows: Row[] | undefined;
-  if (existsSync(`${base}.csv`)) rows = fromCSV(await readFile(`${base}.csv`, 'utf8')).objects() as Row[];
-  else if (existsSync(`${base}.json`)) rows = JSON.parse(await readFile(`${base}.json`, 'utf8')) as Row[];
-  else if (existsSync(`${base}.arrow`)) rows = fromArrow(new Uint8Array(await readFile(`${base}.arrow`))).objects() as Row[];
+  if (format === 'csv') rows = fromCSV(await readFile(`${base}.csv`, 'utf8')).objects() as Row[];
+  else if (format === 'json') rows = JSON.parse(await readFile(`${base}.json`, 'utf8')) as Row[];
+  else if (format === 'arrow') rows = fromArrow(new Uint8Array(await readFile(`${base}.arrow`))).objects() as Row[];
   if (!rows) return undefined;
   if (!Array.isArray(rows)) throw new Error(`${base}: expected a table (an array of rows)`);
   // Names stay names even when they look like numbers ("1"); Arrow may hand back BigInts.
@@ -92,7 +103,7 @@ export async function loadRun(run: string): Promise<RunData> {
     headline,
     table(name) {
       let t = tables.get(name);
-      if (!t) tables.set(name, (t = readRunTable(run, name)));
+      if (!t) tables.set(name, (t = readRunTable(run, name, summary.tables)));
       return t;
     },
     async correlation(layer, a, b) {
@@ -111,4 +122,11 @@ export async function loadRun(run: string): Promise<RunData> {
 /** Rows of `rows` for one layer and ordered pair. */
 export function pairRows(rows: Row[], layer: string, a: string, b: string, keys: [string, string] = ['net_a', 'net_b']): Row[] {
   return rows.filter((r) => r.layer === layer && r[keys[0]] === a && r[keys[1]] === b);
+}
+
+/** The pairs of nets of the headline (net_a, net_b), in order of first appearance. */
+export function pairsOf(headline: Row[]): [string, string][] {
+  const pairs = new Map<string, [string, string]>();
+  for (const r of headline) pairs.set(`${r.net_a}\u0000${r.net_b}`, [String(r.net_a), String(r.net_b)]);
+  return [...pairs.values()];
 }

@@ -4,7 +4,7 @@
 // it has a `cluster` column for the same layer, method, pair, net and unit.
 import { type HeatmapFigure, type ReportContext, type Section, heatmapFigureHtml } from './figures.js';
 import { heatmapPanel } from './heatmap.js';
-import { esc, note, slug } from './html.js';
+import { esc, note, slug, viewBlock } from './html.js';
 import type { Row } from './load.js';
 import type { Matrix } from './matrix.js';
 
@@ -67,7 +67,7 @@ export async function clustersSection(ctx: ReportContext): Promise<Section | nul
     const heading = `${o.layer}: ${o.method} clusters of ${o.net_a} and ${o.net_b}`;
     const bad = o.order.find((e) => !nets.includes(e.net));
     if (blocks.size < 4 || bad) {
-      parts.push(`<h3>${esc(heading)}</h3>${note(bad ? `cluster_order names net "${bad.net}", not one of ${nets.join(', ')}` : `correlation matrices missing under stats/${o.layer}/`)}`);
+      parts.push(viewBlock(`<h3>${esc(heading)}</h3>${note(bad ? `cluster_order names net "${bad.net}", not one of ${nets.join(', ')}` : `correlation matrices missing under stats/${o.layer}/`)}`, { layer: o.layer, pair: [o.net_a, o.net_b] }));
       continue;
     }
     let groups: number[] | undefined;
@@ -98,7 +98,13 @@ export async function clustersSection(ctx: ReportContext): Promise<Section | nul
     });
     const fig: HeatmapFigure = { kind: 'heatmaps', id, title: heading, file: id, panels: [panel] };
     figures.push(fig);
-    parts.push(`<h3>${esc(heading)}</h3>` + heatmapFigureHtml(fig, `Joint correlation matrix of ${esc(o.net_a)} and ${esc(o.net_b)} in ${esc(o.method)} cluster order. Hover for each unit's net, id${groups ? ' and cluster' : ''}.`, colorMap));
+    const boundaries = groups ? ' Thin lines mark where each cluster ends; outlined squares on the diagonal are the clusters (each with itself).' : '';
+    parts.push(
+      viewBlock(
+        `<h3>${esc(heading)}</h3>` + heatmapFigureHtml(fig, `Joint correlation matrix of ${esc(o.net_a)} and ${esc(o.net_b)} in ${esc(o.method)} cluster order.${boundaries} Hover for each unit's net, id${groups ? ' and cluster' : ''}.`, colorMap),
+        { layer: o.layer, pair: [o.net_a, o.net_b] },
+      ),
+    );
   }
   return { id: 'clusters', title, html: parts.join('\n'), figures };
 }

@@ -3,7 +3,7 @@
 // that matched units sit on the diagonal (bright where they match well).
 import { type HeatmapFigure, type ReportContext, type Section, heatmapFigureHtml } from './figures.js';
 import { HOVER_MAX_SIDE, IMAGE_MAX_SIDE, type HeatmapPanel, heatmapPanel } from './heatmap.js';
-import { esc, note, slug } from './html.js';
+import { esc, note, slug, viewBlock } from './html.js';
 import { pairRows } from './load.js';
 import { matchedColumnOrder, permute } from './matrix.js';
 
@@ -48,14 +48,11 @@ export async function fig1Section(ctx: ReportContext): Promise<Section> {
       const pb = await withinPanel(b);
       const ab = await data.correlation(layer, a, b);
       if (!pa || !pb || !ab) {
-        parts.push(`<h3>${esc(title)}</h3>${note(`correlation matrices missing under stats/${layer}/ (run \`convergent align\` again)`)}`);
+        parts.push(viewBlock(`<h3>${esc(title)}</h3>${note(`correlation matrices missing under stats/${layer}/ (run \`convergent align\` again)`)}`, { layer, pair: [a, b] }));
         continue;
       }
-      const panels: HeatmapPanel[] = [
-        pa,
-        pb,
-        heatmapPanel({ id: fig1PanelId(layer, a, b, 'between'), title: `${a} vs ${b}`, caption: `rows ${esc(a)}, columns ${esc(b)}`, matrix: ab, rowAxis: { title: `${a} unit`, nets: [a] }, colAxis: { title: `${b} unit`, nets: [b] }, colorMap, keepExport: ctx.png }),
-      ];
+      const between = heatmapPanel({ id: fig1PanelId(layer, a, b, 'between'), title: `${a} vs ${b}`, caption: `rows ${esc(a)}, columns ${esc(b)}`, matrix: ab, rowAxis: { title: `${a} unit`, nets: [a] }, colAxis: { title: `${b} unit`, nets: [b] }, colorMap, keepExport: ctx.png });
+      const panels: HeatmapPanel[] = [pa, pb, between];
       const rows = matches ? pairRows(matches, layer, a, b) : [];
       const hasBipartite = rows.some((r) => typeof r.bipartite_unit_b === 'number');
       let permNote = '';
@@ -71,20 +68,22 @@ export async function fig1Section(ctx: ReportContext): Promise<Section> {
             colAxis: { title: `${b} unit (bipartite order)`, nets: [b], units: order },
             colorMap,
             keepExport: ctx.png,
+            columnsOf: { from: between, order },
           }),
         );
       } else permNote = ' The bipartite matching is not in tables/matches (run `convergent align` with `--method bipartite`), so the permuted matrix is left out.';
       const fig: HeatmapFigure = { kind: 'heatmaps', id: slug('fig1', layer, a, b), title: `Fig. 1 (${title})`, file: slug('fig1', layer, a, b), panels };
       figures.push(fig);
       const big = Math.max(ab.rows, ab.cols) > HOVER_MAX_SIDE;
-      parts.push(
+      parts.push(viewBlock(
         `<h3>${esc(title)}</h3>` +
           heatmapFigureHtml(
             fig,
-            `Correlation matrices of ${esc(layer)}: (a, b) within-net correlation of ${esc(a)} and of ${esc(b)}; (c) between-net correlation, ${esc(a)}'s units as rows, ${esc(b)}'s as columns; (d) the same with ${esc(b)}'s units permuted by the bipartite matching, so that matched units lie on the diagonal: the brighter the diagonal, the better the one-to-one alignment. Dead units take the colour marked “dead” by the bar. Hover for unit ids and values.${big ? ` Over ${HOVER_MAX_SIDE} units a side the hover read-out gives the mean of a block of units, and over ${IMAGE_MAX_SIDE} the image is block-averaged too.` : ''}${permNote}`,
+            `Correlation matrices of ${esc(layer)}: (a, b) within-net correlation of ${esc(a)} and of ${esc(b)}; (c) between-net correlation, ${esc(a)}'s units as rows, ${esc(b)}'s as columns; (d) the same with ${esc(b)}'s units permuted by the bipartite matching, so that matched units lie on the diagonal: the brighter the diagonal, the better the one-to-one alignment. Dead and rare units take the colour marked “dead or rare” by the bar. Hover for unit ids and values.${big ? ` Over ${HOVER_MAX_SIDE} units a side the hover read-out gives the mean of a block of units, and over ${IMAGE_MAX_SIDE} the image is block-averaged too.` : ''}${permNote}`,
             colorMap,
           ),
-      );
+        { layer, pair: [a, b] },
+      ));
     }
   }
   return { id: 'fig1', title: 'Correlation matrices (Fig. 1)', html: parts.length ? parts.join('\n') : note('No aligned layers.'), figures };

@@ -1,16 +1,19 @@
 // Fig. 2 of the paper: the 8 best and 8 worst bipartite-matched pairs of each layer, with their
 // top-9 image patches when the run has them.
 //
-// Patches need a run from images (top-k records come with a later reducer). What the report reads,
-// and nothing more: if RUN/reducers/topk/<layer>/ exists, the image <net>/<unit>.png under it (one
-// picture per unit, e.g. its top-9 patches tiled) is shown next to each unit; a missing file shows
-// as a blank cell.
+// Patches come from the probe of ONNX models: RUN/reducers/topk/<layer>/<net>/<unit>.png, one
+// picture per unit (its top-k patches tiled), shown at an integer zoom (pixelated) of about
+// PATCH_WIDTH CSS pixels. With the top-k records beside them (topk-records.ts) each picture says
+// how many images the unit fires on and how many of its k slots are filled (empty slots are left
+// blank, never filled with other images); a picture whose records hold filler images (runs probed
+// before empty slots were marked) is not shown. A missing file shows as a blank cell.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runPaths, safeName } from '../run/layout.js';
 import type { ReportContext, Section } from './figures.js';
-import { type Column, esc, fmt, htmlTable, note } from './html.js';
+import { type Column, esc, fmt, htmlTable, note, viewBlock } from './html.js';
+import { type LayerTopK, readLayerTopK } from './topk-records.js';
 import { type Row, pairRows } from './load.js';
 
 export const FIG2_COUNT = 8;
@@ -43,11 +46,32 @@ export function bestAndWorst(rows: Row[], count = FIG2_COUNT): { best: MatchedPa
   return { best, worst, matched: pairs.length };
 }
 
-async function patch(dir: string, net: string, unit: number): Promise<string> {
+/** Display width of a unit's patch picture, in CSS pixels (an integer multiple of its own width). */
+export const PATCH_WIDTH = 150;
+
+/** An integer zoom of a PNG of width `natural` to about `target` pixels (pixelated stays even). */
+export function patchZoom(natural: number, target = PATCH_WIDTH): number {
+  return Math.max(1, Math.round(target / Math.max(1, natural)));
+}
+
+async function patch(topk: LayerTopK | undefined, dir: string, net: string, unit: number): Promise<string> {
   const path = join(dir, safeName(net), `${unit}.png`);
   if (!existsSync(path)) return '<span class="note">–</span>';
-  const b64 = (await readFile(path)).toString('base64');
-  return `<img class="patches" alt="top patches of ${esc(net)} unit ${unit}" src="data:image/png;base64,${b64}">`;
+  const records = topk?.nets.get(net);
+  if (records?.filler[unit]) return `<span class="note">patches withheld: the records of ${esc(net)} unit ${unit} hold images it does not fire on (re-probe the run)</span>`;
+  const bytes = await readFile(path);
+  const natural = bytes.length > 24 ? bytes.readUInt32BE(16) : PATCH_WIDTH;
+  const width = natural * patchZoom(natural);
+  const filled = records ? records.filled[unit] : undefined;
+  const slots = records && filled !== undefined ? ` data-filled="${filled}" data-slots="${topk!.k}"` : '';
+  const active = records?.active?.[unit];
+  const count =
+    active !== undefined
+      ? `<div class="pcount">fires on ${active.toLocaleString('en-US')}${topk!.images !== undefined ? ` of ${topk!.images.toLocaleString('en-US')}` : ''} images</div>`
+      : filled !== undefined && filled < topk!.k
+        ? `<div class="pcount">${filled} of ${topk!.k} slots filled</div>`
+        : '';
+  return `<img class="patches" alt="top patches of ${esc(net)} unit ${unit}" width="${width}" src="data:image/png;base64,${bytes.toString('base64')}"${slots}>${count}`;
 }
 
 export async function fig2Section(ctx: ReportContext): Promise<Section> {
@@ -56,19 +80,20 @@ export async function fig2Section(ctx: ReportContext): Promise<Section> {
   const title = 'Best and worst matched units (Fig. 2)';
   if (!matches) return { id: 'fig2', title, html: note('tables/matches is missing (run `convergent align`).'), figures: [] };
   const parts: string[] = [
-    `<p>The ${FIG2_COUNT} best and ${FIG2_COUNT} worst pairs of the bipartite matching per layer and pair of nets, with each unit's semi-matching partner for comparison.</p>`,
+    `<p>The ${FIG2_COUNT} best and ${FIG2_COUNT} worst pairs of the bipartite matching per layer and pair of nets, with each unit's semi-matching partner for comparison. Patches: the receptive field of each unit around its strongest response in each of the images that excite it most, best first, left to right; a unit that fires on fewer images than there are tiles leaves the rest blank. Dead and rare units (see Dead and rare units) are not matched.</p>`,
   ];
   let anyPatches = false;
   for (const layer of data.layers) {
     const topk = runPaths.reducerDir(data.run, 'topk', layer);
     const hasPatches = existsSync(topk);
+    const records = hasPatches ? await readLayerTopK(data.run, layer, data.nets.map((n) => n.name)) : undefined;
     anyPatches ||= hasPatches;
     for (const row of data.headline.filter((r) => r.layer === layer)) {
       const a = String(row.net_a);
       const b = String(row.net_b);
       const { best, worst, matched } = bestAndWorst(pairRows(matches, layer, a, b));
       if (matched === 0) {
-        parts.push(`<h3>${esc(layer)}: ${esc(a)} vs ${esc(b)}</h3>${note('no bipartite matching in tables/matches (run `convergent align` with `--method bipartite`).')}`);
+        parts.push(viewBlock(`<h3>${esc(layer)}: ${esc(a)} vs ${esc(b)}</h3>${note('no bipartite matching in tables/matches (run `convergent align` with `--method bipartite`).')}`, { layer, pair: [a, b] }));
         continue;
       }
       const cols: Column<MatchedPair & { pa?: string; pb?: string }>[] = [
@@ -81,13 +106,18 @@ export async function fig2Section(ctx: ReportContext): Promise<Section> {
       ];
       if (hasPatches) {
         cols.push({ label: `${a} patches`, cell: (p) => p.pa ?? '', html: true }, { label: `${b} patches`, cell: (p) => p.pb ?? '', html: true });
-        for (const p of [...best, ...worst]) Object.assign(p, { pa: await patch(topk, a, p.unit_a), pb: await patch(topk, b, p.unit_b) });
+        for (const p of [...best, ...worst]) Object.assign(p, { pa: await patch(records, topk, a, p.unit_a), pb: await patch(records, topk, b, p.unit_b) });
       }
-      parts.push(`<h3>${esc(layer)}: ${esc(a)} vs ${esc(b)} <span class="sub">(${matched} matched pairs)</span></h3>
+      parts.push(
+        viewBlock(
+          `<h3>${esc(layer)}: ${esc(a)} vs ${esc(b)} <span class="sub">(${matched} matched pairs)</span></h3>
 <div class="pair-tables">
 <div><h4>best ${best.length}</h4>${htmlTable(cols, best, 'data compact')}</div>
 <div><h4>worst ${worst.length}</h4>${worst.length ? htmlTable(cols, worst, 'data compact') : note(`fewer than ${2 * FIG2_COUNT} matched pairs: all are among the best`)}</div>
-</div>`);
+</div>`,
+          { layer, pair: [a, b] },
+        ),
+      );
     }
   }
   if (!anyPatches) parts.push(note('Image patches need a run from images: this run has no top-k records (RUN/reducers/topk/<layer>/).'));

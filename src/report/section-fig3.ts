@@ -1,8 +1,8 @@
 // Fig. 3 of the paper: each unit's partner correlation under semi-matching and under bipartite
 // matching, units sorted by their semi-matching value, one panel per layer, one chart per pair.
 import { type ReportContext, type Section, type VegaFigure, vegaFigure, vegaFigureHtml } from './figures.js';
-import { esc, note, slug } from './html.js';
-import { type Row, pairRows } from './load.js';
+import { esc, note, slug, viewBlock } from './html.js';
+import { type Row, pairRows, pairsOf } from './load.js';
 
 export interface PartnerPoint {
   layer: string;
@@ -35,12 +35,15 @@ export interface PartnerChartOptions {
   series?: [string, string];
 }
 
+/** Values embedded in a chart keep 4 decimals: the tooltip shows 3, and 17 digits would double the page. */
+export const round4 = (v: number) => Math.round(v * 1e4) / 1e4;
+
 export function fig3Spec(points: PartnerPoint[], layers: string[], a: string, b: string, options: PartnerChartOptions = {}): Record<string, unknown> {
   const [semiName, bipName] = options.series ?? ['semi-matching', 'bipartite'];
   const bounded = options.bounded ?? true;
   const values = points.flatMap((p) => [
-    ...(p.semi !== null ? [{ layer: p.layer, rank: p.rank, unit_a: p.unit_a, matching: semiName, corr: p.semi, partner: p.semi_b }] : []),
-    ...(p.bipartite !== null ? [{ layer: p.layer, rank: p.rank, unit_a: p.unit_a, matching: bipName, corr: p.bipartite, partner: p.bipartite_b }] : []),
+    ...(p.semi !== null ? [{ layer: p.layer, rank: p.rank, unit_a: p.unit_a, matching: semiName, corr: round4(p.semi), partner: p.semi_b }] : []),
+    ...(p.bipartite !== null ? [{ layer: p.layer, rank: p.rank, unit_a: p.unit_a, matching: bipName, corr: round4(p.bipartite), partner: p.bipartite_b }] : []),
   ]);
   const low = Math.min(0, ...values.map((v) => v.corr));
   const x = { field: 'rank', type: 'quantitative', title: `unit of ${a}, sorted by ${semiName} ${bounded ? 'r' : 'value'}`, scale: { zero: false, nice: false } };
@@ -79,20 +82,22 @@ export async function fig3Section(ctx: ReportContext): Promise<Section> {
   const { data } = ctx;
   const matches = await data.table('matches');
   if (!matches) return { id: 'fig3', title: 'Partner correlations (Fig. 3)', html: note('tables/matches is missing (run `convergent align`).'), figures: [] };
-  const pairs = new Map<string, [string, string]>();
-  for (const r of data.headline) pairs.set(`${r.net_a}\u0000${r.net_b}`, [String(r.net_a), String(r.net_b)]);
+  const pairs = pairsOf(data.headline);
   const figures: VegaFigure[] = [];
   const parts: string[] = [];
-  for (const [a, b] of pairs.values()) {
+  for (const [a, b] of pairs) {
     const layers = data.layers.filter((l) => data.headline.some((r) => r.layer === l && r.net_a === a && r.net_b === b));
     const points = layers.flatMap((layer) => partnerPoints(pairRows(matches, layer, a, b), layer));
     if (points.length === 0) continue;
     const fig = vegaFigure(slug('fig3', a, b), `Fig. 3 (${a} vs ${b})`, slug('fig3', a, b), fig3Spec(points, layers, a, b));
     figures.push(fig);
     parts.push(
-      vegaFigureHtml(
-        fig,
-        `Correlation of each live unit of ${esc(a)} with its partner in ${esc(b)}, under semi-matching (line: its most correlated unit, partners may repeat) and bipartite matching (points: one-to-one), units sorted by the semi-matching value. Where the points fall below the line, the one-to-one constraint cost correlation: the unit's best partner was taken by another unit.`,
+      viewBlock(
+        vegaFigureHtml(
+          fig,
+          `Correlation of each live unit of ${esc(a)} with its partner in ${esc(b)}, under semi-matching (line: its most correlated unit, partners may repeat) and bipartite matching (points: one-to-one), units sorted by the semi-matching value. Where the points fall below the line, the one-to-one constraint cost correlation: the unit's best partner was taken by another unit.`,
+        ),
+        { pair: [a, b] },
       ),
     );
   }

@@ -7,7 +7,11 @@ function accuracy(v: number): string {
   return v <= 1 ? `${(100 * v).toFixed(1)}%` : `${v.toFixed(1)}%`;
 }
 
-export function headlineColumns(): Column<Row>[] {
+export function headlineColumns(rows: Row[] = []): Column<Row>[] {
+  // Runs aligned with the rare-unit rule (ONNX probes with top-k records) have rare_a / rare_b.
+  const rare: Column<Row>[] = rows.some((r) => isNum(r.rare_a) || isNum(r.rare_b))
+    ? [{ label: 'rare A/B', cell: (r) => `${int(r.rare_a)}/${int(r.rare_b)}`, numeric: true, title: 'units firing on too few probe images, left out like dead units (--min-active-images)' }]
+    : [];
   return [
     { label: 'layer', cell: (r) => String(r.layer) },
     { label: 'net A', cell: (r) => String(r.net_a) },
@@ -15,6 +19,7 @@ export function headlineColumns(): Column<Row>[] {
     { label: 'samples', cell: (r) => int(r.samples), numeric: true },
     { label: 'units', cell: (r) => (r.units_a === r.units_b ? int(r.units_a) : `${int(r.units_a)}/${int(r.units_b)}`), numeric: true },
     { label: 'dead A/B', cell: (r) => `${int(r.dead_a)}/${int(r.dead_b)}`, numeric: true },
+    ...rare,
     { label: 'semi r A→B', cell: (r) => fmt(r.semi_corr), numeric: true, title: 'mean over live units of A of the correlation with their most correlated unit of B' },
     { label: 'semi r B→A', cell: (r) => fmt(r.semi_corr_ba), numeric: true },
     { label: 'bipartite r', cell: (r) => fmt(r.bipartite_corr), numeric: true, title: 'mean correlation of the one-to-one (Hungarian) matching' },
@@ -35,8 +40,8 @@ export function netsTable(nets: NetInfo[]): string {
 
 export function headlineSection(ctx: ReportContext): Section {
   const rows = ctx.data.headline;
-  const html = `<p>Per layer and pair of nets: the mean correlation of each live unit with its partner under semi-matching (each unit's most correlated unit of the other net) and under bipartite matching (one-to-one, maximizing total correlation), and how often both give the same partner. Dead units (constant over the probe set) are left out of every mean.</p>
-${htmlTable(headlineColumns(), rows, 'data headline')}
+  const html = `<p>Per layer and pair of nets: the mean correlation of each live unit with its partner under semi-matching (each unit's most correlated unit of the other net) and under bipartite matching (one-to-one, maximizing total correlation), and how often both give the same partner. Dead units (constant over the probe set) and rare units (firing on too few probe images) are left out of every mean.</p>
+${htmlTable(headlineColumns(rows), rows, 'data headline')}
 <p class="ref">For scale: Li et al. (2016) report, for Net1 vs Net2 on ImageNet, mean semi / bipartite correlation conv1 .703/.663, conv2 .556/.507, conv3 .478/.446, conv4 .369/.342, conv5 .416/.385, and the same partner under both for 73%, 58%, 62%, 58%, 65% of units.</p>
 <h3>Nets</h3>
 ${netsTable(ctx.data.nets)}`;

@@ -2,7 +2,7 @@
 // all nets of a layer on one log-scale plot. A unit with mean <= 0 (dead units, whose mean is 0
 // after a ReLU, or units of a layer that is not post-ReLU) has no place on a log scale: it is
 // skipped and counted in the caption.
-import { type ReportContext, type Section, vegaFigure, vegaFigureHtml } from './figures.js';
+import { type ReportContext, type Section, logAxisFormat, vegaFigure, vegaFigureHtml } from './figures.js';
 import { esc, note } from './html.js';
 import type { Row } from './load.js';
 
@@ -39,7 +39,8 @@ export async function meansSection(ctx: ReportContext): Promise<Section> {
   if (values.length === 0) return { id: 'means', title, html: note('No unit has a positive mean: nothing to put on a log scale.'), figures: [] };
   const layers = data.layers.filter((l) => values.some((v) => v.layer === l));
   const spec = {
-    data: { values },
+    // 4 significant digits are what the tooltip shows.
+    data: { values: values.map((v) => ({ ...v, mean: Number(v.mean.toPrecision(4)) })) },
     facet: { field: 'layer', type: 'nominal', sort: layers, title: null },
     columns: Math.min(3, layers.length),
     spec: {
@@ -48,7 +49,7 @@ export async function meansSection(ctx: ReportContext): Promise<Section> {
       mark: { type: 'line', point: false },
       encoding: {
         x: { field: 'rank', type: 'quantitative', title: 'unit, sorted by mean (high to low)', scale: { zero: false, nice: false } },
-        y: { field: 'mean', type: 'quantitative', title: 'mean activation', scale: { type: 'log' }, axis: { format: '~g', labelOverlap: 'greedy', labelSeparation: 6 } },
+        y: { field: 'mean', type: 'quantitative', title: 'mean activation', scale: { type: 'log' }, axis: { format: logAxisFormat(values.map((v) => v.mean)), labelOverlap: 'greedy', labelSeparation: 6 } },
         color: { field: 'net', type: 'nominal', title: null, sort: nets, scale: { scheme: 'tableau10' }, legend: { orient: 'bottom', direction: 'horizontal' } },
         tooltip: [
           { field: 'net', type: 'nominal' },

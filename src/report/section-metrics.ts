@@ -1,9 +1,9 @@
 // Whole-layer similarity metrics (linear CKA, CCA / SVCCA, ...) from tables/metrics
-// (layer, net_a, net_b, metric, value), one row per layer and pair, one column per metric.
+// (layer, net_a, net_b, metric, value): per layer, one row per metric and one column per pair.
 // The MI metrics (mi_*) have their own section. Notes on undefined values (tables/metric_notes:
 // layer, net_a, net_b, metric, reason) are listed under the table.
 import type { ReportContext, Section } from './figures.js';
-import { type Column, esc, fmt, htmlTable } from './html.js';
+import { type Column, esc, fmt, htmlTable, viewBlock } from './html.js';
 import type { Row } from './load.js';
 
 export interface PivotRow {
@@ -31,14 +31,28 @@ export function pivotMetrics(rows: Row[], layers: string[], keep: (metric: strin
   return { metrics, rows: out };
 }
 
+/**
+ * One table per layer, transposed: a row per metric, a column per pair of nets. A run with many
+ * methods has 20+ metrics but few pairs, so the table grows down rather than off the page; each
+ * layer's table is a view block (the page's layer selector shows one at a time).
+ */
 export function pivotTable(pivot: { metrics: string[]; rows: PivotRow[] }): string {
-  const cols: Column<PivotRow>[] = [
-    { label: 'layer', cell: (r) => r.layer },
-    { label: 'net A', cell: (r) => r.net_a },
-    { label: 'net B', cell: (r) => r.net_b },
-    ...pivot.metrics.map((m): Column<PivotRow> => ({ label: m, cell: (r) => (Number.isInteger(r.values[m]) ? String(r.values[m]) : fmt(r.values[m])), numeric: true })),
-  ];
-  return htmlTable(cols, pivot.rows);
+  const layers = [...new Set(pivot.rows.map((r) => r.layer))];
+  return layers
+    .map((layer) => {
+      const pairs = pivot.rows.filter((r) => r.layer === layer);
+      const metrics = pivot.metrics.filter((m) => pairs.some((p) => m in p.values));
+      const cols: Column<string>[] = [
+        { label: 'metric', cell: (m) => `<code>${esc(m)}</code>`, html: true },
+        ...pairs.map((p): Column<string> => ({ label: `${esc(p.net_a)}<br>vs ${esc(p.net_b)}`, labelHtml: true, cell: (m) => formatMetric(p.values[m]), numeric: true })),
+      ];
+      return viewBlock(`<h3>${esc(layer)}</h3>\n${htmlTable(cols, metrics, 'data compact metrics')}`, { layer });
+    })
+    .join('\n');
+}
+
+function formatMetric(v: number | null | undefined): string {
+  return Number.isInteger(v) ? String(v) : fmt(v);
 }
 
 export async function metricsSection(ctx: ReportContext): Promise<Section | null> {

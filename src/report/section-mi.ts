@@ -4,9 +4,9 @@
 // mi_semi_unit_b, mi_semi, mi_bipartite_unit_b, mi_bipartite), Fig. 3 again with MI in place of
 // correlation. A mi_matches table without those columns is shown as it is.
 import { type ReportContext, type Section, type VegaFigure, vegaFigure, vegaFigureHtml } from './figures.js';
-import { type Column, esc, fmt, htmlTable, note, slug } from './html.js';
+import { type Column, esc, fmt, htmlTable, note, slug, viewBlock } from './html.js';
 import type { Row } from './load.js';
-import { pairRows } from './load.js';
+import { pairRows, pairsOf } from './load.js';
 import { pivotMetrics, pivotTable } from './section-metrics.js';
 import { fig3Spec, partnerPoints } from './section-fig3.js';
 
@@ -43,9 +43,8 @@ export async function miSection(ctx: ReportContext): Promise<Section | null> {
     );
   }
   if (matches && matches.length > 0 && MI_COLUMNS.every((c) => c in matches[0])) {
-    const pairs = new Map<string, [string, string]>();
-    for (const r of data.headline) pairs.set(`${r.net_a}\u0000${r.net_b}`, [String(r.net_a), String(r.net_b)]);
-    for (const [a, b] of pairs.values()) {
+    const pairs = pairsOf(data.headline);
+    for (const [a, b] of pairs) {
       const layers = data.layers.filter((l) => matches.some((r) => r.layer === l && r.net_a === a && r.net_b === b));
       const points = layers.flatMap((layer) =>
         partnerPoints(
@@ -58,7 +57,10 @@ export async function miSection(ctx: ReportContext): Promise<Section | null> {
       const fig = vegaFigure(slug('mi', a, b), `MI partners (${a} vs ${b})`, slug('mi-partners', a, b), spec);
       figures.push(fig);
       parts.push(
-        vegaFigureHtml(fig, `Fig. 3 with mutual information in place of correlation: each live unit of ${esc(a)}'s MI with its partner in ${esc(b)} under semi-matching (line) and bipartite matching (points), units sorted by the semi-matching value.`),
+        viewBlock(
+          vegaFigureHtml(fig, `Fig. 3 with mutual information in place of correlation: each live unit of ${esc(a)}'s MI with its partner in ${esc(b)} under semi-matching (line) and bipartite matching (points), units sorted by the semi-matching value.`),
+          { pair: [a, b] },
+        ),
       );
     }
   }

@@ -5,32 +5,56 @@ import type { Row } from './load.js';
 
 export const DEAD_LIST_MAX = 40;
 
+const isTrue = (v: unknown) => v === true || v === 'true';
+
+function idList(ids: number[]): string {
+  return ids.length === 0 ? '–' : ids.slice(0, DEAD_LIST_MAX).join(', ') + (ids.length > DEAD_LIST_MAX ? `, … (${ids.length - DEAD_LIST_MAX} more)` : '');
+}
+
 export async function deadSection(ctx: ReportContext): Promise<Section> {
   const { data } = ctx;
+  const title = 'Dead and rare units';
   const units = await data.table('units');
-  if (!units) return { id: 'dead', title: 'Dead units', html: note('tables/units is missing (run `convergent align`).'), figures: [] };
-  const rows: { layer: string; net: string; units: number; dead: number[] }[] = [];
+  if (!units) return { id: 'dead', title, html: note('tables/units is missing (run `convergent align`).'), figures: [] };
+  const rows: { layer: string; net: string; units: number; dead: number[]; rare: number[]; counted: boolean }[] = [];
   for (const layer of data.layers) {
     for (const net of data.nets) {
       const rs = units.filter((r) => r.layer === layer && r.net === net.name);
       if (rs.length === 0) continue;
-      rows.push({ layer, net: net.name, units: rs.length, dead: rs.filter((r: Row) => r.dead === true || r.dead === 'true').map((r) => Number(r.unit)) });
+      rows.push({
+        layer,
+        net: net.name,
+        units: rs.length,
+        dead: rs.filter((r: Row) => isTrue(r.dead)).map((r) => Number(r.unit)),
+        rare: rs.filter((r: Row) => isTrue(r.rare)).map((r) => Number(r.unit)),
+        counted: rs.some((r) => typeof r.active_images === 'number'),
+      });
     }
   }
-  const cols: Column<(typeof rows)[number]>[] = [
+  const anyCounted = rows.some((r) => r.counted);
+  const share = (n: number, of: number) => `${((100 * n) / Math.max(1, of)).toFixed(1)}%`;
+  type DeadRow = (typeof rows)[number];
+  const cols: Column<DeadRow>[] = [
     { label: 'layer', cell: (r) => r.layer },
     { label: 'net', cell: (r) => r.net },
     { label: 'units', cell: (r) => r.units, numeric: true },
     { label: 'dead', cell: (r) => r.dead.length, numeric: true },
-    { label: 'dead %', cell: (r) => `${((100 * r.dead.length) / Math.max(1, r.units)).toFixed(1)}%`, numeric: true },
-    {
-      label: 'dead unit ids',
-      cell: (r) => (r.dead.length === 0 ? '–' : r.dead.slice(0, DEAD_LIST_MAX).join(', ') + (r.dead.length > DEAD_LIST_MAX ? `, … (${r.dead.length - DEAD_LIST_MAX} more)` : '')),
-    },
+    { label: 'dead %', cell: (r) => share(r.dead.length, r.units), numeric: true },
+    ...(anyCounted
+      ? [
+          { label: 'rare', cell: (r: DeadRow) => (r.counted ? r.rare.length : '–'), numeric: true },
+          { label: 'rare %', cell: (r: DeadRow) => (r.counted ? share(r.rare.length, r.units) : '–'), numeric: true },
+        ]
+      : []),
+    { label: 'dead unit ids', cell: (r) => idList(r.dead) },
+    ...(anyCounted ? [{ label: 'rare unit ids', cell: (r: DeadRow) => idList(r.rare) }] : []),
   ];
-  const html = `<p>A dead unit is constant over the probe set (std ≤ max(1e-12, 1e-6 |mean|)), such as a ReLU that never fires. Its correlations are undefined: it is left out of matching and of every mean, and drawn in the “dead” colour in the matrices.</p>
+  const rareText = anyCounted
+    ? ' A rare unit fires (maximum over positions above 0) on fewer probe images than <code>--min-active-images</code>: its correlations rest on a handful of images, so it is left out of matching and every method like a dead unit, and drawn in the same colour. <code>tables/units</code> gives each unit\'s <code>active_images</code>.'
+    : ' Runs from activation files have no per-image top-k records, so no unit is counted as rare.';
+  const html = `<p>A dead unit is constant over the probe set (at the precision of the activations read), such as a ReLU that never fires. Its correlations are undefined: it is left out of matching and of every mean, and drawn in the “dead or rare” colour in the matrices.${rareText}</p>
 ${htmlTable(cols, rows)}`;
-  return { id: 'dead', title: 'Dead units', html, figures: [] };
+  return { id: 'dead', title, html, figures: [] };
 }
 
 export function runSection(ctx: ReportContext, reportCommand?: string): Section {

@@ -1,7 +1,7 @@
 // One-to-many: sparse prediction (tables/sparse_prediction: layer, net_from, net_to, alpha, loss,
 // mean_nonzeros). Each unit of net_to predicted from all units of net_from with an L1 penalty
 // alpha: prediction loss against the mean number of non-zero weights per predicted unit.
-import { type ReportContext, type Section, vegaFigure, vegaFigureHtml } from './figures.js';
+import { type ReportContext, type Section, logAxisFormat, vegaFigure, vegaFigureHtml } from './figures.js';
 import { note } from './html.js';
 
 export async function sparseSection(ctx: ReportContext): Promise<Section | null> {
@@ -25,7 +25,7 @@ export async function sparseSection(ctx: ReportContext): Promise<Section | null>
       height: 200,
       mark: { type: 'line', point: { filled: true, size: 30 } },
       encoding: {
-        x: { field: 'mean_nonzeros', type: 'quantitative', title: 'non-zero weights per predicted unit (mean)', scale: logX ? { type: 'log' } : { zero: true }, axis: { format: '~g' } },
+        x: { field: 'mean_nonzeros', type: 'quantitative', title: 'non-zero weights per predicted unit (mean)', scale: logX ? { type: 'log' } : { zero: true }, axis: { format: logX ? logAxisFormat(values.map((v) => v.mean_nonzeros)) : '~g' } },
         y: { field: 'loss', type: 'quantitative', title: 'prediction loss', scale: { zero: true } },
         color: { field: 'layer', type: 'nominal', sort: layers, title: 'layer', scale: { scheme: 'tableau10' } },
         order: { field: 'alpha', type: 'quantitative', sort: 'descending' },

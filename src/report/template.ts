@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Section } from './figures.js';
-import { esc, jsonForScript } from './html.js';
+import { esc, jsonForScript, pairKey } from './html.js';
 import { RUNTIME_JS } from './runtime.js';
 
 /** Browser builds inlined into every report: [package, file next to the package's main entry]. */
@@ -38,13 +38,23 @@ export const CSS = `
 :root { --ink: #1b1b1b; --muted: #5a5a5a; --rule: #bdbdbd; --accent: #1f4e9c; }
 * { box-sizing: border-box; }
 html { -webkit-text-size-adjust: 100%; }
-body { margin: 0 auto; max-width: 1280px; padding: 28px 36px 64px; color: var(--ink); background: #fff;
+body { margin: 0 auto; max-width: 1600px; padding: 28px 36px 64px; color: var(--ink); background: #fff;
   font: 14px/1.5 "Helvetica Neue", Helvetica, Arial, "Liberation Sans", "DejaVu Sans", sans-serif; }
 header h1 { font-size: 24px; font-weight: 600; margin: 0 0 4px; }
 header .sub { color: var(--muted); margin: 0; }
-nav.toc { display: flex; flex-wrap: wrap; gap: 4px 18px; margin: 16px 0 8px; padding: 8px 0; border-top: 1px solid var(--rule); border-bottom: 1px solid var(--rule); font-size: 13px; }
+nav.toc { position: sticky; top: 0; z-index: 5; background: #fff; margin: 16px 0 8px; padding: 8px 0; border-top: 1px solid var(--rule); border-bottom: 1px solid var(--rule); font-size: 13px; }
+nav.toc .links { display: flex; flex-wrap: wrap; gap: 4px 18px; }
 nav.toc a { color: var(--accent); text-decoration: none; white-space: nowrap; }
 nav.toc a:hover { text-decoration: underline; }
+nav.toc .view-select { display: flex; flex-wrap: wrap; gap: 4px 22px; margin-top: 6px; align-items: center; }
+nav.toc .view-select[hidden] { display: none; }
+nav.toc label { font-weight: 600; }
+nav.toc select { font: inherit; margin-left: 6px; padding: 1px 4px; }
+nav.toc .view-note { color: var(--muted); }
+section { scroll-margin-top: 90px; }
+.view[hidden] { display: none; }
+.table-wrap { max-width: 100%; overflow-x: auto; }
+table.metrics th.pair { text-align: right; white-space: nowrap; }
 section { margin-top: 30px; }
 section > h2 { font-size: 19px; font-weight: 600; margin: 0 0 10px; padding-bottom: 4px; border-bottom: 2px solid var(--ink); }
 h3 { font-size: 15px; font-weight: 600; margin: 22px 0 8px; }
@@ -74,6 +84,11 @@ figcaption { font-size: 13px; color: #333; max-width: 1000px; margin-top: 8px; }
 .panels.n1 { grid-template-columns: minmax(0, 560px) 70px; }
 .panel .ptitle { font-size: 13px; font-weight: 600; margin-bottom: 4px; text-align: center; }
 .panel .pcap { font-size: 12px; color: var(--muted); text-align: center; margin-top: 4px; }
+.panel .pimage { position: relative; }
+.panel svg.groups { position: absolute; left: 0; top: 0; width: 100%; height: 100%; pointer-events: none; overflow: visible; }
+.panel svg.groups path, .panel svg.groups rect { fill: none; vector-effect: non-scaling-stroke; }
+.panel svg.groups .group-line { stroke: rgba(255, 255, 255, 0.55); stroke-width: 0.6px; }
+.panel svg.groups rect { stroke: #00e5ff; stroke-width: 1.4px; }
 .panel img.heatmap { display: block; width: 100%; height: auto; image-rendering: pixelated; image-rendering: crisp-edges; outline: 1px solid #777; cursor: crosshair; background: #eee; }
 .colorbar { font-size: 12px; padding-top: 22px; }
 .colorbar .cb-label { margin-bottom: 4px; }
@@ -83,7 +98,9 @@ figcaption { font-size: 13px; color: #333; max-width: 1000px; margin-top: 8px; }
 .colorbar .cb-missing { margin-top: 10px; color: var(--muted); }
 .swatch { display: inline-block; width: 12px; height: 12px; outline: 1px solid #777; vertical-align: -2px; }
 .pair-tables { display: flex; flex-wrap: wrap; gap: 12px 40px; }
-img.patches { display: block; width: 120px; height: auto; image-rendering: pixelated; }
+img.patches { display: block; height: auto; image-rendering: pixelated; image-rendering: crisp-edges; outline: 1px solid #ddd; }
+.pcount { font-size: 11.5px; color: var(--muted); white-space: nowrap; }
+.flag { font-size: 11px; font-weight: 600; color: #a33; }
 details summary { cursor: pointer; color: var(--accent); margin: 6px 0; }
 #tooltip { position: fixed; z-index: 10; pointer-events: none; background: rgba(24, 24, 24, 0.92); color: #fff; font-size: 12px; line-height: 1.45;
   padding: 6px 9px; border-radius: 4px; box-shadow: 0 2px 8px rgba(0,0,0,.25); max-width: 420px; }
@@ -96,6 +113,8 @@ export interface PageOptions {
   title: string;
   subtitle: string;
   sections: Section[];
+  /** The layers and pairs the view selector offers (blocks tagged with viewBlock()). */
+  views: { layers: string[]; pairs: [string, string][] };
   /** Embedded data: charts (Vega-Lite specs by id) and heatmaps (by panel id). */
   data: { version: 1; colorMap: unknown; charts: Record<string, unknown>; heatmaps: Record<string, unknown> };
   skipped: string;
@@ -105,6 +124,13 @@ export interface PageOptions {
 export async function page(options: PageOptions): Promise<string> {
   const libs = await vegaBuilds();
   const toc = options.sections.map((s) => `<a href="#${esc(s.id)}">${esc(s.title)}</a>`).join('');
+  const { layers, pairs } = options.views;
+  // Shown by the runtime script (without it every block stays visible and the selector is useless).
+  const selector = `<div class="view-select" hidden>
+<label>Layer<select id="select-layer"><option value="">all layers</option>${layers.map((l) => `<option value="${esc(l)}">${esc(l)}</option>`).join('')}</select></label>
+<label>Pair<select id="select-pair"><option value="">all pairs</option>${pairs.map(([a, b]) => `<option value="${esc(pairKey(a, b))}">${esc(a)} vs ${esc(b)}</option>`).join('')}</select></label>
+<span class="view-note">Fig. 1, 2, 3, per-layer tables and clusters show the chosen layer and pair; “all” shows every one</span>
+</div>`;
   const body = options.sections.map((s) => `<section id="${esc(s.id)}" data-section="${esc(s.id)}">\n<h2>${esc(s.title)}</h2>\n${s.html}\n</section>`).join('\n\n');
   return `<!DOCTYPE html>
 <html lang="en">
@@ -120,7 +146,7 @@ export async function page(options: PageOptions): Promise<string> {
 <h1>${esc(options.title)}</h1>
 <p class="sub">${options.subtitle}</p>
 </header>
-<nav class="toc">${toc}</nav>
+<nav class="toc"><div class="links">${toc}</div>${selector}</nav>
 ${body}
 ${options.skipped}
 <footer>${options.footer}</footer>

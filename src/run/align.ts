@@ -1,8 +1,9 @@
 // `align`: reads the moments a probe left, derives per-unit statistics and correlations, runs the
 // chosen methods on every layer, and writes stats (.npy), tables and the headline summary.
 import { table, type ColumnTable } from 'arquero';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { ensureDir, writeJsonAtomic } from '../io/atomic-write.js';
 import type { Backend } from '../backend/types.js';
 import { readNpy } from '../io/npy-read.js';
 import { writeNpy } from '../io/npy-write.js';
@@ -11,9 +12,14 @@ import type { MethodRegistry } from '../methods/registry.js';
 import type { LayerData, Method, MethodResult, NetLayer } from '../methods/types.js';
 import type { ReducerOutput } from '../reducers/types.js';
 import { correlationBlock, unitStats } from '../stats/unit-stats.js';
+import { readActivationDtypes } from '../stats/activation-dtype.js';
+import { checkCorrelationSamples } from '../stats/undetermined.js';
+import { checkFiniteMoments } from '../stats/finite-moments.js';
+import { DEFAULT_MIN_ACTIVE_IMAGES, applyRareUnitRule, checkMinActiveImages, countFlags, rareUnitsMessage, unitFlags } from '../stats/rare-units.js';
 import { TableCollector, mergeMethodTables } from '../tables/combine.js';
-import { writeTable, type TableFormat } from '../tables/write.js';
+import { tableNameProblem, writeTable, type TableFormat } from '../tables/write.js';
 import { runPaths, type ProbeLayerRecord, type ProbeManifest } from './layout.js';
+import { writeAlignRun } from './replace.js';
 
 export interface AlignOptions {
   run: string;
@@ -23,9 +29,15 @@ export interface AlignOptions {
   /** Per-method option overrides, keyed by method name. */
   methodOptions?: Record<string, Record<string, unknown>>;
   layers?: string[];
+  /** Units firing on fewer probe images are left out like dead ones (src/stats/rare-units.ts; 0: off). */
+  minActiveImages?: number;
   format?: TableFormat;
   log?: (message: string) => void;
   onLayer?: (layer: string, index: number, count: number) => void;
+  /** Before each method of each layer: `step` of `steps` (layers x methods) done so far. */
+  onMethod?: (layer: string, method: string, step: number, steps: number) => void;
+  /** A long method's own progress (MethodContext.progress), e.g. sparse-prediction's units. */
+  onMethodProgress?: (done: number, total: number, unit: string) => void;
 }
 
 export interface AlignResult {
@@ -47,21 +59,27 @@ export async function readManifest(run: string): Promise<ProbeManifest> {
   return manifest;
 }
 
-export async function loadLayerData(run: string, manifest: ProbeManifest, record: ProbeLayerRecord): Promise<LayerData> {
+export async function loadLayerData(run: string, manifest: ProbeManifest, record: ProbeLayerRecord, minActiveImages = DEFAULT_MIN_ACTIVE_IMAGES): Promise<LayerData> {
   const dir = runPaths.momentsDir(run, record.name);
   const mean = await readNpy(join(dir, 'mean.npy'));
   const m2 = await readNpy(join(dir, 'm2.npy'));
   const d = mean.shape[0];
   if (m2.shape[0] !== d || m2.shape[1] !== d) throw new Error(`${dir}: m2.npy has shape ${JSON.stringify(m2.shape)}, expected [${d}, ${d}]`);
   const moments: BatchMoments = { n: record.samples, d, mean: Float64Array.from(mean.data), m2: Float64Array.from(m2.data) };
+  checkCorrelationSamples(record.name, record.samples);
+  // The dead-unit rule follows the precision of the activations the probe read.
+  const dtypes = await readActivationDtypes(dir);
   const nets: NetLayer[] = [];
   let offset = 0;
   for (const net of manifest.nets) {
     const units = record.units[net.name];
-    nets.push({ name: net.name, units, offset, stats: unitStats(moments, offset, units) });
+    // The rare-unit rule: units firing on too few images join the dead ones in stats.dead, the mask every method leaves out.
+    const stats = await applyRareUnitRule(unitStats(moments, offset, units, dtypes[net.name]), { run, layer: record.name, net: net.name }, minActiveImages);
+    nets.push({ name: net.name, units, offset, stats });
     offset += units;
   }
   if (offset !== d) throw new Error(`${dir}: moments cover ${d} units but the nets have ${offset}`);
+  checkFiniteMoments(moments, nets, dir);
   const pairs: [number, number][] = [];
   for (let a = 0; a < nets.length; a++) for (let b = a + 1; b < nets.length; b++) pairs.push([a, b]);
   const cache = new Map<string, Float64Array>();
@@ -102,7 +120,7 @@ function methodOptions(method: Method, overrides: Record<string, unknown> | unde
 
 /** The units table and the base summary (unit and dead counts) of one layer. */
 function layerBaseTables(data: LayerData): { units: ColumnTable; summary: ColumnTable } {
-  const units = { layer: [] as string[], net: [] as string[], unit: [] as number[], mean: [] as number[], std: [] as number[], dead: [] as boolean[] };
+  const units = { layer: [] as string[], net: [] as string[], unit: [] as number[], mean: [] as number[], std: [] as number[], dead: [] as boolean[], rare: [] as boolean[], active_images: [] as (number | null)[] };
   for (const net of data.nets) {
     for (let u = 0; u < net.units; u++) {
       units.layer.push(data.layer);
@@ -110,11 +128,13 @@ function layerBaseTables(data: LayerData): { units: ColumnTable; summary: Column
       units.unit.push(u);
       units.mean.push(net.stats.mean[u]);
       units.std.push(net.stats.std[u]);
-      units.dead.push(net.stats.dead[u] === 1);
+      const flags = unitFlags(net.stats, u);
+      units.dead.push(flags.dead);
+      units.rare.push(flags.rare);
+      units.active_images.push(flags.activeImages);
     }
   }
-  const countDead = (n: NetLayer) => n.stats.dead.reduce((s, v) => s + v, 0);
-  const summary = { layer: [] as string[], net_a: [] as string[], net_b: [] as string[], samples: [] as number[], units_a: [] as number[], units_b: [] as number[], dead_a: [] as number[], dead_b: [] as number[] };
+  const summary = { layer: [] as string[], net_a: [] as string[], net_b: [] as string[], samples: [] as number[], units_a: [] as number[], units_b: [] as number[], dead_a: [] as number[], dead_b: [] as number[], rare_a: [] as number[], rare_b: [] as number[] };
   for (const [a, b] of data.pairs) {
     summary.layer.push(data.layer);
     summary.net_a.push(data.nets[a].name);
@@ -122,15 +142,17 @@ function layerBaseTables(data: LayerData): { units: ColumnTable; summary: Column
     summary.samples.push(data.samples);
     summary.units_a.push(data.nets[a].units);
     summary.units_b.push(data.nets[b].units);
-    summary.dead_a.push(countDead(data.nets[a]));
-    summary.dead_b.push(countDead(data.nets[b]));
+    summary.dead_a.push(countFlags(data.nets[a].stats).dead);
+    summary.dead_b.push(countFlags(data.nets[b].stats).dead);
+    summary.rare_a.push(countFlags(data.nets[a].stats).rare);
+    summary.rare_b.push(countFlags(data.nets[b].stats).rare);
   }
   return { units: table(units), summary: table(summary) };
 }
 
 async function writeLayerStats(run: string, data: LayerData): Promise<string[]> {
   const dir = runPaths.statsDir(run, data.layer);
-  await mkdir(dir, { recursive: true });
+  await ensureDir(dir);
   const files: string[] = [];
   for (const net of data.nets) {
     files.push(join(dir, `${net.name}.mean.npy`), join(dir, `${net.name}.std.npy`));
@@ -206,24 +228,36 @@ export async function align(options: AlignOptions): Promise<AlignResult> {
       return r;
     });
   }
+  const minActiveImages = checkMinActiveImages(options.minActiveImages ?? DEFAULT_MIN_ACTIVE_IMAGES);
   const methods = options.methods.map((name) => options.registry.get(name));
   checkRequirements(options.run, manifest, methods);
+  // Inputs checked: the outputs go to a staging folder and replace the previous align's as a whole (replace.ts).
+  return writeAlignRun(options.run, { log }, (out) => alignInto(options, manifest, records, methods, minActiveImages, out));
+}
+
+/** The align proper: reads the run's moments, writes stats/, tables/ and summary.json into `out`. */
+async function alignInto(options: AlignOptions, manifest: ProbeManifest, records: ProbeLayerRecord[], methods: Method[], minActiveImages: number, out: string): Promise<AlignResult> {
+  const log = options.log ?? (() => {});
   const collector = new TableCollector();
   const files: string[] = [];
   for (let li = 0; li < records.length; li++) {
     const record = records[li];
     options.onLayer?.(record.name, li, records.length);
-    const data = await loadLayerData(options.run, manifest, record);
-    const statsFiles = await writeLayerStats(options.run, data);
+    const data = await loadLayerData(options.run, manifest, record, minActiveImages);
+    const rare = rareUnitsMessage(record.name, record.items, data.nets);
+    if (rare) log(rare);
+    const statsFiles = await writeLayerStats(out, data);
     files.push(...statsFiles);
     const base = layerBaseTables(data);
     const layerTables = new Map<string, ColumnTable>([
       ['units', base.units],
       ['summary', base.summary],
     ]);
-    for (const method of methods) {
+    for (const [mi, method] of methods.entries()) {
+      options.onMethod?.(record.name, method.name, li * methods.length + mi, records.length * methods.length);
       const result = await method.run({
         ...data,
+        progress: options.onMethodProgress,
         backend: options.backend,
         options: methodOptions(method, options.methodOptions?.[method.name]),
         runDir: options.run,
@@ -231,13 +265,17 @@ export async function align(options: AlignOptions): Promise<AlignResult> {
         log: (m) => log(`[${method.name}] ${m}`),
         reducerOutput: (name) => readReducerOutput(options.run, name, record.name),
       });
+      for (const name of Object.keys(result.tables ?? {})) {
+        const problem = tableNameProblem(name);
+        if (problem) throw new Error(`method ${method.name}: table name "${name}" ${problem} (it names the file tables/<name>.<format>)`);
+      }
       mergeMethodTables(layerTables, result.tables);
-      files.push(...(await writeMethodArrays(options.run, record.name, method, result.arrays, statsFiles)));
+      files.push(...(await writeMethodArrays(out, record.name, method, result.arrays, statsFiles)));
     }
     collector.addLayer(layerTables);
   }
-  const tablesDir = runPaths.tablesDir(options.run);
-  await mkdir(tablesDir, { recursive: true });
+  const tablesDir = runPaths.tablesDir(out);
+  await ensureDir(tablesDir);
   const format = options.format ?? 'csv';
   for (const [name, t] of collector.entries()) {
     if (name === 'summary') continue;
@@ -245,10 +283,9 @@ export async function align(options: AlignOptions): Promise<AlignResult> {
   }
   const summary = collector.get('summary') ?? table({});
   files.push(await writeTable(summary, join(tablesDir, 'summary'), format));
-  await writeFile(
-    runPaths.summary(options.run),
-    JSON.stringify({ run: options.run, backend: options.backend.description, probedWith: manifest.backend, nets: manifest.nets, methods: options.methods, layers: summary.objects() }, null, 2) + '\n',
-  );
-  files.push(runPaths.summary(options.run));
-  return { tables: collector, summary, files };
+  // `tables` lists this align's tables: the report reads these and nothing else.
+  const tables = { format, names: [...collector.entries()].map(([name]) => name) };
+  await writeJsonAtomic(runPaths.summary(out), { run: options.run, backend: options.backend.description, probedWith: manifest.backend, nets: manifest.nets, methods: options.methods, tables, layers: summary.objects() });
+  files.push(runPaths.summary(out));
+  return { tables: collector, summary, files: files.map((f) => join(options.run, relative(out, f))) };
 }

@@ -9,7 +9,7 @@
 // differ from the host path's in rounding only: the GPU kernel centres each batch on its own mean
 // before its float32 sums (the host path subtracts the first batch's mean), and batches merge in
 // float64 either way.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { ensureDir, writeJsonAtomic } from '../io/atomic-write.js';
 import { join } from 'node:path';
 import type { Backend } from '../backend/types.js';
 import type { ImageBatch, ImageSource } from '../data/source.js';
@@ -22,17 +22,22 @@ import { receptiveField, type ReceptiveField } from '../forward/receptive-field.
 import { createForwardEngine } from '../forward/select.js';
 import { checkSupported } from '../forward/compile.js';
 import { readOnnxFile } from '../onnx/decode.js';
-import { defaultLayers } from '../onnx/layers.js';
+import { inModel } from '../onnx/where.js';
+import { defaultLayers, layerNames } from '../onnx/layers.js';
 import type { OnnxModel } from '../onnx/model.js';
 import { writeNpy } from '../io/npy-write.js';
 import { resolveReducerOptions } from '../reducers/options.js';
 import { TopKUnits } from '../reducers/topk.js';
 import type { Reducer, ReducerLayer, ReducerState } from '../reducers/types.js';
 import { argmaxRows } from '../stats/argmax.js';
+import { activeImagesPath } from '../stats/rare-units.js';
 import { LayerAccumulator } from '../stats/layer-accumulator.js';
 import { runPaths, type ProbeLayerRecord, type ProbeManifest } from './layout.js';
 import { ItemCache, patchDir, writeUnitPatches } from './patches.js';
-import { passesOf, validateNets, writeLayerState, writeManifest } from './probe.js';
+import { passesOf, validateLimit, validateNets, validateReducerNames, writeLayerState, writeManifest } from './probe.js';
+import { checkPathNames } from './layout.js';
+import { beginProbeRun } from './replace.js';
+import { plural } from '../plural.js';
 
 export interface ForwardProbeOptions {
   /** Each net: a name and an .onnx file. */
@@ -57,6 +62,8 @@ export interface ForwardProbeOptions {
   /** For tests: a ready engine instead of one made for the backend. */
   engine?: ForwardEngine;
   command?: string;
+  /** Replace a run already in `out` (only once the new probe is complete); without it, such a run is refused. */
+  overwrite?: boolean;
   onStart?: (items: number, passes: number) => void;
   onProgress?: (itemsDone: number) => void;
   onDone?: () => void;
@@ -81,10 +88,12 @@ export function isOnnxPath(path: string): boolean {
 
 /**
  * Resolves `--layer` specs (or the defaults) to one tensor per net. `conv1=/Relu_output_0` names
- * the same tensor in every net; `conv1` is a default layer's short name or a tensor name.
+ * the same tensor in every net; `conv1` is a short name from `convergent layers` (conv1, conv1.conv,
+ * relu.3) or a tensor name.
  */
 export function resolveCaptureLayers(models: { name: string; model: OnnxModel; path: string }[], specs: string[] | undefined, log: (m: string) => void): CaptureLayer[] {
   const defaults = models.map((m) => new Map(defaultLayers(m.model).map((l) => [l.name, l.tensor])));
+  const named = models.map((m) => layerNames(m.model)); // every name `convergent layers` prints
   const tensorsOf = models.map((m) => new Set(m.model.nodes.flatMap((n) => n.outputs)));
   const need = (k: number, tensor: string, layer: string) => {
     if (!tensorsOf[k].has(tensor)) {
@@ -108,14 +117,14 @@ export function resolveCaptureLayers(models: { name: string; model: OnnxModel; p
     const name = eq > 0 ? spec.slice(0, eq) : spec;
     if (seen.has(name)) throw new Error(`layer ${name} is named twice in --layer`);
     seen.add(name);
-    const tensors = models.map((_, k) => need(k, eq > 0 ? spec.slice(eq + 1) : (defaults[k].get(name) ?? name), name));
+    const tensors = models.map((_, k) => need(k, eq > 0 ? spec.slice(eq + 1) : (named[k].get(name) ?? name), name));
     return { name, tensors };
   });
 }
 
 /** Units and spatial map of each captured layer, from a plan compiled for one item. */
 export function captureShapes(
-  models: { name: string; model: OnnxModel }[],
+  models: { name: string; model: OnnxModel; path?: string }[],
   layers: CaptureLayer[],
   itemShape: number[],
 ): { shapes: LayerShape[][]; fields: ReceptiveField[][]; outputShapes: (number[] | undefined)[] } {
@@ -124,7 +133,7 @@ export function captureShapes(
   const outputShapes: (number[] | undefined)[] = [];
   models.forEach((m, k) => {
     const captures = layers.map((l) => l.tensors[k]);
-    const plan = compilePlan(m.model, [1, ...itemShape], { captures });
+    const plan = inModel(m, () => compilePlan(m.model, [1, ...itemShape], { captures })); // errors name the net and file
     // The graph's first output (class scores, for the accuracy), from the same plan.
     const output = plan.tensors.find((t) => t.name === m.model.outputs[0]?.name);
     outputShapes.push(output?.shape);
@@ -134,6 +143,7 @@ export function captureShapes(
         if (shape.length !== 2 && shape.length !== 4) {
           throw new Error(`net ${m.name}, layer ${l.name}: tensor ${l.tensors[k]} has shape ${JSON.stringify(shape)}; only (N, C) and (N, C, H, W) can be probed`);
         }
+        if (shape.slice(1).some((d) => d === 0)) throw new Error(`net ${m.name}, layer ${l.name}: tensor ${l.tensors[k]} has shape ${JSON.stringify(shape)}, no samples to probe`);
         return { units: shape[1], height: shape[2] ?? 1, width: shape[3] ?? 1 };
       }),
     );
@@ -182,6 +192,8 @@ function classifierOutput(model: OnnxModel, shape: number[] | undefined, classes
 export async function probeOnnx(options: ForwardProbeOptions): Promise<ProbeManifest> {
   const log = options.log ?? (() => {});
   validateNets(options.nets);
+  validateLimit(options.limitItems);
+  validateReducerNames(options.reducers ?? []);
   const models: { name: string; path: string; model: OnnxModel }[] = [];
   for (const net of options.nets) {
     if (!isOnnxPath(net.path)) throw new Error(`net ${net.name}: ${net.path} is not an .onnx file; with --data every net must be an ONNX model`);
@@ -192,11 +204,13 @@ export async function probeOnnx(options: ForwardProbeOptions): Promise<ProbeMani
   const data = options.data;
   const itemShape = [...data.itemShape];
   const layers = resolveCaptureLayers(models, options.layers, log);
+  checkPathNames('layer', layers.map((l) => l.name));
   const { shapes, fields, outputShapes } = captureShapes(models, layers, itemShape);
   const labels = data.labels;
   const classes = labels ? Math.max(...labels) + 1 : 0;
   const outputs = models.map((m, k) => (labels ? classifierOutput(m.model, outputShapes[k], classes) : undefined));
   const items = Math.min(data.count, options.limitItems ?? Infinity);
+  if (items === 0) throw new Error(`no images to probe in ${options.dataLabel ?? 'the data'}`);
   const batchItems = options.batchItems ?? 64;
   const topK = options.topK ?? 9;
   const reducers = options.reducers ?? [];
@@ -214,14 +228,20 @@ export async function probeOnnx(options: ForwardProbeOptions): Promise<ProbeMani
 
   const nets: ForwardNet[] = models.map((m, k) => ({ name: m.name, model: m.model, captures: [...layers.map((l) => l.tensors[k]), ...(outputs[k] ? [outputs[k]!] : [])] }));
   const onDevice = deviceMoments(options, reducers);
+  // Every input is checked; from here on the run directory is written (under its lock).
+  const target = await beginProbeRun(options.out, { overwrite: options.overwrite, command: options.command, log });
   let device: DeviceProbeEngine | undefined;
   let engine: ForwardEngine | undefined;
-  if (onDevice) device = createDeviceProbeEngine({ gpu: options.backend.gpu!, moments: onDevice, nets: models, itemShape, layers, outputs });
-  else engine = options.engine ?? (await createForwardEngine(options.backend, nets, itemShape, { threads: options.threads }));
+  try {
+    if (onDevice) device = createDeviceProbeEngine({ gpu: options.backend.gpu!, moments: onDevice, nets: models, itemShape, layers, outputs });
+    else engine = options.engine ?? (await createForwardEngine(options.backend, nets, itemShape, { threads: options.threads }));
+  } catch (e) {
+    target.fail();
+    throw e;
+  }
   const engineName = (device ?? engine)!.name;
-  log(`forward passes: ${engineName}; ${layers.length} layers (${layers.map((l) => l.name).join(', ')}) of ${models.length} nets over ${items} items`);
+  log(`forward passes: ${engineName}; ${plural(layers.length, 'layer')} (${layers.map((l) => l.name).join(', ')}) of ${plural(models.length, 'net')} over ${plural(items, 'item')}`);
 
-  await mkdir(options.out, { recursive: true });
   const skipped: { index: number; path: string; reason: string }[] = [];
   const manifest: ProbeManifest = {
     version: 1,
@@ -240,8 +260,6 @@ export async function probeOnnx(options: ForwardProbeOptions): Promise<ProbeMani
     pending: layers.map((l) => l.name),
     reducers: ['moments', ...(topK > 0 ? ['topk'] : []), ...reducers.map((r) => r.name)],
   };
-  await writeManifest(options.out, manifest);
-
   const started = performance.now();
   const moments = layers.map((l, li) => new LayerAccumulator(l.name, layerNets(li), options.backend.moments));
   const tops = layers.map((_, li) => models.map((__, k) => new TopKUnits(shapes[k][li].units, topK, shapes[k][li].height, shapes[k][li].width)));
@@ -249,6 +267,7 @@ export async function probeOnnx(options: ForwardProbeOptions): Promise<ProbeMani
   const correct = models.map(() => 0);
   let seen = 0;
   try {
+    await writeManifest(target.dir, manifest);
     layers.forEach((_, li) => reducers.forEach((reducer) => states[li].push({ reducer, state: reducer.create(reducerLayer(li, reducer)) })));
     options.onStart?.(items, passes);
     for (let pass = 0; pass < passes; pass++) {
@@ -306,14 +325,15 @@ export async function probeOnnx(options: ForwardProbeOptions): Promise<ProbeMani
       }
     }
     options.onDone?.();
-    if (skipped.length > 0) log(`skipped ${skipped.length} unreadable images (listed in probe.json): ${skipped.slice(0, 3).map((s) => s.path).join(', ')}${skipped.length > 3 ? ', ...' : ''}`);
+    if (skipped.length >= items) throw new Error(`no readable images in ${manifest.data!.source}: all ${items} were skipped (${skipped[0]?.path}: ${skipped[0]?.reason})`);
+    if (skipped.length > 0) log(`skipped ${plural(skipped.length, 'unreadable image')} (listed in probe.json): ${skipped.slice(0, 3).map((s) => s.path).join(', ')}${skipped.length > 3 ? ', ...' : ''}`);
     if (labels && seen > 0) models.forEach((_, k) => outputs[k] && (manifest.nets[k].accuracy = correct[k] / seen));
 
     const seconds = (performance.now() - started) / 1000;
     for (let li = 0; li < layers.length; li++) {
       const name = layers[li].name;
-      const result = await writeLayerState(options.out, name, layerNets(li), moments[li], states[li]);
-      if (topK > 0) await writeTopK(options, name, models.map((m) => m.name), tops[li], fields.map((f) => f[li]), topK);
+      const result = await writeLayerState(target.dir, name, layerNets(li), moments[li], states[li]);
+      if (topK > 0) await writeTopK({ ...options, out: target.dir }, name, models.map((m) => m.name), tops[li], fields.map((f) => f[li]), topK);
       const record: ProbeLayerRecord = {
         name,
         samples: result.n,
@@ -325,9 +345,13 @@ export async function probeOnnx(options: ForwardProbeOptions): Promise<ProbeMani
       };
       manifest.layers.push(record);
       manifest.pending = manifest.pending.filter((p) => p !== name);
-      await writeManifest(options.out, manifest);
+      await writeManifest(target.dir, manifest);
     }
+    target.finish();
     return manifest;
+  } catch (e) {
+    target.fail();
+    throw e;
   } finally {
     for (const layerStates of states) for (const { state } of layerStates) await state.dispose?.();
     await device?.dispose();
@@ -337,7 +361,7 @@ export async function probeOnnx(options: ForwardProbeOptions): Promise<ProbeMani
 
 async function writeTopK(options: ForwardProbeOptions, layer: string, nets: string[], tops: TopKUnits[], fields: ReceptiveField[], k: number): Promise<void> {
   const dir = runPaths.reducerDir(options.out, 'topk', layer);
-  await mkdir(dir, { recursive: true });
+  await ensureDir(dir);
   const cache = new ItemCache(options.data);
   const meta: Record<string, unknown> = {};
   for (let j = 0; j < nets.length; j++) {
@@ -348,8 +372,10 @@ async function writeTopK(options: ForwardProbeOptions, layer: string, nets: stri
     await writeNpy(`${prefix}.items.npy`, record.items, [units, k]);
     await writeNpy(`${prefix}.y.npy`, record.ys, [units, k]);
     await writeNpy(`${prefix}.x.npy`, record.xs, [units, k]);
-    meta[nets[j]] = { units, map: [tops[j].height, tops[j].width], receptiveField: fields[j] };
+    await writeNpy(activeImagesPath(dir, nets[j]), record.activeItems, [units]);
+    meta[nets[j]] = { units, map: [tops[j].height, tops[j].width], receptiveField: fields[j], images: record.itemsSeen };
     if (options.patches ?? true) await writeUnitPatches(patchDir(dir, nets[j]), record, k, fields[j], options.data, cache);
   }
-  await writeFile(join(dir, 'result.json'), JSON.stringify({ k, nets: meta, items: 'indices into the probe data (see probe.json data.source)' }, null, 2) + '\n');
+  const notes = { items: 'indices into the probe data (see probe.json data.source); -1: an empty slot (the unit fired on fewer than k images)', active: 'per unit, the images on which it fires (maximum over positions > 0)' };
+  await writeJsonAtomic(join(dir, 'result.json'), { k, nets: meta, ...notes });
 }

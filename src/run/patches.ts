@@ -4,7 +4,7 @@
 // own resolution (the report scales them up with pixelated rendering; only tiny fields are
 // enlarged here), normalised by their image's range, grey or RGB as the data is: a run draws one
 // PNG per unit of every layer, so small files keep the probe fast.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { ensureDir, writeFileAtomic } from '../io/atomic-write.js';
 import { join } from 'node:path';
 import { fieldRect, type ReceptiveField } from '../forward/receptive-field.js';
 import type { TopKRecord } from '../reducers/topk.js';
@@ -61,7 +61,7 @@ export async function writeUnitPatches(
   source: PatchSource,
   cache = new ItemCache(source),
 ): Promise<number> {
-  await mkdir(dir, { recursive: true });
+  await ensureDir(dir);
   const [channels, height, width] = source.itemShape;
   const units = record.items.length / k;
   // Every tile the same size: the full field (clipped to the image), at least 12 px a side.
@@ -101,7 +101,8 @@ export async function writeUnitPatches(
         }
       }
     }
-    await writeFile(join(dir, `${u}.png`), encode({ width: W, height: H, data: pixels, channels: out, depth: 8 }));
+    // Atomic but not flushed one by one: a run draws thousands of these, and they are only pictures.
+    await writeFileAtomic(join(dir, `${u}.png`), encode({ width: W, height: H, data: pixels, channels: out, depth: 8 }), { fsync: false });
     written++;
   }
   return written;

@@ -2,15 +2,18 @@
 // any plugin reducers) and writes their state to the run directory, layer by layer, so that an
 // error in one layer loses nothing computed before it. A layer is read once, unless a reducer
 // declares more passes (e.g. histogram edges, then counts): then it is read again for that reducer.
-import { mkdir, writeFile } from 'node:fs/promises';
+// Every input is checked before the run directory is created or touched (replace.ts says how an
+// existing run is replaced), and every file is written atomically (io/atomic-write.ts).
 import { join } from 'node:path';
 import type { Backend } from '../backend/types.js';
 import { openNetSource, type ActivationBatch, type LayerInfo, type NetSource } from '../io/activations.js';
+import { ensureDir, writeJsonAtomic } from '../io/atomic-write.js';
 import { writeNpy } from '../io/npy-write.js';
 import { resolveReducerOptions } from '../reducers/options.js';
 import type { Reducer, ReducerLayer, ReducerState } from '../reducers/types.js';
 import { LayerAccumulator } from '../stats/layer-accumulator.js';
-import { runPaths, type ProbeLayerRecord, type ProbeManifest } from './layout.js';
+import { checkPathNames, runPaths, type ProbeLayerRecord, type ProbeManifest } from './layout.js';
+import { writeProbeRun } from './replace.js';
 
 export interface ProbeProgress {
   layer: string;
@@ -38,6 +41,8 @@ export interface ProbeOptions {
   /** Per-reducer option overrides, keyed by reducer name (`--<reducer>.<option>`). */
   reducerOptions?: Record<string, Record<string, unknown>>;
   command?: string;
+  /** Replace a run already in `out` (only once the new probe is complete); without it, such a run is refused. */
+  overwrite?: boolean;
   onProgress?: (p: ProbeProgress) => void;
   onLayerStart?: (layer: string, samples: number) => void;
   onLayerDone?: (record: ProbeLayerRecord) => void;
@@ -58,6 +63,29 @@ export function validateNets(nets: { name: string; path: string }[]): void {
     }
     if (seen.has(net.name)) throw new Error(`net name "${net.name}" is given twice`);
     seen.add(net.name);
+  }
+  checkPathNames('net name', nets.map((n) => n.name));
+}
+
+/** `limit` (--limit), when given, is a whole number of items, at least 1. */
+export function validateLimit(limit: number | undefined): void {
+  if (limit === undefined) return;
+  if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit must be a whole number of items, at least 1; got ${limit}`);
+}
+
+/** Reducer names from plugins become folder names (RUN/reducers/<name>/): checked like layer names. */
+export function validateReducerNames(reducers: { name: string }[]): void {
+  for (const r of reducers) if (r.name === 'moments' || r.name === 'topk') throw new Error(`reducer name "${r.name}" is taken by a built-in reducer; rename the plugin's reducer`);
+  checkPathNames('reducer name', reducers.map((r) => r.name));
+}
+
+/** Refuses a layer with no samples to read (an empty file, a zero-size map, a limit of 0), naming its files. */
+export function checkHasSamples(plan: LayerInfo[][], sources: NetSource[], limitItems: number | undefined): void {
+  for (const infos of plan) {
+    const items = Math.min(infos[0].items, limitItems ?? Infinity);
+    if (items * infos[0].samplesPerItem > 0) continue;
+    const files = infos.map((info, k) => `net ${sources[k].name}: ${info.source}, shape ${JSON.stringify(info.shape)}`).join('; ');
+    throw new Error(`layer ${infos[0].name} has no samples to probe (${infos[0].items} items x ${infos[0].samplesPerItem} positions; ${files}); every unit would look dead`);
   }
 }
 
@@ -99,42 +127,51 @@ export function planLayers(sources: NetSource[], requested: string[] | undefined
 export async function probe(options: ProbeOptions): Promise<ProbeManifest> {
   const log = options.log ?? (() => {});
   validateNets(options.nets);
+  validateLimit(options.limitItems);
+  validateReducerNames(options.reducers ?? []);
   const sources: NetSource[] = [];
   try {
     for (const net of options.nets) sources.push(await openNetSource(net.name, net.path));
     const plan = planLayers(sources, options.layers, log);
+    checkPathNames('layer', plan.map((infos) => infos[0].name));
+    checkHasSamples(plan, sources, options.limitItems);
     const reducerOptions = new Map((options.reducers ?? []).map((r) => [r, resolveReducerOptions(r, options.reducerOptions?.[r.name])]));
     for (const reducer of options.reducers ?? []) passesOf(reducer);
     for (const infos of plan) {
       for (const reducer of options.reducers ?? []) reducer.validate?.(reducerLayer(options, sources, infos, reducerOptions.get(reducer)));
     }
-    await mkdir(options.out, { recursive: true });
-    const manifest: ProbeManifest = {
-      version: 1,
-      created: new Date().toISOString(),
-      command: options.command ?? '',
-      backend: options.backend.description,
-      nets: options.nets.map((n) => ({ name: n.name, path: n.path })),
-      layers: [],
-      pending: plan.map((infos) => infos[0].name),
-      reducers: ['moments', ...(options.reducers ?? []).map((r) => r.name)],
-    };
-    await writeManifest(options.out, manifest);
-    for (let li = 0; li < plan.length; li++) {
-      const record = await probeLayer(options, sources, plan[li], li, plan.length, reducerOptions);
-      manifest.layers.push(record);
-      manifest.pending = manifest.pending.filter((name) => name !== record.name);
-      await writeManifest(options.out, manifest);
-      options.onLayerDone?.(record);
-    }
-    return manifest;
+    return await writeProbeRun(options.out, { overwrite: options.overwrite, command: options.command, log }, (out) => probeInto({ ...options, out }, sources, plan, reducerOptions));
   } finally {
     await Promise.all(sources.map((s) => s.close()));
   }
 }
 
+/** The probe proper, writing into `options.out` (the run directory, or its staging folder). */
+async function probeInto(options: ProbeOptions, sources: NetSource[], plan: LayerInfo[][], reducerOptions: Map<Reducer, Record<string, unknown>>): Promise<ProbeManifest> {
+  const manifest: ProbeManifest = {
+    version: 1,
+    created: new Date().toISOString(),
+    command: options.command ?? '',
+    backend: options.backend.description,
+    nets: options.nets.map((n) => ({ name: n.name, path: n.path })),
+    layers: [],
+    pending: plan.map((infos) => infos[0].name),
+    reducers: ['moments', ...(options.reducers ?? []).map((r) => r.name)],
+  };
+  await writeManifest(options.out, manifest);
+  for (let li = 0; li < plan.length; li++) {
+    const record = await probeLayer(options, sources, plan[li], li, plan.length, reducerOptions);
+    manifest.layers.push(record);
+    manifest.pending = manifest.pending.filter((name) => name !== record.name);
+    await writeManifest(options.out, manifest);
+    options.onLayerDone?.(record);
+  }
+  return manifest;
+}
+
+/** probe.json, written atomically: a reader sees the previous version or this one, never a part. */
 export async function writeManifest(out: string, manifest: ProbeManifest): Promise<void> {
-  await writeFile(runPaths.manifest(out), JSON.stringify(manifest, null, 2) + '\n');
+  await writeJsonAtomic(runPaths.manifest(out), manifest);
 }
 
 function reducerLayer(options: ProbeOptions, sources: NetSource[], infos: LayerInfo[], reducerOptions?: Record<string, unknown>): ReducerLayer {
@@ -218,6 +255,9 @@ async function readPass(
     if (finished > 0) throw new Error(`layer ${name}: the nets' files ended at different samples (after ${done}); they must hold the same samples`);
     const batches = results.map((r) => r.value as ActivationBatch);
     pending = nextAll(); // read the next batch while this one is reduced
+    // When reduce() refuses the batch (non-finite or out-of-range values), the read ahead fails
+    // as the sources close; that rejection is moot and must not surface as an unhandled one.
+    pending.catch(() => {});
     await reduce(batches, done);
     done += batches[0].samples;
   }
@@ -259,17 +299,24 @@ export async function writeLayerState(
   reducerStates: { reducer: { name: string }; state: ReducerState }[],
 ): Promise<{ n: number; d: number }> {
   const dir = runPaths.momentsDir(out, name);
-  await mkdir(dir, { recursive: true });
+  await ensureDir(dir);
   const result = moments.result();
   await writeNpy(join(dir, 'mean.npy'), result.mean, [result.d]);
   await writeNpy(join(dir, 'm2.npy'), result.m2, [result.d, result.d]);
-  await writeFile(join(dir, 'count.json'), JSON.stringify({ samples: result.n, units: nets }, null, 2) + '\n');
+  // dtype: the precision of each net's activations, which align's dead-unit rule follows.
+  await writeJsonAtomic(join(dir, 'count.json'), { samples: result.n, units: nets, dtype: moments.dtypes() });
   for (const { reducer, state } of reducerStates) {
     const output = await state.finish();
     const rdir = runPaths.reducerDir(out, reducer.name, name);
-    await mkdir(rdir, { recursive: true });
-    for (const [key, array] of Object.entries(output.arrays ?? {})) await writeNpy(join(rdir, `${key}.npy`), array.data, array.shape);
-    if (output.json !== undefined) await writeFile(join(rdir, 'result.json'), JSON.stringify(output.json, null, 2) + '\n');
+    await ensureDir(rdir);
+    for (const [key, array] of Object.entries(output.arrays ?? {})) {
+      // Array names become file names: nothing that could reach outside the reducer's folder.
+      if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(key)) {
+        throw new Error(`reducer ${reducer.name}, layer ${name}: array name "${key}" may use letters, digits, '.', '_' and '-' only, not starting with '.'`);
+      }
+      await writeNpy(join(rdir, `${key}.npy`), array.data, array.shape);
+    }
+    if (output.json !== undefined) await writeJsonAtomic(join(rdir, 'result.json'), output.json);
   }
   return { n: result.n, d: result.d };
 }

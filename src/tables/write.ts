@@ -1,15 +1,29 @@
 // Writes tables where users expect them: CSV by default, or JSON rows, or Arrow IPC. Node-only.
+// Each file is written atomically (a temporary file renamed over the target).
 import { toArrowIPC, toCSV, type ColumnTable } from 'arquero';
-import { writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { writeFileAtomic } from '../io/atomic-write.js';
 
 export type TableFormat = 'csv' | 'json' | 'arrow';
 export const TABLE_FORMATS: TableFormat[] = ['csv', 'json', 'arrow'];
 
+/**
+ * Table names become file names (tables/<name>.<format>): like array names, letters, digits, '.',
+ * '_' and '-' only, not starting with '.', so that no name reaches outside the tables folder.
+ */
+export function tableNameProblem(name: string): string | undefined {
+  if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(name)) return `may use letters, digits, '.', '_' and '-' only, and may not start with '.'`;
+  if (name.length > 200) return 'is longer than 200 characters';
+  return undefined;
+}
+
 /** Writes `table` to `basePath.<format>` and returns the path written. */
 export async function writeTable(table: ColumnTable, basePath: string, format: TableFormat): Promise<string> {
+  const problem = tableNameProblem(basename(basePath));
+  if (problem) throw new Error(`table name "${basename(basePath)}" ${problem}`);
   const path = `${basePath}.${format}`;
-  if (format === 'csv') await writeFile(path, toCSV(table));
-  else if (format === 'json') await writeFile(path, JSON.stringify(table.objects(), null, 1) + '\n');
-  else await writeFile(path, toArrowIPC(table) as Uint8Array);
+  if (format === 'csv') await writeFileAtomic(path, toCSV(table));
+  else if (format === 'json') await writeFileAtomic(path, JSON.stringify(table.objects(), null, 1) + '\n');
+  else await writeFileAtomic(path, toArrowIPC(table) as Uint8Array);
   return path;
 }

@@ -43,7 +43,7 @@ describe('convergent CLI', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^bipartite/m);
     expect(r.stdout).toMatch(/^count-above .*plugin threshold-example@1.0.0/m);
-    expect(r.stdout).toMatch(/--count-above.threshold \(number, default 0.5\)/);
+    expect(r.stdout).toMatch(/--count-above\.threshold NUMBER\n +correlation a best partner must exceed \(default 0\.5\)/);
   });
 
   it('fails with a clear message and exit code 1 on bad input', () => {

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 const CLI = 'dist/cli/main.js';
 
 function demo(out: string, cache: string) {
-  const args = ['demo', '--out', out, '--cache', cache, '--seeds', '1,2', '--epochs', '1', '--train-images', '1000', '--probe-images', '300', '--backend', 'wasm', '--quiet'];
+  const args = ['demo', '--out', out, '--cache', cache, '--seeds', '1,2', '--epochs', '1', '--train-images', '1000', '--probe-images', '300', '--backend', 'wasm'];
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

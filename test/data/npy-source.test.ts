@@ -90,3 +90,28 @@ describe('openImageSource', () => {
     await expect(openImageSource(join(dir, 'x.txt'), { itemShape: [1, 2, 2] })).rejects.toThrow(/x\.txt: expected 'mnist', a directory/);
   });
 });
+
+describe('values an image cannot hold (issue 10, item 13)', () => {
+  it('a NaN, an infinity or a float64 beyond float32 is named by image, place and file, not as a unit and sample', async () => {
+    const cases: [string, Float32Array | Float64Array, string][] = [
+      ['nan32.npy', Float32Array.from(values), 'NaN'],
+      ['inf64.npy', Float64Array.from(values), '-Infinity'],
+      ['huge64.npy', Float64Array.from(values), '1e+300, beyond the float32 range the nets compute in'],
+    ];
+    const at = 5 * item + 1 * 12 + 2 * 4 + 3; // image 5, channel 1, row 2, column 3
+    cases[0][1][at] = NaN;
+    cases[1][1][at] = -Infinity;
+    cases[2][1][at] = 1e300;
+    for (const [name, data, shown] of cases) {
+      const path = join(dir, name);
+      await writeNpy(path, data, [N, 2, 3, 4]);
+      const source = await openImageSource(path, { itemShape: [2, 3, 4] });
+      try {
+        await expect(all(source, 3)).rejects.toThrow(`${path}: image #5 has ${shown} at channel 1, row 2, column 3; input images must be finite`);
+        await expect(source.readItem(4)).resolves.toHaveLength(item); // the images before it are fine
+      } finally {
+        await source.close();
+      }
+    }
+  });
+});

@@ -3,6 +3,12 @@
 // under every tile configuration the limits allow; the weight-repack cache; the command batching
 // and buffer pool (reuse while work is pending, long encoders); errors; and captureUnitMajor
 // feeding the moment kernel. Runs inside validation error scopes; skips without an adapter.
+//
+// The tile sweeps are one test per tile configuration: llvmpipe compiles each pipeline with LLVM
+// at its first dispatch, about 1.6 s a pipeline on a loaded 2-core machine whose Mesa shader cache
+// is empty (as in CI), and the 18 configurations need about 80 pipelines. As two tests over all
+// configurations, conv and gemm took about 60 s each there and hit the 120 s limit when the
+// machine was busier; one configuration per test keeps every test to a few of those compiles.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutionPlan, PlanTensor, Step, StepBody } from '../../src/forward/plan.js';
 import { binary, concat, conv2d, conv2dOutputShape, gemm, globalAvgPool, matmul, matmulOutputShape, pad, type RefTensor, softmax, transpose, unary } from '../../src/forward/reference/index.js';
@@ -15,7 +21,21 @@ import { Rng } from '../helpers/rng.js';
 import { webgpuAvailability } from '../helpers/webgpu.js';
 import { expectClose } from './harness.js';
 
-const { available } = await webgpuAvailability();
+const { available, maxInvocationsPerWorkgroup } = await webgpuAvailability();
+
+/** Every tile configuration the device allows (the limits are the ones acquireGpu asks for). */
+const tileConfigs: Partial<ForwardTiles>[] = [];
+for (const gemmThreads of [64, 128, 256]) {
+  if (gemmThreads > maxInvocationsPerWorkgroup) continue;
+  for (const tileK of [8, 16, 32]) for (const registers of [4, 8]) tileConfigs.push({ gemmThreads, tileK, registers });
+}
+const tilesName = (t: Partial<ForwardTiles>) => `${t.gemmThreads} threads, tileK ${t.tileK}, ${t.registers} registers`;
+
+/** `make()` on first use, then the same value: inputs and reference outputs shared by every tile configuration. */
+function once<T>(make: () => T): () => T {
+  let value: { v: T } | undefined;
+  return () => (value ??= { v: make() }).v;
+}
 
 const rng = new Rng(2024);
 function rand(...shape: number[]): RefTensor {
@@ -61,16 +81,6 @@ describe.runIf(available)('WebGPU forward kernels (direct)', () => {
   });
   const scoped = <T>(fn: () => Promise<T>) => withGpuErrorScope(gpu.device, fn);
 
-  /** Every tile configuration the device allows. */
-  const tileConfigs = (): Partial<ForwardTiles>[] => {
-    const out: Partial<ForwardTiles>[] = [];
-    for (const gemmThreads of [64, 128, 256]) {
-      if (gemmThreads > gpu.device.limits.maxComputeInvocationsPerWorkgroup) continue;
-      for (const tileK of [8, 16, 32]) for (const registers of [4, 8]) out.push({ gemmThreads, tileK, registers });
-    }
-    return out;
-  };
-
   it('picks GEMM tiles within the limits and narrows them for few rows or columns', () => {
     const k = kernels();
     const limits = gpu.device.limits;
@@ -106,22 +116,28 @@ describe.runIf(available)('WebGPU forward kernels (direct)', () => {
     { name: 'LeNet conv1', x: [3, 1, 28, 28], w: [20, 1, 5, 5], bias: true, group: 1, strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1] },
   ];
 
-  it('computes conv at sizes that are not multiples of the tiles, under every tile configuration', async () => {
-    for (const tiles of tileConfigs()) {
+  const convChecks = once(() =>
+    convCases.map((c) => {
+      const x = rand(...c.x);
+      const w = rand(...c.w);
+      const b = c.bias ? rand(c.w[0]) : undefined;
+      const p = { group: c.group, strides: c.strides, pads: c.pads, dilations: c.dilations };
+      const body = { kind: 'conv', inputs: [], kernel: [c.w[2], c.w[3]], ...p } as unknown as StepBody;
+      return { name: c.name, body, inputs: b ? [x, w, b] : [x, w], outShape: conv2dOutputShape(c.x, c.w, p), want: conv2d(x, w, b?.data, p).data };
+    }),
+  );
+
+  for (const tiles of tileConfigs) {
+    it(`computes conv at sizes that are not multiples of the tiles (${tilesName(tiles)})`, async () => {
       const k = kernels({ tiles });
       await scoped(async () => {
-        for (const c of convCases) {
-          const x = rand(...c.x);
-          const w = rand(...c.w);
-          const b = c.bias ? rand(c.w[0]) : undefined;
-          const p = { group: c.group, strides: c.strides, pads: c.pads, dilations: c.dilations };
-          const outShape = conv2dOutputShape(c.x, c.w, p);
-          const got = await runOne(k, { kind: 'conv', inputs: [], kernel: [c.w[2], c.w[3]], ...p } as unknown as StepBody, b ? [x, w, b] : [x, w], outShape);
-          expectClose(got, conv2d(x, w, b?.data, p).data, 1e-5, `conv ${c.name}, tiles ${JSON.stringify(tiles)}`);
+        for (const c of convChecks()) {
+          const got = await runOne(k, c.body, c.inputs, c.outShape);
+          expectClose(got, c.want, 1e-5, `conv ${c.name}, tiles ${JSON.stringify(tiles)}`);
         }
       });
-    }
-  });
+    });
+  }
 
   it('caches repacked weights per weight tensor and tile, and frees them with it', async () => {
     const k = kernels();
@@ -149,32 +165,40 @@ describe.runIf(available)('WebGPU forward kernels (direct)', () => {
     });
   });
 
-  it('computes gemm and batched matmul at awkward sizes under every tile configuration', async () => {
-    for (const tiles of tileConfigs()) {
+  const gemmChecks = once(() => {
+    const checks: { name: string; body: StepBody; inputs: RefTensor[]; outShape: number[]; want: Float32Array }[] = [];
+    for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
+      const [m, kk, n] = [67, 37, 129];
+      const a = rand(...(transA ? [kk, m] : [m, kk]));
+      const b = rand(...(transB ? [n, kk] : [kk, n]));
+      const c = rand(m, 1);
+      const p = { alpha: 0.75, beta: -1.5, transA, transB };
+      checks.push({ name: `gemm ${transA} ${transB}`, body: { kind: 'gemm', inputs: [], ...p } as unknown as StepBody, inputs: [a, b, c], outShape: [m, n], want: gemm(a, b, c, p).data });
+    }
+    for (const [as, bs] of [
+      [[3, 1, 5, 19], [4, 19, 6]],
+      [[2, 3, 17, 9], [9, 21]],
+      [[7, 33], [2, 2, 33, 5]],
+    ]) {
+      const a = rand(...as);
+      const b = rand(...bs);
+      const body = { kind: 'matmul', inputs: [] } as unknown as StepBody;
+      checks.push({ name: `matmul ${JSON.stringify(as)} x ${JSON.stringify(bs)}`, body, inputs: [a, b], outShape: matmulOutputShape(as, bs), want: matmul(a, b).data });
+    }
+    return checks;
+  });
+
+  for (const tiles of tileConfigs) {
+    it(`computes gemm and batched matmul at awkward sizes (${tilesName(tiles)})`, async () => {
       const k = kernels({ tiles });
       await scoped(async () => {
-        for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
-          const [m, kk, n] = [67, 37, 129];
-          const a = rand(...(transA ? [kk, m] : [m, kk]));
-          const b = rand(...(transB ? [n, kk] : [kk, n]));
-          const c = rand(m, 1);
-          const p = { alpha: 0.75, beta: -1.5, transA, transB };
-          const got = await runOne(k, { kind: 'gemm', inputs: [], ...p } as unknown as StepBody, [a, b, c], [m, n]);
-          expectClose(got, gemm(a, b, c, p).data, 1e-5, `gemm ${transA} ${transB}, tiles ${JSON.stringify(tiles)}`);
-        }
-        for (const [as, bs] of [
-          [[3, 1, 5, 19], [4, 19, 6]],
-          [[2, 3, 17, 9], [9, 21]],
-          [[7, 33], [2, 2, 33, 5]],
-        ]) {
-          const a = rand(...as);
-          const b = rand(...bs);
-          const got = await runOne(k, { kind: 'matmul', inputs: [] } as unknown as StepBody, [a, b], matmulOutputShape(as, bs));
-          expectClose(got, matmul(a, b).data, 1e-5, `matmul ${JSON.stringify(as)} x ${JSON.stringify(bs)}`);
+        for (const c of gemmChecks()) {
+          const got = await runOne(k, c.body, c.inputs, c.outShape);
+          expectClose(got, c.want, 1e-5, `${c.name}, tiles ${JSON.stringify(tiles)}`);
         }
       });
-    }
-  });
+    });
+  }
 
   it('reduces rows longer than a workgroup (softmax, global average pool)', async () => {
     const k = kernels();

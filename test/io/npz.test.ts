@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { parseNpyHeader } from '../../src/io/npy-header.js';
 import { encodeNpy } from '../../src/io/npy-write.js';
-import { NpzError, listNpz, readEntryPrefix, streamEntry, type NpzEntry } from '../../src/io/npz.js';
+import { NpzError, checkEntryReadable, listNpz, readEntryPrefix, streamEntry, type NpzEntry } from '../../src/io/npz.js';
 import { expected, fixture, makeTmpDir, openFdsUnder, writeZip } from './helpers.js';
 
 const tmp = makeTmpDir();
@@ -135,5 +135,28 @@ describe('archives that must be refused', () => {
     writeFileSync(p, bytes);
     const [e] = (await listNpz(p)).entries;
     await expect(entryBytes(p, e!)).rejects.toThrow(/x\.npy: unsupported compression method 12/);
+  });
+});
+
+describe('an encrypted entry (issue 10, item 13)', () => {
+  /** savez.npz with the encryption bit (bit 0 of the general-purpose flags) set on every entry, in both headers. */
+  function encryptedCopy(): string {
+    const bytes = Buffer.from(readFileSync(fixture('savez.npz')));
+    for (let i = 0; i + 4 <= bytes.length; i++) {
+      const signature = bytes.readUInt32LE(i);
+      if (signature === 0x04034b50) bytes[i + 6] |= 1; // local file header: flags at +6
+      if (signature === 0x02014b50) bytes[i + 8] |= 1; // central directory header: flags at +8
+    }
+    const p = join(tmp.dir, 'encrypted.npz');
+    writeFileSync(p, bytes);
+    return p;
+  }
+
+  test('is listed, and refused on reading as encrypted, naming the file and the entry (not "size mismatch")', async () => {
+    const p = encryptedCopy();
+    const { entries } = await listNpz(p);
+    expect(entries.map((e) => e.encrypted)).toEqual([true, true]);
+    const fc = entries.find((e) => e.name === 'fc.npy')!;
+    expect(() => checkEntryReadable(p, fc)).toThrow(`${p}:fc.npy: entry is encrypted (its zip encryption flag is set); convergent reads unencrypted archives only, as numpy.savez writes them`);
   });
 });

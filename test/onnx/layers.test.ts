@@ -9,7 +9,8 @@ import { formatLayerTable, layersCommand } from '../../cli/commands/layers.js';
 import type { CliContext } from '../../cli/context.js';
 import { OnnxBuilder } from '../../src/onnx/builder.js';
 import { encodeOnnx } from '../../src/onnx/encode.js';
-import { defaultLayers, listLayers } from '../../src/onnx/layers.js';
+import { defaultLayers, layerNames, listLayers } from '../../src/onnx/layers.js';
+import { resolveCaptureLayers } from '../../src/run/forward-probe.js';
 import { opCases } from '../forward/op-cases.js';
 
 const caseModel = (name: string) => {
@@ -53,7 +54,11 @@ describe('listLayers', () => {
     const conv1 = layers.find((l) => l.name === 'conv1')!;
     expect(conv1).toMatchObject({ op: 'Relu', isDefault: true, shape: ['N', 6, 20, 20] });
     const first = layers[0];
-    expect(first).toMatchObject({ op: 'Conv', name: 'conv_1', isDefault: false, shape: ['N', 6, 20, 20] });
+    // Named after the layer it feeds, never conv_1 next to conv1 (issue 10, item 20).
+    expect(first).toMatchObject({ op: 'Conv', name: 'conv1.conv', isDefault: false, shape: ['N', 6, 20, 20] });
+    expect(layers[1]).toMatchObject({ op: 'BatchNormalization', name: 'conv1.batchnormalization' });
+    expect(layers.find((l) => l.op === 'Flatten')!.name).toBe('flatten.1');
+    expect(layers.map((l) => l.name).filter((n) => /_\d/.test(n))).toEqual([]);
     expect(layers.find((l) => l.op === 'Flatten')!.shape).toEqual(['N', 90]);
     expect(layers.at(-1)!).toMatchObject({ op: 'Softmax', shape: ['N', 10] });
     expect(new Set(layers.map((l) => l.name)).size).toBe(layers.length);
@@ -134,5 +139,20 @@ describe('convergent layers', () => {
 
   it('formats unknown shapes as ?', () => {
     expect(formatLayerTable([{ name: 'relu_1', tensor: 't', op: 'Relu', node: 'n', shape: [], isDefault: false }])).toBe('   name    tensor  op    node  shape\n   relu_1  t       Relu  n     ?\n');
+  });
+});
+
+describe('layerNames and --layer', () => {
+  it('every name `layers` prints resolves to its tensor in resolveCaptureLayers', () => {
+    const model = caseModel('LeNet with BatchNorm');
+    const listed = listLayers(model);
+    const names = layerNames(model);
+    expect([...names.keys()].sort()).toEqual(listed.map((l) => l.name).sort());
+    const resolved = resolveCaptureLayers([{ name: 'a', model, path: 'a.onnx' }], ['conv1.conv', 'conv1', 'flatten.1'], () => {});
+    expect(resolved).toEqual([
+      { name: 'conv1.conv', tensors: [listed.find((l) => l.name === 'conv1.conv')!.tensor] },
+      { name: 'conv1', tensors: [listed.find((l) => l.name === 'conv1')!.tensor] },
+      { name: 'flatten.1', tensors: [listed.find((l) => l.name === 'flatten.1')!.tensor] },
+    ]);
   });
 });

@@ -35,10 +35,43 @@ describe('TopKUnits', () => {
 
   it('leaves empty slots marked when fewer than k items were seen', () => {
     const top = new TopKUnits(2, 4, 1, 1);
-    top.add(Float32Array.from([1, 2, 3, 0]), Int32Array.from([0, 1]));
+    top.add(Float32Array.from([1, 2, 3, 0.5]), Int32Array.from([0, 1]));
     const got = top.result();
     expect(Array.from(got.items)).toEqual([1, 0, -1, -1, 0, 1, -1, -1]);
     expect(got.values[2]).toBe(-Infinity);
+    expect([got.ys[2], got.xs[2]]).toEqual([-1, -1]);
+  });
+
+  it('records only items the unit fires on (maximum > 0), never fillers, and counts them', () => {
+    // The demo's case: a ReLU unit that fires on 1 image of many. Before, its top-k was padded
+    // with images 0..k-2 at value 0, drawn in the report as if they were its best images.
+    const [n, units, h, w, k] = [203, 3, 2, 3, 9];
+    const next = seededUniform(5);
+    const data = new Float32Array(n * units * h * w);
+    const fires = (i: number, u: number) => (u === 0 ? i === 150 : u === 1 ? i % 50 === 7 : next() < 0.7);
+    for (let i = 0; i < n; i++) {
+      for (let u = 0; u < units; u++) {
+        const on = fires(i, u);
+        // Off: every position 0 (a ReLU that does not fire), or negative for unit 1 (a pre-ReLU tensor).
+        for (let p = 0; p < h * w; p++) data[(i * units + u) * h * w + p] = on ? next() + 0.01 : u === 1 ? -next() : 0;
+      }
+    }
+    const top = new TopKUnits(units, k, h, w);
+    for (let start = 0; start < n; start += 16) top.add(data.subarray(start * units * h * w, Math.min(n, start + 16) * units * h * w), Int32Array.from({ length: Math.min(n, start + 16) - start }, (_, j) => start + j));
+    const got = top.result();
+    expect(got.itemsSeen).toBe(n);
+    for (let u = 0; u < units; u++) {
+      // Brute force: the items whose maximum over positions is above 0.
+      const active = Array.from({ length: n }, (_, i) => i).filter((i) => data.subarray((i * units + u) * h * w, (i * units + u + 1) * h * w).some((v) => v > 0));
+      expect(got.activeItems[u], `unit ${u}`).toBe(active.length);
+      const slots = Array.from(got.items.subarray(u * k, (u + 1) * k));
+      const filled = slots.filter((i) => i >= 0);
+      expect(filled.length, `unit ${u}`).toBe(Math.min(k, active.length));
+      for (const item of filled) expect(active, `unit ${u} item ${item}`).toContain(item);
+      expect(slots.slice(filled.length).every((i) => i === -1), `unit ${u}: empty slots after the filled ones`).toBe(true);
+      for (let j = 0; j < k; j++) expect(got.values[u * k + j] > 0, `unit ${u} slot ${j}`).toBe(slots[j] >= 0);
+    }
+    expect(Array.from(got.items.subarray(0, k))).toEqual([150, -1, -1, -1, -1, -1, -1, -1, -1]);
   });
 
   it('takes per-item maxima reduced elsewhere (the WebGPU probe path) with the same result as the raw batch', () => {

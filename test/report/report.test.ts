@@ -5,7 +5,7 @@
 // CI=true and is skipped otherwise (apt-get install chromium fonts-liberation).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -17,9 +17,12 @@ import { PluginRegistry } from '../../src/plugins/registry.js';
 import { align } from '../../src/run/align.js';
 import { probe } from '../../src/run/probe.js';
 import { buildReport, writeReport } from '../../src/report/build.js';
-import { levelOf, palette } from '../../src/report/colormap.js';
 import { downsample, dequantizeBase64, matchedColumnOrder, permute, quantizeBase64 } from '../../src/report/matrix.js';
-import { encodeIndexedPng } from '../../src/report/png.js';
+import { colorMap } from '../../src/report/colormap.js';
+import { IMAGE_MAX_SIDE, heatmapPanel } from '../../src/report/heatmap.js';
+import { bipartitePartners } from '../../src/report/section-fig1.js';
+import { writeNpy } from '../../src/io/npy-write.js';
+import { writeUnitPatches } from '../../src/run/patches.js';
 import { readRunTable, type Row } from '../../src/report/load.js';
 import { textWidth } from '../../src/report/text-metrics.js';
 
@@ -57,18 +60,42 @@ async function writeMethodTables(matches: Row[]): Promise<void> {
   // Cluster order of fc1: each unit of A next to its partner, then B's leftovers; clusters of 4.
   const order: [string, number][] = [];
   const placed = new Set<number>();
-  for (const r of matches.filter((m) => m.layer === 'fc1' && m.net_a === 'netA')) {
+  for (const r of matches.filter((m) => m.layer === 'fc1' && m.net_a === 'netA' && m.net_b === 'netB')) {
     order.push(['netA', Number(r.unit_a)]);
     if (typeof r.bipartite_unit_b === 'number') (order.push(['netB', r.bipartite_unit_b]), placed.add(r.bipartite_unit_b));
   }
   for (let u = 0; u < 42; u++) if (!placed.has(u)) order.push(['netB', u]);
   await writeFile(join(t, 'cluster_order.csv'), 'layer,method,net_a,net_b,position,net,unit\n' + order.map(([net, unit], p) => `fc1,spectral,netA,netB,${p},${net},${unit}`).join('\n') + '\n');
   await writeFile(join(t, 'clusters.csv'), 'layer,method,net_a,net_b,net,unit,cluster\n' + order.map(([net, unit], p) => `fc1,spectral,netA,netB,${net},${unit},${Math.floor(p / 4)}`).join('\n') + '\n');
-  // Top-k patches for two units of conv1 (the format a later reducer will write).
-  const dir = join(run, 'reducers', 'topk', 'conv1', 'netA');
-  await mkdir(dir, { recursive: true });
-  const img = new Uint8Array(12 * 12).map((_, i) => levelOf(Math.sin(i / 7)));
-  for (const u of [0, 1]) await writeFile(join(dir, `${u}.png`), encodeIndexedPng(12, 12, img, palette({ name: 'gray', description: '', stops: ['#000000', '#ffffff'], missing: '#ff0000' })));
+  // Listed in summary.json, as an align that ran these methods lists its tables (the report reads no others).
+  const summary = JSON.parse(await readFile(join(run, 'summary.json'), 'utf8'));
+  summary.tables.names = (await readdir(t)).filter((f) => f.endsWith('.csv')).map((f) => f.slice(0, -4));
+  await writeFile(join(run, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  await writeTopK();
+}
+
+/** Patches drawn as the probe draws them: 12 x 12 grey images, a 5 x 5 conv field, k slots per unit. */
+const TOPK = { k: 9, images: 50, field: { spatial: true, y: { jump: 1, size: 5, start: -2 }, x: { jump: 1, size: 5, start: -2 } } };
+/** conv1 of netA: unit 0 fires on 30 images (9 slots filled), unit 1 on 2 (2 filled, 7 empty). */
+const ACTIVE = [30, 2];
+
+async function writeTopK(): Promise<void> {
+  const { k, images, field } = TOPK;
+  const dir = join(run, 'reducers', 'topk', 'conv1');
+  const units = ACTIVE.length;
+  const items = new Int32Array(units * k).fill(-1);
+  const values = new Float32Array(units * k).fill(-Infinity);
+  const ys = new Int32Array(units * k).fill(-1);
+  const xs = new Int32Array(units * k).fill(-1);
+  ACTIVE.forEach((active, u) => {
+    for (let j = 0; j < Math.min(k, active); j++) [items[u * k + j], values[u * k + j], ys[u * k + j], xs[u * k + j]] = [3 * j + u, 5 - 0.5 * j, (j * 5) % 12, (j * 7) % 12];
+  });
+  const record = { items, values, ys, xs, activeItems: Int32Array.from(ACTIVE), itemsSeen: images };
+  const source = { itemShape: [1, 12, 12] as [number, number, number], readItem: async (i: number) => Float32Array.from({ length: 144 }, (_, p) => Math.sin(p / 7 + i) + (p % 12) / 12) };
+  await writeUnitPatches(join(dir, 'netA'), record, k, field, source);
+  for (const [what, array] of [['items', items], ['values', values], ['y', ys], ['x', xs]] as const) await writeNpy(join(dir, `netA.${what}.npy`), array, [units, k]);
+  await writeNpy(join(dir, 'netA.active.npy'), record.activeItems, [units]);
+  await writeFile(join(dir, 'result.json'), JSON.stringify({ k, nets: { netA: { units, map: [12, 12], receptiveField: field, images } } }));
 }
 
 let matches: Row[];
@@ -77,7 +104,8 @@ beforeAll(async () => {
   const example = await writePlantedExample(join(tmp, 'example-data'));
   const backend = await createBackend('reference');
   try {
-    await probe({ nets: example.nets, out: run, backend, command: 'convergent run --example (test)' });
+    // A third net (netB's activations under another name), so that the page has pairs to choose from.
+    await probe({ nets: [...example.nets, { name: 'netC', path: example.nets[1].path }], out: run, backend, command: 'convergent run --example (test)' });
     const registry = new PluginRegistry();
     registry.add(builtinPlugin, 'built-in');
     await align({ run, backend, registry: registry.methods, methods: ['semi', 'bipartite'] });
@@ -98,6 +126,19 @@ describe('report pieces', () => {
     expect([...order].sort()).toEqual([0, 1, 2, 3, 4]);
     expect(order.slice(0, 2)).toEqual([4, 3]);
     expect(order[3]).toBe(0);
+  });
+
+  it('embeds a column-permuted panel as an order over its source only when the source has a pixel per column', () => {
+    const map = colorMap('inferno');
+    const axis = { title: 'unit', nets: ['a'] };
+    for (const cols of [7, IMAGE_MAX_SIDE + 3]) {
+      const m = { rows: 3, cols, data: Float64Array.from({ length: 3 * cols }, (_, k) => Math.sin(k)) };
+      const source = heatmapPanel({ id: 'src', title: '', caption: '', matrix: m, rowAxis: axis, colAxis: axis, colorMap: map });
+      const order = Array.from({ length: cols }, (_, j) => cols - 1 - j);
+      const p = heatmapPanel({ id: 'p', title: '', caption: '', matrix: permute(m, null, order), rowAxis: axis, colAxis: axis, colorMap: map, columnsOf: { from: source, order } });
+      if (cols <= IMAGE_MAX_SIDE) expect(p.data).toMatchObject({ derived: { from: 'src', order } });
+      else expect(p.data.derived === undefined && typeof p.data.image === 'string').toBe(true); // block-averaged columns cannot be reordered
+    }
   });
 
   it('quantizes, downsamples and permutes matrices', () => {
@@ -141,6 +182,23 @@ describe('convergent report', () => {
     expect(plain.html).toContain('patches need a run from images');
   });
 
+  it('withholds the patches of a unit whose records hold a filler image (runs probed before empty slots were marked)', async () => {
+    const path = join(run, 'reducers', 'topk', 'conv1', 'netA.values.npy');
+    const original = await readFile(path);
+    const values = new Float32Array(ACTIVE.length * TOPK.k).fill(-Infinity);
+    for (let j = 0; j < TOPK.k; j++) values[j] = j < 3 ? 1 : 0; // unit 0: 3 real images, then 6 at value 0 with an image index
+    values[TOPK.k] = values[TOPK.k + 1] = 1;
+    await writeNpy(path, values, [ACTIVE.length, TOPK.k]);
+    try {
+      const fig2 = (await buildReport({ run })).sections.find((s) => s.id === 'fig2')!.html;
+      expect(fig2).toContain('patches withheld: the records of netA unit 0 hold images it does not fire on');
+      expect(fig2).not.toContain('alt="top patches of netA unit 0"');
+      expect(fig2).toContain('alt="top patches of netA unit 1"');
+    } finally {
+      await writeFile(path, original);
+    }
+  });
+
   it('embeds the between-net matrix with B permuted by the bipartite matching', async () => {
     const report = await buildReport({ run });
     for (const layer of ['conv1', 'fc1']) {
@@ -148,15 +206,22 @@ describe('convergent report', () => {
       expect(fig?.kind).toBe('heatmaps');
       if (fig?.kind !== 'heatmaps') continue;
       const permuted = fig.panels.find((p) => p.id === `fig1/${layer}/netA/netB/permuted`)!;
+      const between = fig.panels.find((p) => p.id === `fig1/${layer}/netA/netB/between`)!;
       const corr = await readNpy(join(run, 'stats', layer, 'corr.netA.netB.npy'));
       const [rows, cols] = corr.shape;
       const order = permuted.data.colAxis.units!;
-      const values = dequantizeBase64(permuted.data.hover.data);
-      expect(permuted.data.hover.block).toEqual([1, 1]);
+      const partners = bipartitePartners(matches.filter((r) => r.layer === layer && r.net_a === 'netA' && r.net_b === 'netB'), rows);
+      expect(order).toEqual(matchedColumnOrder(cols, partners));
+      // The permuted panel embeds only the order: the page draws it from the between panel's image and values.
+      expect(permuted.data.derived).toEqual({ from: between.id, order });
+      expect(permuted.data.image).toBeUndefined();
+      expect(permuted.data.hover).toBeUndefined();
+      const values = dequantizeBase64(between.data.hover!.data);
+      expect(between.data.hover!.block).toEqual([1, 1]);
       for (let i = 0; i < rows; i++) {
         for (let j = 0; j < cols; j++) {
           const want = corr.data[i * cols + order[j]];
-          const got = values[i * cols + j];
+          const got = values[i * cols + order[j]];
           if (Number.isNaN(want)) expect(Number.isNaN(got)).toBe(true);
           else expect(Math.abs(got - want)).toBeLessThan(2e-5);
         }
@@ -169,7 +234,9 @@ describe('convergent report', () => {
     expect(path).toBe(join(run, 'report.html'));
     expect(statSync(path).size).toBeGreaterThan(500_000); // the Vega builds are inlined
     const names = figures.map((f) => f.slice(join(run, 'figures').length + 1)).sort();
-    expect(names).toEqual(['clusters-fc1-spectral-netA-netB.png', 'fig1-conv1-netA-netB.png', 'fig1-fc1-netA-netB.png', 'fig3-netA-netB.png', 'means.png', 'mi-partners-netA-netB.png', 'sparse-prediction.png']);
+    const pairs = ['netA-netB', 'netA-netC', 'netB-netC'];
+    const want = ['clusters-fc1-spectral-netA-netB.png', 'means.png', 'sparse-prediction.png', ...pairs.flatMap((p) => [`fig1-conv1-${p}.png`, `fig1-fc1-${p}.png`, `fig3-${p}.png`, `mi-partners-${p}.png`])];
+    expect(names).toEqual(want.sort());
     for (const f of figures) {
       const bytes = readFileSync(f);
       expect(bytes.subarray(1, 4).toString()).toBe('PNG');
@@ -215,12 +282,58 @@ describe.skipIf(!haveChromium && !requireChromium)('the report in headless Chrom
       await page.waitForFunction(() => document.documentElement.dataset.ready !== undefined, null, { timeout: 60_000 });
       expect(await page.evaluate(() => document.documentElement.dataset.ready)).toBe('true');
 
+      // Navigation: the page opens on the first layer and pair; choosing others shows their blocks only.
+      const shown = () =>
+        page.evaluate(() => {
+          const visible = (sel: string) => Array.from(document.querySelectorAll(sel)).filter((e) => (e as HTMLElement).offsetParent !== null);
+          return {
+            fig1: visible('figure.heatmaps[data-figure^="fig1-"]').map((e) => e.id),
+            fig3: visible('#fig3 [data-chart]').map((e) => e.getAttribute('data-chart')),
+            fig2: visible('#fig2 h3').map((e) => (e as HTMLElement).innerText.replace(/ \(.*/, '')),
+            metrics: visible('#metrics h3').map((e) => (e as HTMLElement).innerText),
+            clusters: visible('#clusters figure').length,
+            height: document.documentElement.scrollHeight,
+          };
+        });
+      const choose = async (layer: string, pair: string) => {
+        await page.selectOption('#select-layer', layer);
+        await page.selectOption('#select-pair', pair);
+      };
+      const start = await shown();
+      expect(start).toMatchObject({ fig1: ['fig1-conv1-netA-netB'], fig3: ['fig3-netA-netB'], fig2: ['conv1: netA vs netB'], metrics: ['conv1'], clusters: 0 });
+      await choose('fc1', 'netA netC');
+      expect(await shown()).toMatchObject({ fig1: ['fig1-fc1-netA-netC'], fig3: ['fig3-netA-netC'], fig2: ['fc1: netA vs netC'], metrics: ['fc1'], clusters: 0 });
+      await choose('fc1', 'netA netB');
+      expect(await shown()).toMatchObject({ fig1: ['fig1-fc1-netA-netB'], fig2: ['fc1: netA vs netB'], clusters: 1 });
+      await choose('', '');
+      const all = await shown();
+      expect(all.fig1).toHaveLength(6);
+      expect(all.height, 'one layer and pair at a time keeps the page short').toBeGreaterThan(start.height + 2000);
+      // TOC links reach every section.
+      expect(await page.locator('nav.toc a').evaluateAll((as) => as.map((a) => a.getAttribute('href')))).toEqual(['#headline', '#fig1', '#fig3', '#fig2', '#means', '#metrics', '#mi', '#sparse', '#clusters', '#dead', '#run']);
+
       const sections = await page.evaluate(() =>
         Array.from(document.querySelectorAll('section[data-section]')).map((s) => ({ id: s.id, text: (s as HTMLElement).innerText.length })),
       );
       expect(sections.map((s) => s.id)).toEqual(['headline', 'fig1', 'fig3', 'fig2', 'means', 'metrics', 'mi', 'sparse', 'clusters', 'dead', 'run']);
       for (const s of sections) expect(s.text, s.id).toBeGreaterThan(100);
       expect(await page.evaluate(() => document.documentElement.scrollWidth), 'nothing wider than the window').toBeLessThanOrEqual(1400);
+      // Every table fits the window (wide ones scroll in their own box), and the metrics tables need no scrolling at all.
+      const tables = await page.evaluate(() =>
+        Array.from(document.querySelectorAll('.table-wrap')).map((w) => ({ right: w.getBoundingClientRect().right, scroll: w.scrollWidth, width: w.clientWidth, metrics: !!w.querySelector('table.metrics') })),
+      );
+      expect(tables.length).toBeGreaterThan(5);
+      for (const t of tables) expect(t.right).toBeLessThanOrEqual(1400);
+      for (const t of tables.filter((x) => x.metrics)) expect(t.scroll).toBeLessThanOrEqual(t.width);
+
+      // The log axis of the sorted means has one number format (no 0.000001 next to 1e-7).
+      const logLabels = await page.evaluate(() =>
+        Array.from(document.querySelectorAll('[data-chart="means"] g.role-axis'))
+          .filter((g) => /log/i.test(g.getAttribute('aria-label') ?? ''))
+          .flatMap((g) => Array.from(g.querySelectorAll('.role-axis-label text')).map((t) => t.textContent ?? '')),
+      );
+      expect(logLabels.length).toBeGreaterThan(2);
+      expect(new Set(logLabels.map((l) => /e/.test(l))).size, logLabels.join(' ')).toBe(1);
 
       // Charts: one rendered Vega view each, with a non-empty SVG.
       const charts = await page.evaluate(() =>
@@ -230,7 +343,7 @@ describe.skipIf(!haveChromium && !requireChromium)('the report in headless Chrom
           return { id: el.getAttribute('data-chart'), rendered: el.getAttribute('data-rendered'), w: box?.width ?? 0, h: box?.height ?? 0, marks: svg?.querySelectorAll('path, circle, .mark-symbol path, .mark-line path').length ?? 0 };
         }),
       );
-      expect(charts.map((c) => c.id).sort()).toEqual(['fig3-netA-netB', 'means', 'mi-netA-netB', 'sparse']);
+      expect(charts.map((c) => c.id).sort()).toEqual(['fig3-netA-netB', 'fig3-netA-netC', 'fig3-netB-netC', 'means', 'mi-netA-netB', 'mi-netA-netC', 'mi-netB-netC', 'sparse']);
       for (const c of charts) {
         expect(c.rendered, c.id!).toBe('true');
         expect(c.w, c.id!).toBeGreaterThan(200);
@@ -246,14 +359,47 @@ describe.skipIf(!haveChromium && !requireChromium)('the report in headless Chrom
           return { id: i.dataset.heatmap, natural: [i.naturalWidth, i.naturalHeight], box: [box.width, box.height], complete: i.complete };
         }),
       );
-      expect(heatmaps).toHaveLength(2 * 4 + 1);
+      expect(heatmaps).toHaveLength(3 * 2 * 4 + 1);
       for (const h of heatmaps) {
         expect(h.complete, h.id).toBe(true);
         expect(h.natural[0], h.id).toBeGreaterThan(0);
         expect(h.box[0], h.id).toBeGreaterThan(150);
         expect(h.box[1], h.id).toBeGreaterThan(150);
       }
-      expect(await page.locator('img.patches').count()).toBe(2);
+
+      // Patches: scaled up, and no filler: exactly the slots the records fill show an image (a tile with non-white pixels).
+      const patches = await page.evaluate(() =>
+        Array.from(document.querySelectorAll('img.patches')).map((img) => {
+          const i = img as HTMLImageElement;
+          const c = document.createElement('canvas');
+          [c.width, c.height] = [i.naturalWidth, i.naturalHeight];
+          const g = c.getContext('2d')!;
+          g.drawImage(i, 0, 0);
+          const px = g.getImageData(0, 0, c.width, c.height).data;
+          const unit = Number(/unit (\d+)/.exec(i.alt)![1]);
+          const tile = 15; // a 5 x 5 field drawn 3x
+          const drawn: boolean[] = [];
+          for (let j = 0; j < 9; j++) {
+            const [ox, oy] = [(j % 3) * (tile + 2), Math.floor(j / 3) * (tile + 2)];
+            let ink = false;
+            for (let y = oy; y < oy + tile; y++) for (let x = ox; x < ox + tile; x++) ink ||= px[(y * c.width + x) * 4] !== 255;
+            drawn.push(ink);
+          }
+          return { unit, natural: i.naturalWidth, shown: i.getBoundingClientRect().width, filled: Number(i.dataset.filled), drawn, caption: i.nextElementSibling?.textContent ?? '' };
+        }),
+      );
+      expect(patches.length).toBeGreaterThanOrEqual(2);
+      for (const p of patches) {
+        const want = Math.min(9, ACTIVE[p.unit]);
+        expect(p.filled, `unit ${p.unit}`).toBe(want);
+        expect(p.drawn, `unit ${p.unit}`).toEqual(Array.from({ length: 9 }, (_, j) => j < want));
+        expect(p.shown / p.natural, `unit ${p.unit}: enlarged by a whole factor`).toBe(3);
+        expect(p.caption).toBe(`fires on ${ACTIVE[p.unit]} of ${TOPK.images} images`);
+      }
+
+      // Cluster boundaries on the cluster-ordered matrix: one outlined diagonal block per cluster.
+      const clusterBlocks = await page.locator('#clusters svg.groups rect').count();
+      expect(clusterBlocks).toBe(Math.ceil((await page.evaluate(() => (window as unknown as { convergentReport: { heatmaps: Record<string, { rows: number }> } }).convergentReport.heatmaps['clusters/fc1/spectral/netA/netB'].rows)) / 4));
 
       // The permuted matrix embedded in the page is the one the matching gave.
       for (const layer of ['conv1', 'fc1']) {

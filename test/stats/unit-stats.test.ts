@@ -32,3 +32,28 @@ describe('unit statistics from moments', () => {
     expect(isDeadUnit(1e-3, 1e-4)).toBe(false);
   });
 });
+
+describe('the dead-unit rule follows the precision of the activations read (issue 10, item 9)', () => {
+  it('float64: mean 1e6 with std 1e-3 is live; a few float64 ulps of noise is not', () => {
+    expect(isDeadUnit(1e6, 1e-3, 'float64')).toBe(false);
+    expect(isDeadUnit(1e6, 1e-3, 'float32')).toBe(true); // below float32's resolution at 1e6 (0.0625)
+    expect(isDeadUnit(1e6, 4 * 2 ** -52 * 1e6, 'float64')).toBe(true);
+    expect(isDeadUnit(0, 0, 'float64')).toBe(true);
+  });
+
+  it('float32 keeps its 1e-6 relative rule; tiny but real variation near zero is live', () => {
+    expect(isDeadUnit(3.5, 1e-9, 'float32')).toBe(true);
+    expect(isDeadUnit(1e4, 1, 'float32')).toBe(false);
+    expect(isDeadUnit(0, 1e-20, 'float32')).toBe(false);
+    expect(isDeadUnit(0, 1e-39, 'float32')).toBe(true); // subnormal: too few bits
+    expect(isDeadUnit(0, 1e-300, 'float64')).toBe(false);
+  });
+
+  it('unitStats applies the dtype given', () => {
+    const n = 5;
+    const data = Float64Array.from({ length: n }, (_, s) => 1e6 + 1e-3 * (s - 2));
+    const m = batchMomentsReference(data, 1, n);
+    expect([...unitStats(m, 0, 1, 'float64').dead]).toEqual([0]);
+    expect([...unitStats(m, 0, 1).dead]).toEqual([1]);
+  });
+});

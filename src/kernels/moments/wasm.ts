@@ -9,11 +9,14 @@
 // module; batches too small to repay the messaging run on the calling thread. Slices are also
 // bounded in size so that WASM memory stays bounded (a few tens of MB) whatever the batch.
 // Slices are copied out of the caller's batch while earlier ones are computed: the batch must not
-// change until batchMoments resolves. dispose() terminates the workers.
+// change until batchMoments resolves. dispose() terminates the workers. A batch whose values
+// overflow (or underflow) float32 products is redone in float64 (src/kernels/moments/range-check.ts).
 import { mergeMomentsInto } from '../../stats/merge.js';
 import { createWorkerPool, hardwareConcurrency, type MomentWorkerPool } from '../../platform/worker-pool.js';
 import { WasmInstance, wasmModule } from '../wasm-module.js';
 import type { BatchMoments, MomentKernel } from './contract.js';
+import { outOfFloat32Range } from './range-check.js';
+import { batchMomentsReference } from './reference.js';
 
 export interface WasmMomentKernelOptions {
   /** Threads (workers) for large batches. Default: the platform's logical core count. 1: no workers. */
@@ -219,12 +222,15 @@ export async function createWasmMomentKernel(options: WasmMomentKernelOptions = 
       if (disposed) throw new Error('the WASM moment kernel was disposed');
       checkBatch(data, d, n);
       if (n === 0 || d === 0) return { n, d, mean: new Float64Array(d), m2: new Float64Array(d * d) };
+      let result: BatchMoments | undefined;
       if (threads > 1 && n * d * d >= threshold && n >= minSamples * threads) {
         pool ??= createWorkerPool(threads, module, computeSliceMoments.toString());
         const p = await pool;
-        if (p) return onWorkers(p, data, d, n);
+        if (p) result = await onWorkers(p, data, d, n);
       }
-      return onThisThread(data, d, n);
+      result ??= onThisThread(data, d, n);
+      // Values beyond float32's range for squares: this batch is redone exactly, in float64.
+      return outOfFloat32Range(result) ? batchMomentsReference(data, d, n) : result;
     },
     async dispose() {
       disposed = true;

@@ -10,7 +10,8 @@
 // Only c, S1 and the upper-triangle tiles of S2 come back; the host forms
 //   mean = c + S1 / n,   M2 = S2 - S1 S1' / n
 // in float64 and mirrors M2. Chunks (when a batch would overflow a storage binding) are merged
-// with the exact Chan update, like batches.
+// with the exact Chan update, like batches. A batch whose values overflow (or underflow) float32
+// products is read back and redone in float64 on the host (src/kernels/moments/range-check.ts).
 import {
   MAP_MODE_READ,
   USAGE_COPY_DST,
@@ -26,6 +27,8 @@ import {
 import type { GpuContext } from '../../platform/webgpu.js';
 import { emptyMoments, mergeMomentsInto } from '../../stats/merge.js';
 import type { BatchMoments, MomentKernel } from './contract.js';
+import { outOfFloat32Range } from './range-check.js';
+import { batchMomentsReference } from './reference.js';
 
 const KERNEL = 'convergent.moments';
 
@@ -379,6 +382,20 @@ export function createWebGpuMomentKernel(gpu: GpuContext, options: WebGpuMomentK
     return { n, d, mean, m2 };
   }
 
+  /** The first `bytes` of a buffer (which needs COPY_SRC usage), as f32 on the host. */
+  async function readBack(buffer: GPUBuffer, bytes: number): Promise<Float32Array> {
+    const staging = createBuffer('exact-path readback', bytes, USAGE_MAP_READ | USAGE_COPY_DST);
+    try {
+      const encoder = device.createCommandEncoder({ label: `${KERNEL}: exact-path readback` });
+      encoder.copyBufferToBuffer(buffer, 0, staging, 0, bytes);
+      device.queue.submit([encoder.finish()]);
+      await staging.mapAsync(MAP_MODE_READ, 0, bytes);
+      return new Float32Array(staging.getMappedRange(0, bytes).slice(0));
+    } finally {
+      staging.destroy();
+    }
+  }
+
   function checkShape(d: number, n: number): void {
     if (!Number.isInteger(d) || !Number.isInteger(n) || d < 0 || n < 0) throw new Error(`bad batch shape ${d} x ${n}`);
   }
@@ -431,14 +448,18 @@ export function createWebGpuMomentKernel(gpu: GpuContext, options: WebGpuMomentK
       return exclusive(async () => {
         if (d === 0 || n === 0) return { ...emptyMoments(d), n };
         const bytes = d * n * 4;
+        let result: BatchMoments;
         if (bytes <= bindLimit && bytes <= bufferCap) {
           const target = uploadBuffer(bytes);
           device.queue.writeBuffer(target, 0, data.buffer, data.byteOffset, bytes);
-          return momentsOf(d, n, { buffer: target, bytes }, () => {});
+          result = await momentsOf(d, n, { buffer: target, bytes }, () => {});
+        } else {
+          result = await momentsOf(d, n, null, (start, len, target) => {
+            for (let u = 0; u < d; u++) device.queue.writeBuffer(target, u * len * 4, data.buffer, data.byteOffset + (u * n + start) * 4, len * 4);
+          });
         }
-        return momentsOf(d, n, null, (start, len, target) => {
-          for (let u = 0; u < d; u++) device.queue.writeBuffer(target, u * len * 4, data.buffer, data.byteOffset + (u * n + start) * 4, len * 4);
-        });
+        // Values beyond float32's range for squares: this batch is redone exactly, in float64.
+        return outOfFloat32Range(result) ? batchMomentsReference(data, d, n) : result;
       });
     },
 
@@ -448,10 +469,14 @@ export function createWebGpuMomentKernel(gpu: GpuContext, options: WebGpuMomentK
       if (buffer.size < bytes) throw new Error(`buffer of ${buffer.size} bytes is too small for ${d} units x ${n} samples`);
       return exclusive(async () => {
         if (d === 0 || n === 0) return { ...emptyMoments(d), n };
-        if (bytes <= bindLimit) return momentsOf(d, n, { buffer, bytes }, () => {});
-        return momentsOf(d, n, null, (start, len, target, encoder) => {
-          for (let u = 0; u < d; u++) encoder.copyBufferToBuffer(buffer, (u * n + start) * 4, target, u * len * 4, len * 4);
-        });
+        const result =
+          bytes <= bindLimit
+            ? await momentsOf(d, n, { buffer, bytes }, () => {})
+            : await momentsOf(d, n, null, (start, len, target, encoder) => {
+                for (let u = 0; u < d; u++) encoder.copyBufferToBuffer(buffer, (u * n + start) * 4, target, u * len * 4, len * 4);
+              });
+        // Values beyond float32's range for squares: read the batch back and redo it in float64.
+        return outOfFloat32Range(result) ? batchMomentsReference(await readBack(buffer, bytes), d, n) : result;
       });
     },
 

@@ -1,7 +1,9 @@
 // Method `cca`: all canonical correlations of two nets' live units, their mean and mean square
 // (R^2_CCA of Kornblith et al. 2019), exact from the moments; see src/metrics/cca.ts for the
-// definition and how rank-deficient covariances are handled.
+// definition and how rank-deficient covariances are handled. With too few samples for the ranks
+// (src/stats/undetermined.ts) the correlations are null, with a note.
 import { canonicalCorrelations } from '../../metrics/cca.js';
+import { ccaUndetermined } from '../../stats/undetermined.js';
 import type { Method } from '../types.js';
 import { EPSILON_OPTION, MetricRows, epsilonOption, missingReason, pairBlocks, seriesRows } from './common.js';
 
@@ -29,8 +31,12 @@ export const ccaMethod: Method = {
       if (rankA < blocks.da || rankB < blocks.db) {
         ctx.log(`${ctx.layer} ${nameA}/${nameB}: covariance rank-deficient (${nameA} ${rankA} of ${blocks.da} live units, ${nameB} ${rankB} of ${blocks.db}); CCA over the spanned directions`);
       }
-      if (ctx.samples <= Math.max(rankA, rankB)) {
-        ctx.log(`${ctx.layer} ${nameA}/${nameB}: ${ctx.samples} samples for up to ${Math.max(rankA, rankB)} directions: canonical correlations are trivially close to 1`);
+      const undetermined = ccaUndetermined(ctx.samples, rankA, rankB);
+      if (undetermined) {
+        for (const metric of ['mean_cca', 'mean_cca_sq']) rows.add(nameA, nameB, metric, null, undetermined);
+        rows.add(nameA, nameB, 'cca_rank_a', rankA);
+        rows.add(nameA, nameB, 'cca_rank_b', rankB);
+        continue;
       }
       let sum = 0;
       let sumSq = 0;

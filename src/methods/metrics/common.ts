@@ -71,7 +71,7 @@ export function seriesRows(): { layer: string[]; net_a: string[]; net_b: string[
 export const EPSILON_OPTION: MethodOption = {
   type: 'number',
   default: 1e-10,
-  describe: 'relative eigenvalue floor: covariance directions with eigenvalue <= epsilon x the largest are dropped as null space',
+  describe: 'relative eigenvalue floor: covariance directions with eigenvalue <= epsilon x the largest (or within the moments\' float32 rounding noise) are dropped as null space',
 };
 
 /** A number option (from ctx.options, or its default when a caller built ctx without it). */

@@ -6,6 +6,7 @@
 //   r2_a_from_b, mean_r2_a_from_b  the same the other way round.
 import { regressionR2 } from '../../metrics/regression.js';
 import { transpose } from '../../metrics/linalg.js';
+import { regressionUndetermined } from '../../stats/undetermined.js';
 import type { Method } from '../types.js';
 import { EPSILON_OPTION, MetricRows, epsilonOption, missingReason, pairBlocks } from './common.js';
 
@@ -29,10 +30,12 @@ export const regressionMethod: Method = {
       const { sab, saa, sbb, da, db } = blocks;
       const bFromA = await regressionR2(sab, saa, sbb, da, db, { epsilon });
       const aFromB = await regressionR2(transpose(sab, da, db), sbb, saa, db, da, { epsilon });
-      rows.add(nameA, nameB, 'r2_b_from_a', bFromA.r2, `${nameB} has no variance`);
-      rows.add(nameA, nameB, 'mean_r2_b_from_a', bFromA.meanR2, `${nameB} has no live units`);
-      rows.add(nameA, nameB, 'r2_a_from_b', aFromB.r2, `${nameA} has no variance`);
-      rows.add(nameA, nameB, 'mean_r2_a_from_b', aFromB.meanR2, `${nameA} has no live units`);
+      const bUndetermined = regressionUndetermined(ctx.samples, bFromA.rankA, nameA);
+      const aUndetermined = regressionUndetermined(ctx.samples, aFromB.rankA, nameB);
+      rows.add(nameA, nameB, 'r2_b_from_a', bUndetermined ? null : bFromA.r2, bUndetermined ?? `${nameB} has no variance`);
+      rows.add(nameA, nameB, 'mean_r2_b_from_a', bUndetermined ? null : bFromA.meanR2, bUndetermined ?? `${nameB} has no live units`);
+      rows.add(nameA, nameB, 'r2_a_from_b', aUndetermined ? null : aFromB.r2, aUndetermined ?? `${nameA} has no variance`);
+      rows.add(nameA, nameB, 'mean_r2_a_from_b', aUndetermined ? null : aFromB.meanR2, aUndetermined ?? `${nameA} has no live units`);
     }
     return { tables: rows.tables() };
   },

@@ -1,6 +1,7 @@
 // Method `svcca`: SVCCA (Raghu et al. 2017): per net the top principal directions explaining a
 // fraction `keep` of its variance, then CCA between the reduced spaces; see src/metrics/cca.ts.
 import { svcca } from '../../metrics/cca.js';
+import { ccaUndetermined } from '../../stats/undetermined.js';
 import type { Method } from '../types.js';
 import { EPSILON_OPTION, MetricRows, epsilonOption, missingReason, numberOption, pairBlocks, seriesRows } from './common.js';
 
@@ -28,6 +29,13 @@ export const svccaMethod: Method = {
         continue;
       }
       const result = await svcca(blocks.sab, blocks.saa, blocks.sbb, blocks.da, blocks.db, { keep, epsilon });
+      const undetermined = ccaUndetermined(ctx.samples, result.dimsA, result.dimsB);
+      if (undetermined) {
+        rows.add(nameA, nameB, 'svcca', null, undetermined);
+        rows.add(nameA, nameB, 'svcca_dims_a', result.dimsA);
+        rows.add(nameA, nameB, 'svcca_dims_b', result.dimsB);
+        continue;
+      }
       result.values.forEach((v, i) => {
         series.layer.push(ctx.layer);
         series.net_a.push(nameA);

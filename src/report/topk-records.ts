@@ -1,0 +1,67 @@
+// What Fig. 2 needs from a run's top-k records (RUN/reducers/topk/<layer>/, written by the probe
+// of ONNX models): per unit, how many of its k slots hold an image it fires on, whether any slot
+// holds a filler (an image at value <= 0: runs probed before empty slots were marked as -1, whose
+// patch PNGs show such images as if they were the unit's best, and so are not shown), and on how
+// many probe images it fires.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readNpy } from '../io/npy-read.js';
+import { runPaths } from '../run/layout.js';
+import { activeImagesPath } from '../stats/rare-units.js';
+
+export interface NetTopK {
+  /** Per unit: slots holding an image the unit fires on. */
+  filled: Int32Array;
+  /** Per unit: 1 when a slot holds an image at value <= 0 (an old run's filler). */
+  filler: Uint8Array;
+  /** Per unit: images it fires on (absent in runs probed before the count was kept). */
+  active?: Int32Array;
+}
+
+export interface LayerTopK {
+  dir: string;
+  k: number;
+  /** Images probed (from result.json), when recorded. */
+  images?: number;
+  nets: Map<string, NetTopK>;
+}
+
+async function netRecords(dir: string, net: string, k: number): Promise<NetTopK | undefined> {
+  const items = join(dir, `${net}.items.npy`);
+  const values = join(dir, `${net}.values.npy`);
+  if (!existsSync(items) || !existsSync(values)) return undefined;
+  const it = await readNpy(items);
+  const va = await readNpy(values);
+  const units = Math.floor(it.data.length / k);
+  const filled = new Int32Array(units);
+  const filler = new Uint8Array(units);
+  for (let u = 0; u < units; u++) {
+    for (let j = 0; j < k; j++) {
+      if (it.data[u * k + j] < 0) continue;
+      if (va.data[u * k + j] > 0) filled[u]++;
+      else filler[u] = 1;
+    }
+  }
+  const activePath = activeImagesPath(dir, net);
+  const active = existsSync(activePath) ? Int32Array.from((await readNpy(activePath)).data as ArrayLike<number>) : undefined;
+  return { filled, filler, ...(active ? { active } : {}) };
+}
+
+/** The layer's top-k records for the given nets, or undefined when the run has none. */
+export async function readLayerTopK(run: string, layer: string, nets: string[]): Promise<LayerTopK | undefined> {
+  const dir = runPaths.reducerDir(run, 'topk', layer);
+  const resultPath = join(dir, 'result.json');
+  if (!existsSync(resultPath)) return undefined;
+  const result = JSON.parse(await readFile(resultPath, 'utf8')) as { k?: number; nets?: Record<string, { images?: number }> };
+  const k = Number(result.k);
+  if (!Number.isInteger(k) || k < 1) return undefined;
+  const out: LayerTopK = { dir, k, nets: new Map() };
+  const images = Object.values(result.nets ?? {}).find((n) => typeof n.images === 'number')?.images;
+  if (images !== undefined) out.images = images;
+  for (const net of nets) {
+    const records = await netRecords(dir, net, k);
+    if (records) out.nets.set(net, records);
+  }
+  return out;
+}

@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { benchAccumulator, formatAccumulatorTable } from './accumulator.js';
 import { formatAssignmentTable, benchAssignment } from './assignment.js';
 import { benchEigen, formatEigenTable } from './eigen.js';
 import { benchLasso, formatLassoTable } from './lasso.js';
@@ -20,6 +21,7 @@ type MomentRow = { name: string; d: number; n: number; gflops: number };
 const parts: Record<string, () => Promise<unknown>> = {
   'wasm-moments': () => benchWasmMoments(),
   'webgpu-moments': () => benchWebGpuMoments(),
+  accumulate: () => benchAccumulator(),
   assignment: () => benchAssignment(),
   eigen: () => benchEigen(),
   lasso: () => benchLasso({ plain: false }),
@@ -77,6 +79,12 @@ function momentsSection(): string {
   return lines.join('\n');
 }
 
+function accumulateSection(): string {
+  const r = runPart<Parameters<typeof formatAccumulatorTable>[0]>('accumulate');
+  if ('error' in r) return `### Probe accumulation\n\nnot measured (${r.error})`;
+  return ['### Probe accumulation: shift, range guard and merge around the kernel (WASM, one thread)', '', formatAccumulatorTable(r)].join('\n');
+}
+
 function assignmentSection(): string {
   const r = runPart<BenchRow[]>('assignment');
   if ('error' in r) return `### Linear sum assignment\n\nnot measured (${r.error})`;
@@ -100,6 +108,7 @@ async function runAll(only: string[]): Promise<void> {
   const header = `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; ${new Date().toISOString().slice(0, 10)}`;
   console.log(header + '\n');
   if (want('moments')) console.log(momentsSection() + '\n');
+  if (want('accumulate')) console.log(accumulateSection() + '\n');
   if (want('assignment')) console.log(assignmentSection() + '\n');
   if (want('eigen')) console.log(eigenSection() + '\n');
   if (want('lasso')) console.log(lassoSection() + '\n');

@@ -6,13 +6,17 @@ const pct = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? `${(1
 
 export function formatHeadline(summary: ColumnTable): string {
   const rows = summary.objects() as Record<string, unknown>[];
-  const header = ['layer', 'net A', 'net B', 'units', 'dead A/B', 'semi r', 'bipartite r', 'same partner'];
+  // Rare units are counted only where the probe kept per-image records (ONNX runs with top-k).
+  const counted = rows.some((r) => typeof r.rare_a === 'number' || typeof r.rare_b === 'number');
+  const count = (v: unknown) => (typeof v === 'number' ? String(v) : '-');
+  const header = ['layer', 'net A', 'net B', 'units', 'dead A/B', ...(counted ? ['rare A/B'] : []), 'semi r', 'bipartite r', 'same partner'];
   const body = rows.map((r) => [
     String(r.layer),
     String(r.net_a),
     String(r.net_b),
     r.units_a === r.units_b ? String(r.units_a) : `${r.units_a}/${r.units_b}`,
     `${r.dead_a}/${r.dead_b}`,
+    ...(counted ? [`${count(r.rare_a)}/${count(r.rare_b)}`] : []),
     fmt(r.semi_corr),
     fmt(r.bipartite_corr),
     pct(r.same_partner),

@@ -7,6 +7,8 @@ export { createBackend } from './backend/select.js';
 export type { Backend, BackendKind, BackendRequest } from './backend/types.js';
 export { mergeMomentsInto, emptyMoments } from './stats/merge.js';
 export { unitStats, correlationBlock, isDeadUnit } from './stats/unit-stats.js';
+export type { ActivationDtype } from './stats/unit-stats.js';
+export { ActivationRangeError } from './stats/moment-range.js';
 export { LayerAccumulator, NonFiniteActivationError } from './stats/layer-accumulator.js';
 export { openNetSource } from './io/activations.js';
 export { writeNpy } from './io/npy-write.js';

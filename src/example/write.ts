@@ -1,6 +1,7 @@
 // Writes the embedded planted example as activation files, exactly as a user's would look:
 // one directory per net with one <layer>.npy per layer, plus the planted answer. Node-only.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { writeJsonAtomic } from '../io/atomic-write.js';
 import { join } from 'node:path';
 import { writeNpy } from '../io/npy-write.js';
 import { PLANTED_IMAGES, PLANTED_LAYERS, plantedLayer } from './planted.js';
@@ -22,6 +23,6 @@ export async function writePlantedExample(dir: string, images = PLANTED_IMAGES):
     const { name, copy, subspace, unique, deadA, deadB } = layer.spec;
     truth.layers.push({ name, units: layer.units, copy, subspace, unique, deadA, deadB, copyPartner: layer.copyPartner });
   }
-  await writeFile(join(dir, 'truth.json'), JSON.stringify(truth, null, 2) + '\n');
+  await writeJsonAtomic(join(dir, 'truth.json'), truth);
   return { nets: [{ name: 'netA', path: netA }, { name: 'netB', path: netB }], truth };
 }

@@ -40,6 +40,10 @@
 //                                         a unit left unmatched (more live units in B than in A);
 //     prediction_loss_dense_b_from_a      the least-squares map from all live units of A (alpha 0);
 //     and the same three with _a_from_b.
+//   metric_notes             why a value is null. With no more samples than the rank of `from`
+//                            plus one, the least-squares map fits every sample exactly whatever
+//                            the data (src/stats/undetermined.ts): the alpha-0 losses and the
+//                            dense metric are then null, with this reason.
 //   A single predictor's least-squares fit with intercept explains exactly r^2, so the first two
 //   are the losses of the best one-to-one linear maps with those pairings.
 //
@@ -54,6 +58,8 @@ import { lassoProblemFromMoments, type LassoPathResult } from '../kernels/lasso/
 import { lassoPathInSlices } from './lasso-in-slices.js';
 import { plural } from '../plural.js';
 import { semiMatching } from '../kernels/semi-matching/reference.js';
+import { regressionUndetermined } from '../stats/undetermined.js';
+import { MetricRows } from './metrics/common.js';
 import type { Method, MethodContext, MethodResult, NetLayer } from './types.js';
 
 export const DEFAULT_ALPHAS = [0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1];
@@ -132,17 +138,11 @@ export const sparsePredictionMethod: Method = {
     const zeroAt = alphas.indexOf(0);
 
     const summary = { layer: [] as string[], net_from: [] as string[], net_to: [] as string[], alpha: [] as number[], loss: [] as (number | null)[], mean_nonzeros: [] as (number | null)[] };
-    const units = { layer: [] as string[], net_from: [] as string[], net_to: [] as string[], alpha: [] as number[], unit: [] as number[], loss: [] as number[], nonzeros: [] as number[] };
-    const metrics = { layer: [] as string[], net_a: [] as string[], net_b: [] as string[], metric: [] as string[], value: [] as (number | null)[] };
+    const units = { layer: [] as string[], net_from: [] as string[], net_to: [] as string[], alpha: [] as number[], unit: [] as number[], loss: [] as (number | null)[], nonzeros: [] as number[] };
+    const metrics = new MetricRows(ctx);
     const arrays: Record<string, Weights> = {};
 
-    const metric = (a: NetLayer, b: NetLayer, name: string, value: number | null) => {
-      metrics.layer.push(ctx.layer);
-      metrics.net_a.push(a.name);
-      metrics.net_b.push(b.name);
-      metrics.metric.push(name);
-      metrics.value.push(value !== null && Number.isFinite(value) ? value : null);
-    };
+    const metric = (a: NetLayer, b: NetLayer, name: string, value: number | null, reason?: string) => metrics.add(a.name, b.name, name, value, reason);
 
     // Progress over every target unit of every pair and direction (fc1: minutes).
     const totalTargets = ctx.pairs.reduce((sum, [a, b]) => sum + liveIndices(ctx.nets[a]).length + liveIndices(ctx.nets[b]).length, 0);
@@ -186,6 +186,8 @@ export const sparsePredictionMethod: Method = {
         targetsDone += t;
         const zero = zeroAt >= 0 ? zeroAt : alphas.length;
         reportPath(ctx, from, to, path, d, problem.targetVar, tol, alphas.length);
+        // Too few samples: the dense map (alpha 0) interpolates every sample, loss 0 whatever the data.
+        const denseUndetermined = regressionUndetermined(ctx.samples, path.rank ?? d, from.name);
 
         for (let k = 0; k < alphas.length; k++) {
           const coef = path.coef[k];
@@ -194,8 +196,8 @@ export const sparsePredictionMethod: Method = {
           for (let j = 0; j < t; j++) {
             let nz = 0;
             for (let i = 0; i < d; i++) if (coef[i * t + j] !== 0) nz++;
-            const loss = lossOf(path.residual[k][j], problem.targetVar[j]);
-            losses.push(loss);
+            const loss = alphas[k] === 0 && denseUndetermined ? null : lossOf(path.residual[k][j], problem.targetVar[j]);
+            if (loss !== null) losses.push(loss);
             counts.push(nz);
             units.layer.push(ctx.layer);
             units.net_from.push(from.name);
@@ -209,7 +211,7 @@ export const sparsePredictionMethod: Method = {
           summary.net_from.push(from.name);
           summary.net_to.push(to.name);
           summary.alpha.push(alphas[k]);
-          summary.loss.push(mean(losses));
+          summary.loss.push(mean(losses)); // null when the alpha-0 fit is undetermined
           summary.mean_nonzeros.push(mean(counts));
           if (saveWeights) {
             const w = new Float64Array(from.units * to.units);
@@ -231,9 +233,9 @@ export const sparsePredictionMethod: Method = {
         }
         const dense: number[] = [];
         for (let j = 0; j < t; j++) dense.push(lossOf(path.residual[zero][j], problem.targetVar[j]));
-        metric(netA, netB, `prediction_loss_semi_${suffix}`, mean(semiLoss));
-        metric(netA, netB, `prediction_loss_bipartite_${suffix}`, mean(bipLoss));
-        metric(netA, netB, `prediction_loss_dense_${suffix}`, mean(dense));
+        metric(netA, netB, `prediction_loss_semi_${suffix}`, mean(semiLoss), `${to.name} has no live units`);
+        metric(netA, netB, `prediction_loss_bipartite_${suffix}`, mean(bipLoss), `${to.name} has no live units`);
+        metric(netA, netB, `prediction_loss_dense_${suffix}`, denseUndetermined ? null : mean(dense), denseUndetermined ?? `${to.name} has no live units`);
         ctx.log(`${ctx.layer} ${to.name} from ${from.name}: ${plural(t, 'target')} x ${plural(d, 'predictor')} x ${plural(alphas.length, 'penalty', 'penalties')} in ${((performance.now() - started) / 1000).toFixed(2)} s`);
       }
     }
@@ -241,7 +243,7 @@ export const sparsePredictionMethod: Method = {
     const tables: Record<string, ColumnTable> = {
       sparse_prediction: ctx.table(summary),
       sparse_prediction_units: ctx.table(units),
-      metrics: ctx.table(metrics),
+      ...metrics.tables(),
     };
     return saveWeights ? { tables, arrays } : { tables };
   },

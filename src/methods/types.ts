@@ -10,6 +10,7 @@ export interface NetLayer {
   units: number;
   /** Offset of this net's units in the joint moment matrices. */
   offset: number;
+  /** Mean, std and `dead`: the mask of units every method leaves out, dead (constant) or rare (src/stats/rare-units.ts). */
   stats: UnitStats;
 }
 

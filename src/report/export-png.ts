@@ -5,7 +5,8 @@
 // Text needs a font file: resvg-wasm cannot
 // see system fonts by itself, so the usual Liberation / DejaVu / Noto files are loaded if present.
 import { existsSync, readdirSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../io/atomic-write.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ColorMap } from './colormap.js';
@@ -140,7 +141,7 @@ export async function exportFigures(
     const spec = fig.kind === 'vega-lite' ? fig.spec : heatmapFigureSpec(fig, map);
     const png = await svgToPng(await vegaLiteToSvg(spec), fonts);
     const path = join(dir, `${fig.file}.png`);
-    await writeFile(path, png);
+    await writeFileAtomic(path, png, { fsync: false }); // figures: redrawn by the next `report`
     written.push(path);
     if (onFigure) {
       onFigure(written.length, unique.length);

@@ -15,7 +15,7 @@ import { correlationBlock, unitStats } from '../stats/unit-stats.js';
 import { readActivationDtypes } from '../stats/activation-dtype.js';
 import { checkCorrelationSamples } from '../stats/undetermined.js';
 import { checkFiniteMoments } from '../stats/finite-moments.js';
-import { DEFAULT_MIN_ACTIVE_IMAGES, applyRareUnitRule, checkMinActiveImages, countFlags, rareUnitsMessage, unitFlags } from '../stats/rare-units.js';
+import { DEFAULT_MIN_ACTIVE_IMAGES, applyRareUnitRule, checkMinActiveImages, countFlags, rareCount, rareUnitsMessage, unitFlags } from '../stats/rare-units.js';
 import { TableCollector, mergeMethodTables } from '../tables/combine.js';
 import { tableNameProblem, writeTable, type TableFormat } from '../tables/write.js';
 import { runPaths, type ProbeLayerRecord, type ProbeManifest } from './layout.js';
@@ -134,7 +134,7 @@ function layerBaseTables(data: LayerData): { units: ColumnTable; summary: Column
       units.active_images.push(flags.activeImages);
     }
   }
-  const summary = { layer: [] as string[], net_a: [] as string[], net_b: [] as string[], samples: [] as number[], units_a: [] as number[], units_b: [] as number[], dead_a: [] as number[], dead_b: [] as number[], rare_a: [] as number[], rare_b: [] as number[] };
+  const summary = { layer: [] as string[], net_a: [] as string[], net_b: [] as string[], samples: [] as number[], units_a: [] as number[], units_b: [] as number[], dead_a: [] as number[], dead_b: [] as number[], rare_a: [] as (number | null)[], rare_b: [] as (number | null)[] };
   for (const [a, b] of data.pairs) {
     summary.layer.push(data.layer);
     summary.net_a.push(data.nets[a].name);
@@ -144,8 +144,9 @@ function layerBaseTables(data: LayerData): { units: ColumnTable; summary: Column
     summary.units_b.push(data.nets[b].units);
     summary.dead_a.push(countFlags(data.nets[a].stats).dead);
     summary.dead_b.push(countFlags(data.nets[b].stats).dead);
-    summary.rare_a.push(countFlags(data.nets[a].stats).rare);
-    summary.rare_b.push(countFlags(data.nets[b].stats).rare);
+    // Null, not 0, where the rare-unit rule did not apply (no per-image counts: runs from activation files).
+    summary.rare_a.push(rareCount(data.nets[a].stats));
+    summary.rare_b.push(rareCount(data.nets[b].stats));
   }
   return { units: table(units), summary: table(summary) };
 }

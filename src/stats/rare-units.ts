@@ -92,6 +92,11 @@ export function countFlags(stats: RareRuleStats): { dead: number; rare: number }
   return rule ? { dead: sum(rule.constant), rare: sum(rule.rare) } : { dead: sum(stats.dead), rare: 0 };
 }
 
+/** Rare units of a net's layer, or null where the rule did not apply (no per-image counts). */
+export function rareCount(stats: RareRuleStats): number | null {
+  return stats.rareRule ? countFlags(stats).rare : null;
+}
+
 /** One log line for a layer's rare units, or undefined when there are none. */
 export function rareUnitsMessage(layer: string, images: number, nets: { name: string; stats: RareRuleStats }[]): string | undefined {
   const counts = nets.map((n) => ({ name: n.name, rare: countFlags(n.stats).rare, live: n.stats.dead.length - countFlags(n.stats).dead, min: n.stats.rareRule?.minActiveImages }));

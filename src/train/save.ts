@@ -1,6 +1,7 @@
 // Writing trained nets: the .onnx model and, beside it, a JSON record of how it was trained (the
 // options, the cache key, the data, the per-epoch loss and held-out accuracy).
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write.js';
 import { dirname } from 'node:path';
 import type { TrainData } from './data.js';
 import { exportOnnx } from './export.js';
@@ -51,8 +52,8 @@ export function trainRecord(net: TrainedNet, data: TrainData, modelPath: string)
 export async function saveTrainedNet(net: TrainedNet, data: TrainData, modelPath: string): Promise<{ model: string; record: string }> {
   await mkdir(dirname(modelPath), { recursive: true });
   const name = `${net.options.arch}${net.options.width > 1 ? `-w${net.options.width}` : ''}-seed${net.options.seed}`;
-  await writeFile(modelPath, exportOnnx(net.spec, net.params, { name }));
+  await writeFileAtomic(modelPath, exportOnnx(net.spec, net.params, { name }));
   const record = recordPathFor(modelPath);
-  await writeFile(record, `${JSON.stringify(trainRecord(net, data, modelPath), null, 2)}\n`);
+  await writeJsonAtomic(record, trainRecord(net, data, modelPath));
   return { model: modelPath, record };
 }

@@ -32,7 +32,7 @@ describe('convergent demo (shortened)', () => {
     const first = demo(join(root, 'run1'), cache);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toMatch(/training 2 LeNets \(seeds 1, 2\)/);
-    expect(first.stdout).toMatch(/layer\s+units\s+dead units\s+semi r\s+bipartite r\s+same partner\s+pairs/);
+    expect(first.stdout).toMatch(/layer\s+units\s+dead units\s+rare units\s+semi r\s+bipartite r\s+same partner\s+pairs/);
     const rows = tableRows(first.stdout);
     expect([...rows.keys()]).toEqual(['conv1', 'conv2', 'fc1']);
     expect(rows.get('conv1')![0]).toBe('20');

@@ -262,6 +262,30 @@ describe('sparse-prediction', () => {
     expect(ctx.logs.some((l) => /solutions not within tol/.test(l))).toBe(true);
   });
 
+  it('says the dense map is undetermined with no more samples than predictors, never a loss of 0', async () => {
+    // 6 samples of 8 + 6 random units: any 5 of A's centred units fit B exactly, whatever the data.
+    const g = new Rng(11);
+    const n = 6;
+    const x = Float64Array.from({ length: 14 * n }, () => g.normal());
+    const ctx = context(batchMomentsReference(x, 14, n), NETS, { alphas: '0,1e-2' });
+    const result = await sparsePredictionMethod.run(ctx);
+    expectNoNaN(result);
+    const dense = rows(result.tables!.metrics).filter((r) => String(r.metric).startsWith('prediction_loss_dense'));
+    expect(dense).toHaveLength(2);
+    for (const r of dense) expect(r.value).toBeNull();
+    const notes = rows(result.tables!.metric_notes).filter((r) => String(r.metric).startsWith('prediction_loss_dense'));
+    expect(notes.map((r) => r.metric).sort()).toEqual(['prediction_loss_dense_a_from_b', 'prediction_loss_dense_b_from_a']);
+    for (const r of notes) expect(String(r.reason)).toMatch(/^undetermined: 6 samples span at most 5 directions/);
+    const summary = rows(result.tables!.sparse_prediction);
+    for (const r of summary.filter((r) => r.alpha === 0)) expect(r.loss).toBeNull();
+    for (const r of summary.filter((r) => r.alpha === 1e-2)) expect(typeof r.loss).toBe('number');
+    for (const r of rows(result.tables!.sparse_prediction_units).filter((r) => r.alpha === 0)) expect(r.loss).toBeNull();
+    // With enough samples the same option set gives numbers and no notes.
+    const enough = await sparsePredictionMethod.run(context(planted(2), NETS, { alphas: '0,1e-2' }));
+    expect(rows(enough.tables!.metrics).every((r) => typeof r.value === 'number' || !String(r.metric).startsWith('prediction_loss_dense'))).toBe(true);
+    expect(enough.tables!.metric_notes).toBeUndefined();
+  });
+
   it('parses and checks its options', async () => {
     expect(parseAlphas('0, 1e-5,1e-3')).toEqual([0, 1e-5, 1e-3]);
     expect(parseAlphas(0.5)).toEqual([0.5]);

@@ -93,7 +93,7 @@ describe('metric methods on a context built from moments', () => {
     const { a, b } = await loadData('structured');
     const ctx = contextFromMoments(jointMoments(a, b), [{ name: 'A', units: a.d }, { name: 'B', units: b.d }], {}, 'conv1');
     const t = (await method('activation-stats').run(ctx)).tables!.activation_stats;
-    expect(t.columnNames()).toEqual(['layer', 'net', 'rank', 'unit', 'mean', 'dead']);
+    expect(t.columnNames()).toEqual(['layer', 'net', 'rank', 'unit', 'mean', 'dead', 'rare']);
     expect(t.numRows()).toBe(a.d + b.d);
     for (const [net, k] of [['A', 0], ['B', 1]] as const) {
       const rows = (t.objects() as { layer: string; net: string; rank: number; unit: number; mean: number; dead: boolean }[]).filter((r) => r.net === net);
@@ -108,6 +108,23 @@ describe('metric methods on a context built from moments', () => {
     }
     const deadRow = (t.objects() as { net: string; unit: number; mean: number; dead: boolean }[]).find((r) => r.dead)!;
     expect(deadRow).toMatchObject({ net: 'A', unit: 5, mean: 2 });
+    expect((t.objects() as { rare: boolean }[]).every((r) => r.rare === false)).toBe(true);
+  });
+
+  it('activation_stats: a rare unit (left out like a dead one) is flagged rare, not dead', async () => {
+    const { a, b } = await loadData('structured');
+    const ctx = contextFromMoments(jointMoments(a, b), [{ name: 'A', units: a.d }, { name: 'B', units: b.d }], {}, 'conv1');
+    // What the rare-unit rule of align leaves: unit 2 of B fires on 3 images, below the minimum of 20.
+    const stats = ctx.nets[1].stats;
+    const rare = new Uint8Array(b.d);
+    rare[2] = 1;
+    const activeImages = Int32Array.from({ length: b.d }, (_, u) => (u === 2 ? 3 : 100));
+    ctx.nets[1].stats = { ...stats, dead: Uint8Array.from(stats.dead, (v, u) => v | rare[u]), rareRule: { minActiveImages: 20, activeImages, constant: stats.dead, rare } } as typeof stats;
+    const t = (await method('activation-stats').run(ctx)).tables!.activation_stats;
+    const rows = t.objects() as { net: string; unit: number; dead: boolean; rare: boolean }[];
+    expect(rows.find((r) => r.net === 'B' && r.unit === 2)).toMatchObject({ dead: false, rare: true });
+    expect(rows.filter((r) => r.rare)).toHaveLength(1);
+    expect(rows.filter((r) => r.dead)).toMatchObject([{ net: 'A', unit: 5 }]);
   });
 
   it('options: svcca.keep and epsilon are read, defaulted and checked', async () => {

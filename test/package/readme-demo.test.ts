@@ -67,13 +67,15 @@ describe('README.md demo output', () => {
     const end = table.indexOf('', 2);
     const { header, body } = parseTextTable(table.slice(2, end));
     // Same header, and the rows laid out exactly as the CLI's formatter lays them out.
-    expect(header).toEqual(['layer', 'units', 'dead units', 'semi r', 'bipartite r', 'same partner', 'pairs']);
+    expect(header).toEqual(['layer', 'units', 'dead units', 'rare units', 'semi r', 'bipartite r', 'same partner', 'pairs']);
     expect(formatTextTable(header, body, 1)).toBe(table.slice(2, end).join('\n'));
     expect(body.map((r) => [r[0], r[1]])).toEqual([['conv1', '20'], ['conv2', '50'], ['fc1', '500']]);
     const pairs = (seeds.length * (seeds.length - 1)) / 2;
-    for (const [layer, units, dead, semi, bipartite, same, pairCount] of body) {
+    for (const [layer, units, dead, rare, semi, bipartite, same, pairCount] of body) {
       expect(dead.split(' '), `${layer} dead units per net`).toHaveLength(seeds.length);
       for (const d of dead.split(' ')) expect(Number(d)).toBeLessThan(Number(units));
+      expect(rare.split(' '), `${layer} rare units per net`).toHaveLength(seeds.length);
+      for (const r of rare.split(' ')) expect(Number(r)).toBeLessThan(Number(units));
       expect(Number(semi)).toBeGreaterThan(0);
       expect(Number(semi)).toBeLessThanOrEqual(1);
       expect(Number(semi)).toBeGreaterThanOrEqual(Number(bipartite));

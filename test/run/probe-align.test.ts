@@ -95,6 +95,8 @@ describe.each(backends)('probe + align on numpy files ($name backend)', ({ name,
           expect(Math.abs(Number(s.bipartite_corr) - pair.bipartite_mean)).toBeLessThan(tol);
           expect(Number(s.dead_a)).toBe(want.nets[pair.a].dead.length);
           expect(Number(s.dead_b)).toBe(want.nets[pair.b].dead.length);
+          // Activation files have no per-image records: the rare-unit rule does not apply, and says so with empty cells.
+          expect([s.rare_a, s.rare_b]).toEqual(['', '']);
         }
         for (const [net, stats] of Object.entries(want.nets)) {
           const dead = units.filter((r) => r.layer === layer && r.net === net && r.dead === 'true').map((r) => Number(r.unit));

@@ -16,6 +16,8 @@
 //   reduction (ARR) with a budget of row scans,
 //
 // which assigns almost every row cheaply before the Dijkstra searches of Crouse's algorithm.
+// One file (over 400 lines): the phases share the work area's module-level offsets (V, D, U, ...,
+// set by the layout step), which splitting would have to export across modules.
 // The plain TypeScript version in src/kernels/assignment/reference.ts is the definition: same
 // steps, same float64 operations in the same order, same tie-breaks, hence the same assignment
 // (the tests check this). Read its header for the algorithm and the tie-breaks; this file is about

@@ -1,6 +1,8 @@
-// Symmetric eigensolver (float64), the WASM part of src/kernels/eigen/wasm.ts. The contract and
-// the definition are src/kernels/eigen/reference.ts (cyclic Jacobi); this file computes the same
-// decomposition by the LAPACK route (dsyevd):
+// Symmetric eigensolver (float64), the WASM part of src/kernels/eigen/wasm.ts. The contract is
+// src/kernels/eigen/contract.ts and the definition src/kernels/eigen/reference.ts (cyclic Jacobi);
+// this file computes the same decomposition by the LAPACK route (dsyevd). One file (over 400
+// lines): the three stages share the work area's module-level offsets (set once per call), which
+// AssemblyScript would otherwise have to export across modules; the stages are in order below:
 //
 //   1. Householder tridiagonalisation A = Q T Q' (Golub & Van Loan, 4th ed., sec. 8.3.1), one
 //      reflector per step, unblocked but fused: the pending rank-2 update of the previous step

@@ -4,7 +4,7 @@ export { heapBase } from './memory';
 export { lsapWorkBytes, lsapPrepare, lsapSolve } from './assignment';
 export { momentsCentre, momentsBlocks, momentsMirror } from './moments';
 export { semiMatch } from './semi-matching';
-export { histBin32, histBin64, histJoint } from './histogram';
+export { histBin32, histBin64, histJoint } from './joint-histogram';
 export { eigenWorkBytes, eigenSolve } from './eigen';
 export { lassoWorkBytes, lassoPath } from './lasso';
 export * from './forward/index';

@@ -1,6 +1,8 @@
 // LASSO paths from moments, the WASM SIMD part: coordinate descent on the Gram form with active
 // sets, Anderson extrapolation and Newton steps on the support, for positive penalties (the host,
-// src/kernels/lasso/wasm.ts, orders the penalties, solves alpha 0 and computes G^-1).
+// src/kernels/lasso/wasm.ts, orders the penalties, solves alpha 0 and computes G^-1). One file
+// (over 400 lines): every step reads and writes the per-target state at the work area's
+// module-level offsets (set by carve()), which splitting would have to export across modules.
 //
 // The plain TypeScript version in src/kernels/lasso/reference.ts is the definition: read its
 // header for the algorithm. This file is the same computation step for step, with the same float64

@@ -4,7 +4,7 @@
 // ReLU outputs are neither all zero nor exploding, as in a trained net.
 import { f, OnnxBuilder } from '../src/onnx/builder.js';
 import type { OnnxModel } from '../src/onnx/model.js';
-import { seededUniform } from '../src/example/random.js';
+import { seededUniform } from '../src/util/random.js';
 
 export interface BenchNet {
   name: string;

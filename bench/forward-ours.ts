@@ -3,7 +3,6 @@
 // batch captures every ReLU output and the class scores and reads them back, as the probe does.
 import { createBackend } from '../src/backend/select.js';
 import type { Backend } from '../src/backend/types.js';
-import { createForwardEngine } from '../src/forward/select.js';
 import { alexnet, lenet } from './forward-models.js';
 import { benchInput, forwardRow, medianBatchSeconds } from './forward-timing.js';
 import type { ForwardPart } from './types.js';
@@ -20,7 +19,7 @@ export async function benchOurForward(kind: 'wasm' | 'webgpu', threadCounts = [1
     }
     try {
       for (const net of [lenet(), alexnet()]) {
-        const engine = await createForwardEngine(backend, [{ name: net.name, model: net.model, captures: net.captures }], net.itemShape, { threads: threads ?? undefined });
+        const engine = await backend.forwardEngine([{ name: net.name, model: net.model, captures: net.captures }], net.itemShape, { threads: threads ?? undefined });
         try {
           const input = benchInput(net);
           let captured: Float32Array[][] = [];

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBatch, timeIt } from './util.js';
 import { createWasmMomentKernel } from '../src/kernels/moments/wasm.js';
-import { hardwareConcurrency } from '../src/platform/worker-pool.js';
+import { hardwareConcurrency } from '../src/platform/workers.js';
 
 export interface WasmMomentBench {
   name: string;

@@ -3,9 +3,11 @@
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import type { Argv } from 'yargs';
-import { createBackend } from '../src/backend/select.js';
-import type { Backend, BackendRequest } from '../src/backend/types.js';
+import { backendRequest, createBackend } from '../src/backend/select.js';
+import type { Backend } from '../src/backend/types.js';
+import { DEFAULT_METHODS } from '../src/methods/builtin/index.js';
 import type { PluginRegistry } from '../src/plugins/registry.js';
+import { selectMethods as selectRunMethods } from '../src/run/method-selection.js';
 import { TABLE_FORMATS } from '../src/tables/write.js';
 import { MAX_THREADS, integerOption } from './flags.js';
 import type { DottedOption } from './method-options.js';
@@ -20,7 +22,7 @@ export interface CliContext {
 }
 
 /** The methods that run unless --only-methods is given. */
-export const DEFAULT_METHODS = ['semi', 'bipartite'] as const;
+export { DEFAULT_METHODS };
 
 export function withBackendOptions<T>(y: Argv<T>) {
   return y
@@ -41,20 +43,14 @@ export function withAlignOptions<T>(y: Argv<T>, ctx: CliContext) {
     .option('format', { choices: TABLE_FORMATS, default: 'csv' as const, describe: 'table format' });
 }
 
-/**
- * The methods to run: semi and bipartite, then those named with --method (each once, in the order
- * given), or only the named ones with --only-methods. Unknown names are refused here, before any work.
- */
+/** The methods --method and --only-methods choose (src/run/method-selection.ts), refused by name before any work. */
 export function selectMethods(argv: { method?: string[]; 'only-methods'?: boolean }, ctx: CliContext): string[] {
-  const named = argv.method ?? [];
-  if (argv['only-methods'] && named.length === 0) throw new Error('--only-methods needs at least one --method NAME');
-  const methods = [...new Set([...(argv['only-methods'] ? [] : DEFAULT_METHODS), ...named])];
-  for (const name of methods) ctx.registry.methods.get(name); // throws on a typo, naming the available ones
-  return methods;
+  return selectRunMethods(ctx.registry, argv.method, argv['only-methods']);
 }
 
+/** The backend of --backend and --threads; call it once the inputs are checked (it may open a device). */
 export async function openBackend(argv: { backend: string; threads?: number }): Promise<Backend> {
-  const backend = await createBackend(argv.backend as BackendRequest, { threads: argv.threads, cpuName: cpus()[0]?.model?.trim() });
+  const backend = await createBackend(backendRequest(argv.backend), { threads: argv.threads, cpuName: cpus()[0]?.model?.trim() });
   info(`backend ${backend.description}`);
   return backend;
 }

@@ -1,11 +1,9 @@
 // The image data flags of `probe`/`run` with ONNX models: where images come from and how they are
 // preprocessed. Defaults come from the first model's input shape.
 import type { Argv } from 'yargs';
-import { openImageSource, type ImageSource } from '../src/data/source.js';
+import type { ImageSource } from '../src/data/source.js';
 import type { PreprocessOptions } from '../src/data/preprocess.js';
-import { readOnnxFile } from '../src/onnx/decode.js';
-import { modelInputDims } from '../src/forward/compile.js';
-import { inModel } from '../src/onnx/where.js';
+import { openProbeData as openImageData } from '../src/run/probe-data.js';
 import { integerOption, positiveNumberOption } from './flags.js';
 
 export interface DataArgs {
@@ -43,24 +41,6 @@ function numbers(flag: string, values: number[] | undefined, ok: (x: number) => 
   return values;
 }
 
-/** The (C, H, W) of one item: the first net's input, with --size for symbolic dims. */
-export async function itemShapeFor(modelPath: string, size?: string, netName = 'first'): Promise<[number, number, number]> {
-  const model = await readOnnxFile(modelPath);
-  const dims = inModel({ name: netName, path: modelPath }, () => modelInputDims(model));
-  if (dims.length !== 4) throw new Error(`${modelPath}: input ${model.inputs[0]?.name} has shape ${JSON.stringify(dims)}; image data needs an (N, C, H, W) input`);
-  let [, c, h, w] = dims;
-  if (size !== undefined) {
-    const m = /^(\d+)x(\d+)$/.exec(size);
-    if (!m) throw new Error(`--size expects HxW (e.g. 224x224), got "${size}"`);
-    h = Number(m[1]);
-    w = Number(m[2]);
-  }
-  if (typeof c !== 'number' || typeof h !== 'number' || typeof w !== 'number') {
-    throw new Error(`${modelPath}: input ${model.inputs[0]?.name} has symbolic dims ${JSON.stringify(dims)}; give --size HxW (and a model with a fixed channel count)`);
-  }
-  return [c, h, w];
-}
-
 export function preprocessFromArgs(argv: DataArgs): Partial<PreprocessOptions> {
   const p: Partial<PreprocessOptions> = {};
   if (argv.resize !== undefined) p.resize = argv.resize;
@@ -72,16 +52,8 @@ export function preprocessFromArgs(argv: DataArgs): Partial<PreprocessOptions> {
   return p;
 }
 
-export async function openProbeData(argv: DataArgs, nets: { name: string; path: string }[]): Promise<{ source: ImageSource; label: string }> {
+/** The images of an ONNX probe, as the data flags describe them (src/run/probe-data.ts opens them). */
+export function openProbeData(argv: DataArgs, nets: { name: string; path: string }[]): Promise<{ source: ImageSource; label: string }> {
   if (!argv.data) throw new Error('--data is needed with ONNX nets');
-  if (nets.length === 0) throw new Error('name the nets with --net NAME=model.onnx');
-  const itemShape = await itemShapeFor(nets[0].path, argv.size, nets[0].name);
-  const source = await openImageSource(argv.data, {
-    itemShape,
-    preprocess: preprocessFromArgs(argv),
-    split: argv.split,
-    onBadImage: argv['on-bad-image'],
-  });
-  const label = argv.data === 'mnist' ? `mnist (${argv.split ?? 'heldout'})` : argv.data;
-  return { source, label };
+  return openImageData({ data: argv.data, size: argv.size, preprocess: preprocessFromArgs(argv), split: argv.split, onBadImage: argv['on-bad-image'] }, nets);
 }

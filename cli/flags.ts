@@ -19,26 +19,58 @@ export function parsePositiveNumberFlag(flag: string, value: unknown): number {
   return n;
 }
 
+/** A checked numeric flag as yargs sees it; with a default, its value is never undefined (typed so). */
+interface NumberFlag {
+  readonly describe: string;
+  readonly requiresArg: true;
+  readonly coerce: (value: unknown) => number | undefined;
+}
+interface NumberFlagWithDefault extends Omit<NumberFlag, 'coerce'> {
+  readonly default: number;
+  readonly coerce: (value: unknown) => number;
+}
+
 /**
  * A yargs option for an integer flag: no yargs type (so "abc" arrives as written, for the message),
  * one value required, checked by `coerce`.
  */
-export function integerOption(flag: string, describe: string, min: number, max?: number, defaultValue?: number) {
+export function integerOption(flag: string, describe: string, min: number, max?: number): NumberFlag;
+export function integerOption(flag: string, describe: string, min: number, max: number | undefined, defaultValue: number): NumberFlagWithDefault;
+export function integerOption(flag: string, describe: string, min: number, max?: number, defaultValue?: number): NumberFlag | NumberFlagWithDefault {
   return {
     describe,
     requiresArg: true,
     ...(defaultValue !== undefined ? { default: defaultValue } : {}),
     coerce: (value: unknown) => (value === undefined ? undefined : parseIntegerFlag(flag, lastOf(value), min, max)),
-  } as const;
+  } as NumberFlag;
 }
 
-export function positiveNumberOption(flag: string, describe: string, defaultValue?: number) {
+export function positiveNumberOption(flag: string, describe: string): NumberFlag;
+export function positiveNumberOption(flag: string, describe: string, defaultValue: number): NumberFlagWithDefault;
+export function positiveNumberOption(flag: string, describe: string, defaultValue?: number): NumberFlag | NumberFlagWithDefault {
   return {
     describe,
     requiresArg: true,
     ...(defaultValue !== undefined ? { default: defaultValue } : {}),
     coerce: (value: unknown) => (value === undefined ? undefined : parsePositiveNumberFlag(flag, lastOf(value))),
-  } as const;
+  } as NumberFlag;
+}
+
+/** --seeds: "1,2,3" or "1-4" or a mix; `min`: the fewest seeds the command can use (the demo compares two or more). */
+export function parseSeeds(spec: string, min = 1): number[] {
+  const seeds: number[] = [];
+  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const range = /^(\d+)\s*-\s*(\d+)$/.exec(part);
+    if (range) {
+      const [a, b] = [Number(range[1]), Number(range[2])];
+      if (b < a || b - a > 1000) throw new Error(`--seeds: bad range "${part}"`);
+      for (let s = a; s <= b; s++) seeds.push(s);
+    } else if (/^\d+$/.test(part)) seeds.push(Number(part));
+    else throw new Error(`--seeds expects integers separated by commas (e.g. 1,2,3,4 or 1-4), got "${part}"`);
+  }
+  if (seeds.length === 0) throw new Error('--seeds names no seed');
+  if (seeds.length < min) throw new Error(`--seeds expects ${min} or more seeds, got "${spec}"`);
+  return seeds;
 }
 
 /** A flag given twice arrives as an array; the last one wins, as for yargs' typed options. */

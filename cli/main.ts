@@ -14,6 +14,7 @@ import type { CliContext } from './context.js';
 import { extractDottedOptions } from './method-options.js';
 import { adoptParentTerminal, needsNativeFilter, runBehindFilter } from './native-noise.js';
 import { exitQuietlyOnClosedPipe, printError, setOutputMode } from './output.js';
+import { toYargsCommand } from './plugin-commands.js';
 import { DEFAULT_CONFIG, buildRegistry } from './plugins.js';
 
 async function main(): Promise<void> {
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
     .command(methodsCommand(ctx))
     .command(layersCommand(ctx))
     .command(trainCommand(ctx));
-  for (const { command } of registry.commands.values()) cli = cli.command(command);
+  for (const { command } of registry.commands.values()) cli = cli.command(toYargsCommand(command, BUILTIN_COMMANDS));
   await cli
     .demandCommand(1, 'name a command: demo, run, train, probe, layers, align, report, methods')
     .strict()
@@ -62,6 +63,9 @@ async function main(): Promise<void> {
     })
     .parseAsync();
 }
+
+/** The built-in commands, which a plugin's command may not hide. */
+const BUILTIN_COMMANDS = new Set(['demo', 'run', 'probe', 'align', 'report', 'methods', 'layers', 'train']);
 
 /** The commands that read `--<method>.<option>` flags (each checks them against what it runs). */
 const COMMANDS_WITH_METHOD_OPTIONS = new Set(['run', 'probe', 'align', 'demo']);

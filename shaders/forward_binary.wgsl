@@ -1,6 +1,8 @@
 // Forward Add / Mul with numpy broadcasting, one output element per invocation (FN 0 add, 1 mul).
 // The host merges axes that both operands traverse alike, so `rank` is small; per output axis
 // (outermost first, up to 8) the operands' element strides are 0 where they are broadcast.
+//#include "common/index_walk.wgsl"
+
 const WG: u32 = 256u;
 const FN: u32 = 0u;
 
@@ -10,8 +12,8 @@ struct Params {
   rank: u32,
   _pad0: u32,
   dims: array<vec4<u32>, 2>,
-  a_strides: array<vec4<u32>, 2>,
-  b_strides: array<vec4<u32>, 2>,
+  strides_a: array<vec4<u32>, 2>, // of a
+  strides_b: array<vec4<u32>, 2>, // of b
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -25,18 +27,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   if (i >= params.count) {
     return;
   }
-  var rest = i;
-  var ia = 0u;
-  var ib = 0u;
-  for (var d = params.rank; d > 0u; d = d - 1u) {
-    let q = (d - 1u) / 4u;
-    let r = (d - 1u) % 4u;
-    let size = params.dims[q][r];
-    let coord = rest % size;
-    rest = rest / size;
-    ia = ia + coord * params.a_strides[q][r];
-    ib = ib + coord * params.b_strides[q][r];
-  }
+  let o = walk_offsets(i);
+  let ia = o.x;
+  let ib = o.y;
   if (FN == 0u) {
     y[i] = a[ia] + b[ib];
   } else {

@@ -3,6 +3,8 @@
 // dst[dst_base + sum c_d dst_strides[d]]. Transpose (dst contiguous, src strides permuted),
 // Concat (src contiguous, dst rows wider) and the unit-major capture (dst rows of another buffer)
 // are all this one kernel; the host merges axes that both sides traverse contiguously.
+//#include "common/index_walk.wgsl"
+
 const WG: u32 = 256u;
 
 struct Params {
@@ -15,8 +17,8 @@ struct Params {
   _pad1: u32,
   _pad2: u32,
   dims: array<vec4<u32>, 2>,
-  src_strides: array<vec4<u32>, 2>,
-  dst_strides: array<vec4<u32>, 2>,
+  strides_a: array<vec4<u32>, 2>, // of src
+  strides_b: array<vec4<u32>, 2>, // of dst
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -29,17 +31,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   if (i >= params.count) {
     return;
   }
-  var rest = i;
-  var s = params.src_base;
-  var d = params.dst_base;
-  for (var k = params.rank; k > 0u; k = k - 1u) {
-    let q = (k - 1u) / 4u;
-    let r = (k - 1u) % 4u;
-    let size = params.dims[q][r];
-    let coord = rest % size;
-    rest = rest / size;
-    s = s + coord * params.src_strides[q][r];
-    d = d + coord * params.dst_strides[q][r];
-  }
+  let o = walk_offsets(i);
+  let s = params.src_base + o.x;
+  let d = params.dst_base + o.y;
   dst[d] = src[s];
 }

@@ -1,4 +1,4 @@
-// Joint histograms of unit pairs (contract: src/kernels/joint-histogram/reference.ts), counting
+// Joint histograms of unit pairs (contract: src/kernels/joint-histogram/contract.ts), counting
 // step; the bins come from joint_histogram_bin.wgsl (or the host, for float64 batches): four bins
 // packed little-endian in a u32, unit u's sample s being byte (s % 4) of word u * words + s / 4.
 //

@@ -1,4 +1,4 @@
-// Joint histograms, binning step (contract: src/kernels/joint-histogram/reference.ts): every f32
+// Joint histograms, binning step (contract: src/kernels/joint-histogram/contract.ts): every f32
 // value of a unit-major batch to its bin, bin(x) = #{k : edges[u][k] < x}, by a binary search over
 // the unit's `ne` edges. The edges are f32, each the largest f32 <= the float64 edge, which makes
 // the comparison with an f32 value exact. Four bins are packed little-endian in a u32: unit u's

@@ -1,23 +1,13 @@
 // Training, WebGPU: bias gradients, one workgroup per channel m: db[m] = sum over samples s and
 // positions p < P of dy[(s M + m) P + p] (P = OH OW for a conv, 1 for a fully connected layer).
 // Partial sums per thread in order, then a fixed tree (deterministic).
-struct Step {
-  start: u32,
-  n: u32,
-  step: u32,
-  pad0: u32,
-  lr: f32,
-  momentum: f32,
-  decay: f32,
-  scale: f32,
-}
+//#include "common/train_step.wgsl"
 struct Dims {
   M: u32,
   P: u32,
   pad0: u32,
   pad1: u32,
 }
-@group(0) @binding(0) var<uniform> st: Step;
 @group(0) @binding(1) var<uniform> d: Dims;
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
 @group(0) @binding(3) var<storage, read_write> db: array<f32>;

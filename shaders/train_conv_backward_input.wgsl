@@ -1,39 +1,15 @@
 // Training, WebGPU: the input gradient of a convolution, one thread per input value:
 // dx[s,c,iy,ix] = sum over m, ky, kx with iy = oy * stride - pad + ky (likewise x) of
 // W[m,c,ky,kx] dy[s,m,oy,ox]. Terms in order m, ky, kx.
-struct Step {
-  start: u32,
-  n: u32,
-  step: u32,
-  pad0: u32,
-  lr: f32,
-  momentum: f32,
-  decay: f32,
-  scale: f32,
-}
-struct Dims {
-  C: u32,
-  H: u32,
-  W: u32,
-  M: u32,
-  OH: u32,
-  OW: u32,
-  k: u32,
-  stride: u32,
-  pad: u32,
-  pad0: u32,
-  pad1: u32,
-  pad2: u32,
-}
-@group(0) @binding(0) var<uniform> st: Step;
-@group(0) @binding(1) var<uniform> d: Dims;
+//#include "common/train_step.wgsl"
+//#include "common/train_conv_dims.wgsl"
 @group(0) @binding(2) var<storage, read> w: array<f32>;
 @group(0) @binding(3) var<storage, read> dy: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dx: array<f32>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = gid.x + gid.y * nwg.x * 64u;
+  let idx = flat_index(gid, nwg);
   let HW = d.H * d.W;
   let per = d.C * HW;
   if (idx >= st.n * per) { return; }

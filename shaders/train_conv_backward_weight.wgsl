@@ -2,32 +2,8 @@
 // W[m,c,ky,kx]: dw = sum over samples s and outputs (oy, ox) of dy[s,m,oy,ox] x[s,c,iy,ix]
 // (iy = oy * stride - pad + ky, zero outside). Thread t sums the positions t, t + 64, ... of the
 // n * OH * OW in order; the 64 partial sums are then added by a fixed tree (deterministic).
-struct Step {
-  start: u32,
-  n: u32,
-  step: u32,
-  pad0: u32,
-  lr: f32,
-  momentum: f32,
-  decay: f32,
-  scale: f32,
-}
-struct Dims {
-  C: u32,
-  H: u32,
-  W: u32,
-  M: u32,
-  OH: u32,
-  OW: u32,
-  k: u32,
-  stride: u32,
-  pad: u32,
-  pad0: u32,
-  pad1: u32,
-  pad2: u32,
-}
-@group(0) @binding(0) var<uniform> st: Step;
-@group(0) @binding(1) var<uniform> d: Dims;
+//#include "common/train_step.wgsl"
+//#include "common/train_conv_dims.wgsl"
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read> dy: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dw: array<f32>;

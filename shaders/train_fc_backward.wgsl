@@ -1,23 +1,13 @@
 // Training, WebGPU: fully connected backward, y = x W' + b with x (n, I), W (O, I), dy (n, O).
 // Entry point `weight`: one thread per W[j][i], dw = sum over samples s (in order) of
 // dy[s][j] x[s][i]. Entry point `input`: one thread per x[s][i], dx = sum over j of dy[s][j] W[j][i].
-struct Step {
-  start: u32,
-  n: u32,
-  step: u32,
-  pad0: u32,
-  lr: f32,
-  momentum: f32,
-  decay: f32,
-  scale: f32,
-}
+//#include "common/train_step.wgsl"
 struct Dims {
   I: u32,
   O: u32,
   pad0: u32,
   pad1: u32,
 }
-@group(0) @binding(0) var<uniform> st: Step;
 @group(0) @binding(1) var<uniform> d: Dims;
 @group(0) @binding(2) var<storage, read> a: array<f32>;
 @group(0) @binding(3) var<storage, read> dy: array<f32>;
@@ -26,7 +16,7 @@ struct Dims {
 // a = x (n, I); out = dw (O, I).
 @compute @workgroup_size(64)
 fn weight(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = gid.x + gid.y * nwg.x * 64u;
+  let idx = flat_index(gid, nwg);
   if (idx >= d.O * d.I) { return; }
   let j = idx / d.I;
   let i = idx - j * d.I;
@@ -38,7 +28,7 @@ fn weight(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
 // a = W (O, I); out = dx (n, I).
 @compute @workgroup_size(64)
 fn input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = gid.x + gid.y * nwg.x * 64u;
+  let idx = flat_index(gid, nwg);
   if (idx >= st.n * d.I) { return; }
   let s = idx / d.I;
   let i = idx - s * d.I;

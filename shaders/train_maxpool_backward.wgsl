@@ -1,16 +1,7 @@
 // Training, WebGPU: max pooling backward without atomics. One thread per input value: it visits
 // the (at most ceil(k / stride)^2) windows that contain it, finds each window's first maximum in
 // row-major order (the reference's rule) from x, and adds the window's gradient where that is it.
-struct Step {
-  start: u32,
-  n: u32,
-  step: u32,
-  pad0: u32,
-  lr: f32,
-  momentum: f32,
-  decay: f32,
-  scale: f32,
-}
+//#include "common/train_step.wgsl"
 struct Dims {
   C: u32,
   H: u32,
@@ -21,7 +12,6 @@ struct Dims {
   stride: u32,
   pad0: u32,
 }
-@group(0) @binding(0) var<uniform> st: Step;
 @group(0) @binding(1) var<uniform> d: Dims;
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read> dy: array<f32>;
@@ -29,7 +19,7 @@ struct Dims {
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = gid.x + gid.y * nwg.x * 64u;
+  let idx = flat_index(gid, nwg);
   let HW = d.H * d.W;
   if (idx >= st.n * d.C * HW) { return; }
   let plane = idx / HW;

@@ -1,22 +1,12 @@
 // Training, WebGPU: SGD with momentum and L2 weight decay on one parameter tensor (as
 // torch.optim.SGD): g = grad + decay w; v = momentum v + g; w = w - lr v.
-struct Step {
-  start: u32,
-  n: u32,
-  step: u32,
-  pad0: u32,
-  lr: f32,
-  momentum: f32,
-  decay: f32,
-  scale: f32,
-}
+//#include "common/train_step.wgsl"
 struct Dims {
   count: u32,
   pad0: u32,
   pad1: u32,
   pad2: u32,
 }
-@group(0) @binding(0) var<uniform> st: Step;
 @group(0) @binding(1) var<uniform> d: Dims;
 @group(0) @binding(2) var<storage, read_write> w: array<f32>;
 @group(0) @binding(3) var<storage, read> grad: array<f32>;
@@ -24,7 +14,7 @@ struct Dims {
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = gid.x + gid.y * nwg.x * 64u;
+  let idx = flat_index(gid, nwg);
   if (idx >= d.count) { return; }
   let wi = w[idx];
   let g = grad[idx] + st.decay * wi;

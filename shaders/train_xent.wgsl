@@ -1,23 +1,13 @@
 // Training, WebGPU: softmax cross-entropy of a batch. dlogits = (softmax(z) - onehot) * scale and
 // the batch's summed loss in losses[step]. One workgroup: thread t takes rows t, t + 64, ... and
 // sums their losses in order; thread 0 then adds the 64 partial sums in order (deterministic).
-struct Step {
-  start: u32,
-  n: u32,
-  step: u32,
-  pad0: u32,
-  lr: f32,
-  momentum: f32,
-  decay: f32,
-  scale: f32,
-}
+//#include "common/train_step.wgsl"
 struct Dims {
   classes: u32,
   pad0: u32,
   pad1: u32,
   pad2: u32,
 }
-@group(0) @binding(0) var<uniform> st: Step;
 @group(0) @binding(1) var<uniform> dims: Dims;
 @group(0) @binding(2) var<storage, read> logits: array<f32>;
 @group(0) @binding(3) var<storage, read> pairs: array<vec2<u32>>;

@@ -1,6 +1,8 @@
 // Single-precision GEMM (cblas_sgemm semantics, row-major) and the im2col / col2im pair that
 // turns a convolution into one. Used by the forward conv/gemm/matmul kernels
-// (src/forward/wasm/kernels.ts) and by training's backward passes.
+// (src/forward/wasm/conv.ts, gemm.ts) and by training's backward passes. One file (over 400
+// lines): the packing routines, the micro-kernel and the edge tiles share the static packing
+// buffers and block sizes, and im2col / col2im are the GEMM's two ends.
 //
 //   C (M x N) = alpha * op(A) op(B) + beta * C,  op(A) M x K, op(B) K x N,
 //   A[i][k] = transA ? A[k * lda + i] : A[i * lda + k],  likewise B; C[i][j] = C[i * ldc + j].

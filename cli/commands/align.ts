@@ -1,5 +1,4 @@
 // `convergent align RUN`: statistics, correlations and unit matchings from the probed moments.
-import type { CommandModule } from 'yargs';
 import type { Backend } from '../../src/backend/types.js';
 import { align, readManifest } from '../../src/run/align.js';
 import { DEFAULT_MIN_ACTIVE_IMAGES, checkMinActiveImages } from '../../src/stats/rare-units.js';
@@ -9,6 +8,7 @@ import { formatHeadline } from '../headline.js';
 import { optionsFor } from '../method-options.js';
 import { info, print } from '../output.js';
 import { alignProgress } from '../progress.js';
+import { defineCommand } from '../command.js';
 import { plural } from '../../src/plural.js';
 
 export interface AlignArgs {
@@ -51,16 +51,16 @@ export async function runAlign(run: string, argv: AlignArgs, methods: string[], 
   return result;
 }
 
-export function alignCommand(ctx: CliContext): CommandModule<object, any> {
-  return {
+export function alignCommand(ctx: CliContext) {
+  return defineCommand({
     command: 'align <run>',
     describe: 'compute statistics, correlations and unit matchings from a probed run',
     builder: (y) =>
       withAlignOptions(withBackendOptions(y), ctx)
-        .positional('run', { type: 'string', describe: 'run directory written by probe' })
+        .positional('run', { type: 'string', demandOption: true, describe: 'run directory written by probe' })
         .option('layer', { type: 'string', array: true, describe: 'only these layers' })
         .option('min-active-images', MIN_ACTIVE_IMAGES_OPTION),
-    handler: async (argv: any) => {
+    handler: async (argv) => {
       // Everything the command line says is checked before a device is opened.
       const methods = selectMethods(argv, ctx);
       optionsFor(ctx.methodOptions, { methods }, 'align');
@@ -72,5 +72,5 @@ export function alignCommand(ctx: CliContext): CommandModule<object, any> {
         await backend.dispose();
       }
     },
-  };
+  });
 }

@@ -6,17 +6,18 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { CommandModule } from 'yargs';
+import { defineCommand } from '../command.js';
 import { openImageSource } from '../../src/data/source.js';
 import { MNIST_SPLITS } from '../../src/data/mnist.js';
 import { align } from '../../src/run/align.js';
 import { probeOnnx } from '../../src/run/forward-probe.js';
 import { mnistTrainData, type TrainData } from '../../src/train/data.js';
-import { TRAIN_DEFAULTS, type TrainBackend, type TrainOptions } from '../../src/train/options.js';
+import { TRAIN_DEFAULTS, type TrainOptions } from '../../src/train/options.js';
+import type { TrainerOffer } from '../../src/backend/types.js';
 import { saveTrainedNet } from '../../src/train/save.js';
 import { keyFor, trainNets } from '../../src/train/train.js';
 import { openBackend, selectMethods, withAlignOptions, withBackendOptions, type CliContext } from '../context.js';
-import { integerOption } from '../flags.js';
+import { integerOption, parseSeeds } from '../flags.js';
 import { optionsFor } from '../method-options.js';
 import { info, isQuiet, print } from '../output.js';
 import { formatPaperTable } from '../paper-table.js';
@@ -32,12 +33,6 @@ const PROBE_IMAGES = MNIST_SPLITS.heldOut[1] - MNIST_SPLITS.heldOut[0];
 export function defaultCacheDir(): string {
   if (process.env.CONVERGENT_CACHE) return process.env.CONVERGENT_CACHE;
   return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'convergent');
-}
-
-export function parseSeeds(spec: string): number[] {
-  const seeds = spec.split(',').map((s) => Number(s.trim()));
-  if (seeds.length < 2 || seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error(`--seeds expects two or more comma-separated integers, got "${spec}"`);
-  return seeds;
 }
 
 interface DemoArgs {
@@ -57,9 +52,9 @@ interface DemoArgs {
 }
 
 /** The nets for the seeds: from the cache when there, else trained now (in parallel) and cached. */
-async function demoNets(argv: DemoArgs, data: TrainData, options: Omit<TrainOptions, 'seed'>, seeds: number[], trainBackend: TrainBackend) {
+async function demoNets(argv: DemoArgs, data: TrainData, options: Omit<TrainOptions, 'seed'>, seeds: number[], trainer: TrainerOffer) {
   const cacheDir = join(resolve(argv.cache), 'nets');
-  const paths = new Map(seeds.map((seed) => [seed, join(cacheDir, `lenet-seed${seed}-${keyFor(data, { ...options, seed }, trainBackend)}.onnx`)]));
+  const paths = new Map(seeds.map((seed) => [seed, join(cacheDir, `lenet-seed${seed}-${keyFor(data, { ...options, seed }, trainer.options.backend)}.onnx`)]));
   const missing = argv.retrain ? seeds : seeds.filter((seed) => !existsSync(paths.get(seed)!));
   const cached = seeds.filter((s) => !missing.includes(s));
   if (cached.length > 0) info(`reusing the nets of seeds ${cached.join(', ')} from ${cacheDir}`);
@@ -71,7 +66,7 @@ async function demoNets(argv: DemoArgs, data: TrainData, options: Omit<TrainOpti
     const done = new Map<number, number>();
     const perEpoch = data.train[1] - data.train[0];
     const trained = await trainNets(data, options, missing, {
-      backend: trainBackend,
+      ...trainer.options,
       threads: argv.threads,
       onProgress: (seed, epoch, images) => {
         done.set(seed, (epoch - 1) * perEpoch + images);
@@ -93,24 +88,23 @@ async function demoNets(argv: DemoArgs, data: TrainData, options: Omit<TrainOpti
   return paths;
 }
 
-export function demoCommand(ctx: CliContext): CommandModule<object, any> {
-  return {
+export function demoCommand(ctx: CliContext) {
+  return defineCommand({
     command: 'demo',
     describe: 'the paper end to end: train LeNets from seeds 1-4 on MNIST, probe the held-out digits, align, report',
     builder: (y) =>
       withAlignOptions(withBackendOptions(y), ctx)
         .option('out', { type: 'string', default: 'runs/demo', describe: 'run directory to write' })
-        .option('seeds', { type: 'string', default: '1,2,3,4', describe: 'seeds of the nets to train and compare' })
+        .option('seeds', { type: 'string', default: '1,2,3,4', describe: 'seeds of the nets to train and compare, two or more (e.g. 1,2,3,4 or 1-4)' })
         .option('epochs', integerOption('epochs', 'training epochs per net', 1, undefined, TRAIN_DEFAULTS.epochs))
         .option('train-images', integerOption('train-images', 'training digits (the first N of the 8,000)', 1, TRAIN_IMAGES, TRAIN_IMAGES))
         .option('probe-images', integerOption('probe-images', 'held-out digits to probe (the first N of the 2,000)', 1, PROBE_IMAGES, PROBE_IMAGES))
         .option('cache', { type: 'string', default: defaultCacheDir(), describe: 'where trained nets are kept and reused' })
         .option('retrain', { type: 'boolean', default: false, describe: 'train even when the cache has the nets' }),
-    handler: async (args: any) => {
-      const argv = args as DemoArgs;
+    handler: async (argv) => {
       const started = performance.now();
       // Everything the command line says is checked before training or a device.
-      const seeds = parseSeeds(argv.seeds);
+      const seeds = parseSeeds(argv.seeds, 2);
       const methods = selectMethods(argv, ctx);
       const methodOptions = optionsFor(ctx.methodOptions, { methods }, 'demo');
       const [trainStart, trainEnd] = MNIST_SPLITS.train;
@@ -124,9 +118,8 @@ export function demoCommand(ctx: CliContext): CommandModule<object, any> {
       const lock = await acquireRunLock(argv.out, { command: ctx.commandLine, log: info });
       const backend = await openBackend(argv);
       try {
-        // A GPU trains on WebGPU; otherwise WASM SIMD, one net per core.
-        const trainBackend: TrainBackend = backend.kind === 'webgpu' ? 'webgpu' : 'wasm';
-        const paths = await demoNets(argv, data, options, seeds, trainBackend);
+        // The backend's trainer: a GPU trains on WebGPU (on the backend's device); otherwise WASM SIMD, one net per core.
+        const paths = await demoNets(argv, data, options, seeds, backend.trainer);
         const netDir = join(argv.out, 'nets');
         await mkdir(netDir, { recursive: true });
         const nets = [];
@@ -175,5 +168,5 @@ export function demoCommand(ctx: CliContext): CommandModule<object, any> {
         lock.release();
       }
     },
-  };
+  });
 }

@@ -1,22 +1,16 @@
 // `convergent layers MODEL.onnx`: every tensor that --layer can capture, with its op, node and
 // shape (batch as N), the default layers marked with *. Also says whether convergent can run the
 // model at all (an unsupported op is reported, the listing still printed).
-import type { CommandModule } from 'yargs';
+import { defineCommand } from '../command.js';
 import { checkSupported } from '../../src/forward/compile.js';
 import { readOnnxFile } from '../../src/onnx/decode.js';
-import { listLayers, type LayerInfo } from '../../src/onnx/layers.js';
+import { listLayers, type OnnxLayerInfo } from '../../src/forward/layer-shapes.js';
 import type { CliContext } from '../context.js';
 import { print } from '../output.js';
 import { plural } from '../../src/plural.js';
 
-interface LayersArgs {
-  model: string;
-  input?: string;
-  defaults: boolean;
-}
-
 /** Aligned columns; the last one is not padded. */
-export function formatLayerTable(layers: LayerInfo[]): string {
+export function formatLayerTable(layers: OnnxLayerInfo[]): string {
   const header = ['', 'name', 'tensor', 'op', 'node', 'shape'];
   const rows = layers.map((l) => [l.isDefault ? '*' : '', l.name, l.tensor, l.op, l.node, l.shape.length ? `[${l.shape.map((d) => d ?? '?').join(', ')}]` : '?']);
   const widths = header.map((h, i) => Math.max(i === 0 ? 1 : h.length, ...rows.map((r) => r[i].length)));
@@ -31,15 +25,15 @@ function parseItemShape(text: string | undefined): number[] | undefined {
   return dims;
 }
 
-export function layersCommand(_ctx: CliContext): CommandModule<object, LayersArgs> {
-  return {
+export function layersCommand(_ctx: CliContext) {
+  return defineCommand({
     command: 'layers <model>',
     describe: 'list the tensors of an ONNX model that --layer can capture (defaults marked *)',
     builder: (y) =>
       y
         .positional('model', { type: 'string', demandOption: true, describe: 'an .onnx file' })
         .option('input', { type: 'string', describe: 'item shape C,H,W when the model leaves it symbolic' })
-        .option('defaults', { type: 'boolean', default: false, describe: 'only the default layers' }) as never,
+        .option('defaults', { type: 'boolean', default: false, describe: 'only the default layers' }),
     handler: async (argv) => {
       const model = await readOnnxFile(argv.model);
       const layers = listLayers(model, parseItemShape(argv.input));
@@ -57,5 +51,5 @@ export function layersCommand(_ctx: CliContext): CommandModule<object, LayersArg
         print(`note: convergent cannot run this model: ${(e as Error).message}\n`);
       }
     },
-  };
+  });
 }

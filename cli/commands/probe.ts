@@ -1,7 +1,9 @@
 // `convergent probe --net NAME=PATH ... --out RUN`: stream activations into moments.
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 import type { Backend } from '../../src/backend/types.js';
 import { probe } from '../../src/run/probe.js';
+import { selectReducers } from '../../src/run/method-selection.js';
+import { defineCommand } from '../command.js';
 import { checkInputsExist, openBackend, parseNets, withBackendOptions, type CliContext } from '../context.js';
 import { integerOption } from '../flags.js';
 import { optionsFor } from '../method-options.js';
@@ -22,7 +24,8 @@ export function withProbeOptions<T>(y: Argv<T>, ctx: CliContext) {
     })
     .option('out', { type: 'string', demandOption: true, describe: 'run directory to write' })
     .option('limit', integerOption('limit', 'probe only the first N items (images or rows)', 1))
-    .option('batch', integerOption('batch', 'samples per batch (default: sized from the unit count)', 1))
+    .option('batch', integerOption('batch', 'items per batch, counted as --limit counts them (images, or rows of activation files, each with all its positions); default 64 for ONNX nets, sized from the unit count for activation files', 1))
+    .option('batch-samples', integerOption('batch-samples', 'activation files only: samples per batch instead of --batch (a conv layer\'s sample is one position of one item)', 1))
     .option('top-k', integerOption('top-k', `ONNX runs: keep each unit's top-k images (with positions) and draw their patches; 0 = off (at most ${MAX_TOP_K})`, 0, MAX_TOP_K, 9))
     .option('patches', { type: 'boolean', default: true, describe: 'ONNX runs: draw each unit\'s top-k patches as PNG (--no-patches to skip)' })
     .option('reducer', { type: 'string', array: true, default: [] as string[], describe: `extra reducers from plugins (${[...ctx.registry.reducers.keys()].join(', ') || 'none loaded'})` })
@@ -38,6 +41,7 @@ export interface ProbeArgs extends DataArgs {
   out: string;
   limit?: number;
   batch?: number;
+  'batch-samples'?: number;
   reducer: string[];
   threads?: number;
   'top-k': number;
@@ -45,13 +49,11 @@ export interface ProbeArgs extends DataArgs {
   overwrite: boolean;
 }
 
-/** The --reducer ones, refused by name when no loaded plugin provides them. */
-export function selectReducers(names: string[], ctx: CliContext): Reducer[] {
-  return names.map((name) => {
-    const entry = ctx.registry.reducers.get(name);
-    if (!entry) throw new Error(`unknown reducer "${name}"; loaded: ${[...ctx.registry.reducers.keys()].join(', ') || 'none (load plugins with --plugin)'}`);
-    return entry.reducer;
-  });
+/** --batch and --batch-samples, checked against the kind of nets before any work. */
+export function checkBatchFlags(argv: Pick<ProbeArgs, 'batch' | 'batch-samples' | 'data'>): void {
+  if (argv['batch-samples'] === undefined) return;
+  if (argv.batch !== undefined) throw new Error('--batch and --batch-samples both size the batch; give one');
+  if (argv.data !== undefined) throw new Error('--batch-samples counts positions of activation files; ONNX nets read whole images, sized with --batch');
 }
 
 export async function runProbe(
@@ -61,7 +63,7 @@ export async function runProbe(
   nets = parseNets(argv.net),
   reducerOptions = optionsFor(ctx.methodOptions, { reducers: argv.reducer }, 'probe'), // --<reducer>.<option>
 ) {
-  const reducers = selectReducers(argv.reducer, ctx);
+  const reducers = selectReducers(ctx.registry, argv.reducer);
   const progress = createProgress(true);
   if (argv.data !== undefined) return runOnnxProbe(argv, ctx, backend, nets, reducers, reducerOptions, progress);
   const manifest = await probe({
@@ -70,7 +72,8 @@ export async function runProbe(
     backend,
     layers: argv.layer,
     limitItems: argv.limit,
-    batchSamples: argv.batch,
+    batchItems: argv.batch,
+    batchSamples: argv['batch-samples'],
     reducers,
     reducerOptions,
     command: ctx.commandLine,
@@ -84,15 +87,16 @@ export async function runProbe(
   return manifest;
 }
 
-export function probeCommand(ctx: CliContext): CommandModule<object, any> {
-  return {
+export function probeCommand(ctx: CliContext) {
+  return defineCommand({
     command: 'probe',
     describe: 'stream the activations of two or more nets into per-layer moments',
     builder: (y) => withDataOptions(withProbeOptions(withBackendOptions(y), ctx)),
-    handler: async (argv: any) => {
+    handler: async (argv) => {
       // Everything the command line says is checked before a device is opened.
       checkInputsExist(parseNets(argv.net), argv.data);
-      selectReducers(argv.reducer, ctx);
+      checkBatchFlags(argv);
+      selectReducers(ctx.registry, argv.reducer);
       optionsFor(ctx.methodOptions, { reducers: argv.reducer }, 'probe');
       const backend = await openBackend(argv);
       try {
@@ -101,7 +105,7 @@ export function probeCommand(ctx: CliContext): CommandModule<object, any> {
         await backend.dispose();
       }
     },
-  };
+  });
 }
 
 /** The probe from ONNX models over images: forward passes stream into the moments. */

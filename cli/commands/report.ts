@@ -1,7 +1,6 @@
 // `convergent report RUN`: RUN/report.html, one self-contained page (opens offline) with the
 // headline table and the paper's figures; `--format png` also writes each figure to RUN/figures/.
 import { from } from 'arquero';
-import type { CommandModule } from 'yargs';
 import { COLOR_MAPS, type ColorMapName } from '../../src/report/colormap.js';
 import { writeReport } from '../../src/report/build.js';
 import type { CliContext } from '../context.js';
@@ -10,6 +9,7 @@ import { info, print } from '../output.js';
 import { createProgress } from '../progress.js';
 import { plural } from '../../src/plural.js';
 import { withRunLock } from '../../src/run/lock.js';
+import { defineCommand } from '../command.js';
 
 export interface ReportRunOptions {
   png?: boolean;
@@ -39,18 +39,18 @@ export async function runReport(run: string, options: ReportRunOptions = {}) {
   return { report, path, figures };
 }
 
-export function reportCommand(ctx: CliContext): CommandModule<object, any> {
-  return {
+export function reportCommand(ctx: CliContext) {
+  return defineCommand({
     command: 'report <run>',
     describe: 'write RUN/report.html: the headline table and the paper\'s figures, one self-contained page',
     builder: (y) =>
       y
-        .positional('run', { type: 'string', describe: 'run directory written by align (or run)' })
+        .positional('run', { type: 'string', demandOption: true, describe: 'run directory written by align (or run)' })
         .option('format', { choices: ['html', 'png'] as const, array: true, default: ['html'], describe: 'html: the page only; png: also every figure as RUN/figures/<name>.png' })
         .option('colormap', { choices: COLOR_MAPS, default: 'inferno' as ColorMapName, describe: 'colour map of the correlation heatmaps (fixed domain -1..1)' })
         .option('out', { type: 'string', describe: 'where to write the page (default RUN/report.html)' }),
-    handler: async (argv: any) => {
-      await runReport(argv.run, { png: (argv.format as string[]).includes('png'), colorMap: argv.colormap, out: argv.out, command: ctx.commandLine });
+    handler: async (argv) => {
+      await runReport(argv.run, { png: argv.format.includes('png'), colorMap: argv.colormap, out: argv.out, command: ctx.commandLine });
     },
-  };
+  });
 }

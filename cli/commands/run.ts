@@ -1,5 +1,4 @@
 // `convergent run`: probe then align in one go; `--example` runs it on the embedded planted data.
-import type { CommandModule } from 'yargs';
 import { join } from 'node:path';
 import { checkPlanted, formatPlantedCheck } from '../../src/example/check.js';
 import { writePlantedExample } from '../../src/example/write.js';
@@ -8,13 +7,15 @@ import { optionsFor } from '../method-options.js';
 import { info, print } from '../output.js';
 import { withDataOptions } from '../data-options.js';
 import { MIN_ACTIVE_IMAGES_OPTION, runAlign } from './align.js';
-import { runProbe, withProbeOptions } from './probe.js';
+import { checkBatchFlags, runProbe, withProbeOptions } from './probe.js';
+import { defineCommand } from '../command.js';
+import { pickOptions, reducerOptionsFor, reducersForMethods } from '../../src/run/method-selection.js';
 import { runReport } from './report.js';
 import { acquireRunLock } from '../../src/run/lock.js';
 import { checkProbeTarget } from '../../src/run/replace.js';
 
-export function runCommand(ctx: CliContext): CommandModule<object, any> {
-  return {
+export function runCommand(ctx: CliContext) {
+  return defineCommand({
     command: 'run',
     describe: 'probe, align and report: the whole one-to-one study in one command',
     builder: (y) =>
@@ -23,13 +24,14 @@ export function runCommand(ctx: CliContext): CommandModule<object, any> {
         default: false,
         describe: 'use the embedded example: two nets with planted structure (written under RUN/example-data)',
       }),
-    handler: async (argv: any) => {
+    handler: async (argv) => {
       // Everything the command line says is checked before anything is written or a device opened.
       let nets = parseNets(argv.net);
       if (argv.example && nets.length > 0) throw new Error('--example brings its own nets; leave out --net');
       checkInputsExist(nets, argv.data);
+      checkBatchFlags(argv);
       const methods = selectMethods(argv, ctx);
-      const reducers = withRequiredReducers(methods, argv.reducer, ctx);
+      const reducers = reducersForMethods(ctx.registry, methods, argv.reducer);
       const given = optionsFor(ctx.methodOptions, { methods, reducers }, 'run');
       checkProbeTarget(argv.out, argv.overwrite); // before the example data is written
       // Probe, align and report all write into the run: it stays locked from here to the end.
@@ -43,9 +45,9 @@ export function runCommand(ctx: CliContext): CommandModule<object, any> {
       }
       const backend = await openBackend(argv);
       try {
-        const manifest = await runProbe({ ...argv, reducer: reducers }, ctx, backend, nets, reducerOptions(methods, reducers, given, ctx));
+        const manifest = await runProbe({ ...argv, reducer: reducers }, ctx, backend, nets, reducerOptionsFor(ctx.registry, methods, reducers, given));
         // The probed layers by name: `--layer NAME=TENSOR` specs are the probe's business.
-        const result = await runAlign(argv.out, { ...argv, layer: manifest.layers.map((l) => l.name) }, methods, ctx, backend, pick(given, methods));
+        const result = await runAlign(argv.out, { ...argv, layer: manifest.layers.map((l) => l.name) }, methods, ctx, backend, pickOptions(given, methods));
         const matches = result.tables.get('matches');
         if (truth && matches && methods.includes('semi') && methods.includes('bipartite')) print(`${formatPlantedCheck(checkPlanted(matches, truth))}\n`);
         await runReport(argv.out, { headline: false, command: ctx.commandLine });
@@ -54,37 +56,5 @@ export function runCommand(ctx: CliContext): CommandModule<object, any> {
         lock.release();
       }
     },
-  };
-}
-
-/** The --reducer ones plus those the chosen methods need (mi needs mi-histograms). */
-function withRequiredReducers(methods: string[], named: string[], ctx: CliContext): string[] {
-  const reducers = [...named];
-  for (const name of methods) {
-    for (const reducerName of ctx.registry.methods.get(name).requires?.reducers ?? []) {
-      if (!ctx.registry.reducers.has(reducerName)) throw new Error(`method ${name} needs the reducer "${reducerName}", which no loaded plugin provides`);
-      if (!reducers.includes(reducerName)) reducers.push(reducerName);
-    }
-  }
-  return reducers;
-}
-
-/**
- * Each reducer's options: those given for it, and a method's options that a reducer it requires
- * declares too (`--mi.bins 12` reaches the mi-histograms reducer).
- */
-function reducerOptions(methods: string[], reducers: string[], given: Record<string, Record<string, unknown>>, ctx: CliContext): Record<string, Record<string, unknown>> {
-  const out = pick(given, reducers);
-  for (const name of methods) {
-    for (const reducerName of ctx.registry.methods.get(name).requires?.reducers ?? []) {
-      const declared = ctx.registry.reducers.get(reducerName)!.reducer.options ?? {};
-      const passed = Object.fromEntries(Object.entries(given[name] ?? {}).filter(([key]) => declared[key] !== undefined));
-      if (Object.keys(passed).length > 0) out[reducerName] = { ...passed, ...out[reducerName] };
-    }
-  }
-  return out;
-}
-
-function pick(options: Record<string, Record<string, unknown>>, names: string[]): Record<string, Record<string, unknown>> {
-  return Object.fromEntries(Object.entries(options).filter(([name]) => names.includes(name)));
+  });
 }

@@ -1,16 +1,17 @@
 // `convergent train --out model.onnx`: trains LeNets (or a wider / AlexNet-style variant) with SGD
 // on MNIST or a folder of class sub-folders, one net per seed, and writes standard ONNX models
 // that `probe` reads. A progress bar per epoch; loss and held-out accuracy after each.
-import type { Argv, CommandModule } from 'yargs';
-import { acquireGpu, gpuDeviceNodesPresent, type GpuContext } from '../../src/platform/webgpu.js';
+import type { Argv } from 'yargs';
+import { defineCommand } from '../command.js';
+import { createBackend } from '../../src/backend/select.js';
 import { loadTrainData, type TrainData } from '../../src/train/data.js';
 import { ARCHS, describeNet, type ArchName } from '../../src/train/model.js';
-import { TRAIN_DEFAULTS, type LrSchedule, type TrainBackend, type TrainOptions } from '../../src/train/options.js';
+import { TRAIN_DEFAULTS, type LrSchedule, type TrainOptions } from '../../src/train/options.js';
 import { modelPathFor, saveTrainedNet } from '../../src/train/save.js';
 import { netSpecFor, trainNets, type EpochReport } from '../../src/train/train.js';
 import type { CliContext } from '../context.js';
 import { createProgress } from '../progress.js';
-import { MAX_THREADS, integerOption } from '../flags.js';
+import { MAX_THREADS, integerOption, parseSeeds } from '../flags.js';
 import { info } from '../output.js';
 
 export interface TrainArgs {
@@ -53,38 +54,11 @@ export function withTrainOptions<T>(y: Argv<T>) {
     .option('threads', integerOption('threads', `wasm: worker threads, 0..${MAX_THREADS} (default: two per net up to the cores; with two per net each pair splits every batch of its net, same weights); 0 = this thread`, 0, MAX_THREADS));
 }
 
-/** "1,2,3" or "1-4" or a mix. */
-export function parseSeeds(spec: string): number[] {
-  const seeds: number[] = [];
-  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const range = /^(\d+)\s*-\s*(\d+)$/.exec(part);
-    if (range) {
-      const [a, b] = [Number(range[1]), Number(range[2])];
-      if (b < a || b - a > 1000) throw new Error(`--seeds: bad range "${part}"`);
-      for (let s = a; s <= b; s++) seeds.push(s);
-    } else if (/^\d+$/.test(part)) seeds.push(Number(part));
-    else throw new Error(`--seeds expects integers separated by commas (e.g. 1,2,3,4 or 1-4), got "${part}"`);
-  }
-  if (seeds.length === 0) throw new Error('--seeds names no seed');
-  return seeds;
-}
-
 function parseSize(size: string | undefined): [number, number] {
   if (size === undefined) return [32, 32];
   const m = /^(\d+)x(\d+)$/.exec(size);
   if (!m) throw new Error(`--size expects HxW (e.g. 32x32), got "${size}"`);
   return [Number(m[1]), Number(m[2])];
-}
-
-async function chooseBackend(request: TrainArgs['backend']): Promise<{ backend: TrainBackend; gpu?: GpuContext }> {
-  if (request === 'wasm') return { backend: 'wasm' };
-  // auto takes real GPUs only: WASM SIMD on the CPU outruns a software rasteriser. Without a GPU
-  // device node the WebGPU library is not even loaded (its loaders print warnings).
-  if (request === 'auto' && gpuDeviceNodesPresent() === false) return { backend: 'wasm' };
-  const gpu = await acquireGpu({ allowSoftware: request === 'webgpu' });
-  if (gpu) return { backend: 'webgpu', gpu };
-  if (request === 'webgpu') throw new Error('--backend webgpu: no WebGPU adapter found');
-  return { backend: 'wasm' };
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
@@ -111,10 +85,13 @@ export async function runTrain(argv: TrainArgs, log: (m: string) => void = info)
   log(`data: ${data.label}`);
   const spec = netSpecFor(data, { ...base, seed: seeds[0] });
   log(`net: ${argv.arch}${argv.width > 1 ? ` x${argv.width}` : ''}, ${spec.paramCount.toLocaleString('en-US')} parameters: ${describeNet(spec).join('; ')}`);
-  const { backend, gpu } = await chooseBackend(argv.backend);
+  // The backend's trainer. auto takes real GPUs only (WASM SIMD on the CPU outruns a software
+  // rasteriser) and, without a GPU device node, does not even load the WebGPU library.
+  const backend = await createBackend(argv.backend);
+  const trainer = backend.trainer;
   const several = seeds.length > 1;
   try {
-    log(`training ${seeds.length} net${several ? 's' : ''} (seed${several ? 's' : ''} ${seeds.join(', ')}) on ${backend === 'webgpu' ? `webgpu (${gpu!.label})` : 'wasm-simd'}`);
+    log(`training ${seeds.length} net${several ? 's' : ''} (seed${several ? 's' : ''} ${seeds.join(', ')}) on ${trainer.label}`);
     // One bar per epoch over the images of all nets; nets that run ahead are counted towards
     // their epoch's bar, which starts when every net has finished the one before.
     const progress = createProgress(true);
@@ -130,8 +107,7 @@ export async function runTrain(argv: TrainArgs, log: (m: string) => void = info)
     startBar();
     const t0 = performance.now();
     const nets = await trainNets(data, base, seeds, {
-      backend,
-      gpu,
+      ...trainer.options,
       threads: argv.threads,
       log,
       onProgress(seed, epoch, n) {
@@ -159,17 +135,17 @@ export async function runTrain(argv: TrainArgs, log: (m: string) => void = info)
     }
     return nets;
   } finally {
-    gpu?.release();
+    await backend.dispose();
   }
 }
 
-export function trainCommand(_ctx: CliContext): CommandModule<object, any> {
-  return {
+export function trainCommand(_ctx: CliContext) {
+  return defineCommand({
     command: 'train',
     describe: 'train LeNets (one per seed) on MNIST or image folders and write ONNX models',
     builder: (y) => withTrainOptions(y),
-    handler: async (argv: any) => {
-      await runTrain(argv as TrainArgs);
+    handler: async (argv) => {
+      await runTrain(argv);
     },
-  };
+  });
 }

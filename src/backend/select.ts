@@ -1,8 +1,7 @@
 // Picks the backend: a real GPU when one is present, otherwise WASM SIMD on every core, which
-// outruns WebGPU on a software rasteriser (llvmpipe) by a wide margin (see BENCHMARKS.md).
-import { createReferenceMomentKernel } from '../kernels/moments/reference.js';
-import { createWasmMomentKernel } from '../kernels/moments/wasm.js';
-import { createWebGpuMomentKernel } from '../kernels/moments/webgpu.js';
+// outruns WebGPU on a software rasteriser (llvmpipe) by a wide margin (see BENCHMARKS.md). This
+// is the one place that looks at the request; each backend's file builds its capabilities, and
+// is loaded only when picked (the WebGPU kernels' modules stay unloaded on the CPU paths).
 import { acquireGpu, gpuDeviceNodesPresent } from '../platform/webgpu.js';
 import type { Backend, BackendRequest } from './types.js';
 
@@ -13,47 +12,35 @@ export interface BackendOptions {
   cpuName?: string;
 }
 
+const REQUESTS: readonly BackendRequest[] = ['auto', 'webgpu', 'wasm', 'reference'];
+
+/** `value` as a backend request, or an error naming the choices. */
+export function backendRequest(value: string): BackendRequest {
+  const request = REQUESTS.find((r) => r === value);
+  if (!request) throw new Error(`--backend: unknown backend "${value}" (choose ${REQUESTS.join(', ')})`);
+  return request;
+}
+
 export async function createBackend(request: BackendRequest = 'auto', options: BackendOptions = {}): Promise<Backend> {
-  if (request === 'reference') {
-    const moments = createReferenceMomentKernel();
-    return { kind: 'reference', description: 'reference (plain TypeScript, float64, one thread)', moments, async dispose() {} };
-  }
+  if (request === 'reference') return (await import('./reference.js')).createReferenceBackend();
+  if (request === 'wasm') return wasmBackend(options, '');
   // auto on a machine without a GPU device node: WASM, without loading the WebGPU library at all.
   if (request === 'auto' && gpuDeviceNodesPresent() === false) return wasmBackend(options, ' (auto: no GPU device found)');
-  if (request === 'webgpu' || request === 'auto') {
-    const gpu = await acquireGpu({ allowSoftware: true });
-    if (gpu && (request === 'webgpu' || !gpu.isSoftware)) {
-      const moments = createWebGpuMomentKernel(gpu);
-      return {
-        kind: 'webgpu',
-        description: `webgpu on ${gpu.label}`,
-        moments,
-        gpu,
-        async dispose() {
-          await moments.dispose();
-          gpu.release();
-        },
-      };
-    }
-    const skipped = gpu ? ` (auto: the WebGPU adapter, ${gpu.label}, is a software rasteriser; WASM SIMD is faster there)` : '';
-    if (gpu) gpu.release();
-    if (request === 'auto') return wasmBackend(options, skipped);
-    if (request === 'webgpu') {
-      throw new Error('no WebGPU adapter found (on Linux without a GPU, install Mesa: libegl-dev libegl-mesa0 libgl1-mesa-dri)');
+  const gpu = await acquireGpu({ allowSoftware: true });
+  if (gpu && (request === 'webgpu' || !gpu.isSoftware)) {
+    try {
+      return (await import('./webgpu.js')).createWebGpuBackend(gpu);
+    } catch (error) {
+      gpu.release();
+      throw error;
     }
   }
-  return wasmBackend(options, '');
+  if (request === 'webgpu') throw new Error('no WebGPU adapter found (on Linux without a GPU, install Mesa: libegl-dev libegl-mesa0 libgl1-mesa-dri)');
+  const skipped = gpu ? ` (auto: the WebGPU adapter, ${gpu.label}, is a software rasteriser; WASM SIMD is faster there)` : '';
+  gpu?.release();
+  return wasmBackend(options, skipped);
 }
 
 async function wasmBackend(options: BackendOptions, note: string): Promise<Backend> {
-  const moments = await createWasmMomentKernel({ threads: options.threads });
-  return {
-    kind: 'wasm',
-    threads: options.threads,
-    description: `${moments.name}${options.cpuName ? ` on ${options.cpuName}` : ''}${note}`,
-    moments,
-    async dispose() {
-      await moments.dispose();
-    },
-  };
+  return (await import('./wasm.js')).createWasmBackend({ ...options, note });
 }

@@ -1,7 +1,7 @@
 // k-means (Lloyd) with greedy k-means++ seeding, as sklearn.cluster.KMeans does it (Arthur &
 // Vassilvitskii 2007; greedy: 2 + floor(ln k) candidates per centre, the one that lowers the
 // potential most is kept), deterministic for a seed. The best of `nInit` seedings by inertia.
-import { seededUniform } from '../example/random.js';
+import { seededUniform } from '../util/random.js';
 
 export interface KMeansOptions {
   /** Seed of the random choices (mulberry32); the same seed gives the same labels. */

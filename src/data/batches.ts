@@ -1,6 +1,7 @@
 // The batch loop shared by every source: batch k + 1 is started (in a macrotask) before batch k
 // is handed out, so its synchronous decoding runs while the caller awaits its GPU or worker
-// results, and its file reads are in flight meanwhile.
+// results, and its file reads are in flight meanwhile. Leaving the loop early waits for that
+// batch k + 1 to settle.
 import type { BatchOptions, ImageBatch } from './source.js';
 
 /** Reads source indices [start, end) into one batch. */
@@ -22,10 +23,19 @@ export async function* prefetchedBatches(total: number, batchSize: number, read:
     return p;
   };
   let next = total > 0 ? start(0) : undefined;
-  for (let s = 0; s < total; s += batchSize) {
-    const current = await next!;
-    next = s + batchSize < total ? start(s + batchSize) : undefined;
-    yield current;
+  try {
+    for (let s = 0; s < total; s += batchSize) {
+      const current = await next!;
+      next = s + batchSize < total ? start(s + batchSize) : undefined;
+      yield current;
+    }
+  } finally {
+    // A caller that stops early gets control back only once the batch in flight has settled, so
+    // no read still runs (on files the caller may close next) after the loop is left.
+    if (next) await next.then(
+      () => undefined,
+      () => undefined,
+    );
   }
 }
 

@@ -10,7 +10,7 @@
 // fills its share of every stretch of the order, with a random position inside its slot.
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { seededPermutation, seededUniform } from '../example/random.js';
+import { seededPermutation, seededUniform } from '../util/random.js';
 import { parseRange, type IndexRange } from './split.js';
 
 export const MNIST_COUNT = 10_000;

@@ -9,7 +9,7 @@
 //   unique  : private latents, nothing to match (correlations near 0);
 //   dead    : constant zero, a ReLU that never fires (reported, excluded from matching).
 // Conv layers are (N, C, H, W) with every position a sample; dense layers are (N, D).
-import { seededNormal, seededPermutation, seededRotation } from './random.js';
+import { seededNormal, seededPermutation, seededRotation } from '../util/random.js';
 
 export interface PlantedLayerSpec {
   name: string;

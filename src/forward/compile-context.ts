@@ -4,6 +4,7 @@
 // error names the node and op.
 import type { AttributeValue, OnnxNode, OnnxTensor } from '../onnx/model.js';
 import type { PlanTensor, Step, StepBody } from './plan.js';
+import { formatShape } from '../util/shape.js';
 
 /** An ONNX value during planning. */
 export interface Value {
@@ -177,8 +178,8 @@ export class NodeContext {
 
   /** Adds a step writing output `out` (of shape `shape`). */
   emit(body: StepBody, shape: number[], out = 0): Value {
-    if (shape.some((d) => !Number.isInteger(d) || d < 0)) this.fail(`computed output shape ${JSON.stringify(shape)} is invalid`);
-    if (shape.some((d) => d === 0)) this.fail(`computed output shape ${JSON.stringify(shape)} is empty`);
+    if (shape.some((d) => !Number.isInteger(d) || d < 0)) this.fail(`computed output shape ${formatShape(shape)} is invalid`);
+    if (shape.some((d) => d === 0)) this.fail(`computed output shape ${formatShape(shape)} is empty`);
     const name = this.node.outputs[out];
     const id = this.plan.tensor(name, shape);
     this.plan.push({ ...body, output: id, node: this.node.name, opType: this.node.opType } as Step);
@@ -187,7 +188,7 @@ export class NodeContext {
 
   /** Output `out` is `v` with another shape (same data): folded for constants, a reshape step otherwise. */
   alias(v: Value, shape: number[], out = 0): Value {
-    if (sizeOf(shape) !== sizeOf(v.shape)) this.fail(`cannot view ${JSON.stringify(v.shape)} as ${JSON.stringify(shape)}`);
+    if (sizeOf(shape) !== sizeOf(v.shape)) this.fail(`cannot view ${formatShape(v.shape)} as ${formatShape(shape)}`);
     if (isConstant(v)) return this.constant(shape, v.data ?? v.ints!, out);
     return this.emit({ kind: 'reshape', inputs: [this.plan.idOf(v)] }, shape, out);
   }
@@ -195,7 +196,7 @@ export class NodeContext {
   /** Output `out` is known at compile time. */
   constant(shape: number[], values: Float32Array | number[], out = 0): Value {
     const name = this.node.outputs[out];
-    if (values.length !== sizeOf(shape)) this.fail(`constant ${name} has ${values.length} values for shape ${JSON.stringify(shape)}`);
+    if (values.length !== sizeOf(shape)) this.fail(`constant ${name} has ${values.length} values for shape ${formatShape(shape)}`);
     return this.register(out, values instanceof Float32Array ? { name, shape: [...shape], data: values } : { name, shape: [...shape], ints: [...values] });
   }
 
@@ -208,7 +209,7 @@ export class NodeContext {
 
   /** `v` seen with another shape, inside this node: a reshaped constant, or a reshape step. */
   view(v: Value, shape: number[]): Value {
-    if (sizeOf(shape) !== sizeOf(v.shape)) this.fail(`cannot view ${JSON.stringify(v.shape)} as ${JSON.stringify(shape)}`);
+    if (sizeOf(shape) !== sizeOf(v.shape)) this.fail(`cannot view ${formatShape(v.shape)} as ${formatShape(shape)}`);
     const name = `${v.name}:${shape.length}d`;
     if (isConstant(v)) return v.data ? { name, shape: [...shape], data: v.data } : { name, shape: [...shape], ints: v.ints };
     return this.intermediate({ kind: 'reshape', inputs: [this.plan.idOf(v)] }, shape, name);

@@ -6,10 +6,10 @@
 // before it; each only when the intermediate value has no other reader and is not captured.
 import { type NodeContext, isConstant, sizeOf, type Value } from './compile-context.js';
 import type { ConvStep, GemmStep, Step, UnaryFn } from './plan.js';
+import { formatShape } from '../util/shape.js';
 
 export type Lowering = (c: NodeContext) => void;
 
-const fmt = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 
 /** numpy broadcasting of two shapes, or undefined when they do not broadcast. */
 export function broadcast(a: readonly number[], b: readonly number[]): number[] | undefined {
@@ -100,8 +100,8 @@ function window2d(c: NodeContext, input: [number, number], kernel: [number, numb
   const autoPad = c.string('auto_pad', 'NOTSET');
   const explicit = c.ints('pads', [0, 0, 0, 0]);
   if (autoPad === 'NOTSET') {
-    if (explicit.length !== 4) c.fail(`pads ${fmt(explicit)} must have 4 values (top, left, bottom, right) for a 2-D window`);
-    if (explicit.some((p) => p < 0)) c.fail(`negative pads ${fmt(explicit)} are not supported`);
+    if (explicit.length !== 4) c.fail(`pads ${formatShape(explicit)} must have 4 values (top, left, bottom, right) for a 2-D window`);
+    if (explicit.some((p) => p < 0)) c.fail(`negative pads ${formatShape(explicit)} are not supported`);
   } else if (!['SAME_UPPER', 'SAME_LOWER', 'VALID'].includes(autoPad)) {
     c.fail(`auto_pad ${autoPad} is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID`);
   }
@@ -125,7 +125,7 @@ function window2d(c: NodeContext, input: [number, number], kernel: [number, numb
         end = explicit[i + 2];
       }
       const room = size + begin + end - span;
-      if (room < 0) c.fail(`the ${kernel[0]}x${kernel[1]} window (dilations ${dilations.join('x')}) does not fit the ${input[0]}x${input[1]} input with pads ${fmt(pads.map((_, k) => (autoPad === 'NOTSET' ? explicit[k] : 0)))}`);
+      if (room < 0) c.fail(`the ${kernel[0]}x${kernel[1]} window (dilations ${dilations.join('x')}) does not fit the ${input[0]}x${input[1]} input with pads ${formatShape(pads.map((_, k) => (autoPad === 'NOTSET' ? explicit[k] : 0)))}`);
       o = (ceil ? Math.ceil(room / s) : Math.floor(room / s)) + 1;
       if (ceil && (o - 1) * s >= size + begin) o--;
     }
@@ -138,12 +138,12 @@ function window2d(c: NodeContext, input: [number, number], kernel: [number, numb
 
 function pair(c: NodeContext, key: string, fallback: number): [number, number] {
   const v = c.ints(key, [fallback, fallback]);
-  if (v.length !== 2 || v.some((x) => x < 1)) c.fail(`${key} ${fmt(v)} must be two positive integers for a 2-D window`);
+  if (v.length !== 2 || v.some((x) => x < 1)) c.fail(`${key} ${formatShape(v)} must be two positive integers for a 2-D window`);
   return [v[0], v[1]];
 }
 
 function need4d(c: NodeContext, x: Value, what: string): [number, number, number, number] {
-  if (x.shape.length !== 4) c.fail(`only 2-D ${what} is supported: input "${x.name}" has shape ${fmt(x.shape)}, expected (N, C, H, W)`);
+  if (x.shape.length !== 4) c.fail(`only 2-D ${what} is supported: input "${x.name}" has shape ${formatShape(x.shape)}, expected (N, C, H, W)`);
   return x.shape as [number, number, number, number];
 }
 
@@ -161,19 +161,19 @@ const conv: Lowering = (c: NodeContext) => {
   const x = c.input(0);
   const w = c.input(1);
   const [n, channels, h, wd] = need4d(c, x, 'convolution');
-  if (w.shape.length !== 4) c.fail(`weight "${w.name}" has shape ${fmt(w.shape)}, expected (M, C/group, kH, kW)`);
+  if (w.shape.length !== 4) c.fail(`weight "${w.name}" has shape ${formatShape(w.shape)}, expected (M, C/group, kH, kW)`);
   const [m, perGroup, kh, kw] = w.shape;
   const group = c.int('group', 1);
   if (group < 1 || perGroup * group !== channels || m % group !== 0) {
-    c.fail(`weight "${w.name}" ${fmt(w.shape)} with group ${group} does not match the ${channels} input channels of "${x.name}" ${fmt(x.shape)}`);
+    c.fail(`weight "${w.name}" ${formatShape(w.shape)} with group ${group} does not match the ${channels} input channels of "${x.name}" ${formatShape(x.shape)}`);
   }
   const declared = c.ints('kernel_shape');
-  if (declared && (declared.length !== 2 || declared[0] !== kh || declared[1] !== kw)) c.fail(`kernel_shape ${fmt(declared)} disagrees with weight "${w.name}" ${fmt(w.shape)}`);
+  if (declared && (declared.length !== 2 || declared[0] !== kh || declared[1] !== kw)) c.fail(`kernel_shape ${formatShape(declared)} disagrees with weight "${w.name}" ${formatShape(w.shape)}`);
   const strides = pair(c, 'strides', 1);
   const dilations = pair(c, 'dilations', 1);
   const { pads, out } = window2d(c, [h, wd], [kh, kw], strides, dilations, false);
   const b = c.optional(2);
-  if (b && (b.shape.length !== 1 || b.shape[0] !== m)) c.fail(`bias "${b.name}" has shape ${fmt(b.shape)}, expected [${m}]`);
+  if (b && (b.shape.length !== 1 || b.shape[0] !== m)) c.fail(`bias "${b.name}" has shape ${formatShape(b.shape)}, expected [${m}]`);
   const ids = b ? ([c.plan.idOf(x), c.plan.idOf(w), c.plan.idOf(b)] as const) : ([c.plan.idOf(x), c.plan.idOf(w)] as const);
   c.emit({ kind: 'conv', inputs: [...ids] as ConvStep['inputs'], group, kernel: [kh, kw], strides, pads, dilations }, [n, m, out[0], out[1]]);
 };
@@ -183,7 +183,7 @@ function pool(kind: 'maxpool' | 'avgpool'): Lowering {
     const x = c.input(0);
     const [n, channels, h, w] = need4d(c, x, 'pooling');
     const k = c.ints('kernel_shape');
-    if (!k || k.length !== 2 || k.some((v) => v < 1)) c.fail(`kernel_shape ${k ? fmt(k) : '(missing)'} must be two positive integers`);
+    if (!k || k.length !== 2 || k.some((v) => v < 1)) c.fail(`kernel_shape ${k ? formatShape(k) : '(missing)'} must be two positive integers`);
     const strides = pair(c, 'strides', 1);
     const dilations = pair(c, 'dilations', 1);
     const ceil = c.int('ceil_mode', 0) !== 0;
@@ -196,7 +196,7 @@ function pool(kind: 'maxpool' | 'avgpool'): Lowering {
 
 const globalAveragePool: Lowering = (c: NodeContext) => {
   const x = c.input(0);
-  if (x.shape.length < 3) c.fail(`input "${x.name}" has shape ${fmt(x.shape)}, expected (N, C, spatial...)`);
+  if (x.shape.length < 3) c.fail(`input "${x.name}" has shape ${formatShape(x.shape)}, expected (N, C, spatial...)`);
   c.emit({ kind: 'globalavgpool', inputs: [c.plan.idOf(x)] }, [x.shape[0], x.shape[1], ...x.shape.slice(2).map(() => 1)]);
 };
 
@@ -210,14 +210,14 @@ const lrn: Lowering = (c: NodeContext) => {
 
 const batchNormalization: Lowering = (c: NodeContext) => {
   const x = c.input(0);
-  if (x.shape.length < 2) c.fail(`input "${x.name}" has shape ${fmt(x.shape)}, expected (N, C, ...)`);
+  if (x.shape.length < 2) c.fail(`input "${x.name}" has shape ${formatShape(x.shape)}, expected (N, C, ...)`);
   if (c.opset < 9 && c.int('spatial', 1) === 0) c.fail('spatial = 0 (per-position statistics) is not supported');
   if (c.int('training_mode', 0) !== 0) c.fail('training_mode = 1 is not supported (export the model in eval mode)');
   unusedOutputs(c, 1, 'training statistics');
   const channels = x.shape[1];
   const param = (i: number, what: string) => {
     const v = c.constNumbers(i, what);
-    if (v.length !== channels) c.fail(`${what} "${c.input(i).name}" has ${v.length} values for the ${channels} channels of "${x.name}" ${fmt(x.shape)}`);
+    if (v.length !== channels) c.fail(`${what} "${c.input(i).name}" has ${v.length} values for the ${channels} channels of "${x.name}" ${formatShape(x.shape)}`);
     return v;
   };
   const gamma = param(1, 'scale');
@@ -269,7 +269,7 @@ function renameOutput(c: NodeContext, step: Step, x: Value): void {
 
 /** A 2-D view of C for Gemm: [] -> [1, 1], [N] -> [1, N]; constants are reshaped here. */
 function gemmC(c: NodeContext, v: Value, m: number, n: number): number {
-  if (v.shape.length > 2 || !broadcastsTo(v.shape, [m, n])) c.fail(`C "${v.name}" ${fmt(v.shape)} does not broadcast to the (${m}, ${n}) output`);
+  if (v.shape.length > 2 || !broadcastsTo(v.shape, [m, n])) c.fail(`C "${v.name}" ${formatShape(v.shape)} does not broadcast to the (${m}, ${n}) output`);
   if (v.shape.length === 2) return c.plan.idOf(v);
   const shape = v.shape.length === 0 ? [1, 1] : [1, v.shape[0]];
   if (isConstant(v)) return c.plan.idOf({ name: `${v.name}:2d`, shape, data: v.data ?? Float32Array.from(v.ints!) });
@@ -279,12 +279,12 @@ function gemmC(c: NodeContext, v: Value, m: number, n: number): number {
 const gemm: Lowering = (c: NodeContext) => {
   const a = c.input(0);
   const b = c.input(1);
-  if (a.shape.length !== 2 || b.shape.length !== 2) c.fail(`A "${a.name}" ${fmt(a.shape)} and B "${b.name}" ${fmt(b.shape)} must be 2-D`);
+  if (a.shape.length !== 2 || b.shape.length !== 2) c.fail(`A "${a.name}" ${formatShape(a.shape)} and B "${b.name}" ${formatShape(b.shape)} must be 2-D`);
   const transA = c.int('transA', 0) !== 0;
   const transB = c.int('transB', 0) !== 0;
   const [m, k] = transA ? [a.shape[1], a.shape[0]] : a.shape;
   const [kb, n] = transB ? [b.shape[1], b.shape[0]] : b.shape;
-  if (k !== kb) c.fail(`op(A) is ${m}x${k} but op(B) is ${kb}x${n} (A "${a.name}" ${fmt(a.shape)} transA ${+transA}, B "${b.name}" ${fmt(b.shape)} transB ${+transB})`);
+  if (k !== kb) c.fail(`op(A) is ${m}x${k} but op(B) is ${kb}x${n} (A "${a.name}" ${formatShape(a.shape)} transA ${+transA}, B "${b.name}" ${formatShape(b.shape)} transB ${+transB})`);
   const alpha = c.float('alpha', 1);
   const beta = c.float('beta', 1);
   const cv = c.optional(2);
@@ -295,7 +295,7 @@ const gemm: Lowering = (c: NodeContext) => {
 const matMul: Lowering = (c: NodeContext) => {
   let a = c.input(0);
   let b = c.input(1);
-  if (a.shape.length === 0 || b.shape.length === 0) c.fail(`operands must have rank >= 1 (A "${a.name}" ${fmt(a.shape)}, B "${b.name}" ${fmt(b.shape)})`);
+  if (a.shape.length === 0 || b.shape.length === 0) c.fail(`operands must have rank >= 1 (A "${a.name}" ${formatShape(a.shape)}, B "${b.name}" ${formatShape(b.shape)})`);
   const aVector = a.shape.length === 1;
   const bVector = b.shape.length === 1;
   // numpy: a 1-D A is a row (1, K), a 1-D B a column (K, 1); the added axis is dropped after.
@@ -303,11 +303,11 @@ const matMul: Lowering = (c: NodeContext) => {
   if (bVector) b = c.view(b, [b.shape[0], 1]);
   const [m, k] = a.shape.slice(-2);
   const [kb, n] = b.shape.slice(-2);
-  if (k !== kb) c.fail(`A "${c.node.inputs[0]}" ${fmt(c.input(0).shape)} and B "${c.node.inputs[1]}" ${fmt(c.input(1).shape)} disagree on the inner dimension (${k} vs ${kb})`);
+  if (k !== kb) c.fail(`A "${c.node.inputs[0]}" ${formatShape(c.input(0).shape)} and B "${c.node.inputs[1]}" ${formatShape(c.input(1).shape)} disagree on the inner dimension (${k} vs ${kb})`);
   const batchA = a.shape.slice(0, -2);
   const batchB = b.shape.slice(0, -2);
   const batch = broadcast(batchA, batchB);
-  if (!batch) c.fail(`batch dimensions ${fmt(batchA)} and ${fmt(batchB)} do not broadcast`);
+  if (!batch) c.fail(`batch dimensions ${formatShape(batchA)} and ${formatShape(batchB)} do not broadcast`);
   const final = [...batch, ...(aVector ? [] : [m]), ...(bVector ? [] : [n])];
   let result: Value;
   if (b.shape.length === 2) {
@@ -336,7 +336,7 @@ function binary(fn: 'add' | 'mul'): Lowering {
     const a = c.input(0);
     const b = c.input(1);
     const shape = broadcast(a.shape, b.shape);
-    if (!shape) c.fail(`inputs "${a.name}" ${fmt(a.shape)} and "${b.name}" ${fmt(b.shape)} do not broadcast (numpy rules)`);
+    if (!shape) c.fail(`inputs "${a.name}" ${formatShape(a.shape)} and "${b.name}" ${formatShape(b.shape)} do not broadcast (numpy rules)`);
     if (isConstant(a) && isConstant(b)) {
       const data = foldBinary(a, b, shape, fn === 'add' ? (x, y) => x + y : (x, y) => x * y);
       if (a.ints && b.ints) c.constant(shape, Array.from(data));
@@ -397,7 +397,7 @@ function unary(fn: UnaryFn): Lowering {
       } else {
         const bound = (i: number, what: string) => {
           const v = c.constNumbers(i, what);
-          if (v.length !== 1) c.fail(`${what} "${c.input(i).name}" must be a scalar, has shape ${fmt(c.input(i).shape)}`);
+          if (v.length !== 1) c.fail(`${what} "${c.input(i).name}" must be a scalar, has shape ${formatShape(c.input(i).shape)}`);
           return v[0];
         };
         if (c.has(1)) min = bound(1, 'min');
@@ -429,7 +429,7 @@ const concat: Lowering = (c: NodeContext) => {
   const axis = c.axis(c.int('axis', 0), rank);
   for (const v of inputs) {
     if (v.shape.length !== rank || v.shape.some((d, i) => i !== axis && d !== inputs[0].shape[i])) {
-      c.fail(`inputs ${inputs.map((u) => `"${u.name}" ${fmt(u.shape)}`).join(', ')} differ outside axis ${axis}`);
+      c.fail(`inputs ${inputs.map((u) => `"${u.name}" ${formatShape(u.shape)}`).join(', ')} differ outside axis ${axis}`);
     }
   }
   const shape = [...inputs[0].shape];
@@ -452,7 +452,7 @@ const flatten: Lowering = (c: NodeContext) => {
   const rank = x.shape.length;
   let axis = c.int('axis', 1);
   if (axis < 0) axis += rank;
-  if (axis < 0 || axis > rank) c.fail(`axis ${c.int('axis', 1)} is out of range for input "${x.name}" ${fmt(x.shape)}`);
+  if (axis < 0 || axis > rank) c.fail(`axis ${c.int('axis', 1)} is out of range for input "${x.name}" ${formatShape(x.shape)}`);
   c.alias(x, [sizeOf(x.shape.slice(0, axis)), sizeOf(x.shape.slice(axis))]);
 };
 
@@ -463,24 +463,24 @@ const reshape: Lowering = (c: NodeContext) => {
   let infer = -1;
   const shape = spec.map((d, i) => {
     if (d === 0 && !allowZero) {
-      if (i >= x.shape.length) c.fail(`shape ${fmt(spec)}: 0 at axis ${i} copies a dimension that input "${x.name}" ${fmt(x.shape)} does not have`);
+      if (i >= x.shape.length) c.fail(`shape ${formatShape(spec)}: 0 at axis ${i} copies a dimension that input "${x.name}" ${formatShape(x.shape)} does not have`);
       return x.shape[i];
     }
     if (d === -1) {
-      if (infer >= 0) c.fail(`shape ${fmt(spec)} has more than one -1`);
+      if (infer >= 0) c.fail(`shape ${formatShape(spec)} has more than one -1`);
       infer = i;
       return 1;
     }
-    if (d < 0) c.fail(`shape ${fmt(spec)} has the invalid dimension ${d}`);
+    if (d < 0) c.fail(`shape ${formatShape(spec)} has the invalid dimension ${d}`);
     return d;
   });
   const total = sizeOf(x.shape);
   if (infer >= 0) {
     const known = sizeOf(shape);
-    if (known === 0 || total % known !== 0) c.fail(`cannot reshape "${x.name}" ${fmt(x.shape)} (${total} values) to ${fmt(spec)}`);
+    if (known === 0 || total % known !== 0) c.fail(`cannot reshape "${x.name}" ${formatShape(x.shape)} (${total} values) to ${formatShape(spec)}`);
     shape[infer] = total / known;
   }
-  if (sizeOf(shape) !== total) c.fail(`cannot reshape "${x.name}" ${fmt(x.shape)} (${total} values) to ${fmt(spec)} (${sizeOf(shape)} values)`);
+  if (sizeOf(shape) !== total) c.fail(`cannot reshape "${x.name}" ${formatShape(x.shape)} (${total} values) to ${formatShape(spec)} (${sizeOf(shape)} values)`);
   c.alias(x, shape);
 };
 
@@ -488,7 +488,7 @@ const transpose: Lowering = (c: NodeContext) => {
   const x = c.input(0);
   const rank = x.shape.length;
   const perm = c.ints('perm', [...Array(rank).keys()].reverse());
-  if (perm.length !== rank || [...perm].sort((p, q) => p - q).some((p, i) => p !== i)) c.fail(`perm ${fmt(perm)} is not a permutation of the ${rank} axes of "${x.name}" ${fmt(x.shape)}`);
+  if (perm.length !== rank || [...perm].sort((p, q) => p - q).some((p, i) => p !== i)) c.fail(`perm ${formatShape(perm)} is not a permutation of the ${rank} axes of "${x.name}" ${formatShape(x.shape)}`);
   const shape = perm.map((p) => x.shape[p]);
   if (isConstant(x)) {
     c.constant(shape, transposeData(x.data ?? x.ints!, x.shape, perm));
@@ -552,7 +552,7 @@ const pad: Lowering = (c: NodeContext) => {
     if (c.has(3)) {
       // Opset 18: pads only for the listed axes.
       const axes = c.constInts(3, 'axes').map((a) => c.axis(a, rank, 'axes entry'));
-      if (pads.length !== 2 * axes.length) c.fail(`pads ${fmt(pads)} must have ${2 * axes.length} values for axes ${fmt(axes)}`);
+      if (pads.length !== 2 * axes.length) c.fail(`pads ${formatShape(pads)} must have ${2 * axes.length} values for axes ${formatShape(axes)}`);
       const full = new Array<number>(2 * rank).fill(0);
       axes.forEach((a, i) => {
         full[a] = pads[i];
@@ -561,8 +561,8 @@ const pad: Lowering = (c: NodeContext) => {
       pads = full;
     }
   }
-  if (pads.length !== 2 * rank) c.fail(`pads ${fmt(pads)} must have ${2 * rank} values (begins then ends) for input "${x.name}" ${fmt(x.shape)}`);
-  if (pads.some((p) => p < 0)) c.fail(`negative pads ${fmt(pads)} (cropping) are not supported`);
+  if (pads.length !== 2 * rank) c.fail(`pads ${formatShape(pads)} must have ${2 * rank} values (begins then ends) for input "${x.name}" ${formatShape(x.shape)}`);
+  if (pads.some((p) => p < 0)) c.fail(`negative pads ${formatShape(pads)} (cropping) are not supported`);
   if (mode === 'reflect') {
     for (let i = 0; i < rank; i++) {
       if (Math.max(pads[i], pads[i + rank]) >= x.shape[i]) c.fail(`reflect pads ${pads[i]}/${pads[i + rank]} on axis ${i} must be smaller than its size ${x.shape[i]}`);

@@ -1,6 +1,19 @@
 // Loads the AssemblyScript kernels (assembly/ -> build/convergent.wasm, embedded as base64 by
 // scripts/embed-kernels.mjs) the same way in Node, Deno and browsers: no file system, no `node:`.
+//
+// The one host of the module: every caller (the kernels here, src/forward/wasm, src/train) goes
+// through WasmInstance, whose `exports` are typed by src/generated/wasm-exports.ts (generated from
+// assembly/ by scripts/embed-wasm-exports.mjs, checked against the module in
+// test/kernels/wasm-exports.test.ts). Worker scripts that cannot import this file embed the source
+// text of wasmImports() instead, so an instance is made the same way on every thread.
 import { wasmBase64 } from '../generated/wasm-binary.js';
+import type { WasmExports } from '../generated/wasm-exports.js';
+
+export type { WasmExports };
+
+const PAGE = 65536;
+/** A WASM instance addresses at most 4 GiB (wasm32). */
+const ADDRESSABLE_BYTES = 2 ** 32;
 
 let compiled: Promise<WebAssembly.Module> | undefined;
 
@@ -17,44 +30,71 @@ export function wasmModule(): Promise<WebAssembly.Module> {
   return compiled;
 }
 
+/**
+ * The module's imports: only `env.abort`, which AssemblyScript calls on a failed assertion.
+ * Self-contained (no outside references): worker scripts embed its source text.
+ */
+export function wasmImports(): WebAssembly.Imports {
+  return {
+    env: {
+      abort(_msg: number, _file: number, line: number, col: number) {
+        throw new Error('convergent WASM kernel aborted at ' + line + ':' + col);
+      },
+    },
+  };
+}
+
+/**
+ * Grows `memory` until it holds `end` bytes. Where it cannot (past 4 GiB, or the engine refuses),
+ * the error says which job (`what`, e.g. "cost matrix of 3 x 4") needed how much.
+ */
+export function growMemory(memory: WebAssembly.Memory, end: number, what: string): void {
+  const need = Math.ceil(end / PAGE) - memory.buffer.byteLength / PAGE;
+  if (need <= 0) return;
+  try {
+    if (end > ADDRESSABLE_BYTES) throw new RangeError(`${end} bytes are past the end of the address space`);
+    memory.grow(need);
+  } catch (err) {
+    throw new Error(
+      `${what} needs ${Math.ceil(end / 2 ** 20)} MiB of WASM memory, which could not be allocated ` +
+        `(a WASM instance addresses at most 4 GiB): ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+}
+
 /** One instance with its own linear memory. Host code lays out buffers above `heapBase()`. */
 export class WasmInstance {
-  readonly exports: Record<string, any>;
+  readonly exports: WasmExports;
   readonly memory: WebAssembly.Memory;
   private readonly base: number;
 
   constructor(instance: WebAssembly.Instance) {
-    this.exports = instance.exports as Record<string, any>;
-    this.memory = this.exports.memory as WebAssembly.Memory;
+    this.exports = instance.exports as unknown as WasmExports;
+    this.memory = this.exports.memory;
     // 16-byte aligned so that v128 loads of every buffer are aligned.
     this.base = (Number(this.exports.heapBase()) + 15) & ~15;
   }
 
   static async create(module?: WebAssembly.Module): Promise<WasmInstance> {
     const m = module ?? (await wasmModule());
-    const instance = await WebAssembly.instantiate(m, {
-      env: {
-        abort(_msg: number, _file: number, line: number, col: number) {
-          throw new Error(`convergent WASM kernel aborted at ${line}:${col}`);
-        },
-      },
-    });
-    return new WasmInstance(instance);
+    return new WasmInstance(await WebAssembly.instantiate(m, wasmImports()));
   }
 
   /**
    * Lays out buffers of the given byte sizes one after another (each 16-byte aligned), growing
    * the memory when needed, and returns their byte offsets. Earlier layouts are invalidated.
+   * `what` names the job in the error when the memory cannot grow.
    */
-  layout(byteSizes: number[]): number[] {
+  layout(byteSizes: number[], what = 'a WASM kernel call'): number[] {
     const offsets: number[] = [];
     let end = this.base;
     for (const size of byteSizes) {
       offsets.push(end);
-      end = (end + size + 15) & ~15;
+      // Not `& ~15`: bitwise operators wrap past 2^31, and a layout may reach 4 GiB.
+      end = Math.ceil((end + size) / 16) * 16;
     }
-    const needPages = Math.ceil(end / 65536) - this.memory.buffer.byteLength / 65536;
-    if (needPages > 0) this.memory.grow(needPages);
+    growMemory(this.memory, end, what);
     return offsets;
   }
 
@@ -66,5 +106,26 @@ export class WasmInstance {
   }
   i32(offset: number, length: number): Int32Array {
     return new Int32Array(this.memory.buffer, offset, length);
+  }
+}
+
+/**
+ * A process-wide instance for one kernel, created on first use of `get()`. A failed creation is
+ * not kept (the next call tries again); `drop()` lets the next call start a fresh one, e.g. after
+ * a large call grew this one's memory (a WASM memory never shrinks).
+ */
+export class SharedWasmInstance {
+  private instance: Promise<WasmInstance> | undefined;
+
+  get(): Promise<WasmInstance> {
+    this.instance ??= WasmInstance.create().catch((err) => {
+      this.instance = undefined;
+      throw err;
+    });
+    return this.instance;
+  }
+
+  drop(): void {
+    this.instance = undefined;
   }
 }

@@ -13,13 +13,13 @@
 //
 // The eigengap rule costs a full eigen-decomposition (O(n^3)); a given k or threshold does not.
 //
-// Tables (src/cluster/tables.ts): clusters, cluster_sizes, cluster_order, and hac_k / hac_shared
+// Tables (src/methods/clustering/tables.ts): clusters, cluster_sizes, cluster_order, and hac_k / hac_shared
 // in the summary.
 import { eigengapK, laplacianSpectrum } from '../cluster/affinity.js';
 import { averageLinkage, cutAtHeight, cutClusters } from '../cluster/hac.js';
-import { jointCorrelation } from '../cluster/joint.js';
-import { choiceOption, integerOption, numberOption } from '../cluster/options.js';
-import { ClusterTables } from '../cluster/tables.js';
+import { jointCorrelation } from './clustering/joint.js';
+import { choiceOption, integerOption, numberOption } from './option-values.js';
+import { ClusterTables } from './clustering/tables.js';
 import type { Method } from './types.js';
 import { reportProgress } from './progress.js';
 import { plural } from '../plural.js';
@@ -36,10 +36,10 @@ export const hacMethod: Method = {
     distance: { type: 'string', default: 'signed', describe: 'signed: 1 - r; abs: 1 - |r|' },
   },
   async run(ctx) {
-    const kOption = integerOption(ctx.options, 'k', 'hac', 0);
-    const threshold = numberOption(ctx.options, 'threshold', 'hac', 0);
-    const maxK = integerOption(ctx.options, 'max-k', 'hac', 2);
-    const distance = choiceOption(ctx.options, 'distance', 'hac', DISTANCES);
+    const kOption = integerOption(ctx.options, 'hac', 'k', 0);
+    const threshold = numberOption(ctx.options, 'hac', 'threshold', 'a number >= 0', (v) => v >= 0);
+    const maxK = integerOption(ctx.options, 'hac', 'max-k', 2);
+    const distance = choiceOption(ctx.options, 'hac', 'distance', DISTANCES);
     const out = new ClusterTables('hac', ctx);
     for (const [done, pair] of ctx.pairs.entries()) {
       await reportProgress(ctx, done, ctx.pairs.length, 'pairs');

@@ -3,7 +3,7 @@
 // coordinate-descent path depends only on its own column of the problem, so the slices give the
 // same numbers as one call; the least-squares map (alpha 0) is solved once for all targets.
 import { lassoPath, type LassoOptions, type LassoPathResult, type LassoProblem } from '../kernels/lasso/index.js';
-import { emptyPathResult } from '../kernels/lasso/reference.js';
+import { emptyPathResult } from '../kernels/lasso/path.js';
 
 /**
  * At most this many slices: enough steps for a bar. Each slice costs the solver's set-up once

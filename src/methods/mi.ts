@@ -23,11 +23,12 @@
 //                      mi_semi_agreement (fraction of units whose semi-matching partner under MI is
 //                      the one under correlation, both directions), mi_matching_agreement (the
 //                      same for the bipartite matching: of the units matched under both)
-import { linearSumAssignment } from '../kernels/assignment/index.js';
 import { semiMatch } from '../kernels/semi-matching/index.js';
 import { MI_HISTOGRAMS, miHistogramsReducer, type MiHistogramsJson } from '../reducers/mi-histograms.js';
 import type { ReducerOutput } from '../reducers/types.js';
 import { finiteOrNull, meanOrNull } from './builtin/pair-rows.js';
+import { bipartitePartners } from './matching.js';
+import { formatShape } from '../util/shape.js';
 import type { Method, MethodContext, MethodOption, MethodResult } from './types.js';
 import { reportProgress } from './progress.js';
 
@@ -81,28 +82,6 @@ export function mutualInformation(counts: ArrayLike<number>, unitsA: number, uni
     out[p] = mi;
   }
   return out;
-}
-
-function liveIndices(dead: Uint8Array): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < dead.length; i++) if (!dead[i]) out.push(i);
-  return out;
-}
-
-/** The one-to-one matching of live units maximising the total similarity: partners both ways (-1: none). */
-export async function bipartitePartners(sim: Float64Array, unitsA: number, unitsB: number, deadA: Uint8Array, deadB: Uint8Array): Promise<{ ofA: Int32Array; ofB: Int32Array }> {
-  const liveA = liveIndices(deadA);
-  const liveB = liveIndices(deadB);
-  const sub = new Float64Array(liveA.length * liveB.length);
-  for (let r = 0; r < liveA.length; r++) for (let c = 0; c < liveB.length; c++) sub[r * liveB.length + c] = sim[liveA[r] * unitsB + liveB[c]];
-  const { rowInd, colInd } = await linearSumAssignment({ data: sub, rows: liveA.length, cols: liveB.length }, { maximize: true });
-  const ofA = new Int32Array(unitsA).fill(-1);
-  const ofB = new Int32Array(unitsB).fill(-1);
-  for (let k = 0; k < rowInd.length; k++) {
-    ofA[liveA[rowInd[k]]] = liveB[colInd[k]];
-    ofB[liveB[colInd[k]]] = liveA[rowInd[k]];
-  }
-  return { ofA, ofB };
 }
 
 function transpose(m: Float64Array, rows: number, cols: number): Float64Array {
@@ -188,7 +167,7 @@ export const miMethod: Method = {
       if (!joint) throw new Error(`method mi: layer ${ctx.layer} has no joint histograms of ${A.name} and ${B.name}; re-probe with --reducer ${MI_HISTOGRAMS}`);
       const shape = [A.units, B.units, bins, bins];
       if (joint.shape.length !== 4 || joint.shape.some((v, k) => v !== shape[k])) {
-        throw new Error(`method mi: layer ${ctx.layer}: joint.${A.name}.${B.name} has shape ${JSON.stringify(joint.shape)}, expected ${JSON.stringify(shape)}`);
+        throw new Error(`method mi: layer ${ctx.layer}: joint.${A.name}.${B.name} has shape ${formatShape(joint.shape)}, expected ${formatShape(shape)}`);
       }
       const mi = mutualInformation(joint.data, A.units, B.units, bins, millerMadow);
       for (let i = 0; i < A.units; i++) {

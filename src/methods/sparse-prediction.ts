@@ -53,13 +53,14 @@
 // of dead predictors and columns of dead targets are 0. Net names are made file-safe (characters
 // other than letters, digits, '.', '_', '-' become '_').
 import type { ColumnTable } from 'arquero';
-import { linearSumAssignment } from '../kernels/assignment/index.js';
 import { lassoProblemFromMoments, type LassoPathResult } from '../kernels/lasso/index.js';
 import { lassoPathInSlices } from './lasso-in-slices.js';
 import { plural } from '../plural.js';
 import { semiMatching } from '../kernels/semi-matching/reference.js';
 import { regressionUndetermined } from '../stats/undetermined.js';
+import { bipartitePartners, liveIndices } from './matching.js';
 import { MetricRows } from './metrics/common.js';
+import { booleanOption, numberOption } from './option-values.js';
 import type { Method, MethodContext, MethodResult, NetLayer } from './types.js';
 
 export const DEFAULT_ALPHAS = [0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1];
@@ -83,24 +84,6 @@ export function parseAlphas(value: unknown): number[] {
   return out;
 }
 
-function booleanOption(value: unknown, name: string): boolean {
-  if (typeof value === 'boolean') return value;
-  if (value === 'true' || value === '1' || value === 1) return true;
-  if (value === 'false' || value === '0' || value === 0) return false;
-  throw new Error(`sparse-prediction: option ${name} must be true or false, got "${String(value)}"`);
-}
-
-function numberOption(value: unknown, name: string, valid: (x: number) => boolean, expect: string): number {
-  const x = typeof value === 'number' ? value : Number(value);
-  if (!Number.isFinite(x) || !valid(x)) throw new Error(`sparse-prediction: option ${name} must be ${expect}, got "${String(value)}"`);
-  return x;
-}
-
-function liveIndices(net: NetLayer): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < net.units; i++) if (!net.stats.dead[i]) out.push(i);
-  return out;
-}
 
 function fileSafe(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]/g, '_');
@@ -131,10 +114,10 @@ export const sparsePredictionMethod: Method = {
   },
   async run(ctx: MethodContext): Promise<MethodResult> {
     const alphas = parseAlphas(ctx.options.alphas ?? DEFAULT_ALPHAS.join(','));
-    const tol = numberOption(ctx.options.tol ?? 1e-8, 'tol', (x) => x > 0, 'a positive number');
-    const maxIter = numberOption(ctx.options['max-iter'] ?? 10000, 'max-iter', (x) => Number.isInteger(x) && x >= 1, 'a positive integer');
-    const standardize = booleanOption(ctx.options.standardize ?? true, 'standardize');
-    const saveWeights = booleanOption(ctx.options.weights ?? true, 'weights');
+    const tol = numberOption(ctx.options, 'sparse-prediction', 'tol', 'a positive number', (x) => x > 0, 1e-8);
+    const maxIter = numberOption(ctx.options, 'sparse-prediction', 'max-iter', 'a positive integer', (x) => Number.isInteger(x) && x >= 1, 10000);
+    const standardize = booleanOption(ctx.options, 'sparse-prediction', 'standardize', true);
+    const saveWeights = booleanOption(ctx.options, 'sparse-prediction', 'weights', true);
     const zeroAt = alphas.indexOf(0);
 
     const summary = { layer: [] as string[], net_from: [] as string[], net_to: [] as string[], alpha: [] as number[], loss: [] as (number | null)[], mean_nonzeros: [] as (number | null)[] };
@@ -145,29 +128,20 @@ export const sparsePredictionMethod: Method = {
     const metric = (a: NetLayer, b: NetLayer, name: string, value: number | null, reason?: string) => metrics.add(a.name, b.name, name, value, reason);
 
     // Progress over every target unit of every pair and direction (fc1: minutes).
-    const totalTargets = ctx.pairs.reduce((sum, [a, b]) => sum + liveIndices(ctx.nets[a]).length + liveIndices(ctx.nets[b]).length, 0);
+    const totalTargets = ctx.pairs.reduce((sum, [a, b]) => sum + liveIndices(ctx.nets[a].stats.dead).length + liveIndices(ctx.nets[b].stats.dead).length, 0);
     let targetsDone = 0;
     const progress = ctx.progress ? (done: number) => ctx.progress!(targetsDone + done, totalTargets, 'units') : undefined;
 
     for (const [ia, ib] of ctx.pairs) {
       const netA = ctx.nets[ia];
       const netB = ctx.nets[ib];
-      const liveA = liveIndices(netA);
-      const liveB = liveIndices(netB);
+      const liveA = liveIndices(netA.stats.dead);
+      const liveB = liveIndices(netB.stats.dead);
       const corr = ctx.correlation(ia, ib); // units of A x units of B, NaN for dead units
 
       // One-to-one predictors: semi-matching partners (both ways) and the bipartite assignment.
       const semi = semiMatching(corr, netA.units, netB.units);
-      const bipartite = { ofA: new Int32Array(netA.units).fill(-1), ofB: new Int32Array(netB.units).fill(-1) };
-      if (liveA.length > 0 && liveB.length > 0) {
-        const sub = new Float64Array(liveA.length * liveB.length);
-        for (let r = 0; r < liveA.length; r++) for (let c = 0; c < liveB.length; c++) sub[r * liveB.length + c] = corr[liveA[r] * netB.units + liveB[c]];
-        const { rowInd, colInd } = await linearSumAssignment({ data: sub, rows: liveA.length, cols: liveB.length }, { maximize: true });
-        for (let k = 0; k < rowInd.length; k++) {
-          bipartite.ofA[liveA[rowInd[k]]] = liveB[colInd[k]];
-          bipartite.ofB[liveB[colInd[k]]] = liveA[rowInd[k]];
-        }
-      }
+      const bipartite = await bipartitePartners(corr, netA.units, netB.units, netA.stats.dead, netB.stats.dead);
 
       for (const [from, to, liveFrom, liveTo, suffix] of [
         [netA, netB, liveA, liveB, 'b_from_a'],

@@ -19,13 +19,13 @@
 // with the largest gap lambda_{k+1} - lambda_k between consecutive eigenvalues of L (n the live
 // units of the pair; `--spectral.max-k` defaults to 32; fewer than 4 live units: one cluster).
 //
-// Tables (src/cluster/tables.ts): clusters, cluster_sizes, cluster_order, and spectral_k /
+// Tables (src/methods/clustering/tables.ts): clusters, cluster_sizes, cluster_order, and spectral_k /
 // spectral_shared in the summary.
 import { AFFINITY_KINDS, eigengapK, laplacianSpectrum, spectralEmbedding, type AffinityKind } from '../cluster/affinity.js';
-import { jointCorrelation } from '../cluster/joint.js';
+import { jointCorrelation } from './clustering/joint.js';
 import { kmeans } from '../cluster/kmeans.js';
-import { choiceOption, integerOption } from '../cluster/options.js';
-import { ClusterTables } from '../cluster/tables.js';
+import { choiceOption, integerOption } from './option-values.js';
+import { ClusterTables } from './clustering/tables.js';
 import type { Method } from './types.js';
 import { reportProgress } from './progress.js';
 import { plural } from '../plural.js';
@@ -41,11 +41,11 @@ export const spectralMethod: Method = {
     'n-init': { type: 'number', default: 10, describe: 'k-means++ seedings; the lowest inertia is kept' },
   },
   async run(ctx) {
-    const kOption = integerOption(ctx.options, 'k', 'spectral', 0);
-    const maxK = integerOption(ctx.options, 'max-k', 'spectral', 2);
-    const affinity = choiceOption<AffinityKind>(ctx.options, 'affinity', 'spectral', AFFINITY_KINDS);
-    const seed = integerOption(ctx.options, 'seed', 'spectral', 0);
-    const nInit = integerOption(ctx.options, 'n-init', 'spectral', 1);
+    const kOption = integerOption(ctx.options, 'spectral', 'k', 0);
+    const maxK = integerOption(ctx.options, 'spectral', 'max-k', 2);
+    const affinity = choiceOption<AffinityKind>(ctx.options, 'spectral', 'affinity', AFFINITY_KINDS);
+    const seed = integerOption(ctx.options, 'spectral', 'seed', 0);
+    const nInit = integerOption(ctx.options, 'spectral', 'n-init', 1);
     const out = new ClusterTables('spectral', ctx);
     for (const [done, pair] of ctx.pairs.entries()) {
       await reportProgress(ctx, done, ctx.pairs.length, 'pairs');

@@ -4,6 +4,7 @@ import type { Backend } from '../backend/types.js';
 import type { BatchMoments } from '../kernels/moments/contract.js';
 import type { ReducerOutput } from '../reducers/types.js';
 import type { UnitStats } from '../stats/unit-stats.js';
+import type { OptionSpec } from '../util/option-spec.js';
 
 export interface NetLayer {
   name: string;
@@ -49,11 +50,8 @@ export interface MethodContext extends LayerData {
   reducerOutput?(name: string): Promise<ReducerOutput | undefined>;
 }
 
-export interface MethodOption {
-  type: 'number' | 'string' | 'boolean';
-  default?: number | string | boolean;
-  describe: string;
-}
+/** A declared option (the same shape as a reducer's: src/util/option-spec.ts). */
+export type MethodOption = OptionSpec;
 
 export interface MethodResult {
   /**

@@ -21,6 +21,11 @@ export interface UnitRange {
   dead?: Uint8Array;
 }
 
+/** Refuses blocks whose sizes do not match da x db units; `what` names the metric. */
+export function checkBlockSizes(what: string, sab: Float64Array, saa: Float64Array, sbb: Float64Array, da: number, db: number): void {
+  if (sab.length !== da * db || saa.length !== da * da || sbb.length !== db * db) throw new Error(`${what}: blocks do not match ${da} x ${db} units`);
+}
+
 /** Indices (within the net) of the units that are not dead. */
 export function liveUnits(range: UnitRange): number[] {
   const out: number[] = [];

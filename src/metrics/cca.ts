@@ -25,6 +25,7 @@
 // U_k diag(lambda_k)^-1/2 and nothing else changes.
 import { symmetricEigen } from '../kernels/eigen/index.js';
 import { DEFAULT_RELATIVE_EPSILON, inverseStd, matMul, matTMul, scaleRowsCols, singularValues, whitener, whitenerFromEigen, type Whitener } from './linalg.js';
+import { checkBlockSizes } from './blocks.js';
 
 export interface CanonicalCorrelations {
   /** Canonical correlations, descending, in [0, 1]; min(rankA, rankB) of them. */
@@ -59,7 +60,7 @@ export async function canonicalCorrelations(
   db: number,
   options: CcaOptions = {},
 ): Promise<CanonicalCorrelations> {
-  if (sab.length !== da * db || saa.length !== da * da || sbb.length !== db * db) throw new Error(`canonicalCorrelations: blocks do not match ${da} x ${db} units`);
+  checkBlockSizes('canonicalCorrelations', sab, saa, sbb, da, db);
   const epsilon = options.epsilon ?? DEFAULT_RELATIVE_EPSILON;
   const ia = inverseStd(saa, da);
   const ib = inverseStd(sbb, db);
@@ -105,7 +106,7 @@ export async function svcca(
   db: number,
   options: SvccaOptions = {},
 ): Promise<SvccaResult> {
-  if (sab.length !== da * db || saa.length !== da * da || sbb.length !== db * db) throw new Error(`svcca: blocks do not match ${da} x ${db} units`);
+  checkBlockSizes('svcca', sab, saa, sbb, da, db);
   const keep = options.keep ?? 0.99;
   if (!(keep > 0 && keep <= 1)) throw new Error(`svcca: keep must be in (0, 1], got ${keep}`);
   const epsilon = options.epsilon ?? DEFAULT_RELATIVE_EPSILON;

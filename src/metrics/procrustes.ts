@@ -15,10 +15,11 @@
 // ||X||_F = 1) rather than per unit; standardizing per unit here puts every unit on the same footing,
 // as the correlation-based methods of convergent do.
 import { inverseStd, nuclearNorm, scaleRowsCols } from './linalg.js';
+import { checkBlockSizes } from './blocks.js';
 
 /** Procrustes distance in [0, 2] on standardized units; null when a side has no unit with variance. */
 export async function procrustesDistance(sab: Float64Array, saa: Float64Array, sbb: Float64Array, da: number, db: number): Promise<number | null> {
-  if (sab.length !== da * db || saa.length !== da * da || sbb.length !== db * db) throw new Error(`procrustesDistance: blocks do not match ${da} x ${db} units`);
+  checkBlockSizes('procrustesDistance', sab, saa, sbb, da, db);
   if (da === 0 || db === 0) return null;
   const ia = inverseStd(saa, da);
   const ib = inverseStd(sbb, db);

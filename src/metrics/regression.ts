@@ -13,6 +13,7 @@
 // Both are in [0, 1]; A's scaling does not matter (we standardize A before the pseudo-inverse for
 // conditioning, which leaves the projection unchanged).
 import { DEFAULT_RELATIVE_EPSILON, inverseStd, matTMul, scaleRowsCols, whitener } from './linalg.js';
+import { checkBlockSizes } from './blocks.js';
 
 export interface RegressionR2 {
   /** Variance-weighted R^2 of predicting B from A (see the file comment); null if B has no variance. */
@@ -34,7 +35,7 @@ export async function regressionR2(
   db: number,
   options: { epsilon?: number } = {},
 ): Promise<RegressionR2> {
-  if (sab.length !== da * db || saa.length !== da * da || sbb.length !== db * db) throw new Error(`regressionR2: blocks do not match ${da} x ${db} units`);
+  checkBlockSizes('regressionR2', sab, saa, sbb, da, db);
   const ia = inverseStd(saa, da);
   const wa = await whitener(scaleRowsCols(saa, da, da, ia, ia), da, options.epsilon ?? DEFAULT_RELATIVE_EPSILON);
   // M = Wa' diag(ia) Sab (rank x db): column j's squared norm is unit j's explained variance.

@@ -1,7 +1,7 @@
 // Starting worker threads the same way in Node (node:worker_threads, reached by a dynamic import
 // of a variable specifier, so bundlers for the browser leave it alone), Deno and browsers (the
 // global `Worker`). Where neither exists, startWorkers resolves to undefined and the caller stays
-// on one thread. The three pools (moments: src/platform/worker-pool.ts, forward passes:
+// on one thread. The three pools (moments: src/kernels/moments/worker-pool.ts, forward passes:
 // src/forward/wasm/parallel.ts, training: src/train/worker-pool.ts) keep their own protocols;
 // only the starting lives here.
 //
@@ -39,13 +39,44 @@ export interface StartWorkersOptions<M> {
   name?: (index: number) => string;
 }
 
+/**
+ * The opening of an inline worker script for `platform`: strict mode, and `listen(f)` (f gets
+ * each message's data) and `reply(message, transfer?)` over Node's parentPort or the web's `self`.
+ */
+export function inlineWorkerPrelude(platform: WorkerPlatform): string {
+  const port =
+    platform === 'node'
+      ? `const port = require('node:worker_threads').parentPort;
+const listen = (f) => port.on('message', f);
+const reply = (m, t) => port.postMessage(m, t || []);`
+      : `const listen = (f) => { self.onmessage = (e) => f(e.data); };
+const reply = (m, t) => self.postMessage(m, t || []);`;
+  return `'use strict';\n${port}\n`;
+}
+
 export function isNode(): boolean {
   const g = globalThis as { process?: { versions?: { node?: string } }; Deno?: unknown };
   return typeof g.process?.versions?.node === 'string' && g.Deno === undefined;
 }
 
-// A specifier in a variable: bundlers for the browser leave it alone, and no static `node:` import.
+// Specifiers in variables: bundlers for the browser leave them alone, and no static `node:` import.
+const NODE_OS = 'node:os';
 const NODE_WORKER_THREADS = 'node:worker_threads';
+
+/** Logical CPU cores: navigator.hardwareConcurrency where it exists, else os.availableParallelism(). */
+export async function hardwareConcurrency(): Promise<number> {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  if (nav && typeof nav.hardwareConcurrency === 'number' && nav.hardwareConcurrency > 0) return nav.hardwareConcurrency;
+  if (isNode()) {
+    try {
+      const os = (await import(NODE_OS)) as { availableParallelism?: () => number; cpus(): unknown[] };
+      return Math.max(1, os.availableParallelism ? os.availableParallelism() : os.cpus().length);
+    } catch {
+      // fall through
+    }
+  }
+  return 1;
+}
 
 /**
  * Starts `count` workers, or resolves to undefined where the platform has none (or a web worker

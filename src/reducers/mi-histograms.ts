@@ -31,7 +31,7 @@
 //
 // Each unit draws from its own generator (seeded from `seed`, the net and the unit), so the edges
 // do not depend on the batch size.
-import { MAX_BINS, openJointHistogramKernel, type JointHistogramKernel } from '../kernels/joint-histogram/index.js';
+import { MAX_BINS, createWasmJointHistogramKernel, type JointHistogramKernel, type JointHistogramSpec } from '../kernels/joint-histogram/index.js';
 import type { Reducer, ReducerLayer, ReducerOutput, ReducerState } from './types.js';
 
 export const MI_HISTOGRAMS = 'mi-histograms';
@@ -293,8 +293,9 @@ export const miHistogramsReducer: Reducer = {
         edges = made.map((m) => m.edges);
         exact = made.map((m) => m.exact);
         reservoirs = null;
-        const kind = layer.backend?.kind ?? 'wasm';
-        kernel = await openJointHistogramKernel({ bins: s.bins, units: layer.nets.map((n) => n.units), edges, pairs }, kind);
+        const spec: JointHistogramSpec = { bins: s.bins, units: layer.nets.map((n) => n.units), edges, pairs };
+        // On the probe's backend (its own device); a layer given without one counts on WASM.
+        kernel = await (layer.backend ? layer.backend.jointHistogram(spec) : createWasmJointHistogramKernel(spec));
       },
       async finish(): Promise<ReducerOutput> {
         if (!kernel) throw new Error(`${MI_HISTOGRAMS}: finished before the second pass`);

@@ -6,7 +6,7 @@
 // reducers that declared fewer passes, are done after the first pass), calling `nextPass` on its
 // state between passes. E.g. a histogram reducer finds its bin edges in pass 0 and counts in pass 1.
 import type { Backend } from '../backend/types.js';
-import type { MethodOption } from '../methods/types.js';
+import type { OptionSpec } from '../util/option-spec.js';
 
 export interface ReducerBatch {
   /** One array per net, unit-major (data[u * samples + s]), in the file's precision. */
@@ -54,7 +54,7 @@ export interface Reducer {
   /** Passes over every layer this reducer needs (default 1). */
   passes?: number;
   /** Declared options, given as `--<reducer>.<option> VALUE` (same shape as a method's). */
-  options?: Record<string, MethodOption>;
+  options?: Record<string, OptionSpec>;
   /**
    * Optional check of every layer before the probe reads anything (e.g. a memory estimate), so
    * that a layer the reducer cannot handle is refused up front rather than after hours of work.

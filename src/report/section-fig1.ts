@@ -12,7 +12,7 @@ export function fig1PanelId(layer: string, a: string, b: string, kind: 'within' 
 }
 
 /** Bipartite partner in B of each unit of A (null: dead or unmatched), from tables/matches. */
-export function bipartitePartners(matches: { unit_a?: unknown; bipartite_unit_b?: unknown }[], unitsA: number): (number | null)[] {
+export function bipartitePartnersFromTable(matches: { unit_a?: unknown; bipartite_unit_b?: unknown }[], unitsA: number): (number | null)[] {
   const partner = new Array<number | null>(unitsA).fill(null);
   for (const r of matches) {
     const i = Number(r.unit_a);
@@ -57,7 +57,7 @@ export async function fig1Section(ctx: ReportContext): Promise<Section> {
       const hasBipartite = rows.some((r) => typeof r.bipartite_unit_b === 'number');
       let permNote = '';
       if (hasBipartite) {
-        const order = matchedColumnOrder(ab.cols, bipartitePartners(rows, ab.rows));
+        const order = matchedColumnOrder(ab.cols, bipartitePartnersFromTable(rows, ab.rows));
         panels.push(
           heatmapPanel({
             id: fig1PanelId(layer, a, b, 'permuted'),

@@ -15,6 +15,7 @@ import { correlationBlock, unitStats } from '../stats/unit-stats.js';
 import { readActivationDtypes } from '../stats/activation-dtype.js';
 import { checkCorrelationSamples } from '../stats/undetermined.js';
 import { checkFiniteMoments } from '../stats/finite-moments.js';
+import { resolveOptions } from '../util/option-spec.js';
 import { DEFAULT_MIN_ACTIVE_IMAGES, applyRareUnitRule, checkMinActiveImages, countFlags, rareCount, rareUnitsMessage, unitFlags } from '../stats/rare-units.js';
 import { TableCollector, mergeMethodTables } from '../tables/combine.js';
 import { tableNameProblem, writeTable, type TableFormat } from '../tables/write.js';
@@ -74,7 +75,7 @@ export async function loadLayerData(run: string, manifest: ProbeManifest, record
   for (const net of manifest.nets) {
     const units = record.units[net.name];
     // The rare-unit rule: units firing on too few images join the dead ones in stats.dead, the mask every method leaves out.
-    const stats = await applyRareUnitRule(unitStats(moments, offset, units, dtypes[net.name]), { run, layer: record.name, net: net.name }, minActiveImages);
+    const stats = await applyRareUnitRule(unitStats(moments, offset, units, dtypes[net.name]), { topkDir: runPaths.reducerDir(run, 'topk', record.name), layer: record.name, net: net.name }, minActiveImages);
     nets.push({ name: net.name, units, offset, stats });
     offset += units;
   }
@@ -104,18 +105,7 @@ export async function loadLayerData(run: string, manifest: ProbeManifest, record
 }
 
 function methodOptions(method: Method, overrides: Record<string, unknown> | undefined): Record<string, unknown> {
-  const options: Record<string, unknown> = {};
-  for (const [key, spec] of Object.entries(method.options ?? {})) options[key] = spec.default;
-  for (const [key, value] of Object.entries(overrides ?? {})) {
-    const spec = method.options?.[key];
-    if (!spec) throw new Error(`method ${method.name} has no option "${key}"${method.options ? `; it has: ${Object.keys(method.options).join(', ')}` : ''}`);
-    if (spec.type === 'number' && typeof value !== 'number') {
-      const n = Number(value);
-      if (!Number.isFinite(n)) throw new Error(`method ${method.name}: option ${key} must be a number, got "${String(value)}"`);
-      options[key] = n;
-    } else options[key] = value;
-  }
-  return options;
+  return resolveOptions(`method ${method.name}`, method.options, overrides);
 }
 
 /** The units table and the base summary (unit and dead counts) of one layer. */

@@ -15,11 +15,9 @@ import type { Backend } from '../backend/types.js';
 import type { ImageBatch, ImageSource } from '../data/source.js';
 import { compilePlan } from '../forward/compile.js';
 import type { ForwardEngine, ForwardNet } from '../forward/engine.js';
-import { createDeviceProbeEngine, type DeviceProbeEngine } from '../forward/webgpu/device-engine.js';
-import type { WebGpuMomentKernel } from '../kernels/moments/webgpu.js';
+import type { DeviceProbeEngine } from '../forward/webgpu/device-engine.js';
 import { tensorIdOf } from '../forward/engine.js';
 import { receptiveField, type ReceptiveField } from '../forward/receptive-field.js';
-import { createForwardEngine } from '../forward/select.js';
 import { checkSupported } from '../forward/compile.js';
 import { readOnnxFile } from '../onnx/decode.js';
 import { inModel } from '../onnx/where.js';
@@ -173,14 +171,11 @@ export function toUnitMajor(data: Float32Array, n: number, units: number, positi
 }
 
 /**
- * The backend's moment kernel when the probe can keep activations on the device: webgpu, no
- * plugin reducer (they take host arrays), no engine given by a test.
+ * The backend's on-device probe when the probe can keep activations on the device: a backend
+ * that has one, no plugin reducer (they take host arrays), no engine given by a test.
  */
-function deviceMoments(options: ForwardProbeOptions, reducers: Reducer[]): WebGpuMomentKernel | undefined {
-  const { backend } = options;
-  if (backend.kind !== 'webgpu' || !backend.gpu || options.engine || reducers.length > 0) return undefined;
-  const kernel = backend.moments as Partial<WebGpuMomentKernel>;
-  return typeof kernel.batchMomentsFromBuffer === 'function' ? (kernel as WebGpuMomentKernel) : undefined;
+function onDeviceProbe(options: ForwardProbeOptions, reducers: Reducer[]) {
+  return options.engine || reducers.length > 0 ? undefined : options.backend.probeOnDevice;
 }
 
 /** The graph output, captured too when the data has labels and the net ends in class scores. */
@@ -227,14 +222,14 @@ export async function probeOnnx(options: ForwardProbeOptions): Promise<ProbeMani
   layers.forEach((_, li) => reducers.forEach((r) => r.validate?.(reducerLayer(li, r))));
 
   const nets: ForwardNet[] = models.map((m, k) => ({ name: m.name, model: m.model, captures: [...layers.map((l) => l.tensors[k]), ...(outputs[k] ? [outputs[k]!] : [])] }));
-  const onDevice = deviceMoments(options, reducers);
+  const onDevice = onDeviceProbe(options, reducers);
   // Every input is checked; from here on the run directory is written (under its lock).
   const target = await beginProbeRun(options.out, { overwrite: options.overwrite, command: options.command, log });
   let device: DeviceProbeEngine | undefined;
   let engine: ForwardEngine | undefined;
   try {
-    if (onDevice) device = createDeviceProbeEngine({ gpu: options.backend.gpu!, moments: onDevice, nets: models, itemShape, layers, outputs });
-    else engine = options.engine ?? (await createForwardEngine(options.backend, nets, itemShape, { threads: options.threads }));
+    if (onDevice) device = onDevice({ nets: models, itemShape, layers, outputs });
+    else engine = options.engine ?? (await options.backend.forwardEngine(nets, itemShape, { threads: options.threads }));
   } catch (e) {
     target.fail();
     throw e;

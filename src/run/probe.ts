@@ -6,7 +6,7 @@
 // existing run is replaced), and every file is written atomically (io/atomic-write.ts).
 import { join } from 'node:path';
 import type { Backend } from '../backend/types.js';
-import { openNetSource, type ActivationBatch, type LayerInfo, type NetSource } from '../io/activations.js';
+import { openNetSource, type ActivationBatch, type LayerInfo, type NetSource } from '../io/activations/index.js';
 import { ensureDir, writeJsonAtomic } from '../io/atomic-write.js';
 import { writeNpy } from '../io/npy-write.js';
 import { resolveReducerOptions } from '../reducers/options.js';
@@ -35,7 +35,12 @@ export interface ProbeOptions {
   layers?: string[];
   /** Probe only the first N items (images, or rows of a dense layer). */
   limitItems?: number;
-  /** Samples per batch; default sized from the number of units. */
+  /**
+   * Items (images, or rows of a dense layer) per batch, as `probeOnnx`'s batchItems: a conv layer
+   * reads this many items with all their positions. Default: sized from the number of units.
+   */
+  batchItems?: number;
+  /** Samples (items x positions) per batch, instead of batchItems; default sized from the number of units. */
   batchSamples?: number;
   reducers?: Reducer[];
   /** Per-reducer option overrides, keyed by reducer name (`--<reducer>.<option>`). */
@@ -52,6 +57,16 @@ export interface ProbeOptions {
 /** Default batch: about 32 MB of float32 for the stacked units, at least 1024 samples. */
 export function defaultBatchSamples(totalUnits: number): number {
   return Math.max(1024, Math.min(65536, Math.floor((8 * 1024 * 1024) / Math.max(1, totalUnits))));
+}
+
+/** The samples per batch of a layer: batchSamples, else batchItems whole items, else the default. */
+export function batchSamplesFor(options: Pick<ProbeOptions, 'batchItems' | 'batchSamples'>, samplesPerItem: number, totalUnits: number): number {
+  if (options.batchItems !== undefined && options.batchSamples !== undefined) throw new Error('give batchItems or batchSamples, not both');
+  if (options.batchItems !== undefined) {
+    if (!Number.isSafeInteger(options.batchItems) || options.batchItems < 1) throw new RangeError(`batchItems must be a positive integer, got ${options.batchItems}`);
+    return options.batchItems * Math.max(1, samplesPerItem);
+  }
+  return options.batchSamples ?? defaultBatchSamples(totalUnits);
 }
 
 export function validateNets(nets: { name: string; path: string }[]): void {
@@ -199,7 +214,7 @@ async function probeLayer(
   const samplesTotal = items * infos[0].samplesPerItem;
   const nets = sources.map((s, k) => ({ name: s.name, units: infos[k].units }));
   const totalUnits = nets.reduce((sum, n) => sum + n.units, 0);
-  const batchSamples = options.batchSamples ?? defaultBatchSamples(totalUnits);
+  const batchSamples = batchSamplesFor(options, infos[0].samplesPerItem, totalUnits);
   const passes = Math.max(1, ...(options.reducers ?? []).map((r) => passesOf(r)));
   options.onLayerStart?.(name, samplesTotal * passes);
 

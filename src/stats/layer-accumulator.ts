@@ -23,7 +23,7 @@
 // The accumulator also records the precision of what each net fed it (float32 or float64): the
 // dead-unit rule follows it (src/stats/unit-stats.ts).
 import type { BatchMoments, MomentKernel } from '../kernels/moments/contract.js';
-import { emptyMoments, mergeMomentsInto } from './merge.js';
+import { emptyMoments, mergeMomentsInto } from '../kernels/moments/merge.js';
 import { checkDeviation } from './moment-range.js';
 import { exponentOf, ldexp } from './power-of-two.js';
 import type { ActivationDtype } from './unit-stats.js';

@@ -15,7 +15,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readNpy } from '../io/npy-read.js';
-import { runPaths } from '../run/layout.js';
+import { formatShape } from '../util/shape.js';
 import type { UnitStats } from './unit-stats.js';
 
 /**
@@ -57,16 +57,17 @@ export function checkMinActiveImages(value: unknown): number {
 }
 
 /**
- * Reads the net's active-image counts of a layer (if the run has them) and leaves out, through
- * `stats.dead`, the live units that fire on fewer than `minActiveImages` images.
+ * Reads the net's active-image counts of a layer (if the run has them: in `topkDir`, the layer's
+ * RUN/reducers/topk/<layer>/) and leaves out, through `stats.dead`, the live units that fire on
+ * fewer than `minActiveImages` images.
  */
-export async function applyRareUnitRule(stats: UnitStats, where: { run: string; layer: string; net: string }, minActiveImages: number): Promise<RareRuleStats> {
-  const path = activeImagesPath(runPaths.reducerDir(where.run, 'topk', where.layer), where.net);
+export async function applyRareUnitRule(stats: UnitStats, where: { topkDir: string; layer: string; net: string }, minActiveImages: number): Promise<RareRuleStats> {
+  const path = activeImagesPath(where.topkDir, where.net);
   if (!existsSync(path)) return stats;
   const npy = await readNpy(path);
   const units = stats.dead.length;
   if (npy.shape.length !== 1 || npy.shape[0] !== units) {
-    throw new Error(`${path}: active-image counts of shape ${JSON.stringify(npy.shape)} for ${units} units of net ${where.net}, layer ${where.layer} (re-probe the run)`);
+    throw new Error(`${path}: active-image counts of shape ${formatShape(npy.shape)} for ${units} units of net ${where.net}, layer ${where.layer} (re-probe the run)`);
   }
   const activeImages = Int32Array.from(npy.data as ArrayLike<number>);
   const rare = new Uint8Array(units);

@@ -6,7 +6,7 @@
 // 0..7999 train, 8000..9999 are held out (the probe's default split). A folder with one
 // sub-folder per class: every readable image, preprocessed to --size (default 32 x 32, RGB, 0..1),
 // then split by a fixed permutation: 80 % train, 20 % held out.
-import { seededPermutation } from '../example/random.js';
+import { seededPermutation } from '../util/random.js';
 import { MNIST_CLASSES, MNIST_COUNT, MNIST_ORDER_SEED, MNIST_SIDE, MNIST_SPLITS, loadMnist } from '../data/mnist.js';
 import { openImageSource } from '../data/source.js';
 import type { PreprocessOptions } from '../data/preprocess.js';

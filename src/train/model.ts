@@ -6,7 +6,8 @@
 // unpadded. Conv weights are (M, C, kh, kw) as ONNX Conv takes them; fully connected weights are
 // (out, in) as ONNX Gemm with transB = 1 (and PyTorch's Linear) takes them, so the export copies
 // the arrays as they are.
-import { seededUniform } from '../example/random.js';
+import { seededUniform } from '../util/random.js';
+import { formatShape } from '../util/shape.js';
 
 export type Shape3 = [c: number, h: number, w: number];
 
@@ -146,7 +147,7 @@ export function buildNet(options: NetOptions): NetSpec {
 export function resolveNet(arch: ArchName | 'custom', width: number, plan: LayerPlan[], inputShape: Shape3, classes: number): NetSpec {
   if (!Number.isInteger(classes) || classes < 2) throw new Error(`train: the data needs at least 2 classes, got ${classes}`);
   if (inputShape.length !== 3 || inputShape.some((d) => !Number.isInteger(d) || d < 1)) {
-    throw new Error(`train: input shape must be (C, H, W) positive integers, got [${inputShape.join(', ')}]`);
+    throw new Error(`train: input shape must be (C, H, W) positive integers, got ${formatShape(inputShape)}`);
   }
   const layers: Layer[] = [];
   const params: ParamRef[] = [];
@@ -162,7 +163,7 @@ export function resolveNet(arch: ArchName | 'custom', width: number, plan: Layer
     const inShape = shape;
     const base = { name: p.name, inShape, inSize: product(inShape) };
     if (p.kind === 'conv') {
-      if (inShape.length !== 3) throw new Error(`train: ${arch} layer ${p.name}: a conv needs an image input, got [${inShape.join(', ')}]`);
+      if (inShape.length !== 3) throw new Error(`train: ${arch} layer ${p.name}: a conv needs an image input, got ${formatShape(inShape)}`);
       const [c, h, w] = inShape;
       const stride = p.stride ?? 1;
       const pad = p.pad ?? 0;
@@ -174,7 +175,7 @@ export function resolveNet(arch: ArchName | 'custom', width: number, plan: Layer
       const bias = param(`${p.name}.bias`, [p.channels]);
       layers.push({ ...base, kind: 'conv', kernel: p.kernel, stride, pad, weight, bias, outShape: shape, outSize: product(shape) });
     } else if (p.kind === 'maxpool') {
-      if (inShape.length !== 3) throw new Error(`train: ${arch} layer ${p.name}: pooling needs an image input, got [${inShape.join(', ')}]`);
+      if (inShape.length !== 3) throw new Error(`train: ${arch} layer ${p.name}: pooling needs an image input, got ${formatShape(inShape)}`);
       const [c, h, w] = inShape;
       const oh = Math.floor((h - p.kernel) / p.stride) + 1;
       const ow = Math.floor((w - p.kernel) / p.stride) + 1;

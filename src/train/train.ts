@@ -6,7 +6,7 @@
 // epochOrder(train, seed, e); the kernels sum in a fixed order, and a batch's gradient is always
 // the sum of its two shards' (src/train/wasm-core.ts). So a seed and a backend fix the weights
 // bit for bit, whether the net trains in this thread, in a worker or on a pair of workers.
-import { seededPermutation } from '../example/random.js';
+import { seededPermutation } from '../util/random.js';
 import { wasmModule } from '../kernels/wasm-module.js';
 import type { GpuContext } from '../platform/webgpu.js';
 import type { TrainData } from './data.js';

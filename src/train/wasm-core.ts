@@ -20,6 +20,7 @@
 // gradients through shared memory (pairEpoch). IEEE addition commutes, so both workers and the
 // single thread end each step with the same bits: the weights depend on the seed, not on how
 // many threads trained the net.
+import type { WasmExports } from '../kernels/wasm-module.js';
 import type { NetSpec } from './model.js';
 
 export interface CoreHyper {
@@ -78,9 +79,9 @@ export interface WasmTrainerCore {
  * A trainer for `spec` on one WASM instance (`exports` of build/convergent.wasm), for batches of
  * at most `maxBatch` samples.
  */
-export function wasmTrainerCore(exports: Record<string, any>, spec: NetSpec, maxBatch: number): WasmTrainerCore {
+export function wasmTrainerCore(exports: WasmExports, spec: NetSpec, maxBatch: number): WasmTrainerCore {
   const e = exports;
-  const memory = e.memory as WebAssembly.Memory;
+  const memory = e.memory;
   const layers = spec.layers;
   const L = layers.length;
   const P = spec.paramCount;

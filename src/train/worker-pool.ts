@@ -14,8 +14,8 @@
 //
 // Data: the images travel as a Float32Array on a SharedArrayBuffer (src/train/data.ts), which
 // every worker reads in place; the compiled WebAssembly.Module is posted once per worker.
-import { hardwareConcurrency } from '../platform/worker-pool.js';
-import { startWorkers } from '../platform/workers.js';
+import { wasmImports, type WasmExports } from '../kernels/wasm-module.js';
+import { hardwareConcurrency, inlineWorkerPrelude, startWorkers, type WorkerPlatform } from '../platform/workers.js';
 import type { NetSpec } from './model.js';
 import { wasmTrainerCore, type CoreHyper, type PairExchange } from './wasm-core.js';
 
@@ -66,10 +66,16 @@ type Reply =
 
 /**
  * The worker's message loop: a source text with no outside references (it is evaluated inside
- * the worker with `createCore` = wasmTrainerCore). Messages are handled strictly in order.
+ * the worker with `createCore` = wasmTrainerCore and `imports` = wasmImports). Messages are
+ * handled strictly in order.
  */
-function trainWorkerLoop(listen: (f: (msg: any) => void) => void, reply: (m: unknown, t?: Transferable[]) => void, createCore: (...a: any[]) => any): void {
-  const nets = new Map<number, { core: any; images: Float32Array; labels: Uint8Array; heldOut: [number, number] }>();
+function trainWorkerLoop(
+  listen: (f: (msg: any) => void) => void,
+  reply: (m: unknown, t?: Transferable[]) => void,
+  createCore: typeof wasmTrainerCore,
+  imports: typeof wasmImports,
+): void {
+  const nets = new Map<number, { core: ReturnType<typeof wasmTrainerCore>; images: Float32Array; labels: Uint8Array; heldOut: [number, number] }>();
   // A net whose trainer could not be built: its next epoch or finish reports why.
   const broken = new Map<number, string>();
   let module: WebAssembly.Module | undefined;
@@ -82,14 +88,8 @@ function trainWorkerLoop(listen: (f: (msg: any) => void) => void, reply: (m: unk
     try {
       if (broken.has(msg.net)) throw new Error(broken.get(msg.net));
       if (msg.type === 'init') {
-        const instance = await WebAssembly.instantiate(module!, {
-          env: {
-            abort(_m: number, _f: number, line: number, col: number) {
-              throw new Error('convergent WASM kernel aborted at ' + line + ':' + col);
-            },
-          },
-        });
-        const core = createCore(instance.exports, msg.spec, msg.maxBatch);
+        const instance = await WebAssembly.instantiate(module!, imports());
+        const core = createCore(instance.exports as unknown as WasmExports, msg.spec, msg.maxBatch);
         core.setParams(msg.params);
         nets.set(msg.net, { core, images: msg.images, labels: msg.labels, heldOut: msg.heldOut });
       } else if (msg.type === 'epoch') {
@@ -130,17 +130,11 @@ function trainWorkerLoop(listen: (f: (msg: any) => void) => void, reply: (m: unk
   });
 }
 
-function workerScript(node: boolean): string {
-  const port = node
-    ? `const port = require('node:worker_threads').parentPort;
-const listen = (f) => port.on('message', f);
-const reply = (m, t) => port.postMessage(m, t || []);`
-    : `const listen = (f) => { self.onmessage = (e) => f(e.data); };
-const reply = (m, t) => self.postMessage(m, t || []);`;
-  return `'use strict';
-${port}
+function workerScript(platform: WorkerPlatform): string {
+  return `${inlineWorkerPrelude(platform)}
 const createCore = (${wasmTrainerCore.toString()});
-(${trainWorkerLoop.toString()})(listen, reply, createCore);
+const wasmImports = (${wasmImports.toString()});
+(${trainWorkerLoop.toString()})(listen, reply, createCore, wasmImports);
 `;
 }
 
@@ -170,7 +164,7 @@ export async function createTrainWorkerPool(size: number, module: WebAssembly.Mo
   };
   const workers = await startWorkers<Reply>({
     count: size,
-    source: { script: (platform) => workerScript(platform === 'node') },
+    source: { script: workerScript },
     onMessage: (_, r) => {
       const p = pending.get(r.job);
       if (!p) return;

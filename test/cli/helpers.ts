@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { seededNormal } from '../../src/example/random.js';
+import { seededNormal } from '../../src/util/random.js';
 import { encodeNpy } from '../../src/io/npy-write.js';
 import { OnnxBuilder } from '../../src/onnx/builder.js';
 import { encodeOnnx } from '../../src/onnx/encode.js';

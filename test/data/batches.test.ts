@@ -24,7 +24,8 @@ describe('prefetchedBatches', () => {
     };
     for await (const batch of prefetchedBatches(10, 4, read)) {
       events.push(`got ${batch.indices[0]}`);
-      await new Promise((r) => setTimeout(r, 20)); // the caller's GPU work
+      // The caller's GPU work: one event-loop turn, queued after the read that is already scheduled.
+      await new Promise((r) => setImmediate(r));
       events.push(`done ${batch.indices[0]}`);
     }
     expect(events).toEqual(['read 0', 'decoded 0', 'got 0', 'read 4', 'decoded 4', 'done 0', 'got 4', 'read 8', 'decoded 8', 'done 4', 'got 8', 'done 8']);
@@ -51,6 +52,22 @@ describe('prefetchedBatches', () => {
       })(),
     ).rejects.toThrow('bad batch');
     expect(got).toEqual([0]);
+  });
+
+  it('stopping early returns only once the batch in flight has settled', async () => {
+    const settled: number[] = [];
+    const read = async (s: number, e: number) => {
+      // Two event-loop turns of reading, so the batch is still in flight when the caller stops.
+      for (let k = 0; k < 2; k++) await new Promise((r) => setImmediate(r));
+      settled.push(s);
+      if (s === 2) throw new Error('bad batch');
+      return batchOf(s, e);
+    };
+    const iterator = prefetchedBatches(6, 2, read)[Symbol.asyncIterator]();
+    expect((await iterator.next()).value!.indices[0]).toBe(0);
+    expect(settled).toEqual([0]);
+    expect((await iterator.return(undefined)).done).toBe(true);
+    expect(settled).toEqual([0, 2]);
   });
 
   it('checks batch size and limit', () => {

@@ -173,9 +173,18 @@ describe('early stop', () => {
   it('stopping early leaves no unhandled rejection from the batch in flight', async () => {
     const dir = join(root, 'bad');
     const source = await openImageSource(dir, { itemShape: [1, 4, 4], onBadImage: 'fail' });
-    const iterator = source.batches(1)[Symbol.asyncIterator]();
-    await iterator.next(); // batch 0 is fine; batch 1 (the truncated PNG) is already being read and fails
-    await iterator.return?.(undefined);
-    await new Promise((r) => setTimeout(r, 50)); // an unhandled rejection would fail the test run here
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const iterator = source.batches(1)[Symbol.asyncIterator]();
+      await iterator.next(); // batch 0 is fine; batch 1 (the truncated PNG) is already being read and fails
+      await iterator.return?.(undefined); // returns once batch 1 has failed (see batches.test.ts)
+      // Node reports a rejection left unhandled in one turn of the event loop before the next turn.
+      await new Promise((r) => setImmediate(r));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 });

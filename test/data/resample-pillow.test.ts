@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { axisTaps, resamplePlane } from '../../src/data/resample.js';
-import { seededUniform } from '../../src/example/random.js';
+import { seededUniform } from '../../src/util/random.js';
 
 const SCRIPT = `
 import sys, json

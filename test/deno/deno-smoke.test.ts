@@ -17,7 +17,7 @@ const needed = [
   'src/kernels/moments/webgpu',
   'src/kernels/wasm-module',
   'src/platform/webgpu',
-  'src/stats/merge',
+  'src/kernels/moments/merge',
   'src/generated/shaders',
   'src/generated/wasm-binary',
 ];

@@ -2,7 +2,7 @@
 // is read back, and every handle is freed afterwards (also when the callback throws). Over the
 // reference kernels, wrapped to count reads and frees.
 import { describe, expect, it } from 'vitest';
-import { seededNormal } from '../../src/example/random.js';
+import { seededNormal } from '../../src/util/random.js';
 import { compilePlan } from '../../src/forward/compile.js';
 import { tensorIdOf } from '../../src/forward/engine.js';
 import { PlanRunner } from '../../src/forward/executor.js';

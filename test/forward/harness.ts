@@ -9,7 +9,7 @@
 //   const actual = await runPlanWith(c.model, input, c.inputShape, kernels);
 //   expectClose(actual.data, expected.data, c.rel, c.name);
 import * as ort from 'onnxruntime-node';
-import { seededUniform } from '../../src/example/random.js';
+import { seededUniform } from '../../src/util/random.js';
 import { compilePlan } from '../../src/forward/compile.js';
 import { PlanRunner } from '../../src/forward/executor.js';
 import type { OpKernels } from '../../src/forward/kernels.js';

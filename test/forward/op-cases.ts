@@ -4,7 +4,7 @@
 // Sizes are deliberately not multiples of 4/8/16/64 (SIMD widths, workgroup sizes) so that every
 // kernel's remainder path runs. Weights are seeded (same on every machine), inputs come from
 // caseInput() in harness.ts unless a case fixes its own.
-import { seededNormal, seededUniform } from '../../src/example/random.js';
+import { seededNormal, seededUniform } from '../../src/util/random.js';
 import { f, floats, OnnxBuilder, tensor, type BuilderAttr } from '../../src/onnx/builder.js';
 import type { Dim, OnnxModel } from '../../src/onnx/model.js';
 
@@ -364,3 +364,10 @@ add(single('Pad opset 18 axes', [1, 2, 5, 6], 18, (n, x) => n.op('Pad', [x, n.in
 }
 
 export const opCases: readonly OpCase[] = cases;
+
+/** The model of the op case called `name` (throws when there is none). */
+export function opCaseModel(name: string): OpCase['model'] {
+  const c = opCases.find((x) => x.name === name);
+  if (!c) throw new Error(`no op case ${name}`);
+  return c.model;
+}

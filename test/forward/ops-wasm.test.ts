@@ -2,11 +2,11 @@
 // WASM SIMD kernels, against onnxruntime within the case's tolerance (1e-4 relative by default);
 // plus convolutions that take the WASM-only Winograd paths (3 x 3 and 5 x 5, stride 1, 16+
 // channels: the shared cases use fewer channels). Direct comparisons with the reference kernels
-// on odd sizes are in wasm-kernels.test.ts.
+// on odd sizes are in wasm/kernels.test.ts.
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { OpKernels } from '../../src/forward/kernels.js';
 import { createWasmKernels, type WasmTensor } from '../../src/forward/wasm/kernels.js';
-import { seededNormal } from '../../src/example/random.js';
+import { seededNormal } from '../../src/util/random.js';
 import { OnnxBuilder } from '../../src/onnx/builder.js';
 import { checkCase } from './harness.js';
 import { opCases, type OpCase } from './op-cases.js';

@@ -3,7 +3,7 @@
 // AlexNet-shaped net (227 x 227, grouped convs, LRN, 61 M weights) and a small mixed CNN that
 // reaches every other kernel path (BatchNorm, depthwise, 1 x 1 and Winograd convs, concat, avg
 // pool, softmax). Built with src/onnx/builder.ts.
-import { seededNormal } from '../../src/example/random.js';
+import { seededNormal } from '../../src/util/random.js';
 import { f, OnnxBuilder } from '../../src/onnx/builder.js';
 import type { OnnxModel } from '../../src/onnx/model.js';
 

@@ -3,7 +3,7 @@
 // classes; over batch sizes that shrink and grow (buffers reused, then regrown), with nets of
 // different widths, and with only the maxima read back by the engine itself.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededNormal, seededUniform } from '../../src/example/random.js';
+import { seededNormal, seededUniform } from '../../src/util/random.js';
 import { createInProcessEngine } from '../../src/forward/engine.js';
 import { createReferenceKernels } from '../../src/forward/reference/index.js';
 import { createDeviceProbeEngine, type DeviceProbeEngine } from '../../src/forward/webgpu/device-engine.js';

@@ -5,7 +5,7 @@
 // an unaligned offset, results written at an offset of a shared output, several jobs in one
 // encoder, and blocks split into chunks when a binding is too small for them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededUniform } from '../../src/example/random.js';
+import { seededUniform } from '../../src/util/random.js';
 import { createItemMaxKernel, type ItemMaxJob } from '../../src/forward/webgpu/item-max.js';
 import { acquireGpu, withGpuErrorScope, type GpuContext } from '../../src/platform/webgpu.js';
 import { planeMaxima } from '../../src/reducers/topk.js';

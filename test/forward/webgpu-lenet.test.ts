@@ -2,7 +2,7 @@
 // sized input, batch 64, through compilePlan + PlanRunner on the WebGPU kernels: checked against
 // onnxruntime over several batches (its throughput is measured by `npm run bench`, not here).
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { seededNormal, seededUniform } from '../../src/example/random.js';
+import { seededNormal, seededUniform } from '../../src/util/random.js';
 import { compilePlan } from '../../src/forward/compile.js';
 import { PlanRunner } from '../../src/forward/executor.js';
 import { createWebGpuKernels, type WebGpuKernels } from '../../src/forward/webgpu/kernels.js';

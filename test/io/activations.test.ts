@@ -1,13 +1,13 @@
 import { closeSync, copyFileSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   ActivationInputError,
   findNonFinite,
   openNetSource,
   type ActivationBatch,
   type NetSource,
-} from '../../src/io/activations.js';
+} from '../../src/io/activations/index.js';
 import { encodeNpyHeader } from '../../src/io/npy-header.js';
 import { encodeNpy, writeNpy } from '../../src/io/npy-write.js';
 import { collect, expected, fixture, getGc, makeTmpDir, memoryNow, openFdsUnder, readLayer, unitMajor, writeZip } from './helpers.js';
@@ -147,7 +147,8 @@ describe('batching, transposition and limits', () => {
   let npz: string;
   let npzStored: string;
 
-  test('write the nets', async () => {
+  // The same arrays as a directory, a stored npz and a deflated npz, made before any test here.
+  beforeAll(async () => {
     dir = freshDir();
     const entries: { name: string; data: Uint8Array }[] = [];
     for (const c of cases) {
@@ -502,7 +503,7 @@ describe('errors name the net, the file, the layer and the problem', () => {
 describe('no file handles are left open', () => {
   let dir: string;
   let deflated: string;
-  test('setup', async () => {
+  beforeAll(async () => {
     dir = freshDir('handles');
     const a = patterned([2000, 16], Float32Array);
     await writeNpy(join(dir, 'fc.npy'), a, [2000, 16]);
@@ -558,7 +559,9 @@ describe('no file handles are left open', () => {
       copyFileSync(fixture(f), join(d, f));
       await openErr('A', d);
     }
-    await openErr('A', join(tmp.dir, 'fake.npz')).catch(() => undefined);
+    const fake = join(tmp.dir, 'fake-failed-open.npz');
+    writeFileSync(fake, 'this is not a zip file at all, just text');
+    await openErr('A', fake).catch(() => undefined);
     const p = join(tmp.dir, 'mixed2.npz');
     copyFileSync(fixture('mixed.npz'), p);
     await openErr('A', p);
@@ -580,7 +583,8 @@ describe('streaming a 64 MB array', () => {
     return a;
   }
 
-  test('write it without holding it', () => {
+  // Written without holding it, before any test here.
+  beforeAll(() => {
     npyDir = freshDir('big');
     const fd = openSync(join(npyDir, 'big.npy'), 'w');
     try {

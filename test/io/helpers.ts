@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { constants as zc, crc32, deflateRawSync } from 'node:zlib';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import type { ActivationBatch, NetSource } from '../../src/io/activations.js';
+import type { ActivationBatch, NetSource } from '../../src/io/activations/index.js';
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'io');
 

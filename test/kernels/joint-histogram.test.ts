@@ -14,7 +14,7 @@ import {
 import { createWasmJointHistogramKernel } from '../../src/kernels/joint-histogram/wasm.js';
 import { createWebGpuJointHistogramKernel, f32Below } from '../../src/kernels/joint-histogram/webgpu.js';
 import { acquireGpu, type GpuContext } from '../../src/platform/webgpu.js';
-import { seededUniform } from '../../src/example/random.js';
+import { seededUniform } from '../../src/util/random.js';
 
 const required = process.env.CONVERGENT_REQUIRE_WEBGPU === '1';
 const gpu: GpuContext | null = await acquireGpu({ allowSoftware: true });

@@ -11,8 +11,8 @@ import type { BatchMoments, MomentKernel } from '../../src/kernels/moments/contr
 import { batchMomentsReference } from '../../src/kernels/moments/reference.js';
 import { createWasmMomentKernel } from '../../src/kernels/moments/wasm.js';
 import { readNpy } from '../../src/io/npy-read.js';
-import { seededNormal } from '../../src/example/random.js';
-import { emptyMoments, mergeMomentsInto } from '../../src/stats/merge.js';
+import { seededNormal } from '../../src/util/random.js';
+import { emptyMoments, mergeMomentsInto } from '../../src/kernels/moments/merge.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'moments');
 

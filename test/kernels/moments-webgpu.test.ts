@@ -6,8 +6,8 @@ import type { BatchMoments } from '../../src/kernels/moments/contract.js';
 import { batchMomentsReference } from '../../src/kernels/moments/reference.js';
 import { createWebGpuMomentKernel, type WebGpuMomentKernel } from '../../src/kernels/moments/webgpu.js';
 import { acquireGpu, adapterDisplayName, withGpuErrorScope, type GpuContext } from '../../src/platform/webgpu.js';
-import { emptyMoments, mergeMomentsInto } from '../../src/stats/merge.js';
-import { seededUniform } from '../../src/example/random.js';
+import { emptyMoments, mergeMomentsInto } from '../../src/kernels/moments/merge.js';
+import { seededUniform } from '../../src/util/random.js';
 
 const required = process.env.CONVERGENT_REQUIRE_WEBGPU === '1';
 const gpu: GpuContext | null = await acquireGpu({ allowSoftware: true });

@@ -1,7 +1,7 @@
 // Issue 10, item 18: sparse-prediction solves its targets a slice at a time to report progress;
 // the slices give the same coefficients, residuals and gaps as one call, bit for bit.
 import { describe, expect, it } from 'vitest';
-import { seededNormal } from '../../src/example/random.js';
+import { seededNormal } from '../../src/util/random.js';
 import { lassoPath, lassoProblemFromMoments } from '../../src/kernels/lasso/index.js';
 import type { BatchMoments } from '../../src/kernels/moments/contract.js';
 import { lassoPathInSlices } from '../../src/methods/lasso-in-slices.js';

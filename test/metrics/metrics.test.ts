@@ -2,7 +2,7 @@
 // against numpy's computations on the raw data (scripts/fixtures/make_metric_fixtures.py) and the
 // published values of Kornblith et al.'s demo.
 import { describe, expect, it } from 'vitest';
-import { seededNormal } from '../../src/example/random.js';
+import { seededNormal } from '../../src/util/random.js';
 import type { BatchMoments } from '../../src/kernels/moments/contract.js';
 import { covarianceBlocks, type CovarianceBlocks } from '../../src/metrics/blocks.js';
 import { canonicalCorrelations, principalDims, svcca } from '../../src/metrics/cca.js';

@@ -86,6 +86,12 @@ describe('the published package', () => {
     expect(notDeclared, 'bare imports that are not in "dependencies"').toEqual([]);
   });
 
+  it('keeps `convergent/kernels` platform-neutral: no bare import, no `node:` module, from any file it reaches', () => {
+    const kernels = reachable([normalize(pkg.exports['./kernels'].default)]);
+    expect(kernels.files.size).toBeGreaterThan(10);
+    expect([...kernels.bare], 'packages or node: modules imported by the kernels entry').toEqual([]);
+  });
+
   it('leaves out tests, sources, maps, scripts and trained nets', () => {
     const stray = [...packed].filter((f) => /^(test|bench|scripts|assembly|shaders|src|cli|nets|runs|\.ci)\//.test(f) || f.endsWith('.map') || f.startsWith('dist/bench/'));
     expect(stray).toEqual([]);

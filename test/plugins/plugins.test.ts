@@ -30,7 +30,7 @@ describe('plugin registry', () => {
   it('refuses duplicate reducers and commands too', () => {
     const r = new PluginRegistry();
     const reducer = { name: 'hist', description: '', create: () => ({ update() {}, finish: () => ({}) }) };
-    const command = { command: 'hello', describe: '', handler() {} };
+    const command = { name: 'hello', describe: '', handler() {} };
     r.add({ meta: { name: 'a', version: '1' }, reducers: [reducer], commands: [command] }, 'a');
     expect(() => r.add({ meta: { name: 'b', version: '1' }, reducers: [reducer] }, 'b')).toThrow(/reducer named "hist"/);
     expect(() => r.add({ meta: { name: 'c', version: '1' }, commands: [command] }, 'c')).toThrow(/command named "hello"/);

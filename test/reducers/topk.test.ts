@@ -1,6 +1,6 @@
 // The top-k tracker against a brute-force sort of every (item, unit) maximum.
 import { describe, expect, it } from 'vitest';
-import { seededUniform } from '../../src/example/random.js';
+import { seededUniform } from '../../src/util/random.js';
 import { TopKUnits, planeMaxima } from '../../src/reducers/topk.js';
 
 function randomArray(count: number, next: () => number, scale = 1): Float32Array {

@@ -20,7 +20,7 @@ import { buildReport, writeReport } from '../../src/report/build.js';
 import { downsample, dequantizeBase64, matchedColumnOrder, permute, quantizeBase64 } from '../../src/report/matrix.js';
 import { colorMap } from '../../src/report/colormap.js';
 import { IMAGE_MAX_SIDE, heatmapPanel } from '../../src/report/heatmap.js';
-import { bipartitePartners } from '../../src/report/section-fig1.js';
+import { bipartitePartnersFromTable } from '../../src/report/section-fig1.js';
 import { writeNpy } from '../../src/io/npy-write.js';
 import { writeUnitPatches } from '../../src/run/patches.js';
 import { readRunTable, type Row } from '../../src/report/load.js';
@@ -210,7 +210,7 @@ describe('convergent report', () => {
       const corr = await readNpy(join(run, 'stats', layer, 'corr.netA.netB.npy'));
       const [rows, cols] = corr.shape;
       const order = permuted.data.colAxis.units!;
-      const partners = bipartitePartners(matches.filter((r) => r.layer === layer && r.net_a === 'netA' && r.net_b === 'netB'), rows);
+      const partners = bipartitePartnersFromTable(matches.filter((r) => r.layer === layer && r.net_a === 'netA' && r.net_b === 'netB'), rows);
       expect(order).toEqual(matchedColumnOrder(cols, partners));
       // The permuted panel embeds only the order: the page draws it from the between panel's image and values.
       expect(permuted.data.derived).toEqual({ from: between.id, order });

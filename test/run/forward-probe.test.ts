@@ -14,7 +14,7 @@ import { createBackend } from '../../src/backend/select.js';
 import { webgpuAvailability } from '../helpers/webgpu.js';
 import type { BackendKind } from '../../src/backend/types.js';
 import { openImageSource, type ImageSource } from '../../src/data/source.js';
-import { seededNormal, seededUniform } from '../../src/example/random.js';
+import { seededNormal, seededUniform } from '../../src/util/random.js';
 import { writeNpy } from '../../src/io/npy-write.js';
 import { readNpy } from '../../src/io/npy-read.js';
 import { builtinPlugin } from '../../src/methods/builtin/index.js';

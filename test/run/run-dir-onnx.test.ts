@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openImageSource } from '../../src/data/source.js';
-import { seededNormal, seededUniform } from '../../src/example/random.js';
+import { seededNormal, seededUniform } from '../../src/util/random.js';
 import { writeNpy } from '../../src/io/npy-write.js';
 import { OnnxBuilder } from '../../src/onnx/builder.js';
 import { encodeOnnx } from '../../src/onnx/encode.js';

@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { createBackend } from '../../src/backend/select.js';
 import type { BackendKind } from '../../src/backend/types.js';
 import { openImageSource } from '../../src/data/source.js';
-import { seededNormal } from '../../src/example/random.js';
+import { seededNormal } from '../../src/util/random.js';
 import { readNpy } from '../../src/io/npy-read.js';
 import { writeNpy } from '../../src/io/npy-write.js';
 import { builtinPlugin } from '../../src/methods/builtin/index.js';

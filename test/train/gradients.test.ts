@@ -2,7 +2,7 @@
 // own (input and parameter gradients of <g, layer(x)> for a random g), then the whole net's loss
 // gradient with respect to every parameter.
 import { describe, expect, it } from 'vitest';
-import { seededUniform } from '../../src/example/random.js';
+import { seededUniform } from '../../src/util/random.js';
 import type { NetSpec } from '../../src/train/model.js';
 import { layerBackward, layerForward, lossAndGradient, softmaxCrossEntropy } from '../../src/train/reference.js';
 import { MINI_LENET_PLAN, randomBatch, randomParams, smallNet } from './nets.js';

@@ -1,6 +1,6 @@
 // Small nets and data for the training tests: odd sizes (not multiples of the SIMD width or the
 // GEMM tiles), padding, stride 2 and overlapping pooling, so every branch of the kernels runs.
-import { seededUniform } from '../../src/example/random.js';
+import { seededUniform } from '../../src/util/random.js';
 import { initParams, resolveNet, type LayerPlan, type NetSpec, type Shape3 } from '../../src/train/model.js';
 
 /** conv (pad 1) - relu - overlapping maxpool 3/2 - conv stride 2 - relu - fc - relu - fc. */

@@ -1,7 +1,7 @@
 // The WASM trainer (float32, SIMD) against the float64 reference: logits, loss, every parameter's
 // gradient, one SGD step, a few steps over a permuted order, and held-out evaluation.
 import { describe, expect, it } from 'vitest';
-import { seededPermutation } from '../../src/example/random.js';
+import { seededPermutation } from '../../src/util/random.js';
 import { forwardAll, lossAndGradient, referenceStep, type Hyper } from '../../src/train/reference.js';
 import { createWasmTrainer } from '../../src/train/wasm-trainer.js';
 import type { NetSpec } from '../../src/train/model.js';

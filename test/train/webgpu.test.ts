@@ -3,7 +3,7 @@
 // machine without a GPU: small sizes). Without an adapter the tests skip visibly, unless
 // CONVERGENT_REQUIRE_WEBGPU=1.
 import { afterAll, describe, expect, it } from 'vitest';
-import { seededPermutation } from '../../src/example/random.js';
+import { seededPermutation } from '../../src/util/random.js';
 import { acquireGpu, withGpuErrorScope, type GpuContext } from '../../src/platform/webgpu.js';
 import type { NetSpec } from '../../src/train/model.js';
 import { forwardAll, lossAndGradient, referenceStep, type Hyper } from '../../src/train/reference.js';

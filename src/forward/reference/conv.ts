@@ -1,7 +1,8 @@
 // 2-D convolution (ONNX Conv, i.e. cross-correlation) on NCHW float32 tensors: the reference the
 // WASM and WebGPU convolutions are tested against. Sums run in float64; the result is rounded
 // to float32 once.
-import { checkInts, checkTensor, fmt, output, type RefTensor, windowOutputSize } from './tensor.js';
+import { checkInts, checkTensor, output, type RefTensor, windowOutputSize } from './tensor.js';
+import { formatShape } from '../../util/shape.js';
 
 export interface Conv2dParams {
   /** Channel groups: C and M are both divisible by it (depthwise: group = C). */
@@ -17,7 +18,7 @@ export interface Conv2dParams {
 /** Output shape (N, M, OH, OW) of conv2d; throws when the operands do not fit together. */
 export function conv2dOutputShape(xShape: readonly number[], wShape: readonly number[], p: Conv2dParams): number[] {
   const what = 'conv2d';
-  if (xShape.length !== 4 || wShape.length !== 4) throw new Error(`${what}: x ${fmt(xShape)} and w ${fmt(wShape)} must both be 4-D (NCHW, MCkk)`);
+  if (xShape.length !== 4 || wShape.length !== 4) throw new Error(`${what}: x ${formatShape(xShape)} and w ${formatShape(wShape)} must both be 4-D (NCHW, MCkk)`);
   const [N, C, H, W] = xShape;
   const [M, Cg, KH, KW] = wShape;
   checkInts(what, 'group', [p.group], 1);
@@ -25,8 +26,8 @@ export function conv2dOutputShape(xShape: readonly number[], wShape: readonly nu
   checkInts(what, 'dilations', p.dilations, 1);
   checkInts(what, 'pads', p.pads, 0);
   if (C % p.group !== 0 || M % p.group !== 0) throw new Error(`${what}: group ${p.group} does not divide the ${C} input and ${M} output channels`);
-  if (Cg !== C / p.group) throw new Error(`${what}: w ${fmt(wShape)} has ${Cg} channels per group, x ${fmt(xShape)} with group ${p.group} has ${C / p.group}`);
-  if (p.kernel && (p.kernel[0] !== KH || p.kernel[1] !== KW)) throw new Error(`${what}: kernel [${p.kernel.join(', ')}] but w has shape ${fmt(wShape)}`);
+  if (Cg !== C / p.group) throw new Error(`${what}: w ${formatShape(wShape)} has ${Cg} channels per group, x ${formatShape(xShape)} with group ${p.group} has ${C / p.group}`);
+  if (p.kernel && (p.kernel[0] !== KH || p.kernel[1] !== KW)) throw new Error(`${what}: kernel [${p.kernel.join(', ')}] but w has shape ${formatShape(wShape)}`);
   const OH = windowOutputSize(H, KH, p.strides[0], p.pads[0], p.pads[2], p.dilations[0]);
   const OW = windowOutputSize(W, KW, p.strides[1], p.pads[1], p.pads[3], p.dilations[1]);
   if (OH < 1 || OW < 1) throw new Error(`${what}: the ${KH}x${KW} kernel (dilations ${p.dilations.join(', ')}) does not fit the padded ${H}x${W} input`);

@@ -2,7 +2,8 @@
 // broadcasting, and the per-channel affine map an unfolded BatchNormalization becomes. Computed in
 // float64 and rounded to float32 once (exact for add and mul: they round as float32 ops do).
 import type { UnaryFn } from '../plan.js';
-import { broadcastShapes, broadcastStrides, checkTensor, fmt, forEachRow, output, type RefTensor } from './tensor.js';
+import { broadcastShapes, broadcastStrides, checkTensor, forEachRow, output, type RefTensor } from './tensor.js';
+import { formatShape } from '../../util/shape.js';
 
 export interface UnaryParams {
   fn: UnaryFn;
@@ -105,10 +106,10 @@ export function mul(a: RefTensor, b: RefTensor, out?: Float32Array): RefTensor {
 /** y[n, c, ...] = x[n, c, ...] * scale[c] + shift[c] on x of shape (N, C, ...). */
 export function channelAffine(x: RefTensor, scale: Float32Array, shift: Float32Array, out?: Float32Array): RefTensor {
   checkTensor('channelAffine x', x);
-  if (x.shape.length < 2) throw new Error(`channelAffine: x ${fmt(x.shape)} needs a channel axis (N, C, ...)`);
+  if (x.shape.length < 2) throw new Error(`channelAffine: x ${formatShape(x.shape)} needs a channel axis (N, C, ...)`);
   const [N, C] = x.shape;
   if (scale.length !== C || shift.length !== C) {
-    throw new Error(`channelAffine: ${scale.length} scales and ${shift.length} shifts for ${C} channels of x ${fmt(x.shape)}`);
+    throw new Error(`channelAffine: ${scale.length} scales and ${shift.length} shifts for ${C} channels of x ${formatShape(x.shape)}`);
   }
   const S = x.shape.slice(2).reduce((a, b) => a * b, 1);
   const y = output('channelAffine', x.shape.slice(), out);

@@ -1,6 +1,7 @@
 // Matrix products: ONNX Gemm (2-D, optional transposes, alpha, beta, broadcast C) and numpy-style
 // MatMul with broadcast batch dimensions. Dot products run in float64, rounded to float32 once.
-import { broadcastShapes, broadcastStrides, checkTensor, fmt, forEachRow, output, type RefTensor, sizeOf } from './tensor.js';
+import { broadcastShapes, broadcastStrides, checkTensor, forEachRow, output, type RefTensor, sizeOf } from './tensor.js';
+import { formatShape } from '../../util/shape.js';
 
 export interface GemmParams {
   alpha: number;
@@ -60,11 +61,11 @@ function product(a: MatrixView, b: MatrixView, M: number, K: number, N: number):
 export function gemm(a: RefTensor, b: RefTensor, c: RefTensor | undefined, p: GemmParams, out?: Float32Array): RefTensor {
   checkTensor('gemm A', a);
   checkTensor('gemm B', b);
-  if (a.shape.length !== 2 || b.shape.length !== 2) throw new Error(`gemm: A ${fmt(a.shape)} and B ${fmt(b.shape)} must be 2-D`);
+  if (a.shape.length !== 2 || b.shape.length !== 2) throw new Error(`gemm: A ${formatShape(a.shape)} and B ${formatShape(b.shape)} must be 2-D`);
   const [M, K] = p.transA ? [a.shape[1], a.shape[0]] : a.shape;
   const [KB, N] = p.transB ? [b.shape[1], b.shape[0]] : b.shape;
   if (K !== KB) {
-    throw new Error(`gemm: op(A) is ${M}x${K} (A ${fmt(a.shape)}, transA ${p.transA}), op(B) is ${KB}x${N} (B ${fmt(b.shape)}, transB ${p.transB})`);
+    throw new Error(`gemm: op(A) is ${M}x${K} (A ${formatShape(a.shape)}, transA ${p.transA}), op(B) is ${KB}x${N} (B ${formatShape(b.shape)}, transB ${p.transB})`);
   }
   let cStrides: number[] | undefined;
   if (c) {
@@ -92,12 +93,12 @@ export function gemm(a: RefTensor, b: RefTensor, c: RefTensor | undefined, p: Ge
  * row vector and a 1-D B a column vector, whose added axis is dropped from the result.
  */
 export function matmulOutputShape(aShape: readonly number[], bShape: readonly number[]): number[] {
-  if (aShape.length === 0 || bShape.length === 0) throw new Error(`matmul: operands must have rank >= 1, got ${fmt(aShape)} and ${fmt(bShape)}`);
+  if (aShape.length === 0 || bShape.length === 0) throw new Error(`matmul: operands must have rank >= 1, got ${formatShape(aShape)} and ${formatShape(bShape)}`);
   const a2 = aShape.length === 1 ? [1, aShape[0]] : aShape;
   const b2 = bShape.length === 1 ? [bShape[0], 1] : bShape;
   const [M, K] = a2.slice(-2);
   const [KB, N] = b2.slice(-2);
-  if (K !== KB) throw new Error(`matmul: A ${fmt(aShape)} has ${K} columns, B ${fmt(bShape)} has ${KB} rows`);
+  if (K !== KB) throw new Error(`matmul: A ${formatShape(aShape)} has ${K} columns, B ${formatShape(bShape)} has ${KB} rows`);
   const batch = broadcastShapes('matmul batch dimensions', a2.slice(0, -2), b2.slice(0, -2));
   return [...batch, ...(aShape.length === 1 ? [] : [M]), ...(bShape.length === 1 ? [] : [N])];
 }

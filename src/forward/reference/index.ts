@@ -10,7 +10,8 @@ import { concat, pad, transpose } from './layout.js';
 import { lrn } from './lrn.js';
 import { avgPool2d, globalAvgPool, maxPool2d, type Pool2dParams } from './pool.js';
 import { softmax } from './softmax.js';
-import { fmt, type RefTensor, sizeOf } from './tensor.js';
+import { type RefTensor, sizeOf } from './tensor.js';
+import { formatShape } from '../../util/shape.js';
 
 export type { RefTensor } from './tensor.js';
 export * from './conv.js';
@@ -66,7 +67,7 @@ export function createReferenceKernels(): OpKernels<RefTensor> {
   return {
     name: 'reference',
     upload: (data, shape) => {
-      if (data.length !== sizeOf(shape)) throw new Error(`reference kernels: upload of ${data.length} values for shape ${fmt(shape)}`);
+      if (data.length !== sizeOf(shape)) throw new Error(`reference kernels: upload of ${data.length} values for shape ${formatShape(shape)}`);
       return { shape: shape.slice(), data: data.slice() };
     },
     alloc: (shape) => ({ shape: shape.slice(), data: new Float32Array(sizeOf(shape)) }),
@@ -81,7 +82,7 @@ export function createReferenceKernels(): OpKernels<RefTensor> {
       const views = inputs.map((t, i) => {
         const { name, shape } = plan.tensors[step.inputs[i]];
         live(t, `input ${i} (${name})`);
-        if (t.data.length !== sizeOf(shape)) throw new Error(`reference kernels: input ${name} holds ${t.data.length} values, its shape ${fmt(shape)} needs ${sizeOf(shape)}`);
+        if (t.data.length !== sizeOf(shape)) throw new Error(`reference kernels: input ${name} holds ${t.data.length} values, its shape ${formatShape(shape)} needs ${sizeOf(shape)}`);
         return { shape, data: t.data };
       });
       const name = plan.tensors[step.output].name;
@@ -89,7 +90,7 @@ export function createReferenceKernels(): OpKernels<RefTensor> {
       const y = kernel(step as Step & { kind: Kind }, views, output.data, plan);
       // The functions derive the output shape from their operands: it must be the plan's.
       if (!sameShape(y.shape, output.shape)) {
-        throw new Error(`reference ${step.kind}: computed shape ${fmt(y.shape)} but the plan gives ${name} shape ${fmt(output.shape)}`);
+        throw new Error(`reference ${step.kind}: computed shape ${formatShape(y.shape)} but the plan gives ${name} shape ${formatShape(output.shape)}`);
       }
     },
     read: async (t) => live(t, 'a tensor read back').data.slice(),

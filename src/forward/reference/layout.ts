@@ -1,6 +1,7 @@
 // Data movement: Concat, Transpose and Pad (constant / reflect / edge). No arithmetic, so the
 // results are exact.
-import { checkTensor, fmt, forEachRow, output, type RefTensor, sizeOf, stridesOf } from './tensor.js';
+import { checkTensor, forEachRow, output, type RefTensor, sizeOf, stridesOf } from './tensor.js';
+import { formatShape } from '../../util/shape.js';
 
 function normaliseAxis(what: string, axis: number, rank: number): number {
   const a = axis < 0 ? axis + rank : axis;
@@ -17,7 +18,7 @@ export function concatOutputShape(shapes: readonly (readonly number[])[], axis: 
   shape[a] = 0;
   for (const s of shapes) {
     if (s.length !== rank || s.some((d, i) => i !== a && d !== shape[i])) {
-      throw new Error(`concat: input shapes ${shapes.map(fmt).join(', ')} differ outside axis ${axis}`);
+      throw new Error(`concat: input shapes ${shapes.map(formatShape).join(', ')} differ outside axis ${axis}`);
     }
     shape[a] += s[a];
   }
@@ -50,7 +51,7 @@ export function transpose(x: RefTensor, perm: readonly number[], out?: Float32Ar
   checkTensor('transpose x', x);
   const rank = x.shape.length;
   if (perm.length !== rank || [...perm].sort((p, q) => p - q).some((p, i) => p !== i)) {
-    throw new Error(`transpose: perm [${perm.join(', ')}] is not a permutation of the ${rank} axes of x ${fmt(x.shape)}`);
+    throw new Error(`transpose: perm [${perm.join(', ')}] is not a permutation of the ${rank} axes of x ${formatShape(x.shape)}`);
   }
   const shape = perm.map((p) => x.shape[p]);
   const y = output('transpose', shape, out);
@@ -91,13 +92,13 @@ export function pad(x: RefTensor, pads: readonly number[], mode: PadMode, value 
   checkTensor('pad x', x);
   const rank = x.shape.length;
   if (pads.length !== 2 * rank || pads.some((p) => !Number.isInteger(p))) {
-    throw new Error(`pad: pads [${pads.join(', ')}] must be ${2 * rank} integers for x ${fmt(x.shape)}`);
+    throw new Error(`pad: pads [${pads.join(', ')}] must be ${2 * rank} integers for x ${formatShape(x.shape)}`);
   }
   if (mode !== 'constant' && mode !== 'reflect' && mode !== 'edge') throw new Error(`pad: unknown mode "${mode as string}"`);
   const shape = x.shape.map((n, i) => n + pads[i] + pads[rank + i]);
-  if (shape.some((n) => n < 0)) throw new Error(`pad: pads [${pads.join(', ')}] crop x ${fmt(x.shape)} below nothing`);
+  if (shape.some((n) => n < 0)) throw new Error(`pad: pads [${pads.join(', ')}] crop x ${formatShape(x.shape)} below nothing`);
   if (mode !== 'constant' && shape.some((n, i) => n > 0 && x.shape[i] === 0)) {
-    throw new Error(`pad: ${mode} mode cannot pad an empty axis of x ${fmt(x.shape)}`);
+    throw new Error(`pad: ${mode} mode cannot pad an empty axis of x ${formatShape(x.shape)}`);
   }
   const y = output('pad', shape, out);
   if (rank === 0) {

@@ -3,7 +3,8 @@
 //                           (clipped to the channels that exist)
 //   y = x / (bias + alpha / size * square_sum) ^ beta
 // In float64, rounded to float32 once.
-import { checkInts, checkTensor, fmt, output, type RefTensor } from './tensor.js';
+import { checkInts, checkTensor, output, type RefTensor } from './tensor.js';
+import { formatShape } from '../../util/shape.js';
 
 export interface LrnParams {
   size: number;
@@ -16,7 +17,7 @@ export interface LrnParams {
 export function lrn(x: RefTensor, p: LrnParams, out?: Float32Array): RefTensor {
   checkTensor('lrn x', x);
   checkInts('lrn', 'size', [p.size], 1);
-  if (x.shape.length < 2) throw new Error(`lrn: x ${fmt(x.shape)} needs a channel axis (N, C, ...)`);
+  if (x.shape.length < 2) throw new Error(`lrn: x ${formatShape(x.shape)} needs a channel axis (N, C, ...)`);
   const [N, C] = x.shape;
   const S = x.shape.slice(2).reduce((a, b) => a * b, 1);
   const y = output('lrn', x.shape.slice(), out);

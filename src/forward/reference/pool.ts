@@ -7,7 +7,8 @@
 //     only ceil_mode's extra windows have, never count;
 //   * a window with no tap inside the input yields 0 (average) or -FLT_MAX (max), as onnxruntime.
 // Sums run in float64, rounded to float32 once.
-import { checkInts, checkRank, checkTensor, fmt, output, type RefTensor, windowOutputSize } from './tensor.js';
+import { checkInts, checkRank, checkTensor, output, type RefTensor, windowOutputSize } from './tensor.js';
+import { formatShape } from '../../util/shape.js';
 
 export interface Pool2dParams {
   kernel: [kh: number, kw: number];
@@ -53,7 +54,7 @@ function outputShape(what: string, x: RefTensor, p: Pool2dParams): number[] {
     windowOutputSize(W, p.kernel[1], p.strides[1], p.pads[1], p.pads[3], p.dilations[1]),
   ];
   if (!(OH >= 1 && OW >= 1) || !Number.isInteger(OH) || !Number.isInteger(OW)) {
-    throw new Error(`${what}: output ${OH}x${OW} from input ${fmt(x.shape)} with kernel ${p.kernel.join('x')}, pads [${p.pads.join(', ')}]`);
+    throw new Error(`${what}: output ${OH}x${OW} from input ${formatShape(x.shape)} with kernel ${p.kernel.join('x')}, pads [${p.pads.join(', ')}]`);
   }
   return [N, C, OH, OW];
 }
@@ -144,7 +145,7 @@ export function avgPool2d(x: RefTensor, p: Pool2dParams, out?: Float32Array): Re
 /** ONNX GlobalAveragePool: (N, C, d1, d2, ...) -> (N, C, 1, 1, ...), the mean over the d axes. */
 export function globalAvgPool(x: RefTensor, out?: Float32Array): RefTensor {
   checkTensor('globalAvgPool x', x);
-  if (x.shape.length < 3) throw new Error(`globalAvgPool: x ${fmt(x.shape)} needs at least one spatial axis (N, C, d1, ...)`);
+  if (x.shape.length < 3) throw new Error(`globalAvgPool: x ${formatShape(x.shape)} needs at least one spatial axis (N, C, d1, ...)`);
   const [N, C, ...spatial] = x.shape;
   const S = spatial.reduce((a, b) => a * b, 1);
   const y = output('globalAvgPool', [N, C, ...spatial.map(() => 1)], out);

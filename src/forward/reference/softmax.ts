@@ -1,7 +1,8 @@
 // Softmax over the middle axis of x viewed as (outer, axis, inner): the planner has already
 // turned ONNX's axis rules (opset < 13 flattens to 2-D, opset >= 13 one axis) into this view.
 // The maximum along the axis is subtracted before exp, so large logits do not overflow.
-import { checkTensor, fmt, output, type RefTensor } from './tensor.js';
+import { checkTensor, output, type RefTensor } from './tensor.js';
+import { formatShape } from '../../util/shape.js';
 
 export interface SoftmaxView {
   outer: number;
@@ -13,7 +14,7 @@ export function softmax(x: RefTensor, v: SoftmaxView, out?: Float32Array): RefTe
   checkTensor('softmax x', x);
   const { outer, axis, inner } = v;
   if (outer * axis * inner !== x.data.length) {
-    throw new Error(`softmax: view (${outer}, ${axis}, ${inner}) does not cover x ${fmt(x.shape)} (${x.data.length} values)`);
+    throw new Error(`softmax: view (${outer}, ${axis}, ${inner}) does not cover x ${formatShape(x.shape)} (${x.data.length} values)`);
   }
   const y = output('softmax', x.shape.slice(), out);
   const xd = x.data;

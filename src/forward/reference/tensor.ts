@@ -1,6 +1,7 @@
 // Shared by the reference kernels: the tensor type, shape arithmetic and numpy broadcasting.
 // Every reference function takes its operands as { shape, data } (float32, dense, row-major) and
 // may write into a caller's `out` array (the PlanRunner's output tensor) instead of allocating.
+import { formatShape } from '../../util/shape.js';
 import type { Shape } from '../plan.js';
 
 /** A dense row-major float32 tensor on the host. */
@@ -15,29 +16,26 @@ export function sizeOf(shape: readonly number[]): number {
   return n;
 }
 
-export function fmt(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
-}
 
 /** Throws unless `t` is a well-formed tensor: `what` names it in the message. */
 export function checkTensor(what: string, t: RefTensor): void {
   for (const d of t.shape) {
-    if (!Number.isInteger(d) || d < 0) throw new Error(`${what}: bad shape ${fmt(t.shape)}`);
+    if (!Number.isInteger(d) || d < 0) throw new Error(`${what}: bad shape ${formatShape(t.shape)}`);
   }
   if (t.data.length !== sizeOf(t.shape)) {
-    throw new Error(`${what}: ${t.data.length} values for shape ${fmt(t.shape)} (${sizeOf(t.shape)} expected)`);
+    throw new Error(`${what}: ${t.data.length} values for shape ${formatShape(t.shape)} (${sizeOf(t.shape)} expected)`);
   }
 }
 
 export function checkRank(what: string, t: RefTensor, rank: number): void {
-  if (t.shape.length !== rank) throw new Error(`${what}: expected rank ${rank}, got shape ${fmt(t.shape)}`);
+  if (t.shape.length !== rank) throw new Error(`${what}: expected rank ${rank}, got shape ${formatShape(t.shape)}`);
 }
 
 /** The caller's output array (checked for size) or a new one. */
 export function output(what: string, shape: Shape, out?: Float32Array): RefTensor {
   const n = sizeOf(shape);
   if (out === undefined) return { shape, data: new Float32Array(n) };
-  if (out.length !== n) throw new Error(`${what}: output array has ${out.length} values, shape ${fmt(shape)} needs ${n}`);
+  if (out.length !== n) throw new Error(`${what}: output array has ${out.length} values, shape ${formatShape(shape)} needs ${n}`);
   return { shape, data: out };
 }
 
@@ -48,7 +46,7 @@ export function broadcastShapes(what: string, a: readonly number[], b: readonly 
   for (let i = 0; i < rank; i++) {
     const da = a[a.length - rank + i] ?? 1;
     const db = b[b.length - rank + i] ?? 1;
-    if (da !== db && da !== 1 && db !== 1) throw new Error(`${what}: shapes ${fmt(a)} and ${fmt(b)} do not broadcast`);
+    if (da !== db && da !== 1 && db !== 1) throw new Error(`${what}: shapes ${formatShape(a)} and ${formatShape(b)} do not broadcast`);
     shape.push(da === 1 ? db : da);
   }
   return shape;
@@ -56,16 +54,19 @@ export function broadcastShapes(what: string, a: readonly number[], b: readonly 
 
 /**
  * Element strides of a tensor of `shape` read as if it had shape `to` (numpy broadcasting):
- * one stride per axis of `to`, 0 on the axes it is stretched along.
+ * one stride per axis of `to`, 0 on every axis the operand does not advance along: the axes it is
+ * stretched along and its own axes of size 1. (A size-1 axis is never stepped, so its stride is
+ * free; 0 makes equal walks compare equal, which src/forward/axes.ts mergeAxes relies on.)
+ * Every backend uses this one definition.
  */
 export function broadcastStrides(what: string, shape: readonly number[], to: readonly number[]): number[] {
-  if (shape.length > to.length) throw new Error(`${what}: shape ${fmt(shape)} does not broadcast to ${fmt(to)}`);
+  if (shape.length > to.length) throw new Error(`${what}: shape ${formatShape(shape)} does not broadcast to ${formatShape(to)}`);
   const strides = new Array<number>(to.length).fill(0);
   let stride = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     const j = to.length - shape.length + i;
-    if (shape[i] === to[j]) strides[j] = stride;
-    else if (shape[i] !== 1) throw new Error(`${what}: shape ${fmt(shape)} does not broadcast to ${fmt(to)}`);
+    if (shape[i] === to[j]) strides[j] = shape[i] === 1 ? 0 : stride;
+    else if (shape[i] !== 1) throw new Error(`${what}: shape ${formatShape(shape)} does not broadcast to ${formatShape(to)}`);
     stride *= shape[i];
   }
   return strides;

@@ -5,9 +5,9 @@
 //
 // memory.grow() detaches every typed-array view of the old buffer: callers take fresh views
 // (f32(), i32()) after any alloc() and never keep one across calls.
+import { growMemory } from '../../kernels/wasm-module.js';
 
 const ALIGN = 64;
-const PAGE = 65536;
 
 /** The size class of a request: at least `bytes`, a multiple of 64, four classes per octave. */
 export function blockSize(bytes: number): number {
@@ -41,9 +41,7 @@ export class WasmHeap {
     if (offset === undefined) {
       offset = this.top;
       const end = offset + size;
-      if (end > 2 ** 32) throw new Error(`wasm heap: ${bytes} bytes do not fit in the 4 GiB of WASM memory (${this.top - this.base} bytes in use)`);
-      const need = Math.ceil(end / PAGE) - this.memory.buffer.byteLength / PAGE;
-      if (need > 0) this.memory.grow(need);
+      growMemory(this.memory, end, `wasm heap: a block of ${bytes} bytes (${this.top - this.base} bytes in use)`);
       this.top = end;
     }
     this.live.set(offset, size);

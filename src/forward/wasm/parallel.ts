@@ -8,15 +8,14 @@
 // (Deno, browsers). Where neither exists, or threads is 1, the engine runs in this thread.
 //
 // Which file the workers run. A worker needs JavaScript that imports the planner and the
-// kernels, so unlike the moment pool (src/platform/worker-pool.ts) it cannot be an inline script
+// kernels, so unlike the moment pool (src/kernels/moments/worker-pool.ts) it cannot be an inline script
 // built from one function's source. It is the compiled worker module next to this one:
 // `new URL('./worker.js', import.meta.url)`, the pattern bundlers recognise and rewrite. When this
 // module is TypeScript source (vitest runs src/ directly): Deno runs worker.ts as it is; Node 20
 // cannot run TypeScript, so the worker is taken from the compiled tree, dist/src/forward/wasm/
 // worker.js (`npm run build:ts`, which `npm test` runs first), with a clear error when it is missing.
 import { wasmModule } from '../../kernels/wasm-module.js';
-import { hardwareConcurrency } from '../../platform/worker-pool.js';
-import { isNode, startWorkers } from '../../platform/workers.js';
+import { hardwareConcurrency, isNode, startWorkers } from '../../platform/workers.js';
 import { createInProcessEngine, type ForwardEngine, type ForwardNet } from '../engine.js';
 import { createWasmKernels } from './kernels.js';
 import type { InitMessage, RunMessage, WorkerReply } from './worker.js';

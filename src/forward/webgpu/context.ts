@@ -1,7 +1,7 @@
 // What the op families share: the device, its limits and tiles, the command recorder, the
 // pipeline cache, scratch tensors and tensors derived once from constants (repacked weights).
 import type { ExecutionPlan, Step, StepBody } from '../plan.js';
-import type { CommandRecorder } from './commands.js';
+import type { CommandRecorder } from '../../gpu/commands.js';
 import type { GpuTensor } from './tensor.js';
 import type { ForwardTiles } from './tiles.js';
 

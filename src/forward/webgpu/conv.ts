@@ -2,12 +2,11 @@
 // tensor, tile and input size) and the convolution runs as a tiled implicit GEMM
 // (forward_conv.wgsl), one dispatch for all groups, with the tile gemmTile() picks (tiles.ts).
 import type { ConvStep } from '../plan.js';
-import { roundUp } from '../../kernels/webgpu-common.js';
-import { linearGrid } from './commands.js';
+import { packUniforms } from '../../gpu/uniforms.js';
+import { linearGrid, roundUp } from '../../gpu/workgroups.js';
 import { type OpCall, type OpContext, inputShape, labelOf, outputShape } from './context.js';
 import { fmtShape, tensorBinding } from './tensor.js';
 import { gemmTile } from './tiles.js';
-import { Uniforms } from './uniforms.js';
 
 export function runConv(ctx: OpContext, call: OpCall<ConvStep>): void {
   const { step, inputs, output } = call;
@@ -52,18 +51,21 @@ export function runConv(ctx: OpContext, call: OpCall<ConvStep>): void {
     ctx.commands.dispatch({
       label: labelOf(call, 'conv-pack'),
       pipeline: ctx.pipeline('conv-pack', 'forward_conv_pack', { WG: wg }),
-      uniforms: new Uniforms(`${what} (weight repack)`).u32(K, mg, kPad, mgPad, count, gridX, kh, kw, ...step.dilations, H, W).bytes(),
+      uniforms: packUniforms('forward_conv_pack', `${what} (weight repack)`, {
+        k: K, mg, k_pad: kPad, mg_pad: mgPad, count, grid_x: gridX, kh, kw, dh: step.dilations[0], dw: step.dilations[1], h: H, w: W,
+      }),
       storage: [tensorBinding(inputs[1]), tensorBinding(target)],
       workgroups,
     });
   });
   try {
     const [gx, gy] = linearGrid(P, tile.tn, maxPerDim).workgroups;
-    const uniforms = new Uniforms(what)
-      .u32(C, H, W, M, OH, OW, mg, Cg, kh, kw, ...step.strides)
-      .i32(pt, pl)
-      .u32(...step.dilations, K, P, kPad, mgPad, mTiles, gx, count / 4, 0)
-      .bytes();
+    const [sh, sw] = step.strides;
+    const [dh, dw] = step.dilations;
+    const uniforms = packUniforms('forward_conv', what, {
+      c: C, h: H, w: W, m: M, oh: OH, ow: OW, mg, cg: Cg, kh, kw, sh, sw, pt, pl, dh, dw,
+      k: K, p: P, k_pad: kPad, mg_pad: mgPad, m_tiles: mTiles, grid_x: gx, table: count / 4,
+    });
     ctx.commands.dispatch({
       label: what,
       pipeline: ctx.pipeline('conv', 'forward_conv', { TM: tile.tm, TP: tile.tn, TK: tile.tk, RM: tile.rm, RP: tile.rn, HAS_BIAS: hasBias ? 1 : 0 }),

@@ -10,7 +10,8 @@
 // pairs for the top-k records, and per net with a classifier output n (max, class) pairs.
 import type { BatchMoments } from '../../kernels/moments/contract.js';
 import type { WebGpuMomentKernel } from '../../kernels/moments/webgpu.js';
-import { MAP_MODE_READ, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE } from '../../kernels/webgpu-common.js';
+import { gpuLabel } from '../../gpu/labels.js';
+import { MAP_MODE_READ, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE } from '../../gpu/usage.js';
 import type { OnnxModel } from '../../onnx/model.js';
 import type { GpuContext } from '../../platform/webgpu.js';
 import { compilePlan } from '../compile.js';
@@ -18,8 +19,9 @@ import { tensorIdOf } from '../engine.js';
 import { PlanRunner } from '../executor.js';
 import { createItemMaxKernel } from './item-max.js';
 import { type GpuTensor, type WebGpuKernelOptions, createWebGpuKernels } from './kernels.js';
-import { KERNEL_PREFIX } from './pipelines.js';
 import { elementCount, fmtShape } from './tensor.js';
+
+const KERNEL = 'forward.device-probe';
 
 export interface DeviceProbeSpec {
   gpu: GpuContext;
@@ -142,7 +144,7 @@ export function createDeviceProbeEngine(spec: DeviceProbeSpec): DeviceProbeEngin
       throw new Error(`layer ${layers[li].name}: ${bytes} bytes of stacked activations per batch exceed the device's maxBufferSize (${device.limits.maxBufferSize}); use smaller batches`);
     }
     // COPY_SRC: the moment kernel copies chunks out when the buffer exceeds one binding.
-    const buffer = device.createBuffer({ label: `${KERNEL_PREFIX}.device-probe: layer ${layers[li].name}`, size: Math.max(16, bytes), usage: USAGE_STORAGE | USAGE_COPY_SRC });
+    const buffer = device.createBuffer({ label: gpuLabel(KERNEL, `layer ${layers[li].name}`), size: Math.max(16, bytes), usage: USAGE_STORAGE | USAGE_COPY_SRC });
     stacked[li] = buffer;
     return buffer;
   }
@@ -153,8 +155,8 @@ export function createDeviceProbeEngine(spec: DeviceProbeSpec): DeviceProbeEngin
     maxima?.staging.destroy();
     const size = Math.max(16, Math.ceil(words / 4) * 16);
     maxima = {
-      out: device.createBuffer({ label: `${KERNEL_PREFIX}.device-probe: maxima`, size, usage: USAGE_STORAGE | USAGE_COPY_SRC }),
-      staging: device.createBuffer({ label: `${KERNEL_PREFIX}.device-probe: maxima readback`, size, usage: USAGE_MAP_READ | USAGE_COPY_DST }),
+      out: device.createBuffer({ label: gpuLabel(KERNEL, 'maxima'), size, usage: USAGE_STORAGE | USAGE_COPY_SRC }),
+      staging: device.createBuffer({ label: gpuLabel(KERNEL, 'maxima readback'), size, usage: USAGE_MAP_READ | USAGE_COPY_DST }),
     };
     return maxima;
   }
@@ -213,7 +215,7 @@ export function createDeviceProbeEngine(spec: DeviceProbeSpec): DeviceProbeEngin
             // Class scores (N, classes) as N maps of `classes` positions: the max's position is
             // the class. Submitted now, before the runner frees the tensor.
             kernels.flush();
-            const encoder = device.createCommandEncoder({ label: `${KERNEL_PREFIX}.device-probe: predictions` });
+            const encoder = device.createCommandEncoder({ label: gpuLabel(KERNEL, 'predictions') });
             itemMax.encode(encoder, [{ src: tensor.buffer, srcOffset: 0, planes: n, size: shape[1], out: out.out, base: predictionBase[k]! }]);
             device.queue.submit([encoder.finish()]);
           }
@@ -221,7 +223,7 @@ export function createDeviceProbeEngine(spec: DeviceProbeSpec): DeviceProbeEngin
       });
     }
     // The stacked buffer of layer li is D x n maps of samples / n positions (unit-major).
-    const encoder = device.createCommandEncoder({ label: `${KERNEL_PREFIX}.device-probe: maxima` });
+    const encoder = device.createCommandEncoder({ label: gpuLabel(KERNEL, 'maxima') });
     itemMax.encode(
       encoder,
       layers.map((_, li) => ({ src: buffers[li], srcOffset: 0, planes: units[li] * n, size: samples[li] / n, out: out.out, base: maximaBase[li] })),

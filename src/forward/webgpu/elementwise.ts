@@ -1,13 +1,14 @@
 // Elementwise ops on WebGPU: activations, Add / Mul with broadcasting, per-channel affine.
 import type { BinaryStep, ChannelAffineStep, UnaryStep } from '../plan.js';
-import { linearGrid } from './commands.js';
+import { packUniforms } from '../../gpu/uniforms.js';
+import { linearGrid } from '../../gpu/workgroups.js';
+import { mergeAxes } from '../axes.js';
+import { broadcastStrides, stridesOf } from '../reference/tensor.js';
 import { type OpCall, type OpContext, inputShape, labelOf, outputShape } from './context.js';
-import { contiguousStrides, elementCount, fmtShape, mergeAxes, tensorBinding } from './tensor.js';
-import { Uniforms } from './uniforms.js';
+import { MAX_WALK_AXES, elementCount, fmtShape, tensorBinding } from './tensor.js';
 
 const UNARY_FN = { relu: 0, leakyrelu: 1, clip: 2, sigmoid: 3 } as const;
 const BINARY_FN = { add: 0, mul: 1 } as const;
-const MAX_RANK = 8;
 
 function checkSameSize(what: string, x: number[], y: number[]): void {
   if (elementCount(x) !== elementCount(y)) throw new Error(`${what}: input ${fmtShape(x)} and output ${fmtShape(y)} differ in size`);
@@ -26,24 +27,10 @@ export function runUnary(ctx: OpContext, call: OpCall<UnaryStep>): void {
   ctx.commands.dispatch({
     label: what,
     pipeline: ctx.pipeline(step.fn, 'forward_unary', { WG: wg, FN: fn }),
-    uniforms: new Uniforms(what).u32(count4, gridX).f32(step.alpha, step.min, step.max).bytes(),
+    uniforms: packUniforms('forward_unary', what, { count4, grid_x: gridX, alpha: step.alpha, lo: step.min, hi: step.max }),
     storage: [tensorBinding(call.inputs[0]), tensorBinding(call.output)],
     workgroups,
   });
-}
-
-/** Element strides of `shape` read as `to` under numpy broadcasting (0 along stretched axes). */
-export function broadcastStrides(what: string, shape: readonly number[], to: readonly number[]): number[] {
-  if (shape.length > to.length) throw new Error(`${what}: ${fmtShape(shape)} does not broadcast to ${fmtShape(to)}`);
-  const strides = new Array<number>(to.length).fill(0);
-  let stride = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    const j = to.length - shape.length + i;
-    if (shape[i] === to[j]) strides[j] = shape[i] === 1 ? 0 : stride;
-    else if (shape[i] !== 1) throw new Error(`${what}: ${fmtShape(shape)} does not broadcast to ${fmtShape(to)}`);
-    stride *= shape[i];
-  }
-  return strides;
 }
 
 export function runBinary(ctx: OpContext, call: OpCall<BinaryStep>): void {
@@ -66,24 +53,26 @@ export function runBinary(ctx: OpContext, call: OpCall<BinaryStep>): void {
     ctx.commands.dispatch({
       label: what,
       pipeline: ctx.pipeline(step.fn, 'forward_binary_flat', { WG: wg, FN: fn }),
-      uniforms: new Uniforms(what).u32(count4, gridX, 0, 0).bytes(),
+      uniforms: packUniforms('forward_binary_flat', what, { count4, grid_x: gridX }),
       storage,
       workgroups,
     });
     return;
   }
-  const merged = mergeAxes(yShape, [broadcastStrides(`${what} A`, aShape, yShape), broadcastStrides(`${what} B`, bShape, yShape), contiguousStrides(yShape)]);
-  if (merged.dims.length > MAX_RANK) throw new Error(`${what}: more than ${MAX_RANK} axes after merging (${fmtShape(yShape)})`);
+  const merged = mergeAxes(yShape, [broadcastStrides(`${what} A`, aShape, yShape), broadcastStrides(`${what} B`, bShape, yShape), stridesOf(yShape)]);
+  if (merged.dims.length > MAX_WALK_AXES) throw new Error(`${what}: more than ${MAX_WALK_AXES} axes after merging (${fmtShape(yShape)})`);
   const { workgroups, gridX } = linearGrid(count, wg, maxPerDim);
   ctx.commands.dispatch({
     label: what,
     pipeline: ctx.pipeline(step.fn, 'forward_binary', { WG: wg, FN: fn }),
-    uniforms: new Uniforms(what)
-      .u32(count, gridX, merged.dims.length, 0)
-      .u32Array(merged.dims, MAX_RANK)
-      .u32Array(merged.strides[0], MAX_RANK)
-      .u32Array(merged.strides[1], MAX_RANK)
-      .bytes(),
+    uniforms: packUniforms('forward_binary', what, {
+      count,
+      grid_x: gridX,
+      rank: merged.dims.length,
+      dims: merged.dims,
+      strides_a: merged.strides[0],
+      strides_b: merged.strides[1],
+    }),
     storage,
     workgroups,
   });
@@ -107,7 +96,7 @@ export function runChannelAffine(ctx: OpContext, call: OpCall<ChannelAffineStep>
   ctx.commands.dispatch({
     label: what,
     pipeline: ctx.pipeline('channelaffine', 'forward_channelaffine', { WG: wg }),
-    uniforms: new Uniforms(what).u32(count, gridX, channels, inner).bytes(),
+    uniforms: packUniforms('forward_channelaffine', what, { count, grid_x: gridX, channels, inner }),
     storage: [tensorBinding(x), tensorBinding(scale), tensorBinding(shift), tensorBinding(call.output)],
     workgroups,
   });

@@ -8,11 +8,14 @@
 // encode() (queue writes and submits run in order, so a submitted dispatch keeps its values).
 // Blocks larger than one storage binding are split into chunks of whole planes, each bound from
 // an aligned offset.
-import { USAGE_COPY_DST, USAGE_UNIFORM, roundUp } from '../../kernels/webgpu-common.js';
-import { linearGrid } from './commands.js';
-import { KERNEL_PREFIX, forwardPipeline } from './pipelines.js';
-import { nextPowerOfTwo } from './tiles.js';
-import { Uniforms } from './uniforms.js';
+import { bindGroup } from '../../gpu/buffers.js';
+import { gpuLabel } from '../../gpu/labels.js';
+import { computePipeline } from '../../gpu/pipelines.js';
+import { packUniforms } from '../../gpu/uniforms.js';
+import { USAGE_COPY_DST, USAGE_UNIFORM } from '../../gpu/usage.js';
+import { linearGrid, linearWorkgroup, nextPowerOfTwo, roundUp } from '../../gpu/workgroups.js';
+
+const KERNEL = 'forward.item-max';
 
 export interface ItemMaxJob {
   /** Plane p is src[srcOffset + p * size ...] (floats). */
@@ -38,9 +41,7 @@ export interface ItemMaxOptions {
 export function createItemMaxKernel(device: GPUDevice, options: ItemMaxOptions = {}): ItemMaxKernel {
   const limits = device.limits;
   // The shader's tree reduction needs a power of two.
-  const cap = Math.min(256, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX);
-  let widest = 1;
-  while (widest * 2 <= cap) widest *= 2;
+  const widest = linearWorkgroup(limits);
   const align = limits.minStorageBufferOffsetAlignment;
   const maxBinding = Math.min(limits.maxStorageBufferBindingSize, options.maxBindingBytes ?? Infinity);
   const slot = Math.max(256, limits.minUniformBufferOffsetAlignment);
@@ -49,7 +50,7 @@ export function createItemMaxKernel(device: GPUDevice, options: ItemMaxOptions =
   function paramsBuffer(slots: number): GPUBuffer {
     if (!params || params.size < slots * slot) {
       params?.destroy();
-      params = device.createBuffer({ label: `${KERNEL_PREFIX}.item-max: params`, size: nextPowerOfTwo(slots) * slot, usage: USAGE_UNIFORM | USAGE_COPY_DST });
+      params = device.createBuffer({ label: gpuLabel(KERNEL, 'params'), size: nextPowerOfTwo(slots) * slot, usage: USAGE_UNIFORM | USAGE_COPY_DST });
     }
     return params;
   }
@@ -83,7 +84,7 @@ export function createItemMaxKernel(device: GPUDevice, options: ItemMaxOptions =
       if (chunks.length === 0) return;
       const buffer = paramsBuffer(chunks.length);
       const bytes = new Uint8Array(chunks.length * slot);
-      const pass = encoder.beginComputePass({ label: `${KERNEL_PREFIX}.item-max` });
+      const pass = encoder.beginComputePass({ label: gpuLabel(KERNEL) });
       chunks.forEach(({ job, first, count }, i) => {
         const { size } = job;
         const what = `item max of ${count} planes x ${size} positions`;
@@ -93,21 +94,24 @@ export function createItemMaxKernel(device: GPUDevice, options: ItemMaxOptions =
         const { workgroups, gridX } = linearGrid(count, wg / lanes, limits.maxComputeWorkgroupsPerDimension);
         const start = job.srcOffset + first * size;
         const offset = Math.floor((start * 4) / align) * align;
-        const uniforms = new Uniforms(what).u32(count, size, gridX, start - offset / 4, job.base + first, job.base + job.planes + first, 0, 0).bytes();
+        const uniforms = packUniforms('forward_item_max', what, {
+          planes: count,
+          size,
+          grid_x: gridX,
+          src_base: start - offset / 4,
+          value_base: job.base + first,
+          position_base: job.base + job.planes + first,
+        });
         bytes.set(new Uint8Array(uniforms.buffer, 0, uniforms.byteLength), i * slot);
-        const pipeline = forwardPipeline(device, 'item-max', 'forward_item_max', { WG: wg, LANES: lanes });
+        const pipeline = computePipeline(device, { kernel: KERNEL, shader: 'forward_item_max', constants: { WG: wg, LANES: lanes } });
         pass.setPipeline(pipeline);
         pass.setBindGroup(
           0,
-          device.createBindGroup({
-            label: `${KERNEL_PREFIX}.item-max`,
-            layout: pipeline.getBindGroupLayout(0),
-            entries: [
-              { binding: 0, resource: { buffer, offset: i * slot, size: uniforms.byteLength } },
-              { binding: 1, resource: { buffer: job.src, offset, size: roundUp((start + count * size) * 4 - offset, 4) } },
-              { binding: 2, resource: { buffer: job.out, offset: 0, size: Math.min(job.out.size, maxBinding) } },
-            ],
-          }),
+          bindGroup(device, KERNEL, what, pipeline, [
+            { buffer, offset: i * slot, size: uniforms.byteLength },
+            { buffer: job.src, offset, size: roundUp((start + count * size) * 4 - offset, 4) },
+            { buffer: job.out, offset: 0, size: Math.min(job.out.size, maxBinding) },
+          ]),
         );
         pass.dispatchWorkgroups(...workgroups);
       });

@@ -3,7 +3,7 @@
 //   upload   writes through the queue (after submitting pending work, which may still read a
 //            pooled buffer being handed out again);
 //   alloc    takes a buffer from the pool (contents undefined);
-//   run      only encodes a dispatch (see commands.ts); nothing runs until read() or a full encoder;
+//   run      only encodes a dispatch (see src/gpu/commands.ts); nothing runs until read() or a full encoder;
 //   read     copies to a MAP_READ buffer, submits and maps it;
 //   free     returns the buffer to the pool keyed by rounded size;
 //   dispose  waits for reads in flight and destroys every buffer this backend created.
@@ -11,20 +11,22 @@
 // captureUnitMajor() (below) copies a tensor into rows of a unit-major buffer for the moment
 // kernel, on the device.
 import type { GpuContext } from '../../platform/webgpu.js';
-import { MAP_MODE_READ, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE } from '../../kernels/webgpu-common.js';
+import { BufferPool } from '../../gpu/buffer-pool.js';
+import { CommandRecorder } from '../../gpu/commands.js';
+import { gpuLabel } from '../../gpu/labels.js';
+import { computePipeline } from '../../gpu/pipelines.js';
+import { MAP_MODE_READ, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE } from '../../gpu/usage.js';
 import type { OpKernels } from '../kernels.js';
 import type { ExecutionPlan, Shape, Step } from '../plan.js';
-import { BufferPool } from './buffer-pool.js';
 import { encodeUnitMajor } from './capture.js';
-import { CommandRecorder } from './commands.js';
 import type { OpContext } from './context.js';
 import { runConv } from './conv.js';
 import { runBinary, runChannelAffine, runUnary } from './elementwise.js';
 import { runConcat, runPad, runTranspose } from './layout.js';
-import { runGemm, runMatMul } from './matmul.js';
-import { runLrn, runSoftmax } from './normalize.js';
-import { forwardPipeline, KERNEL_PREFIX } from './pipelines.js';
+import { runGemm, runMatMul } from './gemm.js';
+import { runLrn } from './lrn.js';
 import { runGlobalAvgPool, runPool } from './pool.js';
+import { runSoftmax } from './softmax.js';
 import { type GpuTensor, bindingBytes, elementCount, fmtShape } from './tensor.js';
 import { type ForwardTiles, checkForwardTiles, chooseForwardTiles } from './tiles.js';
 
@@ -72,6 +74,8 @@ export function captureUnitMajor(
 }
 
 const TENSOR_USAGE = USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST;
+/** The kernel family in GPU labels: convergent.forward.<op> <node>. */
+export const KERNEL = 'forward';
 
 export function createWebGpuKernels(gpu: GpuContext, options: WebGpuKernelOptions = {}): WebGpuKernels {
   const device = gpu.device;
@@ -81,9 +85,9 @@ export function createWebGpuKernels(gpu: GpuContext, options: WebGpuKernelOption
   // Capped at 4 GiB so that every f32 index fits the shaders' u32 arithmetic.
   const maxTensorBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize, 0xfffffff0);
   const maxPooled = options.maxPooledBytes ?? 256 * 1024 * 1024;
-  const tensors = new BufferPool(device, `${KERNEL_PREFIX}: tensor`, TENSOR_USAGE, maxPooled);
-  const staging = new BufferPool(device, `${KERNEL_PREFIX}: readback`, USAGE_MAP_READ | USAGE_COPY_DST, maxPooled);
-  const commands = new CommandRecorder(device, options.maxCommandsPerSubmit ?? 512);
+  const tensors = new BufferPool(device, gpuLabel(KERNEL, 'tensor'), TENSOR_USAGE, maxPooled);
+  const staging = new BufferPool(device, gpuLabel(KERNEL, 'readback'), USAGE_MAP_READ | USAGE_COPY_DST, maxPooled);
+  const commands = new CommandRecorder(device, KERNEL, options.maxCommandsPerSubmit ?? 512);
   commands.onSubmitted = () => {
     tensors.collect();
     staging.collect();
@@ -132,7 +136,7 @@ export function createWebGpuKernels(gpu: GpuContext, options: WebGpuKernelOption
     commands,
     pipeline(kernel, shaderName, constantValues) {
       pipelineKeys.add(`${shaderName} ${JSON.stringify(constantValues)}`);
-      return forwardPipeline(device, kernel, shaderName, constantValues);
+      return computePipeline(device, { kernel: `${KERNEL}.${kernel}`, shader: shaderName, constants: constantValues });
     },
     derived(source, key, shape, make) {
       const cacheable = constants.has(source);

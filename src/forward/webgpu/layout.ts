@@ -1,12 +1,13 @@
 // Data movement on WebGPU: Concat, Transpose and Pad, and the strided copy they (and the
 // unit-major capture) share.
 import type { ConcatStep, PadStep, TransposeStep } from '../plan.js';
-import { linearGrid } from './commands.js';
+import { packUniforms } from '../../gpu/uniforms.js';
+import { linearGrid } from '../../gpu/workgroups.js';
+import { mergeAxes } from '../axes.js';
+import { stridesOf } from '../reference/tensor.js';
 import { type OpCall, type OpContext, inputShape, labelOf, outputShape } from './context.js';
-import { type GpuTensor, contiguousStrides, elementCount, fmtShape, mergeAxes, tensorBinding } from './tensor.js';
-import { Uniforms } from './uniforms.js';
+import { type GpuTensor, MAX_WALK_AXES, elementCount, fmtShape, tensorBinding } from './tensor.js';
 
-const MAX_RANK = 8;
 
 export interface StridedCopy {
   label: string;
@@ -24,19 +25,23 @@ export interface StridedCopy {
 export function encodeStridedCopy(ctx: OpContext, copy: StridedCopy): void {
   const count = elementCount(copy.dims);
   if (count === 0) return;
-  const merged = mergeAxes(copy.dims, [copy.srcStrides, copy.dstStrides, contiguousStrides(copy.dims)]);
-  if (merged.dims.length > MAX_RANK) throw new Error(`${copy.label}: more than ${MAX_RANK} axes after merging (${fmtShape(copy.dims)})`);
+  const merged = mergeAxes(copy.dims, [copy.srcStrides, copy.dstStrides, stridesOf(copy.dims)]);
+  if (merged.dims.length > MAX_WALK_AXES) throw new Error(`${copy.label}: more than ${MAX_WALK_AXES} axes after merging (${fmtShape(copy.dims)})`);
   const wg = ctx.tiles.workgroup;
   const { workgroups, gridX } = linearGrid(count, wg, ctx.limits.maxComputeWorkgroupsPerDimension);
   ctx.commands.dispatch({
     label: copy.label,
     pipeline: ctx.pipeline('copy', 'forward_copy', { WG: wg }),
-    uniforms: new Uniforms(copy.label)
-      .u32(count, gridX, merged.dims.length, copy.srcBase ?? 0, copy.dstBase ?? 0)
-      .u32Array(merged.dims, MAX_RANK)
-      .u32Array(merged.strides[0], MAX_RANK)
-      .u32Array(merged.strides[1], MAX_RANK)
-      .bytes(),
+    uniforms: packUniforms('forward_copy', copy.label, {
+      count,
+      grid_x: gridX,
+      rank: merged.dims.length,
+      src_base: copy.srcBase ?? 0,
+      dst_base: copy.dstBase ?? 0,
+      dims: merged.dims,
+      strides_a: merged.strides[0],
+      strides_b: merged.strides[1],
+    }),
     storage: [copy.src, copy.dst],
     workgroups,
   });
@@ -86,14 +91,14 @@ export function runTranspose(ctx: OpContext, call: OpCall<TransposeStep>): void 
   const perm = step.perm;
   const valid = perm.length === xShape.length && [...perm].sort((a, b) => a - b).every((p, i) => p === i) && perm.every((p, i) => xShape[p] === yShape[i]);
   if (!valid) throw new Error(`${what}: perm [${perm.join(', ')}] does not take x ${fmtShape(xShape)} to y ${fmtShape(yShape)}`);
-  const xStrides = contiguousStrides(xShape);
+  const xStrides = stridesOf(xShape);
   encodeStridedCopy(ctx, {
     label: what,
     src: tensorBinding(call.inputs[0]),
     dst: tensorBinding(call.output),
     dims: yShape,
     srcStrides: perm.map((p) => xStrides[p]),
-    dstStrides: contiguousStrides(yShape),
+    dstStrides: stridesOf(yShape),
   });
 }
 
@@ -114,7 +119,7 @@ export function runPad(ctx: OpContext, call: OpCall<PadStep>): void {
   if (yShape.length !== rank || yShape.some((d, i) => d !== xShape[i] + begins[i] + step.pads[rank + i])) {
     throw new Error(`${what}: pads [${step.pads.join(', ')}] do not take x ${fmtShape(xShape)} to y ${fmtShape(yShape)}`);
   }
-  if (rank > MAX_RANK) throw new Error(`${what}: rank ${rank} over ${MAX_RANK}`);
+  if (rank > MAX_WALK_AXES) throw new Error(`${what}: rank ${rank} over ${MAX_WALK_AXES}`);
   if (mode !== 0 && xShape.some((d, i) => d === 0 && yShape[i] > 0)) throw new Error(`${what}: ${step.mode} padding of an empty axis`);
   const count = elementCount(yShape);
   if (count === 0) return;
@@ -123,14 +128,16 @@ export function runPad(ctx: OpContext, call: OpCall<PadStep>): void {
   ctx.commands.dispatch({
     label: what,
     pipeline: ctx.pipeline('pad', 'forward_pad', { WG: wg, MODE: mode }),
-    uniforms: new Uniforms(what)
-      .u32(count, gridX, rank)
-      .f32(step.value)
-      .u32Array(yShape, MAX_RANK)
-      .u32Array(xShape, MAX_RANK)
-      .u32Array(begins, MAX_RANK)
-      .u32Array(contiguousStrides(xShape), MAX_RANK)
-      .bytes(),
+    uniforms: packUniforms('forward_pad', what, {
+      count,
+      grid_x: gridX,
+      rank,
+      value: step.value,
+      out_dims: yShape,
+      in_dims: xShape,
+      begins,
+      in_strides: stridesOf(xShape),
+    }),
     storage: [tensorBinding(call.inputs[0]), tensorBinding(call.output)],
     workgroups,
   });

@@ -1,10 +1,9 @@
 // MaxPool, AveragePool and GlobalAveragePool on WebGPU.
 import type { GlobalAvgPoolStep, PoolStep } from '../plan.js';
-import { linearGrid } from './commands.js';
+import { packUniforms } from '../../gpu/uniforms.js';
+import { linearGrid, nextPowerOfTwo } from '../../gpu/workgroups.js';
 import { type OpCall, type OpContext, inputShape, labelOf, outputShape } from './context.js';
 import { elementCount, fmtShape, tensorBinding } from './tensor.js';
-import { nextPowerOfTwo } from './tiles.js';
-import { Uniforms } from './uniforms.js';
 
 export function runPool(ctx: OpContext, call: OpCall<PoolStep>): void {
   const { step } = call;
@@ -24,11 +23,10 @@ export function runPool(ctx: OpContext, call: OpCall<PoolStep>): void {
   ctx.commands.dispatch({
     label: what,
     pipeline: ctx.pipeline(step.kind, 'forward_pool', { WG: wg, MODE: step.kind === 'maxpool' ? 0 : 1 }),
-    uniforms: new Uniforms(what)
-      .u32(count, gridX, H, W, OH, OW, ...step.kernel, ...step.strides)
-      .i32(pt, pl, pb, pr)
-      .u32(...step.dilations, step.countIncludePad ? 1 : 0)
-      .bytes(),
+    uniforms: packUniforms('forward_pool', what, {
+      count, grid_x: gridX, h: H, w: W, oh: OH, ow: OW, kh: step.kernel[0], kw: step.kernel[1], sh: step.strides[0], sw: step.strides[1],
+      pt, pl, pb, pr, dh: step.dilations[0], dw: step.dilations[1], include_pad: step.countIncludePad ? 1 : 0,
+    }),
     storage: [tensorBinding(call.inputs[0]), tensorBinding(call.output)],
     workgroups,
   });
@@ -52,7 +50,7 @@ export function runGlobalAvgPool(ctx: OpContext, call: OpCall<GlobalAvgPoolStep>
   ctx.commands.dispatch({
     label: what,
     pipeline: ctx.pipeline('globalavgpool', 'forward_globalavgpool', { WG: wg }),
-    uniforms: new Uniforms(what).u32(planes, size, gridX, 0).bytes(),
+    uniforms: packUniforms('forward_globalavgpool', what, { planes, size, grid_x: gridX }),
     storage: [tensorBinding(call.inputs[0]), tensorBinding(call.output)],
     workgroups,
   });

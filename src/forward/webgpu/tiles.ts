@@ -1,9 +1,7 @@
 // Workgroup shapes of the forward kernels, chosen once per device from its limits, and the
-// per-layer tile of the tiled GEMMs (conv, gemm, matmul).
-//
-// Compatibility-mode devices (OpenGL ES, and llvmpipe through it) allow only 128 invocations per
-// workgroup unless the limit is requested; acquireGpu() requests the adapter's maxima, but the
-// kernels must still fit whatever `device.limits` says.
+// per-layer tile of the tiled GEMMs (conv, gemm, matmul). The one-dimensional workgroups are
+// sized by src/gpu/workgroups.ts, like the other WebGPU kernels'.
+import { fitsLinearWorkgroup, linearWorkgroup, nextPowerOfTwo } from '../../gpu/workgroups.js';
 
 export interface ForwardTiles {
   /** Most invocations per workgroup of the tiled GEMMs: 64, 128 or 256. */
@@ -36,18 +34,6 @@ export interface GemmTile {
   rn: number;
 }
 
-function largestPowerOfTwoAtMost(x: number): number {
-  let p = 1;
-  while (p * 2 <= x) p *= 2;
-  return p;
-}
-
-export function nextPowerOfTwo(x: number): number {
-  let p = 1;
-  while (p < x) p *= 2;
-  return p;
-}
-
 /** Workgroup memory of a GEMM tile: tk rows of (tm + tn) floats plus one padding vec4 per row and operand. */
 export function gemmTileBytes(t: { tm: number; tn: number; tk: number }): number {
   return t.tk * (t.tm + t.tn + 8) * 4;
@@ -63,10 +49,10 @@ function cpuCores(): number {
 }
 
 export function chooseForwardTiles(limits: GPUSupportedLimits, isSoftware = false): ForwardTiles {
-  const invocations = Math.min(limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX);
   const gemmThreads = [256, 128, 64].find((t) => t <= limits.maxComputeInvocationsPerWorkgroup) ?? 64;
-  const workgroup = largestPowerOfTwoAtMost(Math.min(256, invocations));
-  const reduceWorkgroup = largestPowerOfTwoAtMost(Math.min(256, invocations, limits.maxComputeWorkgroupStorageSize / 4));
+  const workgroup = linearWorkgroup(limits);
+  // A row reduction keeps one f32 partial per invocation in workgroup memory.
+  const reduceWorkgroup = linearWorkgroup(limits, 4);
   // gemmTile() lowers tileK for the tiles that would not fit workgroup memory.
   const minWorkgroups = isSoftware ? 2 * cpuCores() : GPU_MIN_WORKGROUPS;
   return { gemmThreads, tileK: 32, registers: 8, workgroup, reduceWorkgroup, minWorkgroups };
@@ -74,7 +60,6 @@ export function chooseForwardTiles(limits: GPUSupportedLimits, isSoftware = fals
 
 /** Throws unless the tiles fit the device (for overrides from tests and tuning). */
 export function checkForwardTiles(t: ForwardTiles, limits: GPUSupportedLimits): void {
-  const pow2 = (x: number) => Number.isInteger(x) && x > 0 && (x & (x - 1)) === 0;
   const ok =
     [64, 128, 256].includes(t.gemmThreads) &&
     [8, 16, 32].includes(t.tileK) &&
@@ -84,12 +69,9 @@ export function checkForwardTiles(t: ForwardTiles, limits: GPUSupportedLimits): 
     t.gemmThreads / 4 <= limits.maxComputeWorkgroupSizeX &&
     16 <= limits.maxComputeWorkgroupSizeY &&
     gemmTileBytes({ tm: 16, tn: 256, tk: 8 }) <= limits.maxComputeWorkgroupStorageSize &&
-    pow2(t.workgroup) &&
-    t.workgroup <= Math.min(limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX) &&
-    pow2(t.reduceWorkgroup) &&
+    fitsLinearWorkgroup(limits, t.workgroup) &&
     t.reduceWorkgroup >= 32 &&
-    t.reduceWorkgroup <= Math.min(limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX) &&
-    t.reduceWorkgroup * 4 <= limits.maxComputeWorkgroupStorageSize &&
+    fitsLinearWorkgroup(limits, t.reduceWorkgroup, 4) &&
     Number.isInteger(t.minWorkgroups) &&
     t.minWorkgroups >= 1;
   if (!ok) throw new Error(`forward kernel tiles ${JSON.stringify(t)} do not fit the device limits`);

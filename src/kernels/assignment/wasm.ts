@@ -3,29 +3,19 @@
 // Memory of one call: [working cost nr x stride f64][work area][col4row nr i32], laid out by
 // WasmInstance.layout (which grows the memory when needed). The working matrix has nr <= nc
 // (tall inputs are transposed here) and a row stride rounded up to 4 columns, padded with +inf.
-import { WasmInstance } from '../wasm-module.js';
+import { SharedWasmInstance, type WasmInstance } from '../wasm-module.js';
+import type { AssignmentOptions, AssignmentResult, CostMatrix } from './contract.js';
 import {
-  type AssignmentOptions,
-  type AssignmentResult,
-  type CostMatrix,
   type WorkingShape,
   emptyAssignment,
   findInvalidEntry,
   finishAssignment,
   infeasibleError,
   workingShape,
-} from './reference.js';
+} from './working.js';
 
-let instance: Promise<WasmInstance> | undefined;
-
-/** The process-wide WASM instance used by the solver (created on first use). */
-export function assignmentInstance(): Promise<WasmInstance> {
-  instance ??= WasmInstance.create().catch((err) => {
-    instance = undefined;
-    throw err;
-  });
-  return instance;
-}
+/** The process-wide WASM instance used by the solver. */
+const shared = new SharedWasmInstance();
 
 /** Copies the input into the working matrix (transposed when tall); no checks, NaN stays NaN. */
 function copyWorkingCost(cost: CostMatrix, shape: WorkingShape, dest: Float64Array, stride: number): void {
@@ -70,28 +60,17 @@ export function linearSumAssignmentOn(w: WasmInstance, cost: CostMatrix, options
   const stride = (nc + 3) & ~3;
   const ex = w.exports;
   const workBytes = Number(ex.lsapWorkBytes(nr, nc, stride));
-  const sizes = [nr * stride * 8, workBytes, nr * 4];
-  let offsets: number[];
-  try {
-    offsets = w.layout(sizes);
-  } catch (err) {
-    const mib = Math.ceil(sizes.reduce((a, b) => a + b, 0) / 2 ** 20);
-    throw new Error(
-      `cost matrix of ${shape.rows} x ${shape.cols} needs ${mib} MiB of WASM memory, which could not be allocated ` +
-        `(a WASM instance addresses at most 4 GiB): ${(err as Error).message}`,
-    );
-  }
-  const [costPtr, workPtr, outPtr] = offsets;
+  const [costPtr, workPtr, outPtr] = w.layout([nr * stride * 8, workBytes, nr * 4], `cost matrix of ${shape.rows} x ${shape.cols}`);
   copyWorkingCost(cost, shape, w.f64(costPtr, nr * stride), stride);
-  const bad = ex.lsapPrepare(costPtr, nr, nc, stride, maximize ? 1 : 0) as number;
+  const bad = ex.lsapPrepare(costPtr, nr, nc, stride, maximize ? 1 : 0);
   if (bad >= 0) throw findInvalidEntry(cost, shape, maximize) ?? new Error('cost matrix has an invalid entry');
-  const failure = ex.lsapSolve(costPtr, nr, nc, stride, workPtr, outPtr) as number;
+  const failure = ex.lsapSolve(costPtr, nr, nc, stride, workPtr, outPtr);
   if (failure !== 0) throw infeasibleError(shape, failure);
   return finishAssignment(shape, w.i32(outPtr, nr).slice());
 }
 
 /** Solves with the process-wide WASM instance. */
 export async function linearSumAssignmentWasm(cost: CostMatrix, options: AssignmentOptions = {}): Promise<AssignmentResult> {
-  const w = await assignmentInstance();
+  const w = await shared.get();
   return linearSumAssignmentOn(w, cost, options);
 }

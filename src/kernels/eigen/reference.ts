@@ -1,13 +1,7 @@
 // The living definition of the symmetric eigensolver: cyclic Jacobi rotations (Golub & Van Loan,
 // "Matrix Computations", 4th ed., sec. 8.5.2), float64. Slow (O(n^3) per sweep) but obviously
-// right; faster versions are tested against it.
-
-export interface SymmetricEigen {
-  /** Eigenvalues, descending. */
-  values: Float64Array;
-  /** n x n row-major; column k is the unit eigenvector of values[k]. */
-  vectors: Float64Array;
-}
+// right; faster versions are tested against it. The contract: ./contract.ts.
+import type { SymmetricEigen } from './contract.js';
 
 export function symmetricEigenReference(matrix: Float64Array, n: number, maxSweeps = 100): SymmetricEigen {
   if (matrix.length !== n * n) throw new Error(`matrix has ${matrix.length} entries, expected ${n} x ${n}`);

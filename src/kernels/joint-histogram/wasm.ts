@@ -1,17 +1,11 @@
-// The joint histogram kernel in WASM (assembly/histogram.ts), on the calling thread.
+// The joint histogram kernel in WASM (assembly/joint-histogram.ts), on the calling thread.
 //
 // WASM memory holds, from the bottom: the u32 counters of every pair (kept across batches), the
 // nets' f64 edges, one net's batch at a time (copied in, f32 or f64 as the file had it), every
 // net's bins (a byte per value) and the scratch of histJoint. Counters are flushed into float64
 // totals on the host before a batch could take any of them past 2^32 - 1, and by counts().
 import { WasmInstance, wasmModule } from '../wasm-module.js';
-import { checkBatch, checkSpec, type JointHistogramKernel, type JointHistogramSpec } from './reference.js';
-
-interface HistogramExports {
-  histBin32(x: number, units: number, n: number, edges: number, ne: number, out: number): void;
-  histBin64(x: number, units: number, n: number, edges: number, ne: number, out: number): void;
-  histJoint(binsA: number, a0: number, rows: number, binsB: number, unitsB: number, n: number, bins: number, counts: number, scratch: number): void;
-}
+import { checkBatch, checkSpec, type JointHistogramKernel, type JointHistogramSpec } from './contract.js';
 
 export interface WasmJointHistogramOptions {
   module?: WebAssembly.Module;
@@ -23,7 +17,7 @@ export async function createWasmJointHistogramKernel(spec: JointHistogramSpec, o
   checkSpec(spec);
   const { bins, units, edges, pairs } = spec;
   const w = await WasmInstance.create(options.module ?? (await wasmModule()));
-  const ex = w.exports as unknown as HistogramExports;
+  const ex = w.exports;
   const maxCount = Math.min(0xffffffff, Math.max(1, Math.floor(options.maxCount ?? 0xffffffff)));
   const cells = bins * bins;
   const ne = bins - 1;
@@ -38,7 +32,7 @@ export async function createWasmJointHistogramKernel(spec: JointHistogramSpec, o
   function layout(n: number) {
     const inputBytes = Math.max(0, ...units.map((d) => d * n * 8));
     const sizes = [...countBytes, ...edgeBytes, inputBytes, ...units.map((d) => d * n), 2 * n + 16 + 16 * cells];
-    const offsets = w.layout(sizes);
+    const offsets = w.layout(sizes, `joint histograms of ${pairs.length} pairs of nets, ${n} samples`);
     let k = 0;
     const counts = pairs.map(() => offsets[k++]);
     const edge = units.map(() => offsets[k++]);

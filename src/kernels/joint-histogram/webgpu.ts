@@ -11,22 +11,18 @@
 // Values that are f32 subnormals may be flushed to zero by a device; such an activation above a
 // zero threshold of 0 would then land in the zero bin. (Activations that small do not occur in
 // practice; the WASM and reference kernels compare exactly.)
-import {
-  MAP_MODE_READ,
-  USAGE_COPY_DST,
-  USAGE_COPY_SRC,
-  USAGE_MAP_READ,
-  USAGE_STORAGE,
-  USAGE_UNIFORM,
-  grid,
-  roundUp,
-  shader,
-  specialise,
-} from '../webgpu-common.js';
+import { bindGroup, createBuffer } from '../../gpu/buffers.js';
+import { gpuLabel } from '../../gpu/labels.js';
+import { computePipelineAsync } from '../../gpu/pipelines.js';
+import { SerialQueue } from '../../gpu/serial.js';
+import { packUniforms } from '../../gpu/uniforms.js';
+import { MAP_MODE_READ, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE, USAGE_UNIFORM } from '../../gpu/usage.js';
+import { grid } from '../../gpu/workgroups.js';
 import type { GpuContext } from '../../platform/webgpu.js';
-import { binUnits, checkBatch, checkSpec, type JointHistogramKernel, type JointHistogramSpec } from './reference.js';
+import { checkBatch, checkSpec, type JointHistogramKernel, type JointHistogramSpec } from './contract.js';
+import { binUnits } from './reference.js';
 
-const KERNEL = 'convergent.joint-histogram';
+const KERNEL = 'joint-histogram';
 const JOINT_WG = 256;
 const BIN_WG = 64;
 
@@ -55,14 +51,35 @@ export function f32Below(x: number): number {
   return bits[0];
 }
 
-
-interface Chunk {
+/** A block of one pair's counters: rows [row0, row0 + rows) of net A against every unit of net B. */
+interface CounterBlock {
   pair: number;
   row0: number;
   rows: number;
-  counts: GPUBuffer;
+  /** Counters in the block: rows x units of B x bins^2. */
   cells: number;
+}
+
+interface Chunk extends CounterBlock {
+  counts: GPUBuffer;
   params: GPUBuffer;
+}
+
+/** Per pair, blocks of whole rows of net A whose counters fit one storage binding. */
+function counterBlocks(spec: JointHistogramSpec, bindLimit: number): CounterBlock[] {
+  const { bins, units, pairs } = spec;
+  const cells = bins * bins;
+  const blocks: CounterBlock[] = [];
+  pairs.forEach(([a, b], pair) => {
+    const rowBytes = units[b] * cells * 4;
+    if (rowBytes > bindLimit) throw new Error(`${units[b]} units x ${bins}^2 bins exceed the WebGPU binding limit of ${bindLimit} bytes`);
+    const rowsPer = Math.max(1, Math.floor(bindLimit / Math.max(rowBytes, 1)));
+    for (let row0 = 0; row0 < units[a]; row0 += rowsPer) {
+      const rows = Math.min(rowsPer, units[a] - row0);
+      blocks.push({ pair, row0, rows, cells: rows * units[b] * cells });
+    }
+  });
+  return blocks;
 }
 
 export async function createWebGpuJointHistogramKernel(
@@ -86,23 +103,14 @@ export async function createWebGpuJointHistogramKernel(
 
   const buffers: GPUBuffer[] = [];
   const make = (name: string, size: number, usage: number) => {
-    const b = device.createBuffer({ label: `${KERNEL}: ${name}`, size: Math.max(16, roundUp(size, 16)), usage });
+    const b = createBuffer(device, KERNEL, name, size, usage);
     buffers.push(b);
     return b;
   };
 
-  const module = (name: string, code: string) => device.createShaderModule({ label: `${KERNEL}: ${name}`, code });
   const [binPipeline, jointPipeline] = await Promise.all([
-    device.createComputePipelineAsync({
-      label: `${KERNEL}: bin`,
-      layout: 'auto',
-      compute: { module: module('bin', specialise(shader('joint_histogram_bin'), { WG: binWg })), entryPoint: 'main' },
-    }),
-    device.createComputePipelineAsync({
-      label: `${KERNEL}: joint`,
-      layout: 'auto',
-      compute: { module: module('joint', specialise(shader('joint_histogram'), { BINS: bins, CELLS: cells, WG: jointWg })), entryPoint: 'main' },
-    }),
+    computePipelineAsync(device, { kernel: KERNEL, shader: 'joint_histogram_bin', constants: { WG: binWg } }),
+    computePipelineAsync(device, { kernel: KERNEL, shader: 'joint_histogram', constants: { BINS: bins, CELLS: cells, WG: jointWg } }),
   ]);
 
   // Edges, rounded down to f32 (exact comparisons with f32 values).
@@ -114,22 +122,12 @@ export async function createWebGpuJointHistogramKernel(
     return b;
   });
 
-  // Counters: per pair, chunks of rows of net A that fit a binding.
-  const chunks: Chunk[] = [];
-  pairs.forEach(([a, b], p) => {
-    const rowBytes = units[b] * cells * 4;
-    if (rowBytes > bindLimit) throw new Error(`${units[b]} units x ${bins}^2 bins exceed the WebGPU binding limit of ${bindLimit} bytes`);
-    const rowsPer = Math.max(1, Math.floor(bindLimit / Math.max(rowBytes, 1)));
-    for (let r = 0; r < units[a]; r += rowsPer) {
-      const rows = Math.min(rowsPer, units[a] - r);
-      const c = rows * units[b] * cells;
-      chunks.push({
-        pair: p, row0: r, rows, cells: c,
-        counts: make(`counters of pair ${p}, rows ${r}..${r + rows - 1}`, c * 4, USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST),
-        params: make(`joint params ${p}/${r}`, 32, USAGE_UNIFORM | USAGE_COPY_DST),
-      });
-    }
-  });
+  // Counters: u32 per (unit pair, bin pair), on the device across batches.
+  const chunks: Chunk[] = counterBlocks(spec, bindLimit).map((block) => ({
+    ...block,
+    counts: make(`counters of pair ${block.pair}, rows ${block.row0}..${block.row0 + block.rows - 1}`, block.cells * 4, USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST),
+    params: make(`joint params ${block.pair}/${block.row0}`, 32, USAGE_UNIFORM | USAGE_COPY_DST),
+  }));
   const totals = pairs.map(([a, b]) => new Float64Array(units[a] * units[b] * cells));
   const readback = make('readback', Math.max(0, ...chunks.map((c) => c.cells * 4)), USAGE_MAP_READ | USAGE_COPY_DST);
   const binParams = units.map((_, k) => make(`bin params ${k}`, 32, USAGE_UNIFORM | USAGE_COPY_DST));
@@ -141,8 +139,8 @@ export async function createWebGpuJointHistogramKernel(
     if (shapeBuffers && shapeBuffers.n >= n) return shapeBuffers;
     for (const b of transient.splice(0)) b.destroy();
     const words = Math.ceil(n / 4);
-    const values = units.map((d, k) => device.createBuffer({ label: `${KERNEL}: values of net ${k}`, size: Math.max(16, roundUp(d * n * 4, 16)), usage: USAGE_STORAGE | USAGE_COPY_DST }));
-    const packed = units.map((d, k) => device.createBuffer({ label: `${KERNEL}: bins of net ${k}`, size: Math.max(16, roundUp(d * words * 4, 16)), usage: USAGE_STORAGE | USAGE_COPY_DST }));
+    const values = units.map((d, k) => createBuffer(device, KERNEL, `values of net ${k}`, d * n * 4, USAGE_STORAGE | USAGE_COPY_DST));
+    const packed = units.map((d, k) => createBuffer(device, KERNEL, `bins of net ${k}`, d * words * 4, USAGE_STORAGE | USAGE_COPY_DST));
     transient.push(...values, ...packed);
     shapeBuffers = { n, values, packed };
     return shapeBuffers;
@@ -153,21 +151,12 @@ export async function createWebGpuJointHistogramKernel(
   const stepSamples = Math.max(4, Math.floor(bindLimit / (maxUnits * 4) / 4) * 4);
 
   let inCounters = 0;
-  let disposed = false;
-  let queue: Promise<unknown> = Promise.resolve();
-  function exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = queue.then(() => {
-      if (disposed) throw new Error(`${KERNEL}: kernel was disposed`);
-      return fn();
-    });
-    queue = run.catch(() => undefined);
-    return run;
-  }
+  const queue = new SerialQueue(gpuLabel(KERNEL));
 
   async function flush(): Promise<void> {
     if (inCounters === 0) return;
     for (const chunk of chunks) {
-      const encoder = device.createCommandEncoder({ label: `${KERNEL}: readback` });
+      const encoder = device.createCommandEncoder({ label: gpuLabel(KERNEL, 'readback') });
       encoder.copyBufferToBuffer(chunk.counts, 0, readback, 0, chunk.cells * 4);
       encoder.clearBuffer(chunk.counts);
       device.queue.submit([encoder.finish()]);
@@ -181,44 +170,35 @@ export async function createWebGpuJointHistogramKernel(
     inCounters = 0;
   }
 
-  async function step(nets: (Float32Array | Float64Array)[], samples: number, s0: number, n: number): Promise<void> {
+  /** Bins net k's samples [s0, s0 + n) into packed[k]: on the device for f32, on the host for float64. */
+  function binNet(pass: GPUComputePassEncoder, k: number, data: Float32Array | Float64Array, samples: number, s0: number, n: number, values: GPUBuffer, packed: GPUBuffer): void {
+    const d = units[k];
     const words = Math.ceil(n / 4);
-    const { values, packed } = batchBuffers(n);
-    const encoder = device.createCommandEncoder({ label: `${KERNEL}: batch` });
-    const pass = encoder.beginComputePass({ label: `${KERNEL}: bin and count` });
-    nets.forEach((data, k) => {
-      const d = units[k];
-      if (d === 0) return;
-      if (data instanceof Float32Array) {
-        if (s0 === 0 && n === samples) device.queue.writeBuffer(values[k], 0, data.buffer, data.byteOffset, d * n * 4);
-        else for (let u = 0; u < d; u++) device.queue.writeBuffer(values[k], u * n * 4, data.buffer, data.byteOffset + (u * samples + s0) * 4, n * 4);
-        const g = grid(Math.ceil((d * words) / binWg), maxPerDim);
-        device.queue.writeBuffer(binParams[k], 0, new Uint32Array([d, n, words, ne, g[0], 0, 0, 0]));
-        pass.setPipeline(binPipeline);
-        pass.setBindGroup(0, device.createBindGroup({
-          label: `${KERNEL}: bin bind group`,
-          layout: binPipeline.getBindGroupLayout(0),
-          entries: [
-            { binding: 0, resource: { buffer: binParams[k] } },
-            { binding: 1, resource: { buffer: values[k], size: d * n * 4 } },
-            { binding: 2, resource: { buffer: edgeBuffers[k] } },
-            { binding: 3, resource: { buffer: packed[k], size: d * words * 4 } },
-          ],
-        }));
-        pass.dispatchWorkgroups(g[0], g[1]);
-      } else {
-        // float64: bins on the host, rows padded to whole words.
-        const rows = new Uint8Array(d * words * 4);
-        const one = new Uint8Array(n);
-        const part = new Float64Array(n);
-        for (let u = 0; u < d; u++) {
-          part.set(data.subarray(u * samples + s0, u * samples + s0 + n));
-          binUnits(part, 1, n, edges[k].subarray(u * ne, (u + 1) * ne), bins, one);
-          rows.set(one, u * words * 4);
-        }
-        device.queue.writeBuffer(packed[k], 0, rows);
-      }
-    });
+    if (data instanceof Float32Array) {
+      if (s0 === 0 && n === samples) device.queue.writeBuffer(values, 0, data.buffer, data.byteOffset, d * n * 4);
+      else for (let u = 0; u < d; u++) device.queue.writeBuffer(values, u * n * 4, data.buffer, data.byteOffset + (u * samples + s0) * 4, n * 4);
+      const g = grid(Math.ceil((d * words) / binWg), maxPerDim);
+      device.queue.writeBuffer(binParams[k], 0, packUniforms('joint_histogram_bin', `${KERNEL} bin net ${k}`, { units: d, n, words, ne, grid_x: g[0] }));
+      pass.setPipeline(binPipeline);
+      pass.setBindGroup(0, bindGroup(device, KERNEL, `bin net ${k}`, binPipeline, [binParams[k], { buffer: values, size: d * n * 4 }, edgeBuffers[k], { buffer: packed, size: d * words * 4 }]));
+      pass.dispatchWorkgroups(g[0], g[1]);
+      return;
+    }
+    // float64: bins on the host, rows padded to whole words.
+    const rows = new Uint8Array(d * words * 4);
+    const one = new Uint8Array(n);
+    const part = new Float64Array(n);
+    for (let u = 0; u < d; u++) {
+      part.set(data.subarray(u * samples + s0, u * samples + s0 + n));
+      binUnits(part, 1, n, edges[k].subarray(u * ne, (u + 1) * ne), bins, one);
+      rows.set(one, u * words * 4);
+    }
+    device.queue.writeBuffer(packed, 0, rows);
+  }
+
+  /** Counts every chunk's unit pairs over n binned samples into its counters. */
+  function countPairs(pass: GPUComputePassEncoder, packed: GPUBuffer[], n: number): void {
+    const words = Math.ceil(n / 4);
     for (const chunk of chunks) {
       const [a, b] = pairs[chunk.pair];
       const unitPairs = chunk.rows * units[b];
@@ -226,20 +206,35 @@ export async function createWebGpuJointHistogramKernel(
       const splits = Math.max(1, Math.min(Math.ceil(targetWorkgroups / unitPairs), Math.ceil(words / (4 * jointWg)), maxPerDim));
       const wordsPerSplit = Math.ceil(words / splits);
       const g = grid(unitPairs, maxPerDim);
-      device.queue.writeBuffer(chunk.params, 0, new Uint32Array([units[b], words, n, chunk.row0, chunk.rows, g[0], wordsPerSplit, 0]));
+      const what = `pair ${chunk.pair} rows ${chunk.row0}..${chunk.row0 + chunk.rows - 1}`;
+      device.queue.writeBuffer(
+        chunk.params,
+        0,
+        packUniforms('joint_histogram', `${KERNEL} ${what}`, { units_b: units[b], words, n, row_a0: chunk.row0, rows_a: chunk.rows, grid_x: g[0], words_per_split: wordsPerSplit }),
+      );
       pass.setPipeline(jointPipeline);
-      pass.setBindGroup(0, device.createBindGroup({
-        label: `${KERNEL}: joint bind group`,
-        layout: jointPipeline.getBindGroupLayout(0),
-        entries: [
-          { binding: 0, resource: { buffer: chunk.params } },
-          { binding: 1, resource: { buffer: packed[a], size: units[a] * words * 4 } },
-          { binding: 2, resource: { buffer: packed[b], size: units[b] * words * 4 } },
-          { binding: 3, resource: { buffer: chunk.counts, size: chunk.cells * 4 } },
-        ],
-      }));
+      pass.setBindGroup(
+        0,
+        bindGroup(device, KERNEL, what, jointPipeline, [
+          chunk.params,
+          { buffer: packed[a], size: units[a] * words * 4 },
+          { buffer: packed[b], size: units[b] * words * 4 },
+          { buffer: chunk.counts, size: chunk.cells * 4 },
+        ]),
+      );
       pass.dispatchWorkgroups(g[0], g[1], Math.ceil(words / wordsPerSplit));
     }
+  }
+
+  /** Samples [s0, s0 + n) of every net: binned, then counted, in one submit. */
+  async function step(nets: (Float32Array | Float64Array)[], samples: number, s0: number, n: number): Promise<void> {
+    const { values, packed } = batchBuffers(n);
+    const encoder = device.createCommandEncoder({ label: gpuLabel(KERNEL, 'batch') });
+    const pass = encoder.beginComputePass({ label: gpuLabel(KERNEL, 'bin and count') });
+    nets.forEach((data, k) => {
+      if (units[k] > 0) binNet(pass, k, data, samples, s0, n, values[k], packed[k]);
+    });
+    countPairs(pass, packed, n);
     pass.end();
     device.queue.submit([encoder.finish()]);
     await device.queue.onSubmittedWorkDone();
@@ -249,7 +244,7 @@ export async function createWebGpuJointHistogramKernel(
     name: `webgpu (${gpu.label})`,
     add(nets, samples) {
       checkBatch(spec, nets, samples);
-      return exclusive(async () => {
+      return queue.run(async () => {
         const most = Math.min(stepSamples, maxCount);
         for (let s0 = 0; s0 < samples; s0 += most) {
           const n = Math.min(most, samples - s0);
@@ -260,14 +255,13 @@ export async function createWebGpuJointHistogramKernel(
       });
     },
     counts() {
-      return exclusive(async () => {
+      return queue.run(async () => {
         await flush();
         return totals.map((t) => t.slice());
       });
     },
     async dispose() {
-      await queue;
-      disposed = true;
+      await queue.close();
       for (const b of [...buffers, ...transient]) b.destroy();
     },
   };

@@ -14,11 +14,14 @@
 // algorithm (its header) and the plain TypeScript definition, lassoPathReference, which returns
 // the same coefficients bit for bit.
 import type { BatchMoments } from '../moments/contract.js';
-import type { LassoOptions, LassoPathResult, LassoProblem } from './reference.js';
+import type { LassoOptions, LassoPathResult, LassoProblem } from './contract.js';
 import { lassoPathWasm } from './wasm.js';
 
-export type { LassoOptions, LassoPathResult, LassoProblem } from './reference.js';
-export { DEFAULT_MAX_ITER, DEFAULT_TOL, lassoGap, lassoPathReference, leastSquaresGram } from './reference.js';
+export type { LassoOptions, LassoPathResult, LassoProblem } from './contract.js';
+export { DEFAULT_MAX_ITER, DEFAULT_TOL } from './contract.js';
+export { lassoGap } from './gap.js';
+export { leastSquaresGram } from './least-squares.js';
+export { lassoPathReference } from './reference.js';
 
 /** The LASSO path of every target (see the header), solved in WASM. */
 export function lassoPath(problem: LassoProblem, alphas: readonly number[], options: LassoOptions = {}): Promise<LassoPathResult> {

@@ -6,32 +6,16 @@
 // instance's memory and runs the targets in chunks whose outputs stay under CHUNK_BYTES, copying
 // each chunk's coefficients into the caller-order result. Alpha 0 (least squares) is solved by
 // the reference code (finishPath).
-import { WasmInstance } from '../wasm-module.js';
-import {
-  type LassoOptions,
-  type LassoPathResult,
-  type LassoProblem,
-  checkLassoInput,
-  crossByTarget,
-  emptyPathResult,
-  finishPath,
-  gramInverse,
-  pathOrder,
-} from './reference.js';
+import { SharedWasmInstance, type WasmInstance } from '../wasm-module.js';
+import { gramInverse } from './cholesky.js';
+import { crossByTarget, emptyPathResult, finishPath, pathOrder } from './path.js';
+import { type LassoOptions, type LassoPathResult, type LassoProblem, checkLassoInput } from './contract.js';
 
 /** Outputs of one chunk of targets stay below this many bytes of WASM memory. */
 const CHUNK_BYTES = 64 * 2 ** 20;
 
-let instance: Promise<WasmInstance> | undefined;
-
-/** The process-wide WASM instance of the LASSO kernel (created on first use). */
-export function lassoInstance(): Promise<WasmInstance> {
-  instance ??= WasmInstance.create().catch((err) => {
-    instance = undefined;
-    throw err;
-  });
-  return instance;
-}
+/** The process-wide WASM instance of the LASSO kernel. */
+const shared = new SharedWasmInstance();
 
 /**
  * The path on the given instance (see lassoPath in index.ts for the contract); `chunkTargets`
@@ -50,14 +34,7 @@ export function lassoPathOn(w: WasmInstance, problem: LassoProblem, alphas: read
     const perTarget = m * d * 8 + m * 8 * 2 + m * 4 * 2;
     const chunk = Math.max(1, Math.min(t, chunkTargets ?? Math.floor(CHUNK_BYTES / perTarget)));
     const sizes = [d * d * 8, inv ? d * d * 8 : 0, t * d * 8, t * 8, m * 8, workBytes, chunk * m * d * 8, chunk * m * 8, chunk * m * 8, chunk * m * 4, chunk * m * 4];
-    let offsets: number[];
-    try {
-      offsets = w.layout(sizes);
-    } catch (err) {
-      const mib = Math.ceil(sizes.reduce((a, b) => a + b, 0) / 2 ** 20);
-      throw new Error(`lasso with ${d} predictors needs ${mib} MiB of WASM memory, which could not be allocated: ${(err as Error).message}`);
-    }
-    const [gramPtr, invPtr, crossPtr, varPtr, alphaPtr, workPtr, coefPtr, resPtr, gapPtr, iterPtr, newtonPtr] = offsets;
+    const [gramPtr, invPtr, crossPtr, varPtr, alphaPtr, workPtr, coefPtr, resPtr, gapPtr, iterPtr, newtonPtr] = w.layout(sizes, `lasso with ${d} predictors`);
     w.f64(gramPtr, d * d).set(gram);
     if (inv) w.f64(invPtr, d * d).set(inv);
     w.f64(crossPtr, t * d).set(crossByTarget(cross, d, t));
@@ -95,5 +72,5 @@ export function lassoPathOn(w: WasmInstance, problem: LassoProblem, alphas: read
 
 /** The path with the process-wide WASM instance. */
 export async function lassoPathWasm(problem: LassoProblem, alphas: readonly number[], options: LassoOptions = {}): Promise<LassoPathResult> {
-  return lassoPathOn(await lassoInstance(), problem, alphas, options);
+  return lassoPathOn(await shared.get(), problem, alphas, options);
 }

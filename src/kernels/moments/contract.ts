@@ -5,7 +5,7 @@
 // The kernel returns the batch's own count, mean and centred co-moment matrix
 //   m2[i * d + j] = sum_s (x_is - mean_i) (x_js - mean_j)
 // in float64 (full symmetric d x d, row-major). Batches are then merged exactly in float64 by the
-// pairwise update of Chan, Golub and LeVeque (src/stats/moments.ts), so no kernel ever has to carry
+// pairwise update of Chan, Golub and LeVeque (./merge.ts: the kernel's exact float64 combine), so no kernel ever has to carry
 // state across batches and memory stays bounded by d x d whatever the sample count.
 
 export interface BatchMoments {

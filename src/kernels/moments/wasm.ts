@@ -5,15 +5,16 @@
 // triangle of X_c X_c' by an f32x4 register-blocked micro-kernel that accumulates in f32 over
 // blocks of 128 samples and adds each block to float64 accumulators), and the slices are merged
 // exactly in float64 (mergeMomentsInto, Chan et al.). With threads > 1 the slices go to a pool of
-// workers (src/platform/worker-pool.ts), each with its own instance of the shared compiled
+// workers (./worker-pool.ts), each with its own instance of the shared compiled
 // module; batches too small to repay the messaging run on the calling thread. Slices are also
 // bounded in size so that WASM memory stays bounded (a few tens of MB) whatever the batch.
 // Slices are copied out of the caller's batch while earlier ones are computed: the batch must not
 // change until batchMoments resolves. dispose() terminates the workers. A batch whose values
 // overflow (or underflow) float32 products is redone in float64 (src/kernels/moments/range-check.ts).
-import { mergeMomentsInto } from '../../stats/merge.js';
-import { createWorkerPool, hardwareConcurrency, type MomentWorkerPool } from '../../platform/worker-pool.js';
-import { WasmInstance, wasmModule } from '../wasm-module.js';
+import { mergeMomentsInto } from './merge.js';
+import { hardwareConcurrency } from '../../platform/workers.js';
+import { createMomentWorkerPool, type MomentWorkerPool } from './worker-pool.js';
+import { WasmInstance, wasmModule, type WasmExports } from '../wasm-module.js';
 import type { BatchMoments, MomentKernel } from './contract.js';
 import { outOfFloat32Range } from './range-check.js';
 import { batchMomentsReference } from './reference.js';
@@ -61,13 +62,7 @@ export const DEFAULT_PARALLEL_MIN_SAMPLES = 1024;
 export const BLOCK_SAMPLES = 128;
 
 /** The WASM exports the slice computation uses. */
-export interface MomentExports {
-  memory: WebAssembly.Memory;
-  heapBase(): number;
-  momentsCentre(x: number, d: number, dp: number, n: number, p: number, mean: number): void;
-  momentsBlocks(p: number, groups: number, dp: number, g0: number, g1: number, block: number, acc: number): void;
-  momentsMirror(acc: number, dp: number, d: number, out: number): void;
-}
+export type MomentExports = Pick<WasmExports, 'memory' | 'heapBase' | 'momentsCentre' | 'momentsBlocks' | 'momentsMirror'>;
 
 /**
  * The moments of samples [s0, s1) of `data` (d rows of `rowLength` samples, unit-major), computed
@@ -157,7 +152,7 @@ function slices(n: number, count: number): [number, number][] {
 export async function createWasmMomentKernel(options: WasmMomentKernelOptions = {}): Promise<MomentKernel> {
   const module = options.module ?? (await wasmModule());
   const local = await WasmInstance.create(module);
-  const ex = local.exports as unknown as MomentExports;
+  const ex: MomentExports = local.exports;
   const requested = options.threads ?? (await hardwareConcurrency());
   const threads = Math.max(1, Math.floor(requested));
   const threshold = options.parallelThreshold ?? DEFAULT_PARALLEL_THRESHOLD;
@@ -224,7 +219,7 @@ export async function createWasmMomentKernel(options: WasmMomentKernelOptions = 
       if (n === 0 || d === 0) return { n, d, mean: new Float64Array(d), m2: new Float64Array(d * d) };
       let result: BatchMoments | undefined;
       if (threads > 1 && n * d * d >= threshold && n >= minSamples * threads) {
-        pool ??= createWorkerPool(threads, module, computeSliceMoments.toString());
+        pool ??= createMomentWorkerPool(threads, module, computeSliceMoments.toString());
         const p = await pool;
         if (p) result = await onWorkers(p, data, d, n);
       }

@@ -1,5 +1,6 @@
 // Semi-matching: the WASM twin for large matrices, the reference (its definition) for small ones.
-import { semiMatching, type SemiMatching } from './reference.js';
+import type { SemiMatching } from './contract.js';
+import { semiMatching } from './reference.js';
 import { semiMatchingWasm } from './wasm.js';
 
 export type { SemiMatching };

@@ -1,15 +1,14 @@
 // Host side of the WASM semi-matching twin (assembly/semi-matching.ts); same contract as
 // reference.ts. Partners come back as i64 (one lane of an f64x2 select) and are narrowed here.
-import { WasmInstance } from '../wasm-module.js';
-import type { SemiMatching } from './reference.js';
+import { SharedWasmInstance } from '../wasm-module.js';
+import type { SemiMatching } from './contract.js';
 
-let instance: Promise<WasmInstance> | undefined;
+const shared = new SharedWasmInstance();
 
 export async function semiMatchingWasm(similarity: Float64Array, rows: number, cols: number): Promise<SemiMatching> {
   if (similarity.length !== rows * cols) throw new Error(`similarity has ${similarity.length} entries, expected ${rows} x ${cols}`);
-  instance ??= WasmInstance.create();
-  const w = await instance;
-  const [sim, rp, rv, cp, cv] = w.layout([rows * cols * 8, rows * 8, rows * 8, cols * 8, cols * 8]);
+  const w = await shared.get();
+  const [sim, rp, rv, cp, cv] = w.layout([rows * cols * 8, rows * 8, rows * 8, cols * 8, cols * 8], `semi-matching of ${rows} x ${cols}`);
   w.f64(sim, rows * cols).set(similarity);
   w.exports.semiMatch(sim, rows, cols, rp, rv, cp, cv);
   const narrow = (offset: number, n: number) => {

@@ -1,16 +1,10 @@
 // Built-in method `bipartite`: the one-to-one matching of live units that maximizes the total
 // correlation (a linear sum assignment), and how often it agrees with semi-matching.
 import { table } from 'arquero';
-import { linearSumAssignment } from '../../kernels/assignment/index.js';
 import { semiMatch } from '../../kernels/semi-matching/index.js';
+import { bipartitePartners } from '../matching.js';
 import type { Method } from '../types.js';
 import { finiteOrNull, meanOrNull } from './pair-rows.js';
-
-function liveIndices(dead: Uint8Array): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < dead.length; i++) if (!dead[i]) out.push(i);
-  return out;
-}
 
 export const bipartiteMethod: Method = {
   name: 'bipartite',
@@ -25,21 +19,7 @@ export const bipartiteMethod: Method = {
       const a = ctx.nets[ia];
       const b = ctx.nets[ib];
       const corr = ctx.correlation(ia, ib);
-      const liveA = liveIndices(a.stats.dead);
-      const liveB = liveIndices(b.stats.dead);
-      const sub = new Float64Array(liveA.length * liveB.length);
-      for (let r = 0; r < liveA.length; r++) {
-        for (let c = 0; c < liveB.length; c++) sub[r * liveB.length + c] = corr[liveA[r] * b.units + liveB[c]];
-      }
-      const { rowInd, colInd } = await linearSumAssignment({ data: sub, rows: liveA.length, cols: liveB.length }, { maximize: true });
-      const partnerOfA = new Int32Array(a.units).fill(-1);
-      const partnerOfB = new Int32Array(b.units).fill(-1);
-      for (let k = 0; k < rowInd.length; k++) {
-        const i = liveA[rowInd[k]];
-        const j = liveB[colInd[k]];
-        partnerOfA[i] = j;
-        partnerOfB[j] = i;
-      }
+      const { ofA: partnerOfA, ofB: partnerOfB, matched } = await bipartitePartners(corr, a.units, b.units, a.stats.dead, b.stats.dead);
       const semi = await semiMatch(corr, a.units, b.units);
       let sameAB = 0;
       let sameBA = 0;
@@ -62,7 +42,6 @@ export const bipartiteMethod: Method = {
           matches.bipartite_corr.push(j >= 0 ? finiteOrNull(from === a ? corr[i * b.units + j] : corr[j * b.units + i]) : null);
         }
       }
-      const matched = rowInd.length;
       summary.layer.push(ctx.layer);
       summary.net_a.push(a.name);
       summary.net_b.push(b.name);

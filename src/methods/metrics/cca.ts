@@ -5,7 +5,7 @@
 import { canonicalCorrelations } from '../../metrics/cca.js';
 import { ccaUndetermined } from '../../stats/undetermined.js';
 import type { Method } from '../types.js';
-import { EPSILON_OPTION, MetricRows, epsilonOption, missingReason, pairBlocks, seriesRows } from './common.js';
+import { EPSILON_OPTION, MetricRows, SeriesRows, epsilonOption, metricPairs } from './common.js';
 
 export const ccaMethod: Method = {
   name: 'cca',
@@ -15,12 +15,8 @@ export const ccaMethod: Method = {
   async run(ctx) {
     const epsilon = epsilonOption(ctx, 'cca');
     const rows = new MetricRows(ctx);
-    const series = seriesRows();
-    for (const [a, b] of ctx.pairs) {
-      const nameA = ctx.nets[a].name;
-      const nameB = ctx.nets[b].name;
-      const blocks = pairBlocks(ctx, a, b);
-      const missing = missingReason(ctx, blocks, a, b);
+    const series = new SeriesRows(ctx);
+    for (const { nameA, nameB, blocks, missing } of metricPairs(ctx)) {
       if (missing) {
         for (const metric of ['mean_cca', 'mean_cca_sq']) rows.add(nameA, nameB, metric, null, missing);
         rows.add(nameA, nameB, 'cca_rank_a', blocks.da === 0 ? 0 : null, missing);
@@ -40,21 +36,17 @@ export const ccaMethod: Method = {
       }
       let sum = 0;
       let sumSq = 0;
-      values.forEach((v, i) => {
+      for (const v of values) {
         sum += v;
         sumSq += v * v;
-        series.layer.push(ctx.layer);
-        series.net_a.push(nameA);
-        series.net_b.push(nameB);
-        series.index.push(i);
-        series.value.push(v);
-      });
+      }
+      series.add(nameA, nameB, values);
       const k = values.length;
       rows.add(nameA, nameB, 'mean_cca', k > 0 ? sum / k : null, 'no canonical correlations');
       rows.add(nameA, nameB, 'mean_cca_sq', k > 0 ? sumSq / k : null, 'no canonical correlations');
       rows.add(nameA, nameB, 'cca_rank_a', rankA);
       rows.add(nameA, nameB, 'cca_rank_b', rankB);
     }
-    return { tables: { ...rows.tables(), canonical_correlations: ctx.table(series) } };
+    return { tables: { ...rows.tables(), canonical_correlations: series.table() } };
   },
 };

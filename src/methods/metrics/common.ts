@@ -4,6 +4,7 @@ import type { ColumnTable } from 'arquero';
 import { covarianceBlocks, type CovarianceBlocks } from '../../metrics/blocks.js';
 import { finiteOrNull } from '../builtin/pair-rows.js';
 import type { MethodContext, MethodOption } from '../types.js';
+import { numberOption } from '../option-values.js';
 
 /**
  * Rows of the long `metrics` table. Its columns are exactly layer, net_a, net_b, metric, value for
@@ -45,8 +46,26 @@ export class MetricRows {
   }
 }
 
+/** One pair of nets as a metric method sees it. */
+export interface MetricPair {
+  nameA: string;
+  nameB: string;
+  /** Covariance blocks (m2 / n) of the pair's live units. */
+  blocks: CovarianceBlocks;
+  /** Why the pair has no metric at all (a net without live units), or null when it has. */
+  missing: string | null;
+}
+
+/** The pairs of this layer in order, each with its blocks computed when the loop reaches it. */
+export function* metricPairs(ctx: MethodContext): Generator<MetricPair> {
+  for (const [a, b] of ctx.pairs) {
+    const blocks = pairBlocks(ctx, a, b);
+    yield { nameA: ctx.nets[a].name, nameB: ctx.nets[b].name, blocks, missing: missingReason(ctx, blocks, a, b) };
+  }
+}
+
 /** Covariance blocks (m2 / n) of the live units of nets a and b of this layer. */
-export function pairBlocks(ctx: MethodContext, a: number, b: number): CovarianceBlocks {
+function pairBlocks(ctx: MethodContext, a: number, b: number): CovarianceBlocks {
   const na = ctx.nets[a];
   const nb = ctx.nets[b];
   return covarianceBlocks(
@@ -57,15 +76,32 @@ export function pairBlocks(ctx: MethodContext, a: number, b: number): Covariance
 }
 
 /** Why a pair has no metric at all (a net without live units), or null when it has. */
-export function missingReason(ctx: MethodContext, blocks: CovarianceBlocks, a: number, b: number): string | null {
+function missingReason(ctx: MethodContext, blocks: CovarianceBlocks, a: number, b: number): string | null {
   const empty = [blocks.da === 0 ? ctx.nets[a].name : null, blocks.db === 0 ? ctx.nets[b].name : null].filter((x) => x !== null);
   if (empty.length === 0) return null;
   return `no live units in ${empty.join(' and ')} (all dead, or no samples)`;
 }
 
-/** Several linked detail rows (layer, net_a, net_b, index, value) such as canonical correlations. */
-export function seriesRows(): { layer: string[]; net_a: string[]; net_b: string[]; index: number[]; value: number[] } {
-  return { layer: [], net_a: [], net_b: [], index: [], value: [] };
+/** A detail table of linked values per pair (layer, net_a, net_b, index, value), such as canonical correlations. */
+export class SeriesRows {
+  private readonly rows = { layer: [] as string[], net_a: [] as string[], net_b: [] as string[], index: [] as number[], value: [] as number[] };
+
+  constructor(private readonly ctx: MethodContext) {}
+
+  /** values[i] as row `index` i of the pair. */
+  add(netA: string, netB: string, values: ArrayLike<number>): void {
+    for (let i = 0; i < values.length; i++) {
+      this.rows.layer.push(this.ctx.layer);
+      this.rows.net_a.push(netA);
+      this.rows.net_b.push(netB);
+      this.rows.index.push(i);
+      this.rows.value.push(values[i]);
+    }
+  }
+
+  table(): ColumnTable {
+    return this.ctx.table(this.rows);
+  }
 }
 
 export const EPSILON_OPTION: MethodOption = {
@@ -74,14 +110,6 @@ export const EPSILON_OPTION: MethodOption = {
   describe: 'relative eigenvalue floor: covariance directions with eigenvalue <= epsilon x the largest (or within the moments\' float32 rounding noise) are dropped as null space',
 };
 
-/** A number option (from ctx.options, or its default when a caller built ctx without it). */
-export function numberOption(ctx: MethodContext, method: string, name: string, fallback: number, valid: (v: number) => boolean, expect: string): number {
-  const raw = ctx.options?.[name];
-  const v = raw === undefined || raw === null ? fallback : Number(raw);
-  if (!Number.isFinite(v) || !valid(v)) throw new Error(`method ${method}: option ${name} must be ${expect}, got ${String(raw)}`);
-  return v;
-}
-
 export function epsilonOption(ctx: MethodContext, method: string): number {
-  return numberOption(ctx, method, 'epsilon', 1e-10, (v) => v >= 0 && v < 1, 'in [0, 1)');
+  return numberOption(ctx.options, method, 'epsilon', 'in [0, 1)', (v) => v >= 0 && v < 1, 1e-10);
 }

@@ -1,18 +1,16 @@
 // Method `linear-cka`: linear CKA (Kornblith et al. 2019) from the moments; see src/metrics/cka.ts.
 import { linearCka } from '../../metrics/cka.js';
 import type { Method } from '../types.js';
-import { MetricRows, missingReason, pairBlocks } from './common.js';
+import { MetricRows, metricPairs } from './common.js';
 
 export const linearCkaMethod: Method = {
   name: 'linear-cka',
   description: 'linear CKA (Kornblith et al. 2019) of the live units, exact from the moments; metric linear_cka',
   run(ctx) {
     const rows = new MetricRows(ctx);
-    for (const [a, b] of ctx.pairs) {
-      const blocks = pairBlocks(ctx, a, b);
-      const missing = missingReason(ctx, blocks, a, b);
+    for (const { nameA, nameB, blocks, missing } of metricPairs(ctx)) {
       const value = missing ? null : linearCka(blocks.sab, blocks.saa, blocks.sbb, blocks.da, blocks.db);
-      rows.add(ctx.nets[a].name, ctx.nets[b].name, 'linear_cka', value, missing ?? 'no variance');
+      rows.add(nameA, nameB, 'linear_cka', value, missing ?? 'no variance');
     }
     return { tables: rows.tables() };
   },

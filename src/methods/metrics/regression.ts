@@ -8,7 +8,7 @@ import { regressionR2 } from '../../metrics/regression.js';
 import { transpose } from '../../metrics/linalg.js';
 import { regressionUndetermined } from '../../stats/undetermined.js';
 import type { Method } from '../types.js';
-import { EPSILON_OPTION, MetricRows, epsilonOption, missingReason, pairBlocks } from './common.js';
+import { EPSILON_OPTION, MetricRows, epsilonOption, metricPairs } from './common.js';
 
 export const regressionMethod: Method = {
   name: 'regression',
@@ -18,11 +18,7 @@ export const regressionMethod: Method = {
   async run(ctx) {
     const epsilon = epsilonOption(ctx, 'regression');
     const rows = new MetricRows(ctx);
-    for (const [a, b] of ctx.pairs) {
-      const nameA = ctx.nets[a].name;
-      const nameB = ctx.nets[b].name;
-      const blocks = pairBlocks(ctx, a, b);
-      const missing = missingReason(ctx, blocks, a, b);
+    for (const { nameA, nameB, blocks, missing } of metricPairs(ctx)) {
       if (missing) {
         for (const metric of ['r2_b_from_a', 'mean_r2_b_from_a', 'r2_a_from_b', 'mean_r2_a_from_b']) rows.add(nameA, nameB, metric, null, missing);
         continue;

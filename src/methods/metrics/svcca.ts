@@ -3,7 +3,8 @@
 import { svcca } from '../../metrics/cca.js';
 import { ccaUndetermined } from '../../stats/undetermined.js';
 import type { Method } from '../types.js';
-import { EPSILON_OPTION, MetricRows, epsilonOption, missingReason, numberOption, pairBlocks, seriesRows } from './common.js';
+import { numberOption } from '../option-values.js';
+import { EPSILON_OPTION, MetricRows, SeriesRows, epsilonOption, metricPairs } from './common.js';
 
 export const svccaMethod: Method = {
   name: 'svcca',
@@ -13,15 +14,11 @@ export const svccaMethod: Method = {
     epsilon: EPSILON_OPTION,
   },
   async run(ctx) {
-    const keep = numberOption(ctx, 'svcca', 'keep', 0.99, (v) => v > 0 && v <= 1, 'in (0, 1]');
+    const keep = numberOption(ctx.options, 'svcca', 'keep', 'in (0, 1]', (v) => v > 0 && v <= 1, 0.99);
     const epsilon = epsilonOption(ctx, 'svcca');
     const rows = new MetricRows(ctx);
-    const series = seriesRows();
-    for (const [a, b] of ctx.pairs) {
-      const nameA = ctx.nets[a].name;
-      const nameB = ctx.nets[b].name;
-      const blocks = pairBlocks(ctx, a, b);
-      const missing = missingReason(ctx, blocks, a, b);
+    const series = new SeriesRows(ctx);
+    for (const { nameA, nameB, blocks, missing } of metricPairs(ctx)) {
       if (missing) {
         rows.add(nameA, nameB, 'svcca', null, missing);
         rows.add(nameA, nameB, 'svcca_dims_a', blocks.da === 0 ? 0 : null, missing);
@@ -36,17 +33,11 @@ export const svccaMethod: Method = {
         rows.add(nameA, nameB, 'svcca_dims_b', result.dimsB);
         continue;
       }
-      result.values.forEach((v, i) => {
-        series.layer.push(ctx.layer);
-        series.net_a.push(nameA);
-        series.net_b.push(nameB);
-        series.index.push(i);
-        series.value.push(v);
-      });
+      series.add(nameA, nameB, result.values);
       rows.add(nameA, nameB, 'svcca', result.mean, 'no canonical correlations');
       rows.add(nameA, nameB, 'svcca_dims_a', result.dimsA);
       rows.add(nameA, nameB, 'svcca_dims_b', result.dimsB);
     }
-    return { tables: { ...rows.tables(), svcca_correlations: ctx.table(series) } };
+    return { tables: { ...rows.tables(), svcca_correlations: series.table() } };
   },
 };

@@ -1,7 +1,10 @@
 // A consumer of the packed package, as a user's TypeScript sees it: scripts/check-package.sh
 // installs the tarball into an empty folder, type-checks this file with skipLibCheck off (every
 // published .d.ts is checked, so a type the package uses but does not ship fails here) and runs it.
-import { linearSumAssignment, type Backend, type Plugin } from 'convergent';
+import {
+  align, builtinPlugin, createBackend, linearSumAssignment, PluginRegistry, probe, selectMethods, writeReport,
+  type Backend, type Plugin, type PluginCommand,
+} from 'convergent';
 import { acquireGpu, type MomentKernel } from 'convergent/kernels';
 
 // scipy.optimize.linear_sum_assignment's documented example: rows 0, 1, 2 take columns 1, 0, 2.
@@ -15,8 +18,27 @@ export function deviceOf(backend: Backend): GPUDevice | undefined {
 export const gpuFactory: typeof acquireGpu = acquireGpu;
 export type Moments = MomentKernel;
 
-// Plugin commands are yargs command modules.
-export const plugin: Plugin = {
-  meta: { name: 'consumer', version: '0.0.0' },
-  commands: [{ command: 'hello', describe: 'says hello', handler: () => console.log('hello') }],
+// Plugin commands are convergent's own shape (no yargs types needed), with typed arguments.
+const hello: PluginCommand<{ name: string; times: number }> = {
+  name: 'hello',
+  describe: 'says hello',
+  positionals: { name: { type: 'string', describe: 'whom to greet', required: true } },
+  options: { times: { type: 'number', default: 1, describe: 'how often' } },
+  handler: ({ name, times }) => console.log(`hello ${name}`.repeat(times)),
 };
+export const plugin: Plugin = { meta: { name: 'consumer', version: '0.0.0' }, commands: [hello] };
+
+// The pipeline a user imports: a backend, a probe, an alignment, a report.
+export async function study(nets: { name: string; path: string }[], out: string): Promise<string> {
+  const backend: Backend = await createBackend('auto');
+  try {
+    await probe({ nets, out, backend, batchItems: 64 });
+    const plugins = new PluginRegistry();
+    plugins.add(builtinPlugin, 'built-in');
+    const { summary } = await align({ run: out, backend, registry: plugins.methods, methods: selectMethods(plugins, ['cca']) });
+    const { path } = await writeReport({ run: out });
+    return `${summary.numRows()} summary rows; ${path}`;
+  } finally {
+    await backend.dispose();
+  }
+}

@@ -1,0 +1,91 @@
+// The state of the coordinate descent for one target (reused across targets), and the small
+// questions the solver's steps ask of it.
+
+import { FactorSet } from './cholesky.js';
+import { ANDERSON_K } from './contract.js';
+
+/** Scratch space of lassoTargetPath, reusable across targets (one per thread of work). */
+export class LassoWork {
+  readonly w: Float64Array;
+  readonly g: Float64Array;
+  readonly inA: Uint8Array;
+  readonly act: Int32Array;
+  readonly merged: Int32Array;
+  /** Compact Gram of the active set, k x k with row stride k. */
+  readonly gaa: Float64Array;
+  readonly diag: Float64Array;
+  readonly ca: Float64Array;
+  readonly wa: Float64Array;
+  readonly ga: Float64Array;
+  /** Anderson history: K + 1 iterates of wa and ga (row stride d). */
+  readonly histW: Float64Array;
+  readonly histG: Float64Array;
+  readonly andU: Float64Array;
+  readonly andM: Float64Array;
+  readonly andZ: Float64Array;
+  readonly wx: Float64Array;
+  readonly gx: Float64Array;
+  /** Newton: support (compact positions), right-hand side / solution, scatter buffers. */
+  readonly sup: Int32Array;
+  readonly xs: Float64Array;
+  readonly bs: Float64Array;
+  readonly ys: Float64Array;
+  readonly full: Float64Array;
+  readonly inE: Uint8Array;
+  readonly factor: FactorSet;
+
+  constructor(readonly d: number) {
+    const K = ANDERSON_K;
+    this.w = new Float64Array(d);
+    this.g = new Float64Array(d);
+    this.inA = new Uint8Array(d);
+    this.act = new Int32Array(d);
+    this.merged = new Int32Array(d);
+    this.gaa = new Float64Array(d * d);
+    this.diag = new Float64Array(d);
+    this.ca = new Float64Array(d);
+    this.wa = new Float64Array(d);
+    this.ga = new Float64Array(d);
+    this.histW = new Float64Array((K + 1) * d);
+    this.histG = new Float64Array((K + 1) * d);
+    this.andU = new Float64Array(K * d);
+    this.andM = new Float64Array(K * K);
+    this.andZ = new Float64Array(K);
+    this.wx = new Float64Array(d);
+    this.gx = new Float64Array(d);
+    this.sup = new Int32Array(d);
+    this.xs = new Float64Array(d);
+    this.bs = new Float64Array(d);
+    this.ys = new Float64Array(d);
+    this.full = new Float64Array(d);
+    this.inE = new Uint8Array(d);
+    this.factor = new FactorSet(d);
+  }
+}
+
+/** Objective of (wx, gx) on the active set. */
+export function objectiveOf(ca: Float64Array, wx: Float64Array, gx: Float64Array, k: number, v: number, alpha: number): number {
+  let cw = 0;
+  let wg = 0;
+  let l1 = 0;
+  for (let a = 0; a < k; a++) {
+    const wi = wx[a];
+    cw += ca[a] * wi;
+    wg += wi * gx[a];
+    l1 += Math.abs(wi);
+  }
+  return 0.5 * (v - cw - wg) + alpha * l1;
+}
+
+/** Compact position of global index i in the active set (act is ascending): binary search. */
+export function posInActive(work: LassoWork, k: number, i: number): number {
+  const act = work.act;
+  let lo = 0;
+  let hi = k - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (act[mid] < i) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,64 @@
+// Small seeded generators, so examples, data splits, cluster starts and weight init are the same
+// on every machine (shared by example/, data/, cluster/ and train/; tests use them for data too).
+
+/** mulberry32: 32-bit state, full period, good enough for planted test data. */
+export function seededUniform(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal draws (Box-Muller) from a seeded uniform source. */
+export function seededNormal(seed: number): () => number {
+  const u = seededUniform(seed);
+  let spare: number | undefined;
+  return () => {
+    if (spare !== undefined) {
+      const s = spare;
+      spare = undefined;
+      return s;
+    }
+    let x = 0;
+    while (x === 0) x = u();
+    const r = Math.sqrt(-2 * Math.log(x));
+    const theta = 2 * Math.PI * u();
+    spare = r * Math.sin(theta);
+    return r * Math.cos(theta);
+  };
+}
+
+/** A uniformly random permutation of 0..n-1 (Fisher-Yates). */
+export function seededPermutation(n: number, seed: number): number[] {
+  const u = seededUniform(seed);
+  const p = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(u() * (i + 1));
+    [p[i], p[j]] = [p[j], p[i]];
+  }
+  return p;
+}
+
+/** A random k x k rotation (Gram-Schmidt on Gaussian columns), row-major. */
+export function seededRotation(k: number, seed: number): Float64Array {
+  const normal = seededNormal(seed);
+  const q = new Float64Array(k * k);
+  for (let c = 0; c < k; c++) {
+    const v = new Float64Array(k);
+    for (let r = 0; r < k; r++) v[r] = normal();
+    for (let p = 0; p < c; p++) {
+      let dot = 0;
+      for (let r = 0; r < k; r++) dot += v[r] * q[r * k + p];
+      for (let r = 0; r < k; r++) v[r] -= dot * q[r * k + p];
+    }
+    let norm = 0;
+    for (let r = 0; r < k; r++) norm += v[r] * v[r];
+    norm = Math.sqrt(norm);
+    for (let r = 0; r < k; r++) q[r * k + c] = v[r] / norm;
+  }
+  return q;
+}

@@ -8,6 +8,7 @@ import type { Backend } from '../src/backend/types.js';
 import { DEFAULT_METHODS } from '../src/methods/builtin/index.js';
 import type { PluginRegistry } from '../src/plugins/registry.js';
 import { selectMethods as selectRunMethods } from '../src/run/method-selection.js';
+import { validateNetNames } from '../src/run/probe.js';
 import { TABLE_FORMATS } from '../src/tables/write.js';
 import { MAX_THREADS, integerOption } from './flags.js';
 import type { DottedOption } from './method-options.js';
@@ -35,6 +36,7 @@ export function withAlignOptions<T>(y: Argv<T>, ctx: CliContext) {
     .option('method', {
       type: 'string',
       array: true,
+      requiresArg: true,
       default: [] as string[],
       defaultDescription: 'none',
       describe: `methods to run besides ${DEFAULT_METHODS.join(' and ')} (repeatable; ${ctx.registry.methods.names().join(', ')}); method options as --<method>.<option> VALUE`,
@@ -55,13 +57,15 @@ export async function openBackend(argv: { backend: string; threads?: number }): 
   return backend;
 }
 
-/** Parses repeated --net NAME=PATH values. */
+/** Parses repeated --net NAME=PATH values; the names are checked here (format, each once), before any file is read. */
 export function parseNets(values: string[] | undefined): { name: string; path: string }[] {
-  return (values ?? []).map((spec) => {
+  const nets = (values ?? []).map((spec) => {
     const eq = spec.indexOf('=');
     if (eq <= 0 || eq === spec.length - 1) throw new Error(`--net expects NAME=PATH, got "${spec}"`);
     return { name: spec.slice(0, eq), path: spec.slice(eq + 1) };
   });
+  validateNetNames(nets);
+  return nets;
 }
 
 /** The nets' files and the --data source exist: checked before a device is opened (typos are the usual cause). */

@@ -14,8 +14,13 @@ export function parseIntegerFlag(flag: string, value: unknown, min: number, max 
 }
 
 export function parsePositiveNumberFlag(flag: string, value: unknown): number {
+  return parseNumberFlag(flag, value, 'a positive number', (n) => n > 0);
+}
+
+/** A finite number for which `valid` holds; `expect` says which, for the message ("a number in [0, 1)"). */
+export function parseNumberFlag(flag: string, value: unknown, expect: string, valid: (n: number) => boolean): number {
   const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${flag} expects a positive number, got "${String(value)}"`);
+  if (!Number.isFinite(n) || !valid(n)) throw new Error(`--${flag} expects ${expect}, got "${String(value)}"`);
   return n;
 }
 
@@ -48,11 +53,18 @@ export function integerOption(flag: string, describe: string, min: number, max?:
 export function positiveNumberOption(flag: string, describe: string): NumberFlag;
 export function positiveNumberOption(flag: string, describe: string, defaultValue: number): NumberFlagWithDefault;
 export function positiveNumberOption(flag: string, describe: string, defaultValue?: number): NumberFlag | NumberFlagWithDefault {
+  return numberOption(flag, describe, 'a positive number', (n) => n > 0, defaultValue);
+}
+
+/** A yargs option for a real-valued flag with a range (`expect` words it: "a number in [0, 1)"), checked by `coerce`. */
+export function numberOption(flag: string, describe: string, expect: string, valid: (n: number) => boolean, defaultValue: number): NumberFlagWithDefault;
+export function numberOption(flag: string, describe: string, expect: string, valid: (n: number) => boolean, defaultValue?: number): NumberFlag | NumberFlagWithDefault;
+export function numberOption(flag: string, describe: string, expect: string, valid: (n: number) => boolean, defaultValue?: number): NumberFlag | NumberFlagWithDefault {
   return {
     describe,
     requiresArg: true,
     ...(defaultValue !== undefined ? { default: defaultValue } : {}),
-    coerce: (value: unknown) => (value === undefined ? undefined : parsePositiveNumberFlag(flag, lastOf(value))),
+    coerce: (value: unknown) => (value === undefined ? undefined : parseNumberFlag(flag, lastOf(value), expect, valid)),
   } as NumberFlag;
 }
 

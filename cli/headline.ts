@@ -1,10 +1,10 @@
 // The paper's headline table, as text for the terminal.
-import type { ColumnTable } from 'arquero';
+import type { Table } from '../src/tables/types.js';
 
 const fmt = (v: unknown, digits = 3) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '-');
 const pct = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? `${(100 * v).toFixed(0)}%` : '-');
 
-export function formatHeadline(summary: ColumnTable): string {
+export function formatHeadline(summary: Table): string {
   const rows = summary.objects() as Record<string, unknown>[];
   // Rare units are counted only where the probe kept per-image records (ONNX runs with top-k).
   const counted = rows.some((r) => typeof r.rare_a === 'number' || typeof r.rare_b === 'number');

@@ -13,12 +13,12 @@ import { runCommand } from './commands/run.js';
 import type { CliContext } from './context.js';
 import { extractDottedOptions } from './method-options.js';
 import { adoptParentTerminal, needsNativeFilter, runBehindFilter } from './native-noise.js';
-import { exitQuietlyOnClosedPipe, printError, setOutputMode } from './output.js';
+import { dropOutputOnClosedPipe, printError, setOutputMode, writeTo } from './output.js';
 import { toYargsCommand } from './plugin-commands.js';
 import { DEFAULT_CONFIG, buildRegistry } from './plugins.js';
 
 async function main(): Promise<void> {
-  exitQuietlyOnClosedPipe();
+  dropOutputOnClosedPipe();
   const args = hideBin(process.argv);
   // A command that may load the native WebGPU library runs as a child with its stderr filtered.
   if (needsNativeFilter(args)) {
@@ -59,9 +59,17 @@ async function main(): Promise<void> {
     .recommendCommands()
     .help()
     .fail((message, error) => {
-      throw error ?? new Error(message);
+      // yargs' own refusals come as a message or as its YError; errors of a command pass unchanged.
+      if (!error || error.name === 'YError') throw new Error(yargsMessage(error?.message ?? message));
+      throw error;
     })
     .parseAsync();
+}
+
+/** yargs' own messages, worded as ours where they name a flag: `--net needs a value`. */
+function yargsMessage(message: string): string {
+  const missing = /^Not enough arguments following: (.+)$/.exec(message);
+  return missing ? `--${missing[1]} needs a value` : message;
 }
 
 /** The built-in commands, which a plugin's command may not hide. */
@@ -72,6 +80,6 @@ const COMMANDS_WITH_METHOD_OPTIONS = new Set(['run', 'probe', 'align', 'demo']);
 
 main().catch((error: Error) => {
   printError(error.message);
-  if (process.env.CONVERGENT_DEBUG) process.stderr.write(`${error.stack}\n`);
+  if (process.env.CONVERGENT_DEBUG) writeTo(process.stderr, `${error.stack}\n`);
   process.exitCode = 1;
 });

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { gpuDeviceNodesPresent } from '../src/platform/webgpu.js';
+import { writeTo } from './output.js';
 
 /** Set in the child: the filter is in place (and whether the parent's stderr is a terminal). */
 const CHILD_ENV = 'CONVERGENT_STDERR_FILTERED';
@@ -53,7 +54,7 @@ export function runBehindFilter(args: string[]): Promise<number> {
     stdio: ['inherit', 'inherit', 'pipe'],
     env: { ...process.env, [CHILD_ENV]: tty ? 'tty' : 'pipe', [COLUMNS_ENV]: String(process.stderr.columns ?? '') },
   });
-  const filter = new NativeNoiseFilter((text) => process.stderr.write(text));
+  const filter = new NativeNoiseFilter((text) => writeTo(process.stderr, text));
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (chunk: string) => filter.push(chunk));
   // Ctrl-C reaches the child too (same process group): let it stop cleanly and report its exit.

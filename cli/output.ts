@@ -1,6 +1,7 @@
 // Everything the CLI prints goes through here, so that `--quiet` means quiet in one place:
 // with it, only errors reach the terminal (files are still written). A reader that closes the
-// pipe early (`convergent methods | head -1`) ends the process quietly instead of with a trace.
+// pipe early (`convergent run ... | head -3`) only loses the rest of the output: the command
+// goes on, finishes its files and exits with its own status, with no stack trace.
 
 let quiet = false;
 let verbose = false;
@@ -25,7 +26,7 @@ export function info(message: string): void {
   if (quiet) return;
   const line = `convergent: ${message}\n`;
   if (statusSink) statusSink(line);
-  else process.stderr.write(line);
+  else writeTo(process.stderr, line);
 }
 
 /** Routes status lines through a progress display while it is drawn (undefined: straight to stderr). */
@@ -35,20 +36,32 @@ export function setStatusSink(sink: ((line: string) => void) | undefined): void 
 
 /** Results (tables, listings) on stdout. */
 export function print(text: string): void {
-  if (!quiet) process.stdout.write(text);
+  if (!quiet) writeTo(process.stdout, text);
 }
 
 /** Errors always reach stderr. */
 export function printError(message: string): void {
-  process.stderr.write(`convergent: error: ${message}\n`);
+  writeTo(process.stderr, `convergent: error: ${message}\n`);
 }
 
-/** Exit quietly when the reader of stdout or stderr goes away (EPIPE). */
-export function exitQuietlyOnClosedPipe(): void {
+/** The streams whose reader went away: what would go to them is dropped. */
+const closedStreams = new Set<NodeJS.WritableStream>();
+
+/** Writes unless the stream's reader has gone away (a closed pipe). */
+export function writeTo(stream: NodeJS.WritableStream, text: string): void {
+  if (!closedStreams.has(stream)) stream.write(text);
+}
+
+/**
+ * When the reader of stdout or stderr goes away (EPIPE), further output to that stream is dropped
+ * and the work goes on: a run piped into `head` must still write its files and exit as it would.
+ */
+export function dropOutputOnClosedPipe(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw error;
+      // ERR_STREAM_DESTROYED: a write that was already on its way when the pipe closed.
+      if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') closedStreams.add(stream);
+      else throw error;
     });
   }
 }

@@ -3,13 +3,13 @@
 // units whose semi-matching partner is also their bipartite partner; dead and rare units per net
 // (rare: live but firing on too few images, left out like dead ones; src/stats/rare-units.ts); and
 // each net's accuracy when known.
-import type { ColumnTable } from 'arquero';
+import type { Table } from '../src/tables/types.js';
 import { formatTextTable } from './headline.js';
 
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '-');
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 
-export function formatPaperTable(summary: ColumnTable, nets: { name: string; accuracy?: number }[]): string {
+export function formatPaperTable(summary: Table, nets: { name: string; accuracy?: number }[]): string {
   const rows = summary.objects() as Record<string, unknown>[];
   const layers = [...new Set(rows.map((r) => String(r.layer)))];
   const num = (v: unknown) => (typeof v === 'number' ? v : NaN);

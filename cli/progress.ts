@@ -1,7 +1,7 @@
 // Progress bars for long steps: counts, rate and time left on a terminal. Off a terminal a line per
 // finished step (probe, train) or nothing (align, report); with --quiet nothing at all.
 import cliProgress from 'cli-progress';
-import { isQuiet, setStatusSink } from './output.js';
+import { isQuiet, setStatusSink, writeTo } from './output.js';
 
 export interface Progress {
   start(label: string, total: number, unit: string): void;
@@ -53,7 +53,7 @@ export function createProgress(enabled: boolean, options: { summaryOffTerminal?:
         bar.stop();
         bar = undefined;
       } else if (summary && label) {
-        process.stderr.write(`  ${label}: ${last}/${total} ${unit} in ${seconds.toFixed(2)} s (${formatCount(last / Math.max(seconds, 1e-9))} ${unit}/s)\n`);
+        writeTo(process.stderr, `  ${label}: ${last}/${total} ${unit} in ${seconds.toFixed(2)} s (${formatCount(last / Math.max(seconds, 1e-9))} ${unit}/s)\n`);
       }
       label = '';
     },

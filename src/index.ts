@@ -32,9 +32,11 @@ export type { ForwardEngineOptions } from './forward/select.js';
 export type { ForwardEngine, ForwardNet } from './forward/engine.js';
 
 // Probe: stream every layer of every net into joint moments (and plugin reducers).
-export { probe, defaultBatchSamples } from './run/probe.js';
+export { probe, prepareProbe, runPreparedProbe, defaultBatchSamples } from './run/probe.js';
+export type { PreparedProbe } from './run/probe.js';
 export type { ProbeOptions, ProbeProgress } from './run/probe.js';
-export { probeOnnx, isOnnxPath } from './run/forward-probe.js';
+export { probeOnnx, prepareOnnxProbe, runPreparedOnnxProbe, isOnnxPath } from './run/forward-probe.js';
+export type { PreparedOnnxProbe } from './run/forward-probe.js';
 export type { ForwardProbeOptions } from './run/forward-probe.js';
 export type { ProbeManifest, ProbeLayerRecord, ProbeDataRecord } from './run/layout.js';
 export { acquireRunLock, withRunLock } from './run/lock.js';
@@ -60,7 +62,8 @@ export { PluginRegistry, validatePlugin } from './plugins/registry.js';
 export { loadPlugin, readConfig } from './plugins/load.js';
 export type { Plugin, PluginExport, PluginCommand, CommandOption, CommandArgs } from './plugins/types.js';
 
-// Tables: what methods return (arquero) and how a run writes them.
+// Tables: what methods return (a small structural Table; arquero inside) and how a run writes them.
+export type { Table, TableColumns } from './tables/types.js';
 export { writeTable, tableNameProblem, TABLE_FORMATS } from './tables/write.js';
 export type { TableFormat } from './tables/write.js';
 export { joinOnShared, mergeMethodTables, TableCollector } from './tables/combine.js';

@@ -1,6 +1,6 @@
 // `convergent align RUN`: statistics, correlations and unit matchings from the probed moments.
 import type { Backend } from '../../src/backend/types.js';
-import { align, readManifest } from '../../src/run/align.js';
+import { align, checkMethodOptions, readManifest } from '../../src/run/align.js';
 import { DEFAULT_MIN_ACTIVE_IMAGES, checkMinActiveImages } from '../../src/stats/rare-units.js';
 import type { TableFormat } from '../../src/tables/write.js';
 import { openBackend, selectMethods, withAlignOptions, withBackendOptions, type CliContext } from '../context.js';
@@ -63,7 +63,7 @@ export function alignCommand(ctx: CliContext) {
     handler: async (argv) => {
       // Everything the command line says is checked before a device is opened.
       const methods = selectMethods(argv, ctx);
-      optionsFor(ctx.methodOptions, { methods }, 'align');
+      checkMethodOptions(ctx.registry.methods, methods, optionsFor(ctx.methodOptions, { methods }, 'align'));
       await readManifest(argv.run); // a run directory, before a device is opened
       const backend = await openBackend(argv);
       try {

@@ -19,7 +19,7 @@ import { keyFor, trainNets } from '../../src/train/train.js';
 import { openBackend, selectMethods, withAlignOptions, withBackendOptions, type CliContext } from '../context.js';
 import { integerOption, parseSeeds } from '../flags.js';
 import { optionsFor } from '../method-options.js';
-import { info, isQuiet, print } from '../output.js';
+import { info, isQuiet, print, writeTo } from '../output.js';
 import { formatPaperTable } from '../paper-table.js';
 import { alignProgress, createProgress } from '../progress.js';
 import { runReport } from './report.js';
@@ -74,7 +74,7 @@ async function demoNets(argv: DemoArgs, data: TrainData, options: Omit<TrainOpti
       },
       onEpoch: (r) => {
         if (isQuiet() || process.stderr.isTTY) return;
-        process.stderr.write(`  seed ${r.seed} epoch ${r.epoch}/${r.epochs}: loss ${r.loss.toFixed(4)}, held-out accuracy ${(100 * r.heldOutAccuracy).toFixed(2)}%\n`);
+        writeTo(process.stderr, `  seed ${r.seed} epoch ${r.epoch}/${r.epochs}: loss ${r.loss.toFixed(4)}, held-out accuracy ${(100 * r.heldOutAccuracy).toFixed(2)}%\n`);
       },
       log: info,
     });

@@ -36,7 +36,13 @@ export function layersCommand(_ctx: CliContext) {
         .option('defaults', { type: 'boolean', default: false, describe: 'only the default layers' }),
     handler: async (argv) => {
       const model = await readOnnxFile(argv.model);
-      const layers = listLayers(model, parseItemShape(argv.input));
+      let layers: OnnxLayerInfo[];
+      try {
+        layers = listLayers(model, parseItemShape(argv.input));
+      } catch (e) {
+        // A broken graph (dangling input, cycle): say which file it is in.
+        throw new Error(`${argv.model}: ${(e as Error).message}`, { cause: e });
+      }
       const shown = argv.defaults ? layers.filter((l) => l.isDefault) : layers;
       print(formatLayerTable(shown));
       const defaults = layers.filter((l) => l.isDefault).length;

@@ -1,7 +1,8 @@
 // `convergent probe --net NAME=PATH ... --out RUN`: stream activations into moments.
 import type { Argv } from 'yargs';
 import type { Backend } from '../../src/backend/types.js';
-import { probe } from '../../src/run/probe.js';
+import { prepareProbe, runPreparedProbe, validateNets } from '../../src/run/probe.js';
+import type { ProbeManifest } from '../../src/run/layout.js';
 import { selectReducers } from '../../src/run/method-selection.js';
 import { defineCommand } from '../command.js';
 import { checkInputsExist, openBackend, parseNets, withBackendOptions, type CliContext } from '../context.js';
@@ -10,16 +11,17 @@ import { optionsFor } from '../method-options.js';
 import { info } from '../output.js';
 import { plural } from '../../src/plural.js';
 import { createProgress, type Progress } from '../progress.js';
-import { probeOnnx } from '../../src/run/forward-probe.js';
+import { prepareOnnxProbe, runPreparedOnnxProbe } from '../../src/run/forward-probe.js';
 import type { Reducer } from '../../src/reducers/types.js';
 import { openProbeData, withDataOptions, type DataArgs } from '../data-options.js';
 
 export function withProbeOptions<T>(y: Argv<T>, ctx: CliContext) {
   return y
-    .option('net', { type: 'string', array: true, describe: 'NAME=PATH: an .onnx model (with --data), or a directory of <layer>.npy files or an .npz archive (repeat for every net)' })
+    .option('net', { type: 'string', array: true, requiresArg: true, describe: 'NAME=PATH: an .onnx model (with --data), or a directory of <layer>.npy files or an .npz archive (repeat for every net)' })
     .option('layer', {
       type: 'string',
       array: true,
+      requiresArg: true,
       describe: 'only these layers (repeatable); ONNX: NAME=TENSOR, or a name that `convergent layers` prints (conv1, conv1.conv, maxpool.1); default: every layer all nets have / every ReLU after a Conv or Gemm',
     })
     .option('out', { type: 'string', demandOption: true, describe: 'run directory to write' })
@@ -28,7 +30,7 @@ export function withProbeOptions<T>(y: Argv<T>, ctx: CliContext) {
     .option('batch-samples', integerOption('batch-samples', 'activation files only: samples per batch instead of --batch (a conv layer\'s sample is one position of one item)', 1))
     .option('top-k', integerOption('top-k', `ONNX runs: keep each unit's top-k images (with positions) and draw their patches; 0 = off (at most ${MAX_TOP_K})`, 0, MAX_TOP_K, 9))
     .option('patches', { type: 'boolean', default: true, describe: 'ONNX runs: draw each unit\'s top-k patches as PNG (--no-patches to skip)' })
-    .option('reducer', { type: 'string', array: true, default: [] as string[], describe: `extra reducers from plugins (${[...ctx.registry.reducers.keys()].join(', ') || 'none loaded'})` })
+    .option('reducer', { type: 'string', array: true, requiresArg: true, default: [] as string[], describe: `extra reducers from plugins (${[...ctx.registry.reducers.keys()].join(', ') || 'none loaded'})` })
     .option('overwrite', { type: 'boolean', default: false, describe: 'replace the run already in --out (it stays until the new probe is complete); without it such a run is refused' });
 }
 
@@ -56,20 +58,28 @@ export function checkBatchFlags(argv: Pick<ProbeArgs, 'batch' | 'batch-samples' 
   if (argv.data !== undefined) throw new Error('--batch-samples counts positions of activation files; ONNX nets read whole images, sized with --batch');
 }
 
-export async function runProbe(
+/**
+ * A probe as the command line asks for it, checked and planned without a device (activation files
+ * or ONNX models over --data): prepareCliProbe makes it before the backend is opened, so that every
+ * mistake in the inputs is refused without waiting for (or printing) a device; run() then probes.
+ */
+export interface CliProbe {
+  run(backend: Backend): Promise<ProbeManifest>;
+  close(): Promise<void>;
+}
+
+export async function prepareCliProbe(
   argv: ProbeArgs,
   ctx: CliContext,
-  backend: Backend,
   nets = parseNets(argv.net),
   reducerOptions = optionsFor(ctx.methodOptions, { reducers: argv.reducer }, 'probe'), // --<reducer>.<option>
-) {
+): Promise<CliProbe> {
   const reducers = selectReducers(ctx.registry, argv.reducer);
   const progress = createProgress(true);
-  if (argv.data !== undefined) return runOnnxProbe(argv, ctx, backend, nets, reducers, reducerOptions, progress);
-  const manifest = await probe({
+  if (argv.data !== undefined) return prepareOnnxCliProbe(argv, ctx, nets, reducers, reducerOptions, progress);
+  const prepared = await prepareProbe({
     nets,
     out: argv.out,
-    backend,
     layers: argv.layer,
     limitItems: argv.limit,
     batchItems: argv.batch,
@@ -83,8 +93,14 @@ export async function runProbe(
     onProgress: (p) => progress.update(p.samplesDone),
     onLayerDone: () => progress.stop(),
   });
-  info(`probed ${plural(manifest.layers.length, 'layer')} of ${plural(nets.length, 'net')} into ${argv.out}`);
-  return manifest;
+  return {
+    async run(backend) {
+      const manifest = await runPreparedProbe(prepared, backend);
+      info(`probed ${plural(manifest.layers.length, 'layer')} of ${plural(nets.length, 'net')} into ${argv.out}`);
+      return manifest;
+    },
+    close: () => prepared.close(),
+  };
 }
 
 export function probeCommand(ctx: CliContext) {
@@ -96,36 +112,40 @@ export function probeCommand(ctx: CliContext) {
       // Everything the command line says is checked before a device is opened.
       checkInputsExist(parseNets(argv.net), argv.data);
       checkBatchFlags(argv);
-      selectReducers(ctx.registry, argv.reducer);
-      optionsFor(ctx.methodOptions, { reducers: argv.reducer }, 'probe');
-      const backend = await openBackend(argv);
+      // The nets opened and their layers planned, still without a device.
+      const prepared = await prepareCliProbe(argv, ctx);
       try {
-        await runProbe(argv, ctx, backend);
+        const backend = await openBackend(argv);
+        try {
+          await prepared.run(backend);
+        } finally {
+          await backend.dispose();
+        }
       } finally {
-        await backend.dispose();
+        await prepared.close();
       }
     },
   });
 }
 
 /** The probe from ONNX models over images: forward passes stream into the moments. */
-async function runOnnxProbe(
+async function prepareOnnxCliProbe(
   argv: ProbeArgs,
   ctx: CliContext,
-  backend: Backend,
   nets: { name: string; path: string }[],
   reducers: Reducer[],
   reducerOptions: Record<string, Record<string, unknown>>,
   progress: Progress,
-) {
+): Promise<CliProbe> {
+  validateNets(nets); // before the first model is read for the data's shape
   const { source, label } = await openProbeData(argv, nets);
+  let prepared;
   try {
-    const manifest = await probeOnnx({
+    prepared = await prepareOnnxProbe({
       nets,
       data: source,
       dataLabel: label,
       out: argv.out,
-      backend,
       layers: argv.layer,
       limitItems: argv.limit,
       batchItems: argv.batch,
@@ -141,12 +161,20 @@ async function runOnnxProbe(
       onProgress: (done) => progress.update(done),
       onDone: () => progress.stop(),
     });
-    const acc = manifest.nets.filter((n) => n.accuracy !== undefined);
-    if (acc.length > 0) info(`accuracy on the probe data: ${acc.map((n) => `${n.name} ${(100 * n.accuracy!).toFixed(2)}%`).join(', ')}`);
-    const images = (manifest.data?.items ?? 0) - (manifest.data?.skipped?.length ?? 0); // the images read
-    info(`probed ${plural(manifest.layers.length, 'layer')} of ${plural(nets.length, 'net')} over ${plural(images, 'image')} into ${argv.out}`);
-    return manifest;
-  } finally {
+  } catch (e) {
     await source.close();
+    throw e;
   }
+  const ready = prepared;
+  return {
+    async run(backend) {
+      const manifest = await runPreparedOnnxProbe(ready, backend);
+      const acc = manifest.nets.filter((n) => n.accuracy !== undefined);
+      if (acc.length > 0) info(`accuracy on the probe data: ${acc.map((n) => `${n.name} ${(100 * n.accuracy!).toFixed(2)}%`).join(', ')}`);
+      const images = (manifest.data?.items ?? 0) - (manifest.data?.skipped?.length ?? 0); // the images read
+      info(`probed ${plural(manifest.layers.length, 'layer')} of ${plural(nets.length, 'net')} over ${plural(images, 'image')} into ${argv.out}`);
+      return manifest;
+    },
+    close: () => source.close(),
+  };
 }

@@ -7,10 +7,11 @@ import { optionsFor } from '../method-options.js';
 import { info, print } from '../output.js';
 import { withDataOptions } from '../data-options.js';
 import { MIN_ACTIVE_IMAGES_OPTION, runAlign } from './align.js';
-import { checkBatchFlags, runProbe, withProbeOptions } from './probe.js';
+import { checkBatchFlags, prepareCliProbe, withProbeOptions } from './probe.js';
 import { defineCommand } from '../command.js';
 import { pickOptions, reducerOptionsFor, reducersForMethods } from '../../src/run/method-selection.js';
 import { runReport } from './report.js';
+import { checkMethodOptions } from '../../src/run/align.js';
 import { acquireRunLock } from '../../src/run/lock.js';
 import { checkProbeTarget } from '../../src/run/replace.js';
 
@@ -26,34 +27,44 @@ export function runCommand(ctx: CliContext) {
       }),
     handler: async (argv) => {
       // Everything the command line says is checked before anything is written or a device opened.
-      let nets = parseNets(argv.net);
+      const nets = parseNets(argv.net);
       if (argv.example && nets.length > 0) throw new Error('--example brings its own nets; leave out --net');
       checkInputsExist(nets, argv.data);
       checkBatchFlags(argv);
       const methods = selectMethods(argv, ctx);
       const reducers = reducersForMethods(ctx.registry, methods, argv.reducer);
       const given = optionsFor(ctx.methodOptions, { methods, reducers }, 'run');
+      checkMethodOptions(ctx.registry.methods, methods, pickOptions(given, methods)); // values in range, before the probe
       checkProbeTarget(argv.out, argv.overwrite); // before the example data is written
-      // Probe, align and report all write into the run: it stays locked from here to the end.
-      const lock = await acquireRunLock(argv.out, { command: ctx.commandLine, log: info });
-      let truth;
-      if (argv.example) {
-        const example = await writePlantedExample(join(argv.out, 'example-data'));
-        nets = example.nets;
-        truth = example.truth;
-        info(`wrote the planted example activations to ${join(argv.out, 'example-data')}`);
-      }
-      const backend = await openBackend(argv);
+      const probeOptions = reducerOptionsFor(ctx.registry, methods, reducers, given);
+      const probeArgs = { ...argv, reducer: reducers };
+      // Given nets are opened and planned before anything is written; the example's once written.
+      let prepared = argv.example ? undefined : await prepareCliProbe(probeArgs, ctx, nets, probeOptions);
+      let lock;
       try {
-        const manifest = await runProbe({ ...argv, reducer: reducers }, ctx, backend, nets, reducerOptionsFor(ctx.registry, methods, reducers, given));
-        // The probed layers by name: `--layer NAME=TENSOR` specs are the probe's business.
-        const result = await runAlign(argv.out, { ...argv, layer: manifest.layers.map((l) => l.name) }, methods, ctx, backend, pickOptions(given, methods));
-        const matches = result.tables.get('matches');
-        if (truth && matches && methods.includes('semi') && methods.includes('bipartite')) print(`${formatPlantedCheck(checkPlanted(matches, truth))}\n`);
-        await runReport(argv.out, { headline: false, command: ctx.commandLine });
+        // Probe, align and report all write into the run: it stays locked from here to the end.
+        lock = await acquireRunLock(argv.out, { command: ctx.commandLine, log: info });
+        let truth;
+        if (argv.example) {
+          const example = await writePlantedExample(join(argv.out, 'example-data'));
+          truth = example.truth;
+          info(`wrote the planted example activations to ${join(argv.out, 'example-data')}`);
+          prepared = await prepareCliProbe(probeArgs, ctx, example.nets, probeOptions);
+        }
+        const backend = await openBackend(argv);
+        try {
+          const manifest = await prepared!.run(backend);
+          // The probed layers by name: `--layer NAME=TENSOR` specs are the probe's business.
+          const result = await runAlign(argv.out, { ...argv, layer: manifest.layers.map((l) => l.name) }, methods, ctx, backend, pickOptions(given, methods));
+          const matches = result.tables.get('matches');
+          if (truth && matches && methods.includes('semi') && methods.includes('bipartite')) print(`${formatPlantedCheck(checkPlanted(matches, truth))}\n`);
+          await runReport(argv.out, { headline: false, command: ctx.commandLine });
+        } finally {
+          await backend.dispose();
+        }
       } finally {
-        await backend.dispose();
-        lock.release();
+        await prepared?.close();
+        lock?.release();
       }
     },
   });

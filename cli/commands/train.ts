@@ -11,7 +11,7 @@ import { modelPathFor, saveTrainedNet } from '../../src/train/save.js';
 import { netSpecFor, trainNets, type EpochReport } from '../../src/train/train.js';
 import type { CliContext } from '../context.js';
 import { createProgress } from '../progress.js';
-import { MAX_THREADS, integerOption, parseSeeds } from '../flags.js';
+import { MAX_THREADS, integerOption, numberOption, parseSeeds, positiveNumberOption } from '../flags.js';
 import { info } from '../output.js';
 
 export interface TrainArgs {
@@ -42,10 +42,10 @@ export function withTrainOptions<T>(y: Argv<T>) {
     .option('seeds', { type: 'string', describe: 'train one net per seed, e.g. 1,2,3,4 (in parallel on worker threads); overrides --seed' })
     .option('epochs', integerOption('epochs', 'passes over the training data', 1, undefined, d.epochs))
     .option('batch', integerOption('batch', 'samples per SGD step', 1, undefined, d.batch))
-    .option('lr', { type: 'number', default: d.lr, describe: 'initial learning rate' })
+    .option('lr', positiveNumberOption('lr', 'initial learning rate', d.lr))
     .option('lr-schedule', { choices: ['linear', 'constant'] as const, default: d.lrSchedule, describe: 'linear: decay to 0 over the run; constant' })
-    .option('momentum', { type: 'number', default: d.momentum })
-    .option('weight-decay', { type: 'number', default: d.weightDecay, describe: 'L2 penalty on every parameter (PyTorch SGD weight_decay)' })
+    .option('momentum', numberOption('momentum', 'SGD momentum, in [0, 1)', 'a number in [0, 1)', (m) => m >= 0 && m < 1, d.momentum))
+    .option('weight-decay', numberOption('weight-decay', 'L2 penalty on every parameter (PyTorch SGD weight_decay), >= 0', 'a number >= 0', (w) => w >= 0, d.weightDecay))
     .option('data', { type: 'string', default: 'mnist', describe: '"mnist" (8,000 digits train, 2,000 held out) or a folder with one sub-folder of PNG/JPEG images per class (80/20 split)' })
     .option('size', { type: 'string', describe: 'folders: item size HxW (default 32x32)' })
     .option('grayscale', { type: 'boolean', describe: 'folders: one grey channel instead of RGB' })

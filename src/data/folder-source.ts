@@ -70,7 +70,7 @@ export async function openFolderSource(path: string, options: OpenImageSourceOpt
   return {
     count,
     itemShape,
-    ...(listing.labels ? { labels: listing.labels.slice(start, end), classNames: listing.classes } : {}),
+    ...(listing.labels ? { labels: listing.labels.slice(start, end), classNames: listing.classes, classFolders: listing.classes } : {}),
     describe(index) {
       check(index);
       return files[index]!;

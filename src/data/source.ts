@@ -44,6 +44,11 @@ export interface ImageSource {
   readonly labels?: Int32Array;
   /** Names of the classes, label l being classNames[l], when the source has classes. */
   readonly classNames?: string[];
+  /**
+   * The class folders, when the classes are the first-level sub-folders of a folder of images:
+   * sorted, folder classFolders[l] is class l (src/data/class-mapping.ts says so in the log).
+   */
+  readonly classFolders?: readonly string[];
   close(): Promise<void>;
 }
 

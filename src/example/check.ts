@@ -1,5 +1,5 @@
 // Compares what `align` found on the planted example with the planted answer.
-import type { ColumnTable } from 'arquero';
+import type { Table } from '../tables/types.js';
 import type { PlantedTruth } from './write.js';
 
 export interface PlantedCheck {
@@ -12,7 +12,7 @@ export interface PlantedCheck {
   meanUniqueCorr: number;
 }
 
-export function checkPlanted(matches: ColumnTable, truth: PlantedTruth, netA = 'netA', netB = 'netB'): PlantedCheck[] {
+export function checkPlanted(matches: Table, truth: PlantedTruth, netA = 'netA', netB = 'netB'): PlantedCheck[] {
   const rows = matches.objects() as Record<string, any>[];
   return truth.layers.map((layer) => {
     const mine = rows.filter((r) => r.layer === layer.name && r.net_a === netA && r.net_b === netB);

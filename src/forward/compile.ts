@@ -9,6 +9,7 @@ import type { Dim, OnnxModel, OnnxValueInfo } from '../onnx/model.js';
 import { type GraphView, NodeContext, PlanBuilder, type Value } from './compile-context.js';
 import { LOWERINGS } from './compile-ops.js';
 import type { ExecutionPlan, PlanTensor, Step } from './plan.js';
+import { withArticle } from '../article.js';
 
 /** The ONNX ops (default domain) convergent runs. */
 export const SUPPORTED_OPS: readonly string[] = [
@@ -56,7 +57,7 @@ export function checkSupported(model: OnnxModel, path: string): void {
     const n = bad[0];
     const others = [...new Set(bad.slice(1).map((b) => b.opType))];
     throw new Error(
-      `${path}: node "${n.name}" is a ${n.opType}, an op convergent cannot run` +
+      `${path}: node "${n.name}" is ${withArticle(n.opType)}, an op convergent cannot run` +
         (bad.length > 1 ? ` (${bad.length - 1} more unsupported nodes${others.length ? `: ${others.join(', ')}` : ''})` : '') +
         `; supported ops: ${SUPPORTED_OPS.join(', ')}`,
     );

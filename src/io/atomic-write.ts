@@ -3,8 +3,12 @@
 // sees either the old file or the complete new one, never a half-written file, even when the disk
 // fills up or the process is killed midway. Errors name the file and say what happened.
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { fsError } from './fs-error.js';
+import { makeDir } from './make-dir.js';
+
+export { describeFsError, fsError } from './fs-error.js';
 
 /** Writes the content through an open file handle (for data too large to hold twice in memory). */
 export type FileWriter = (file: FileHandle) => Promise<void>;
@@ -17,44 +21,9 @@ export interface AtomicWriteOptions {
   fsync?: boolean;
 }
 
-const REASONS: Record<string, string> = {
-  ENOSPC: 'the disk is full',
-  EDQUOT: 'the disk quota is exhausted',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EROFS: 'the file system is read-only',
-  ENOENT: 'its folder does not exist',
-  ENOTDIR: 'a part of the path is a file, not a folder',
-  EISDIR: 'a folder of that name is in the way',
-  EEXIST: 'something of that name is in the way',
-  EMFILE: 'too many open files',
-  EIO: 'an input/output error from the device',
-};
-
-/** A file system error in words, with its code: "the disk is full (ENOSPC)". */
-export function describeFsError(error: unknown): string {
-  const e = error as NodeJS.ErrnoException;
-  const reason = e?.code ? REASONS[e.code] : undefined;
-  if (reason) return `${reason} (${e.code})`;
-  return e instanceof Error ? e.message : String(error);
-}
-
-/** An error that names the path and what happened; keeps the system error's code for callers. */
-export function fsError(what: string, path: string, cause: unknown): Error {
-  if (cause instanceof Error && (cause as { fsPath?: string }).fsPath !== undefined) return cause; // named already
-  const error = new Error(`could not ${what} ${path}: ${describeFsError(cause)}`, { cause }) as Error & { code?: string; fsPath?: string };
-  error.code = (cause as NodeJS.ErrnoException)?.code;
-  error.fsPath = path;
-  return error;
-}
-
-/** mkdir -p, with an error that names the folder. */
+/** mkdir -p, with an error that names the folder and the real cause (see make-dir.ts). */
 export async function ensureDir(dir: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (e) {
-    throw fsError('create the folder', dir, e);
-  }
+  await makeDir(dir);
 }
 
 let counter = 0;

@@ -26,6 +26,16 @@ import { plural } from '../plural.js';
 
 const DISTANCES = ['signed', 'abs'] as const;
 
+/** hac's options, parsed and checked: run() and checkOptions() read them the same way. */
+function hacOptions(options: Record<string, unknown>) {
+  return {
+    kOption: integerOption(options, 'hac', 'k', 0),
+    threshold: numberOption(options, 'hac', 'threshold', 'a number >= 0', (v) => v >= 0),
+    maxK: integerOption(options, 'hac', 'max-k', 2),
+    distance: choiceOption(options, 'hac', 'distance', DISTANCES),
+  };
+}
+
 export const hacMethod: Method = {
   name: 'hac',
   description: 'hierarchical agglomerative clustering (average linkage on 1 - r) of the joint correlation matrix of each pair',
@@ -35,11 +45,9 @@ export const hacMethod: Method = {
     'max-k': { type: 'number', default: 32, describe: 'largest k the eigengap rule may choose (capped at half the live units)' },
     distance: { type: 'string', default: 'signed', describe: 'signed: 1 - r; abs: 1 - |r|' },
   },
+  checkOptions: (options) => void hacOptions(options),
   async run(ctx) {
-    const kOption = integerOption(ctx.options, 'hac', 'k', 0);
-    const threshold = numberOption(ctx.options, 'hac', 'threshold', 'a number >= 0', (v) => v >= 0);
-    const maxK = integerOption(ctx.options, 'hac', 'max-k', 2);
-    const distance = choiceOption(ctx.options, 'hac', 'distance', DISTANCES);
+    const { kOption, threshold, maxK, distance } = hacOptions(ctx.options);
     const out = new ClusterTables('hac', ctx);
     for (const [done, pair] of ctx.pairs.entries()) {
       await reportProgress(ctx, done, ctx.pairs.length, 'pairs');

@@ -26,6 +26,12 @@ export class MethodRegistry {
     return entry.method;
   }
 
+  /** Who registered the method: `built-in` or the plugin's label (name@version and where it came from). */
+  origin(name: string): string {
+    this.get(name); // an unknown name is refused as get() refuses it
+    return this.methods.get(name)!.origin;
+  }
+
   has(name: string): boolean {
     return this.methods.has(name);
   }
@@ -42,15 +48,27 @@ export class MethodRegistry {
   }
 }
 
+/** Where a method's error happened: `method NAME (plugin P@V (PATH)), layer L`, or `method NAME, layer L` for a built-in. */
+export function methodPlace(name: string, origin: string, layer: string): string {
+  const builtIn = origin === 'built-in' || origin.endsWith('(built-in)');
+  return `method ${name}${builtIn ? '' : ` (${origin})`}, layer ${layer}`;
+}
+
 /**
- * The method's run(), with its tables checked: a plugin that returns a plain object where a table
- * belongs would otherwise fail much later with "prior.concat is not a function" (arrays are
- * checked where align writes them).
+ * The method's run(), with its errors placed and its tables checked: an exception says which
+ * method (and plugin) and layer it came from, the original kept as its `cause`; a plugin that
+ * returns a plain object where a table belongs would otherwise fail much later with "prior.concat
+ * is not a function" (arrays are checked where align writes them).
  */
 function checkedRun(method: Method, origin: string): Method['run'] {
   return async (ctx: MethodContext) => {
-    const result = (await method.run(ctx)) as MethodResult | undefined;
-    const where = `method ${method.name} (${origin}), layer ${ctx.layer}`;
+    const where = methodPlace(method.name, origin, ctx.layer);
+    let result: MethodResult | undefined;
+    try {
+      result = (await method.run(ctx)) as MethodResult | undefined;
+    } catch (error) {
+      throw placedError(where, method.name, error);
+    }
     if (!result || typeof result !== 'object') throw new Error(`${where}: run() must return an object { tables?, arrays? }, got ${String(result)}`);
     for (const [name, table] of Object.entries(result.tables ?? {})) {
       const t = table as { concat?: unknown; objects?: unknown } | null;
@@ -60,4 +78,12 @@ function checkedRun(method: Method, origin: string): Method['run'] {
     }
     return result;
   };
+}
+
+/** The error said at its place (a message that names the method already has it replaced by the place). */
+function placedError(where: string, name: string, error: unknown): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  if (message.startsWith(where)) return error as Error;
+  const own = `method ${name}: `;
+  return new Error(`${where}: ${message.startsWith(own) ? message.slice(own.length) : message}`, { cause: error });
 }

@@ -52,7 +52,7 @@
 // to), the weights at the k-th penalty of the `alphas` option (0-based, in the order given); rows
 // of dead predictors and columns of dead targets are 0. Net names are made file-safe (characters
 // other than letters, digits, '.', '_', '-' become '_').
-import type { ColumnTable } from 'arquero';
+import type { Table } from '../tables/types.js';
 import { lassoProblemFromMoments, type LassoPathResult } from '../kernels/lasso/index.js';
 import { lassoPathInSlices } from './lasso-in-slices.js';
 import { plural } from '../plural.js';
@@ -102,6 +102,17 @@ function lossOf(residual: number, v: number): number {
   return x > 0 ? x : 0;
 }
 
+/** sparse-prediction's options, parsed and checked: run() and checkOptions() read them the same way. */
+function sparsePredictionOptions(options: Record<string, unknown>) {
+  return {
+    alphas: parseAlphas(options.alphas ?? DEFAULT_ALPHAS.join(',')),
+    tol: numberOption(options, 'sparse-prediction', 'tol', 'a positive number', (x) => x > 0, 1e-8),
+    maxIter: numberOption(options, 'sparse-prediction', 'max-iter', 'a positive integer', (x) => Number.isInteger(x) && x >= 1, 10000),
+    standardize: booleanOption(options, 'sparse-prediction', 'standardize', true),
+    saveWeights: booleanOption(options, 'sparse-prediction', 'weights', true),
+  };
+}
+
 export const sparsePredictionMethod: Method = {
   name: 'sparse-prediction',
   description: 'LASSO prediction of each unit from all units of the other net, both ways, over a path of L1 penalties (Li et al. sec. 4)',
@@ -112,12 +123,9 @@ export const sparsePredictionMethod: Method = {
     standardize: { type: 'boolean', default: true, describe: 'regress standardized units (correlations); false: raw covariances' },
     weights: { type: 'boolean', default: true, describe: 'save the weight matrices (RUN/stats/<layer>/sparse_prediction.w.<from>.<to>.alpha<k>.npy)' },
   },
+  checkOptions: (options) => void sparsePredictionOptions(options),
   async run(ctx: MethodContext): Promise<MethodResult> {
-    const alphas = parseAlphas(ctx.options.alphas ?? DEFAULT_ALPHAS.join(','));
-    const tol = numberOption(ctx.options, 'sparse-prediction', 'tol', 'a positive number', (x) => x > 0, 1e-8);
-    const maxIter = numberOption(ctx.options, 'sparse-prediction', 'max-iter', 'a positive integer', (x) => Number.isInteger(x) && x >= 1, 10000);
-    const standardize = booleanOption(ctx.options, 'sparse-prediction', 'standardize', true);
-    const saveWeights = booleanOption(ctx.options, 'sparse-prediction', 'weights', true);
+    const { alphas, tol, maxIter, standardize, saveWeights } = sparsePredictionOptions(ctx.options);
     const zeroAt = alphas.indexOf(0);
 
     const summary = { layer: [] as string[], net_from: [] as string[], net_to: [] as string[], alpha: [] as number[], loss: [] as (number | null)[], mean_nonzeros: [] as (number | null)[] };
@@ -214,7 +222,7 @@ export const sparsePredictionMethod: Method = {
       }
     }
 
-    const tables: Record<string, ColumnTable> = {
+    const tables: Record<string, Table> = {
       sparse_prediction: ctx.table(summary),
       sparse_prediction_units: ctx.table(units),
       ...metrics.tables(),

@@ -30,6 +30,17 @@ import type { Method } from './types.js';
 import { reportProgress } from './progress.js';
 import { plural } from '../plural.js';
 
+/** spectral's options, parsed and checked: run() and checkOptions() read them the same way. */
+function spectralOptions(options: Record<string, unknown>) {
+  return {
+    kOption: integerOption(options, 'spectral', 'k', 0),
+    maxK: integerOption(options, 'spectral', 'max-k', 2),
+    affinity: choiceOption<AffinityKind>(options, 'spectral', 'affinity', AFFINITY_KINDS),
+    seed: integerOption(options, 'spectral', 'seed', 0),
+    nInit: integerOption(options, 'spectral', 'n-init', 1),
+  };
+}
+
 export const spectralMethod: Method = {
   name: 'spectral',
   description: 'spectral clustering of the joint correlation matrix of each pair (normalised Laplacian embedding, k-means++)',
@@ -40,12 +51,9 @@ export const spectralMethod: Method = {
     seed: { type: 'number', default: 0, describe: 'seed of the k-means++ choices' },
     'n-init': { type: 'number', default: 10, describe: 'k-means++ seedings; the lowest inertia is kept' },
   },
+  checkOptions: (options) => void spectralOptions(options),
   async run(ctx) {
-    const kOption = integerOption(ctx.options, 'spectral', 'k', 0);
-    const maxK = integerOption(ctx.options, 'spectral', 'max-k', 2);
-    const affinity = choiceOption<AffinityKind>(ctx.options, 'spectral', 'affinity', AFFINITY_KINDS);
-    const seed = integerOption(ctx.options, 'spectral', 'seed', 0);
-    const nInit = integerOption(ctx.options, 'spectral', 'n-init', 1);
+    const { kOption, maxK, affinity, seed, nInit } = spectralOptions(ctx.options);
     const out = new ClusterTables('spectral', ctx);
     for (const [done, pair] of ctx.pairs.entries()) {
       await reportProgress(ctx, done, ctx.pairs.length, 'pairs');

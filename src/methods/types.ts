@@ -1,9 +1,9 @@
 // What a method (built-in or from a plugin) receives and returns.
-import type { ColumnTable } from 'arquero';
 import type { Backend } from '../backend/types.js';
 import type { BatchMoments } from '../kernels/moments/contract.js';
 import type { ReducerOutput } from '../reducers/types.js';
 import type { UnitStats } from '../stats/unit-stats.js';
+import type { Table, TableColumns } from '../tables/types.js';
 import type { OptionSpec } from '../util/option-spec.js';
 
 export interface NetLayer {
@@ -40,8 +40,8 @@ export interface MethodContext extends LayerData {
    * command line's bar. Optional: absent in contexts built by hand; cheap enough to call often.
    */
   progress?(done: number, total: number, unit: string): void;
-  /** arquero's table(): build result tables without depending on arquero yourself. */
-  table(columns: Record<string, unknown[] | ArrayLike<unknown>>): ColumnTable;
+  /** Builds a result table from columns of one length (arquero inside; no dependency for you). */
+  table(columns: TableColumns): Table;
   /**
    * What a probe reducer left for this layer (RUN/reducers/<name>/<layer>/: its .npy arrays by
    * file name without `.npy`, and result.json), or undefined when the run has none. Provided by
@@ -60,7 +60,7 @@ export interface MethodResult {
    * joined on the columns they share (so `semi` and `bipartite` fill one `matches` table); tables
    * of the same name from several layers are stacked.
    */
-  tables?: Record<string, ColumnTable>;
+  tables?: Record<string, Table>;
   /** Arrays by name, written as RUN/stats/<layer>/<key>.npy (keys: letters, digits, '.', '_', '-'). */
   arrays?: Record<string, { data: Float64Array | Float32Array | Int32Array; shape: number[] }>;
 }
@@ -75,5 +75,12 @@ export interface Method {
    * probed without them refuses before any work.
    */
   requires?: { reducers?: string[] };
+  /**
+   * Optional: refuses option values run() would refuse (out of range, not a choice), given the
+   * options as run() receives them (declared defaults filled in). align and `convergent run` call
+   * it before any work, so a bad value is refused before a probe or a file is written; a method
+   * without it has its values checked only when run() reads them.
+   */
+  checkOptions?(options: Record<string, unknown>): void;
   run(ctx: MethodContext): MethodResult | Promise<MethodResult>;
 }

@@ -2,7 +2,10 @@
 // default layers are the classic ones of the Convergent Learning paper: the ReLU after every Conv
 // (conv1, conv2, ...) and after every fully connected Gemm/MatMul (fc1, fc2, ...), also when a
 // BatchNormalization or an Add (a bias, a residual shortcut) sits between them. Their shapes need
-// the planner's shape inference: src/forward/layer-shapes.ts (listLayers).
+// the planner's shape inference: src/forward/layer-shapes.ts (listLayers). A broken graph (a
+// dangling input, a cycle) has no layers to name: both functions throw its problem
+// (src/onnx/graph-check.ts), which the callers that know the file and net wrap (src/onnx/where.ts).
+import { checkGraph } from './graph-check.js';
 import type { OnnxModel, OnnxNode } from './model.js';
 
 export interface DefaultLayer {
@@ -21,6 +24,7 @@ interface DefaultLayerChain extends DefaultLayer {
 
 /** The default layers with the nodes that feed each ReLU from its Conv or Gemm. */
 function defaultLayerChains(model: OnnxModel): DefaultLayerChain[] {
+  checkGraph(model);
   const producer = new Map<string, OnnxNode>();
   for (const n of model.nodes) for (const o of n.outputs) if (o) producer.set(o, n);
   /** The nodes from the layer feeding `value` up to `value`, looking back through BN/Add nodes (a few levels). */
@@ -49,7 +53,10 @@ function defaultLayerChains(model: OnnxModel): DefaultLayerChain[] {
   return layers;
 }
 
-/** The Relu outputs after a Conv or Gemm/MatMul, named conv1, conv2, ... / fc1, fc2, ... in graph order. */
+/**
+ * The Relu outputs after a Conv or Gemm/MatMul, named conv1, conv2, ... / fc1, fc2, ... in graph
+ * order. Throws when the graph is broken (a dangling input, a cycle): its layers mean nothing.
+ */
 export function defaultLayers(model: OnnxModel): DefaultLayer[] {
   return defaultLayerChains(model).map(({ name, tensor }) => ({ name, tensor }));
 }

@@ -3,7 +3,8 @@
 // Deno and browsers have `navigator.gpu`. Node has none, so the `webgpu` package (Dawn for Node)
 // is imported on demand and its backends are tried in order: a native backend at the core feature
 // level (Vulkan on Linux, Metal on macOS, D3D12 on Windows), then OpenGL ES / OpenGL in
-// compatibility mode, which is what a Linux machine without a GPU offers through Mesa's llvmpipe.
+// compatibility mode, which is what a Linux machine without a GPU offers through Mesa's llvmpipe
+// (on such a machine, one without a GPU device node, the GL backends are tried first).
 // No `node:` imports here: Node's environment is reached through `globalThis.process` when present.
 
 export interface GpuAdapterSummary {
@@ -166,7 +167,19 @@ interface DawnModule {
   globals: Record<string, unknown>;
 }
 
-function dawnAttempts(platform: string | undefined): { backend: string; featureLevel: 'core' | 'compatibility' }[] {
+export interface DawnAttempt {
+  backend: string;
+  featureLevel: 'core' | 'compatibility';
+}
+
+/**
+ * The Dawn backends to try, in order. On Linux without a GPU device node (`gpuNodes` false) only
+ * a software Vulkan could answer, and Dawn rejects stock Mesa's lavapipe anyway, so the GL
+ * backends (llvmpipe) go first: Dawn then never tries to load libvulkan, whose loader prints a
+ * warning with a C++ source path to stderr where it is not installed. Vulkan stays as the last
+ * resort there, and first whenever a device node exists or that cannot be told.
+ */
+export function dawnAttempts(platform: string | undefined, gpuNodes: boolean | undefined): DawnAttempt[] {
   if (platform === 'darwin') return [{ backend: 'metal', featureLevel: 'core' }];
   if (platform === 'win32') {
     return [
@@ -175,11 +188,12 @@ function dawnAttempts(platform: string | undefined): { backend: string; featureL
       { backend: 'd3d11', featureLevel: 'compatibility' },
     ];
   }
-  return [
-    { backend: 'vulkan', featureLevel: 'core' },
+  const vulkan: DawnAttempt = { backend: 'vulkan', featureLevel: 'core' };
+  const gl: DawnAttempt[] = [
     { backend: 'opengles', featureLevel: 'compatibility' },
     { backend: 'opengl', featureLevel: 'compatibility' },
   ];
+  return platform === 'linux' && gpuNodes === false ? [...gl, vulkan] : [vulkan, ...gl];
 }
 
 async function acquireFromNavigator(gpu: GPU, allowSoftware: boolean): Promise<GpuContext | null> {
@@ -206,6 +220,10 @@ async function acquireFromNavigator(gpu: GPU, allowSoftware: boolean): Promise<G
 
 async function acquireFromDawn(allowSoftware: boolean): Promise<GpuContext | null> {
   const proc = nodeProcess();
+  const gpuNodes = gpuDeviceNodesPresent();
+  // Without a GPU device node every adapter Dawn could find is a software one: when those are
+  // refused, there is nothing to ask for, and loading Dawn would only print its loaders' warnings.
+  if (!allowSoftware && gpuNodes === false) return null;
   const env = proc?.env;
   // Mesa's EGL picks its platform when Dawn first opens a display; without a display server the
   // GL backends need the surfaceless platform. Must be set before the first `create`.
@@ -222,7 +240,7 @@ async function acquireFromDawn(allowSoftware: boolean): Promise<GpuContext | nul
   for (const [name, value] of Object.entries(dawn.globals)) {
     if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
   }
-  for (const { backend, featureLevel } of dawnAttempts(proc?.platform)) {
+  for (const { backend, featureLevel } of dawnAttempts(proc?.platform, gpuNodes)) {
     // The Dawn instance keeps the process alive while referenced: the context holds it until
     // release() and drops it there.
     let instance: GPU | null;

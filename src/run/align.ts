@@ -1,6 +1,7 @@
 // `align`: reads the moments a probe left, derives per-unit statistics and correlations, runs the
 // chosen methods on every layer, and writes stats (.npy), tables and the headline summary.
 import { table, type ColumnTable } from 'arquero';
+import type { Table } from '../tables/types.js';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { ensureDir, writeJsonAtomic } from '../io/atomic-write.js';
@@ -8,7 +9,7 @@ import type { Backend } from '../backend/types.js';
 import { readNpy } from '../io/npy-read.js';
 import { writeNpy } from '../io/npy-write.js';
 import type { BatchMoments } from '../kernels/moments/contract.js';
-import type { MethodRegistry } from '../methods/registry.js';
+import { methodPlace, type MethodRegistry } from '../methods/registry.js';
 import type { LayerData, Method, MethodResult, NetLayer } from '../methods/types.js';
 import type { ReducerOutput } from '../reducers/types.js';
 import { correlationBlock, unitStats } from '../stats/unit-stats.js';
@@ -43,7 +44,7 @@ export interface AlignOptions {
 
 export interface AlignResult {
   tables: TableCollector;
-  summary: ColumnTable;
+  summary: Table;
   files: string[];
 }
 
@@ -106,6 +107,18 @@ export async function loadLayerData(run: string, manifest: ProbeManifest, record
 
 function methodOptions(method: Method, overrides: Record<string, unknown> | undefined): Record<string, unknown> {
   return resolveOptions(`method ${method.name}`, method.options, overrides);
+}
+
+/**
+ * Refuses, before any work, option values the methods would refuse once running: undeclared
+ * options and non-numbers (resolveOptions), and out-of-range values (each method's checkOptions,
+ * where it has one). `convergent run` calls it before probing; align calls it itself.
+ */
+export function checkMethodOptions(registry: MethodRegistry, methods: string[], overrides: Record<string, Record<string, unknown>> | undefined): void {
+  for (const name of methods) {
+    const method = registry.get(name);
+    method.checkOptions?.(methodOptions(method, overrides?.[name]));
+  }
 }
 
 /** The units table and the base summary (unit and dead counts) of one layer. */
@@ -221,6 +234,7 @@ export async function align(options: AlignOptions): Promise<AlignResult> {
   }
   const minActiveImages = checkMinActiveImages(options.minActiveImages ?? DEFAULT_MIN_ACTIVE_IMAGES);
   const methods = options.methods.map((name) => options.registry.get(name));
+  checkMethodOptions(options.registry, options.methods, options.methodOptions);
   checkRequirements(options.run, manifest, methods);
   // Inputs checked: the outputs go to a staging folder and replace the previous align's as a whole (replace.ts).
   return writeAlignRun(options.run, { log }, (out) => alignInto(options, manifest, records, methods, minActiveImages, out));
@@ -240,7 +254,7 @@ async function alignInto(options: AlignOptions, manifest: ProbeManifest, records
     const statsFiles = await writeLayerStats(out, data);
     files.push(...statsFiles);
     const base = layerBaseTables(data);
-    const layerTables = new Map<string, ColumnTable>([
+    const layerTables = new Map<string, Table>([
       ['units', base.units],
       ['summary', base.summary],
     ]);
@@ -260,7 +274,7 @@ async function alignInto(options: AlignOptions, manifest: ProbeManifest, records
         const problem = tableNameProblem(name);
         if (problem) throw new Error(`method ${method.name}: table name "${name}" ${problem} (it names the file tables/<name>.<format>)`);
       }
-      mergeMethodTables(layerTables, result.tables);
+      mergeMethodTables(layerTables, result.tables, methodPlace(method.name, options.registry.origin(method.name), record.name));
       files.push(...(await writeMethodArrays(out, record.name, method, result.arrays, statsFiles)));
     }
     collector.addLayer(layerTables);

@@ -13,6 +13,7 @@ import { ensureDir, writeJsonAtomic } from '../io/atomic-write.js';
 import { join } from 'node:path';
 import type { Backend } from '../backend/types.js';
 import type { ImageBatch, ImageSource } from '../data/source.js';
+import { classMappingNotes } from '../data/class-mapping.js';
 import { compilePlan } from '../forward/compile.js';
 import type { ForwardEngine, ForwardNet } from '../forward/engine.js';
 import type { DeviceProbeEngine } from '../forward/webgpu/device-engine.js';
@@ -36,6 +37,7 @@ import { passesOf, validateLimit, validateNets, validateReducerNames, writeLayer
 import { checkPathNames } from './layout.js';
 import { beginProbeRun } from './replace.js';
 import { plural } from '../plural.js';
+import { withArticle } from '../article.js';
 
 export interface ForwardProbeOptions {
   /** Each net: a name and an .onnx file. */
@@ -90,7 +92,8 @@ export function isOnnxPath(path: string): boolean {
  * relu.3) or a tensor name.
  */
 export function resolveCaptureLayers(models: { name: string; model: OnnxModel; path: string }[], specs: string[] | undefined, log: (m: string) => void): CaptureLayer[] {
-  const defaults = models.map((m) => new Map(defaultLayers(m.model).map((l) => [l.name, l.tensor])));
+  // A broken graph (dangling input, cycle) is reported first, naming the net and file, not as "no layer in common".
+  const defaults = models.map((m) => new Map(inModel(m, () => defaultLayers(m.model)).map((l) => [l.name, l.tensor])));
   const named = models.map((m) => layerNames(m.model)); // every name `convergent layers` prints
   const tensorsOf = models.map((m) => new Set(m.model.nodes.flatMap((n) => n.outputs)));
   const need = (k: number, tensor: string, layer: string) => {
@@ -151,7 +154,7 @@ export function captureShapes(
     const [a, ...rest] = shapes.map((s) => s[li]);
     rest.forEach((b, j) => {
       if (b.height !== a.height || b.width !== a.width) {
-        throw new Error(`layer ${l.name}: net ${models[j + 1].name} has a ${b.height} x ${b.width} map but net ${models[0].name} has ${a.height} x ${a.width}; every net must see the same samples`);
+        throw new Error(`layer ${l.name}: net ${models[j + 1].name} has ${withArticle(`${b.height} x ${b.width}`)} map but net ${models[0].name} has ${a.height} x ${a.width}; every net must see the same samples`);
       }
     });
   });
@@ -184,32 +187,73 @@ function classifierOutput(model: OnnxModel, shape: number[] | undefined, classes
   return out && shape && shape.length === 2 && shape[1] >= classes ? out.name : undefined;
 }
 
+/** What a probe from ONNX models needs before a device: everything but the backend. */
+export type ForwardProbeInputs = Omit<ForwardProbeOptions, 'backend'>;
+
+/** A probe from ONNX models, checked and planned without a device (prepareOnnxProbe), run by runPreparedOnnxProbe. */
+export interface PreparedOnnxProbe {
+  readonly inputs: ForwardProbeInputs;
+  readonly models: { name: string; path: string; model: OnnxModel }[];
+  readonly itemShape: number[];
+  readonly layers: CaptureLayer[];
+  readonly shapes: LayerShape[][];
+  readonly fields: ReceptiveField[][];
+  /** Per net, the classifier output captured for the accuracy (labelled data only). */
+  readonly outputs: (string | undefined)[];
+  readonly items: number;
+  readonly reducerOptions: Map<Reducer, Record<string, unknown>>;
+}
+
+/** The probe from ONNX models: prepareOnnxProbe, then runPreparedOnnxProbe on `options.backend`. */
 export async function probeOnnx(options: ForwardProbeOptions): Promise<ProbeManifest> {
-  const log = options.log ?? (() => {});
-  validateNets(options.nets);
-  validateLimit(options.limitItems);
-  validateReducerNames(options.reducers ?? []);
+  return runPreparedOnnxProbe(await prepareOnnxProbe(options), options.backend);
+}
+
+/**
+ * Every check that needs no device: net names, limit, reducer names and options, the models read
+ * and their ops supported, the layers resolved to tensors, their shapes compiled and compared, the
+ * data not empty. The command line calls it before it opens a backend.
+ */
+export async function prepareOnnxProbe(inputs: ForwardProbeInputs): Promise<PreparedOnnxProbe> {
+  const log = inputs.log ?? (() => {});
+  validateNets(inputs.nets);
+  validateLimit(inputs.limitItems);
+  validateReducerNames(inputs.reducers ?? []);
   const models: { name: string; path: string; model: OnnxModel }[] = [];
-  for (const net of options.nets) {
+  for (const net of inputs.nets) {
     if (!isOnnxPath(net.path)) throw new Error(`net ${net.name}: ${net.path} is not an .onnx file; with --data every net must be an ONNX model`);
     const model = await readOnnxFile(net.path);
     checkSupported(model, net.path);
     models.push({ name: net.name, path: net.path, model });
   }
-  const data = options.data;
+  const data = inputs.data;
   const itemShape = [...data.itemShape];
-  const layers = resolveCaptureLayers(models, options.layers, log);
+  const layers = resolveCaptureLayers(models, inputs.layers, log);
   checkPathNames('layer', layers.map((l) => l.name));
   const { shapes, fields, outputShapes } = captureShapes(models, layers, itemShape);
   const labels = data.labels;
   const classes = labels ? Math.max(...labels) + 1 : 0;
   const outputs = models.map((m, k) => (labels ? classifierOutput(m.model, outputShapes[k], classes) : undefined));
-  const items = Math.min(data.count, options.limitItems ?? Infinity);
-  if (items === 0) throw new Error(`no images to probe in ${options.dataLabel ?? 'the data'}`);
+  // Class folders: say which folder is which output index, and warn where a net cannot match them.
+  for (const note of classMappingNotes(data.classFolders, models.map((m, k) => ({ name: m.name, outputShape: outputShapes[k] })))) log(note);
+  const items = Math.min(data.count, inputs.limitItems ?? Infinity);
+  if (items === 0) throw new Error(`no images to probe in ${inputs.dataLabel ?? 'the data'}`);
+  const reducers = inputs.reducers ?? [];
+  const reducerOptions = new Map(reducers.map((r) => [r, resolveReducerOptions(r, inputs.reducerOptions?.[r.name])]));
+  reducers.forEach((r) => passesOf(r));
+  return { inputs, models, itemShape, layers, shapes, fields, outputs, items, reducerOptions };
+}
+
+/** Runs a prepared probe from ONNX models on `backend` (the reducers' own checks come first). */
+export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend: Backend): Promise<ProbeManifest> {
+  const options: ForwardProbeOptions = { ...prepared.inputs, backend };
+  const log = options.log ?? (() => {});
+  const { models, itemShape, layers, shapes, fields, outputs, items, reducerOptions } = prepared;
+  const data = options.data;
+  const labels = data.labels;
   const batchItems = options.batchItems ?? 64;
   const topK = options.topK ?? 9;
   const reducers = options.reducers ?? [];
-  const reducerOptions = new Map(reducers.map((r) => [r, resolveReducerOptions(r, options.reducerOptions?.[r.name])]));
   const passes = Math.max(1, ...reducers.map((r) => passesOf(r)));
   const layerNets = (li: number) => models.map((m, k) => ({ name: m.name, units: shapes[k][li].units }));
   const reducerLayer = (li: number, reducer: Reducer): ReducerLayer => ({

@@ -5,10 +5,11 @@
 // lock from another host cannot be checked, so it is refused with the way to remove it.
 // The lock is released when the work ends, on errors, on exit and on SIGINT/SIGTERM.
 // Within one process the lock is re-entrant: `run` holds it and its probe and align take it again.
-import { linkSync, mkdirSync, readFileSync, rmdirSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, rmdirSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { fsError, tempPathFor } from '../io/atomic-write.js';
+import { makeDirSync } from '../io/make-dir.js';
 import { runPaths } from './layout.js';
 
 export interface LockOwner {
@@ -48,12 +49,7 @@ export async function acquireRunLock(run: string, options: LockOptions = {}): Pr
     mine.count++;
     return handle(path);
   }
-  let createdDir: string | undefined;
-  try {
-    createdDir = mkdirSync(run, { recursive: true });
-  } catch (e) {
-    throw fsError('create the run directory', run, e);
-  }
+  const createdDir = makeDirSync(run, 'create the run directory');
   const owner: LockOwner = { pid: process.pid, host: hostname(), command: options.command ?? process.argv.slice(1).join(' '), started: new Date().toISOString() };
   try {
     for (let attempt = 0; !createExclusively(path, JSON.stringify(owner, null, 2) + '\n'); attempt++) {

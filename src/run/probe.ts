@@ -71,6 +71,11 @@ export function batchSamplesFor(options: Pick<ProbeOptions, 'batchItems' | 'batc
 
 export function validateNets(nets: { name: string; path: string }[]): void {
   if (nets.length < 2) throw new Error(`at least two nets are needed to compare (got ${nets.length}); use --net NAME=PATH for each`);
+  validateNetNames(nets);
+}
+
+/** Net names become file and column names: letters, digits, '.', '_' and '-', each name once. */
+export function validateNetNames(nets: { name: string; path: string }[]): void {
   const seen = new Set<string>();
   for (const net of nets) {
     if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(net.name)) {
@@ -139,26 +144,66 @@ export function planLayers(sources: NetSource[], requested: string[] | undefined
   });
 }
 
+/** What a probe needs before a device: everything but the backend. */
+export type ProbeInputs = Omit<ProbeOptions, 'backend'>;
+
+/**
+ * A probe whose inputs are checked and whose layers are planned, with its sources open: made by
+ * prepareProbe without a device, run by runPreparedProbe on a backend, then closed.
+ */
+export interface PreparedProbe {
+  readonly inputs: ProbeInputs;
+  readonly sources: NetSource[];
+  readonly plan: LayerInfo[][];
+  readonly reducerOptions: Map<Reducer, Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+/** The probe: prepareProbe, then runPreparedProbe on `options.backend`. */
 export async function probe(options: ProbeOptions): Promise<ProbeManifest> {
-  const log = options.log ?? (() => {});
-  validateNets(options.nets);
-  validateLimit(options.limitItems);
-  validateReducerNames(options.reducers ?? []);
-  const sources: NetSource[] = [];
+  const prepared = await prepareProbe(options);
   try {
-    for (const net of options.nets) sources.push(await openNetSource(net.name, net.path));
-    const plan = planLayers(sources, options.layers, log);
-    checkPathNames('layer', plan.map((infos) => infos[0].name));
-    checkHasSamples(plan, sources, options.limitItems);
-    const reducerOptions = new Map((options.reducers ?? []).map((r) => [r, resolveReducerOptions(r, options.reducerOptions?.[r.name])]));
-    for (const reducer of options.reducers ?? []) passesOf(reducer);
-    for (const infos of plan) {
-      for (const reducer of options.reducers ?? []) reducer.validate?.(reducerLayer(options, sources, infos, reducerOptions.get(reducer)));
-    }
-    return await writeProbeRun(options.out, { overwrite: options.overwrite, command: options.command, log }, (out) => probeInto({ ...options, out }, sources, plan, reducerOptions));
+    return await runPreparedProbe(prepared, options.backend);
   } finally {
-    await Promise.all(sources.map((s) => s.close()));
+    await prepared.close();
   }
+}
+
+/**
+ * Every check that needs no device: net names, limit, reducer names and options, the sources
+ * opened (missing files, unsupported dtypes), the layers chosen and their sample counts compared.
+ * The command line calls it before it opens a backend, so that such a mistake never waits for one.
+ */
+export async function prepareProbe(inputs: ProbeInputs): Promise<PreparedProbe> {
+  const log = inputs.log ?? (() => {});
+  validateNets(inputs.nets);
+  validateLimit(inputs.limitItems);
+  validateReducerNames(inputs.reducers ?? []);
+  const sources: NetSource[] = [];
+  const close = () => Promise.all(sources.map((s) => s.close())).then(() => {});
+  try {
+    for (const net of inputs.nets) sources.push(await openNetSource(net.name, net.path));
+    const plan = planLayers(sources, inputs.layers, log);
+    checkPathNames('layer', plan.map((infos) => infos[0].name));
+    checkHasSamples(plan, sources, inputs.limitItems);
+    const reducerOptions = new Map((inputs.reducers ?? []).map((r) => [r, resolveReducerOptions(r, inputs.reducerOptions?.[r.name])]));
+    for (const reducer of inputs.reducers ?? []) passesOf(reducer);
+    return { inputs, sources, plan, reducerOptions, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/** Runs a prepared probe on `backend` (the reducers' own checks, which may ask the backend, come first). */
+export async function runPreparedProbe(prepared: PreparedProbe, backend: Backend): Promise<ProbeManifest> {
+  const options: ProbeOptions = { ...prepared.inputs, backend };
+  const { sources, plan, reducerOptions } = prepared;
+  for (const infos of plan) {
+    for (const reducer of options.reducers ?? []) reducer.validate?.(reducerLayer(options, sources, infos, reducerOptions.get(reducer)));
+  }
+  const log = options.log ?? (() => {});
+  return writeProbeRun(options.out, { overwrite: options.overwrite, command: options.command, log }, (out) => probeInto({ ...options, out }, sources, plan, reducerOptions));
 }
 
 /** The probe proper, writing into `options.out` (the run directory, or its staging folder). */

@@ -12,9 +12,10 @@
 // The swap is a few renames, done synchronously: no signal handler can run in the middle of it,
 // only a hard kill (or a power cut) can interrupt it; the next command then finishes the cleanup or
 // says what to do. Every command here holds the run's lock (lock.ts) while it works.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fsError } from '../io/atomic-write.js';
+import { fsError } from '../io/fs-error.js';
+import { makeDirSync } from '../io/make-dir.js';
 import { acquireRunLock, type LockOptions } from './lock.js';
 import { ALIGN_ENTRIES, PROBE_ENTRIES, REPORT_ENTRIES, runPaths, type ProbeManifest } from './layout.js';
 
@@ -69,7 +70,7 @@ export async function beginProbeRun(run: string, options: ProbeTargetOptions): P
   checkProbeTarget(run, options.overwrite);
   const lock = await acquireRunLock(run, options);
   try {
-    clearLeftovers(run, 'probe');
+    clearLeftovers(run, 'probe', options.log);
     checkProbeTarget(run, options.overwrite); // again: another process may have finished a probe meanwhile
   } catch (e) {
     lock.release();
@@ -87,7 +88,7 @@ export async function beginProbeRun(run: string, options: ProbeTargetOptions): P
   }
   const stage = runPaths.staging(run, 'probe');
   try {
-    makeDir(stage);
+    makeDirSync(stage);
   } catch (e) {
     lock.release();
     throw e;
@@ -121,9 +122,9 @@ function finishedLayers(run: string): boolean {
 export async function writeAlignRun<T>(run: string, options: LockOptions, work: (dir: string) => Promise<T>): Promise<T> {
   const lock = await acquireRunLock(run, options);
   try {
-    clearLeftovers(run, 'align');
+    clearLeftovers(run, 'align', options.log);
     const stage = runPaths.staging(run, 'align');
-    makeDir(stage);
+    makeDirSync(stage);
     let result: T;
     try {
       result = await work(stage);
@@ -135,14 +136,6 @@ export async function writeAlignRun<T>(run: string, options: LockOptions, work: 
     return result;
   } finally {
     lock.release();
-  }
-}
-
-function makeDir(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    throw fsError('create the folder', dir, e);
   }
 }
 
@@ -161,7 +154,7 @@ function move(from: string, to: string): void {
 function swapIn(run: string, what: 'probe' | 'align', stage: string, entries: string[], commit: string): void {
   const old = runPaths.replaced(run, what);
   rmSync(old, { recursive: true, force: true });
-  makeDir(old);
+  makeDirSync(old);
   for (const entry of [commit, ...entries.filter((e) => e !== commit)]) {
     if (existsSync(join(run, entry))) move(join(run, entry), join(old, entry));
   }
@@ -173,9 +166,10 @@ function swapIn(run: string, what: 'probe' | 'align', stage: string, entries: st
 
 /**
  * Leftovers of an earlier command: a staging folder of one that failed or was killed (removed;
- * it never replaced anything), or a swap cut short by a hard kill.
+ * it never replaced anything), or a swap cut short by a hard kill. Each removal is logged, so that
+ * files vanishing from the run directory are never a surprise.
  */
-function clearLeftovers(run: string, what: 'probe' | 'align'): void {
+function clearLeftovers(run: string, what: 'probe' | 'align', log: (message: string) => void = () => {}): void {
   const stage = runPaths.staging(run, what);
   const old = runPaths.replaced(run, what);
   if (existsSync(old)) {
@@ -187,6 +181,10 @@ function clearLeftovers(run: string, what: 'probe' | 'align'): void {
       );
     }
     rmSync(old, { recursive: true, force: true }); // the swap was complete but for this cleanup
+    log(`removed ${old}: the previous outputs, left by an earlier ${what} killed just after it replaced them`);
   }
-  rmSync(stage, { recursive: true, force: true });
+  if (existsSync(stage)) {
+    rmSync(stage, { recursive: true, force: true });
+    log(`removed ${stage}: the unfinished outputs of an earlier ${what} into ${run} that failed or was killed`);
+  }
 }

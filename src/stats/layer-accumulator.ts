@@ -27,6 +27,7 @@ import { emptyMoments, mergeMomentsInto } from '../kernels/moments/merge.js';
 import { checkDeviation } from './moment-range.js';
 import { exponentOf, ldexp } from './power-of-two.js';
 import type { ActivationDtype } from './unit-stats.js';
+import { withArticle } from '../article.js';
 
 /**
  * Shifted values within [2^-40, 2^40] (or zero) go to the kernel as they are: their squares and
@@ -55,7 +56,7 @@ export class NonFiniteActivationError extends Error {
     super(
       typeof sample === 'number'
         ? `net ${net}, layer ${layer}: unit ${unit} is ${value} at sample ${sample}; activations must be finite`
-        : `net ${net}, layer ${layer}: unit ${unit} has a ${value} mean over samples ${sample.from}..${sample.to - 1} (which sample is unknown: the batch was reduced on the device); activations must be finite`,
+        : `net ${net}, layer ${layer}: unit ${unit} has ${withArticle(String(value))} mean over samples ${sample.from}..${sample.to - 1} (which sample is unknown: the batch was reduced on the device); activations must be finite`,
     );
     this.name = 'NonFiniteActivationError';
   }
@@ -178,7 +179,7 @@ export class LayerAccumulator {
       if (!Number.isFinite(mean)) throw new NonFiniteActivationError(this.nets[k].name, this.layer, unit, range, mean);
       const m2 = batch.m2[i * d + i];
       if (!Number.isFinite(m2)) {
-        throw new Error(`net ${this.nets[k].name}, layer ${this.layer}: unit ${unit} has a ${m2} sum of squared deviations over samples ${range.from}..${range.to - 1} (finite mean ${mean}); the moments of finite activations cannot overflow float64, so the kernel's result is wrong`);
+        throw new Error(`net ${this.nets[k].name}, layer ${this.layer}: unit ${unit} has ${withArticle(String(m2))} sum of squared deviations over samples ${range.from}..${range.to - 1} (finite mean ${mean}); the moments of finite activations cannot overflow float64, so the kernel's result is wrong`);
       }
     }
     this.setFeed('moments');

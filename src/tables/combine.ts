@@ -3,13 +3,15 @@
 // value), otherwise joined on the columns they share (semi and bipartite fill one matches table).
 // Same name from several layers: stacked.
 import { all, not, type ColumnTable } from 'arquero';
+import { asColumnTable } from './arquero.js';
+import type { Table } from './types.js';
 
 /** Left join of `right` onto `left` on the columns they share; right's other columns are added. */
-export function joinOnShared(left: ColumnTable, right: ColumnTable): ColumnTable {
+export function joinOnShared(left: Table, right: Table): Table {
   const rightNames = new Set(right.columnNames());
   const keys = left.columnNames().filter((name) => rightNames.has(name));
   if (keys.length === 0) throw new Error(`cannot join tables with no column in common (${left.columnNames().join(', ')} / ${right.columnNames().join(', ')})`);
-  return left.join_left(right, [keys, keys], [all(), not(keys)]);
+  return asColumnTable(left).join_left(asColumnTable(right), [keys, keys], [all(), not(keys)]);
 }
 
 /** Collects named tables: joins within a layer, stacks across layers. */
@@ -17,33 +19,42 @@ export class TableCollector {
   private readonly stacked = new Map<string, ColumnTable>();
 
   /** Adds the tables of one layer (each name already joined across methods). */
-  addLayer(tables: Map<string, ColumnTable>): void {
+  addLayer(tables: Map<string, Table>): void {
     for (const [name, t] of tables) {
       const prior = this.stacked.get(name);
-      this.stacked.set(name, prior ? prior.concat(t) : t);
+      this.stacked.set(name, prior ? prior.concat(asColumnTable(t)) : asColumnTable(t));
     }
   }
 
-  get(name: string): ColumnTable | undefined {
+  get(name: string): Table | undefined {
     return this.stacked.get(name);
   }
 
-  entries(): [string, ColumnTable][] {
+  entries(): [string, Table][] {
     return [...this.stacked.entries()];
   }
 }
 
-/** Joins one method's tables into a layer's tables by name. */
-export function mergeMethodTables(into: Map<string, ColumnTable>, tables: Record<string, ColumnTable> | undefined): void {
+/**
+ * Joins one method's tables into a layer's tables by name. `source` (e.g. `method X (plugin P),
+ * layer L`) starts the message when a table cannot be joined, so that it names who returned it.
+ */
+export function mergeMethodTables(into: Map<string, Table>, tables: Record<string, Table> | undefined, source?: string): void {
   for (const [name, t] of Object.entries(tables ?? {})) {
     const prior = into.get(name);
     if (!prior) into.set(name, t);
-    else if (sameColumns(prior, t)) into.set(name, prior.concat(t));
-    else into.set(name, joinOnShared(prior, t));
+    else if (sameColumns(prior, t)) into.set(name, asColumnTable(prior).concat(asColumnTable(t)));
+    else {
+      const columns = `${prior.columnNames().join(', ')} / ${t.columnNames().join(', ')}`;
+      if (!t.columnNames().some((c) => prior.columnNames().includes(c))) {
+        throw new Error(`${source ?? 'a method'}: table "${name}" shares no column with the "${name}" table already there from align or an earlier method (${columns}), so they cannot be joined; rename the table`);
+      }
+      into.set(name, joinOnShared(prior, t));
+    }
   }
 }
 
-function sameColumns(a: ColumnTable, b: ColumnTable): boolean {
+function sameColumns(a: Table, b: Table): boolean {
   const an = a.columnNames();
   const bn = new Set(b.columnNames());
   return an.length === bn.size && an.every((n) => bn.has(n));

@@ -1,8 +1,10 @@
 // Writes tables where users expect them: CSV by default, or JSON rows, or Arrow IPC. Node-only.
 // Each file is written atomically (a temporary file renamed over the target).
-import { toArrowIPC, toCSV, type ColumnTable } from 'arquero';
+import { toArrowIPC, toCSV } from 'arquero';
 import { basename } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { asColumnTable } from './arquero.js';
+import type { Table } from './types.js';
 
 export type TableFormat = 'csv' | 'json' | 'arrow';
 export const TABLE_FORMATS: TableFormat[] = ['csv', 'json', 'arrow'];
@@ -18,12 +20,12 @@ export function tableNameProblem(name: string): string | undefined {
 }
 
 /** Writes `table` to `basePath.<format>` and returns the path written. */
-export async function writeTable(table: ColumnTable, basePath: string, format: TableFormat): Promise<string> {
+export async function writeTable(table: Table, basePath: string, format: TableFormat): Promise<string> {
   const problem = tableNameProblem(basename(basePath));
   if (problem) throw new Error(`table name "${basename(basePath)}" ${problem}`);
   const path = `${basePath}.${format}`;
-  if (format === 'csv') await writeFileAtomic(path, toCSV(table));
+  if (format === 'csv') await writeFileAtomic(path, toCSV(asColumnTable(table)));
   else if (format === 'json') await writeFileAtomic(path, JSON.stringify(table.objects(), null, 1) + '\n');
-  else await writeFileAtomic(path, toArrowIPC(table) as Uint8Array);
+  else await writeFileAtomic(path, toArrowIPC(asColumnTable(table)) as Uint8Array);
   return path;
 }

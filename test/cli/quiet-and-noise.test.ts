@@ -1,6 +1,7 @@
 // Issue 10, items 10 and 11: no native noise on the terminal (auto without a GPU never loads the
 // WebGPU library; commands that need no device never touch it; a bad command line is refused before
-// a device is opened), --quiet prints nothing but errors, and a closed pipe ends the process quietly.
+// a device is opened), --quiet prints nothing but errors, and a closed pipe only drops
+// the rest of the output: the command still finishes its files and exits with its own status.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -72,5 +73,24 @@ describe('a reader that goes away', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(stderr).toBe('');
     expect(code).toBe(0);
+  });
+
+  it('`convergent run ... 2>&1 | head -3` still finishes the run and exits 0', async () => {
+    const out = join(tempDir('pipe'), 'run');
+    const args = ['run', '--net', 'a=test/fixtures/e2e/netA', '--net', 'b=test/fixtures/e2e/netB.npz', '--out', out];
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // As `head` does: read the first output, then close both pipes while the run goes on.
+    let seen = '';
+    const closeBoth = (chunk: Buffer) => {
+      seen += chunk;
+      child.stdout.destroy();
+      child.stderr.destroy();
+    };
+    child.stdout.once('data', closeBoth);
+    child.stderr.once('data', closeBoth);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(seen).toMatch(/^convergent: /);
+    expect(code).toBe(0);
+    for (const f of ['probe.json', 'summary.json', 'tables/matches.csv', 'report.html']) expect(existsSync(join(out, f)), f).toBe(true);
   });
 });

@@ -84,3 +84,37 @@ describe('numeric flags', () => {
     expect(refused(['probe', ...nets, '--out', out, '--data', 'x.npy', '--scale', '-1'])).toMatch(/--scale expects a positive number, got "-1"/);
   });
 });
+
+describe('values out of range, refused before any work (issue 10, item 12 follow-up)', () => {
+  it.each([
+    ['hac', '--hac.k', '-2', 'method hac: option k must be an integer >= 0, got "-2"'],
+    ['spectral', '--spectral.affinity', 'foo', 'method spectral: option affinity must be one of square, abs, positive, positive-square, got "foo"'],
+    ['svcca', '--svcca.keep', '2', 'method svcca: option keep must be in (0, 1], got "2"'],
+    ['sparse-prediction', '--sparse-prediction.alphas', 'abc', 'sparse-prediction: option alphas must be non-negative numbers, got "abc"'],
+  ])('run --method %s %s %s: refused before the probe, nothing written', (method, flag, value, message) => {
+    const out = join(tempDir('range'), 'run');
+    expect(refused(['run', ...nets, '--out', out, '--method', method, flag, value, '--backend', 'wasm'])).toBe(`convergent: error: ${message}`);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('align refuses such a value before the backend is opened', () => {
+    expect(refused(['align', run, '--method', 'hac', '--hac.k', '-2', '--backend', 'wasm'])).toBe('convergent: error: method hac: option k must be an integer >= 0, got "-2"');
+  });
+
+  it.each([
+    ['--lr', '-1', 'a positive number'],
+    ['--momentum', '2', 'a number in [0, 1)'],
+    ['--weight-decay', '-5', 'a number >= 0'],
+  ])('train %s %s is refused while the command line is read', (flag, value, what) => {
+    const model = join(tempDir('train-flags'), 'm.onnx');
+    expect(refused(['train', '--out', model, '--data', '/nonexistent/digits', flag, value])).toBe(`convergent: error: ${flag} expects ${what}, got "${value}"`);
+  });
+
+  it('a --net (or --layer, --method) with no value is refused naming the flag, not ignored', () => {
+    const out = join(tempDir('bare-net'), 'run');
+    expect(refused(['run', ...nets, '--out', out, '--net'])).toBe('convergent: error: --net needs a value');
+    expect(refused(['run', ...nets, '--out', out, '--layer'])).toBe('convergent: error: --layer needs a value');
+    expect(refused(['run', ...nets, '--out', out, '--method'])).toBe('convergent: error: --method needs a value');
+    expect(existsSync(out)).toBe(false);
+  });
+});

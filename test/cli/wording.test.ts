@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { encode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { plural } from '../../src/plural.js';
+import { withArticle } from '../../src/article.js';
+import { checkSupported } from '../../src/forward/compile.js';
+import { OnnxBuilder } from '../../src/onnx/builder.js';
 import { convergent, tempDir, writeTinyCnn } from './helpers.js';
 
 describe('plural', () => {
@@ -14,6 +17,25 @@ describe('plural', () => {
     expect(plural(2, 'image')).toBe('2 images');
     expect(plural(1, 'penalty', 'penalties')).toBe('1 penalty');
     expect(plural(6, 'penalty', 'penalties')).toBe('6 penalties');
+  });
+});
+
+describe('a or an', () => {
+  it('follows how the word is said: words, acronyms, numbers', () => {
+    expect(['Erf', 'Conv', 'Unsqueeze', 'LSTM', 'GRU', 'NaN', 'Infinity', '-Infinity'].map(withArticle)).toEqual([
+      'an Erf', 'a Conv', 'an Unsqueeze', 'an LSTM', 'a GRU', 'a NaN', 'an Infinity', 'a -Infinity',
+    ]);
+    expect(['8 x 8', '11 x 11', '18', '1 x 1', '110', '80', '11000', '1100'].map(withArticle)).toEqual([
+      'an 8 x 8', 'an 11 x 11', 'an 18', 'a 1 x 1', 'a 110', 'an 80', 'an 11000', 'a 1100',
+    ]);
+  });
+
+  it('an unsupported op: "is an Erf", not "is a Erf"', () => {
+    const b = new OnnxBuilder('g');
+    b.input('x', [1, 4]);
+    b.node('Erf', ['x'], ['y'], {}, 'erf1');
+    b.output('y');
+    expect(() => checkSupported(b.build(), 'e.onnx')).toThrow(/^e\.onnx: node "erf1" is an Erf, an op convergent cannot run; /);
   });
 });
 

@@ -53,3 +53,46 @@ describe('listLayers', () => {
     expect(layers[1].error).toMatch(/Tanh node "squash": Tanh is not supported/);
   });
 });
+
+describe('listLayers on a broken graph (issue 10 item 13)', () => {
+  /** x -> Relu (a) -> Relu (b) -> y, with the nodes in the order given. */
+  function chain(order: 'forward' | 'reversed', output = 'y'): ReturnType<OnnxBuilder['build']> {
+    const b = new OnnxBuilder('g');
+    b.input('x', ['N', 3]);
+    const nodes: [string, string, string][] = [
+      ['x', 'h', 'a'],
+      ['h', 'y', 'b'],
+    ];
+    for (const [from, to, name] of order === 'forward' ? nodes : nodes.reverse()) b.node('Relu', [from], [to], {}, name);
+    b.output(output);
+    return b.build();
+  }
+
+  it('a well-formed chain lists its two layers', () => {
+    expect(listLayers(chain('forward')).map((l) => l.tensor)).toEqual(['h', 'y']);
+  });
+
+  it('nodes out of topological order: says which node reads what before whom', () => {
+    expect(() => listLayers(chain('reversed'))).toThrow('Relu node "b" reads "h" before Relu node "a" produces it (ONNX requires nodes in topological order)');
+  });
+
+  it('a graph output that nothing produces', () => {
+    expect(() => listLayers(chain('forward', 'z'))).toThrow('graph output "z" is not produced by any node, initializer or graph input');
+  });
+
+  it('a dangling input and a cycle', () => {
+    const b = new OnnxBuilder('g');
+    b.input('x', ['N', 3]);
+    b.node('Relu', ['x'], ['r0'], {}, 'first');
+    b.node('Add', ['r0', 'r3'], ['r1'], {}, 'add');
+    b.node('Relu', ['r1'], ['r2'], {}, 'second');
+    b.node('Relu', ['r2'], ['r3'], {}, 'third');
+    b.output('r3');
+    expect(() => listLayers(b.build())).toThrow('the graph has a cycle: Add node "add" -> Relu node "second" -> Relu node "third" -> back to the first');
+    const d = new OnnxBuilder('g');
+    d.input('x', ['N', 3]);
+    d.node('Relu', ['missing'], ['y'], {}, 'r');
+    d.output('y');
+    expect(() => listLayers(d.build())).toThrow('Relu node "r" reads "missing", which no node, initializer or graph input produces (a dangling input)');
+  });
+});

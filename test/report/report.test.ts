@@ -235,7 +235,7 @@ describe('convergent report', () => {
     expect(statSync(path).size).toBeGreaterThan(500_000); // the Vega builds are inlined
     const names = figures.map((f) => f.slice(join(run, 'figures').length + 1)).sort();
     const pairs = ['netA-netB', 'netA-netC', 'netB-netC'];
-    const want = ['clusters-fc1-spectral-netA-netB.png', 'means.png', 'sparse-prediction.png', ...pairs.flatMap((p) => [`fig1-conv1-${p}.png`, `fig1-fc1-${p}.png`, `fig3-${p}.png`, `mi-partners-${p}.png`])];
+    const want = ['clusters-fc1-spectral-netA-netB.png', 'means-conv1.png', 'means-fc1.png', 'sparse-prediction.png', ...pairs.flatMap((p) => [`fig1-conv1-${p}.png`, `fig1-fc1-${p}.png`, `fig3-${p}.png`, `mi-partners-${p}.png`])];
     expect(names).toEqual(want.sort());
     for (const f of figures) {
       const bytes = readFileSync(f);
@@ -291,6 +291,7 @@ describe.skipIf(!haveChromium && !requireChromium)('the report in headless Chrom
             fig3: visible('#fig3 [data-chart]').map((e) => e.getAttribute('data-chart')),
             fig2: visible('#fig2 h3').map((e) => (e as HTMLElement).innerText.replace(/ \(.*/, '')),
             metrics: visible('#metrics h3').map((e) => (e as HTMLElement).innerText),
+            means: visible('#means [data-chart]').map((e) => e.getAttribute('data-chart')),
             clusters: visible('#clusters figure').length,
             height: document.documentElement.scrollHeight,
           };
@@ -300,14 +301,15 @@ describe.skipIf(!haveChromium && !requireChromium)('the report in headless Chrom
         await page.selectOption('#select-pair', pair);
       };
       const start = await shown();
-      expect(start).toMatchObject({ fig1: ['fig1-conv1-netA-netB'], fig3: ['fig3-netA-netB'], fig2: ['conv1: netA vs netB'], metrics: ['conv1'], clusters: 0 });
+      expect(start).toMatchObject({ fig1: ['fig1-conv1-netA-netB'], fig3: ['fig3-netA-netB'], fig2: ['conv1: netA vs netB'], metrics: ['conv1'], means: ['means-conv1'], clusters: 0 });
       await choose('fc1', 'netA netC');
-      expect(await shown()).toMatchObject({ fig1: ['fig1-fc1-netA-netC'], fig3: ['fig3-netA-netC'], fig2: ['fc1: netA vs netC'], metrics: ['fc1'], clusters: 0 });
+      expect(await shown()).toMatchObject({ fig1: ['fig1-fc1-netA-netC'], fig3: ['fig3-netA-netC'], fig2: ['fc1: netA vs netC'], metrics: ['fc1'], means: ['means-fc1'], clusters: 0 });
       await choose('fc1', 'netA netB');
       expect(await shown()).toMatchObject({ fig1: ['fig1-fc1-netA-netB'], fig2: ['fc1: netA vs netB'], clusters: 1 });
       await choose('', '');
       const all = await shown();
       expect(all.fig1).toHaveLength(6);
+      expect(all.means).toEqual(['means-conv1', 'means-fc1']);
       expect(all.height, 'one layer and pair at a time keeps the page short').toBeGreaterThan(start.height + 2000);
       // TOC links reach every section.
       expect(await page.locator('nav.toc a').evaluateAll((as) => as.map((a) => a.getAttribute('href')))).toEqual(['#headline', '#fig1', '#fig3', '#fig2', '#means', '#metrics', '#mi', '#sparse', '#clusters', '#dead', '#run']);
@@ -326,14 +328,16 @@ describe.skipIf(!haveChromium && !requireChromium)('the report in headless Chrom
       for (const t of tables) expect(t.right).toBeLessThanOrEqual(1400);
       for (const t of tables.filter((x) => x.metrics)) expect(t.scroll).toBeLessThanOrEqual(t.width);
 
-      // The log axis of the sorted means has one number format (no 0.000001 next to 1e-7).
-      const logLabels = await page.evaluate(() =>
-        Array.from(document.querySelectorAll('[data-chart="means"] g.role-axis'))
-          .filter((g) => /log/i.test(g.getAttribute('aria-label') ?? ''))
-          .flatMap((g) => Array.from(g.querySelectorAll('.role-axis-label text')).map((t) => t.textContent ?? '')),
-      );
-      expect(logLabels.length).toBeGreaterThan(2);
-      expect(new Set(logLabels.map((l) => /e/.test(l))).size, logLabels.join(' ')).toBe(1);
+      // The log axis of each layer's sorted means has one number format (no 0.000001 next to 1e-7).
+      for (const chart of ['means-conv1', 'means-fc1']) {
+        const logLabels = await page.evaluate((id) =>
+          Array.from(document.querySelectorAll(`[data-chart="${id}"] g.role-axis`))
+            .filter((g) => /log/i.test(g.getAttribute('aria-label') ?? ''))
+            .flatMap((g) => Array.from(g.querySelectorAll('.role-axis-label text')).map((t) => t.textContent ?? '')),
+        chart);
+        expect(logLabels.length, chart).toBeGreaterThan(2);
+        expect(new Set(logLabels.map((l) => /e/.test(l))).size, `${chart}: ${logLabels.join(' ')}`).toBe(1);
+      }
 
       // Charts: one rendered Vega view each, with a non-empty SVG.
       const charts = await page.evaluate(() =>
@@ -343,7 +347,7 @@ describe.skipIf(!haveChromium && !requireChromium)('the report in headless Chrom
           return { id: el.getAttribute('data-chart'), rendered: el.getAttribute('data-rendered'), w: box?.width ?? 0, h: box?.height ?? 0, marks: svg?.querySelectorAll('path, circle, .mark-symbol path, .mark-line path').length ?? 0 };
         }),
       );
-      expect(charts.map((c) => c.id).sort()).toEqual(['fig3-netA-netB', 'fig3-netA-netC', 'fig3-netB-netC', 'means', 'mi-netA-netB', 'mi-netA-netC', 'mi-netB-netC', 'sparse']);
+      expect(charts.map((c) => c.id).sort()).toEqual(['fig3-netA-netB', 'fig3-netA-netC', 'fig3-netB-netC', 'means-conv1', 'means-fc1', 'mi-netA-netB', 'mi-netA-netC', 'mi-netB-netC', 'sparse']);
       for (const c of charts) {
         expect(c.rendered, c.id!).toBe('true');
         expect(c.w, c.id!).toBeGreaterThan(200);

@@ -4,10 +4,9 @@
 // the command ends, also on errors and on SIGINT/SIGTERM. The CLI cases run the built CLI (dist/).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { newRun, referenceBackend } from './run-helpers.js';
+import { deadPid, lockBy, newRun, referenceBackend } from './run-helpers.js';
 import { acquireRunLock, readOwner } from '../../src/run/lock.js';
 import { runPaths } from '../../src/run/layout.js';
 import { probe } from '../../src/run/probe.js';
@@ -20,21 +19,6 @@ const NETS = [
 const NET_FLAGS = NETS.flatMap((n) => ['--net', `${n.name}=${n.path}`]);
 
 const reference = referenceBackend();
-
-
-/** A lock file as another process would have left it. */
-function lockBy(run: string, pid: number, host = hostname()): string {
-  mkdirSync(run, { recursive: true });
-  const path = runPaths.lock(run);
-  writeFileSync(path, JSON.stringify({ pid, host, command: 'convergent probe --out elsewhere (test)', started: '2026-01-02T03:04:05.000Z' }));
-  return path;
-}
-
-/** The pid of a process that has exited. */
-function deadPid(): number {
-  const r = spawnSync(process.execPath, ['-e', '']);
-  return r.pid!;
-}
 
 function convergent(args: string[]) {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });

@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { encode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { openImageSource } from '../../src/data/source.js';
 import { seededNormal, seededUniform } from '../../src/util/random.js';
@@ -38,6 +39,30 @@ function setup() {
 }
 
 describe('probe from ONNX models into a run directory', () => {
+  it('logs how class folders map to output indices, and warns when a net has another number of outputs', async () => {
+    const { dir, nets } = setup();
+    const images = join(dir, 'classes');
+    const uniform = seededUniform(5);
+    for (const cls of ['c1', 'c0']) {
+      mkdirSync(join(images, cls), { recursive: true });
+      for (let i = 0; i < 2; i++) {
+        const pixels = Uint8Array.from({ length: ITEM[1] * ITEM[2] }, () => Math.floor(256 * uniform()));
+        writeFileSync(join(images, cls, `${i}.png`), encode({ width: ITEM[2], height: ITEM[1], data: pixels, channels: 1, depth: 8 }));
+      }
+    }
+    const data = await openImageSource(images, { itemShape: ITEM });
+    const run = newRun('rundir-onnx-classes');
+    const logs: string[] = [];
+    try {
+      await probeOnnx({ nets, data, dataLabel: images, out: run, backend: reference.get(), layers: ['fc=r'], log: (m) => logs.push(m) });
+    } finally {
+      await data.close();
+    }
+    expect(logs).toContain('class folders in sorted order map to output indices 0..1: c0 -> 0, c1 -> 1');
+    for (const net of ['net1', 'net2']) expect(logs.some((l) => l.startsWith(`warning: net ${net} has 3 outputs but the data has 2 class folders`)), net).toBe(true);
+  });
+
+
   it('refuses an image folder where no image can be read, leaving no run directory', async () => {
     const { dir, nets } = setup();
     const images = join(dir, 'images');

@@ -84,7 +84,7 @@ describe('LayerAccumulator', () => {
       'net B, layer conv2: unit 1 has a NaN mean over samples 4..9 (which sample is unknown: the batch was reduced on the device); activations must be finite',
     );
     expect(() => acc.addMoments(batch(6, { unit: 0, mean: -Infinity }))).toThrow(/^net A, layer conv2: unit 0 has a -Infinity mean/);
-    expect(() => acc.addMoments(batch(6, { unit: 4, m2: Infinity }))).toThrow(/^net B, layer conv2: unit 2 has a Infinity sum of squared deviations over samples 4\.\.9/);
+    expect(() => acc.addMoments(batch(6, { unit: 4, m2: Infinity }))).toThrow(/^net B, layer conv2: unit 2 has an Infinity sum of squared deviations over samples 4\.\.9/);
     expect(acc.result().n).toBe(4); // nothing merged from the bad batches
     // The two feeds do not mix: the first batch's shift would not apply to reduced moments.
     await expect(acc.add([{ data: new Float32Array(2), units: 2, samples: 1 }, { data: new Float32Array(3), units: 3, samples: 1 }])).rejects.toThrow(/cannot mix/);

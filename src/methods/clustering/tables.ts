@@ -11,7 +11,7 @@
 //
 // Cluster ids are canonical: 0.. by decreasing size, ties by the first unit in joint order, so the
 // same partition always gets the same ids whatever the algorithm's own label names.
-import type { ColumnTable } from 'arquero';
+import type { Table } from '../../tables/types.js';
 import { canonicalLabels } from '../../cluster/labels.js';
 import type { MethodContext } from '../types.js';
 import type { JointMatrix } from './joint.js';
@@ -86,7 +86,7 @@ export class ClusterTables {
     this.summary[`${this.method}_shared`].push(shared);
   }
 
-  tables(): Record<string, ColumnTable> {
+  tables(): Record<string, Table> {
     return {
       clusters: this.ctx.table(this.clusters),
       cluster_sizes: this.ctx.table(this.sizes),

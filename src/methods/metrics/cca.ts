@@ -12,8 +12,9 @@ export const ccaMethod: Method = {
   description:
     'canonical correlation analysis of the live units: metrics mean_cca, mean_cca_sq (R^2_CCA), cca_rank_a/b; table canonical_correlations',
   options: { epsilon: EPSILON_OPTION },
+  checkOptions: (options) => void epsilonOption(options, 'cca'),
   async run(ctx) {
-    const epsilon = epsilonOption(ctx, 'cca');
+    const epsilon = epsilonOption(ctx.options, 'cca');
     const rows = new MetricRows(ctx);
     const series = new SeriesRows(ctx);
     for (const { nameA, nameB, blocks, missing } of metricPairs(ctx)) {

@@ -1,6 +1,6 @@
 // What the metric methods share: the long `metrics` table (layer, net_a, net_b, metric, value),
 // notes explaining every null in it, and the covariance blocks of a pair's live units.
-import type { ColumnTable } from 'arquero';
+import type { Table } from '../../tables/types.js';
 import { covarianceBlocks, type CovarianceBlocks } from '../../metrics/blocks.js';
 import { finiteOrNull } from '../builtin/pair-rows.js';
 import type { MethodContext, MethodOption } from '../types.js';
@@ -39,8 +39,8 @@ export class MetricRows {
   }
 
   /** `metrics`, plus `metric_notes` when some value is null. */
-  tables(): Record<string, ColumnTable> {
-    const out: Record<string, ColumnTable> = { metrics: this.ctx.table(this.rows) };
+  tables(): Record<string, Table> {
+    const out: Record<string, Table> = { metrics: this.ctx.table(this.rows) };
     if (this.notes.layer.length > 0) out.metric_notes = this.ctx.table(this.notes);
     return out;
   }
@@ -99,7 +99,7 @@ export class SeriesRows {
     }
   }
 
-  table(): ColumnTable {
+  table(): Table {
     return this.ctx.table(this.rows);
   }
 }
@@ -110,6 +110,7 @@ export const EPSILON_OPTION: MethodOption = {
   describe: 'relative eigenvalue floor: covariance directions with eigenvalue <= epsilon x the largest (or within the moments\' float32 rounding noise) are dropped as null space',
 };
 
-export function epsilonOption(ctx: MethodContext, method: string): number {
-  return numberOption(ctx.options, method, 'epsilon', 'in [0, 1)', (v) => v >= 0 && v < 1, 1e-10);
+/** The epsilon option (of ctx.options in run(), or the options checkOptions() receives). */
+export function epsilonOption(options: Record<string, unknown>, method: string): number {
+  return numberOption(options, method, 'epsilon', 'in [0, 1)', (v) => v >= 0 && v < 1, 1e-10);
 }

@@ -15,8 +15,9 @@ export const regressionMethod: Method = {
   description:
     'linear-regression R^2 both ways: metrics r2_b_from_a = tr(Sba Saa^-1 Sab)/tr(Sbb) (variance-weighted), mean_r2_b_from_a (mean per-unit R^2), and a from b',
   options: { epsilon: EPSILON_OPTION },
+  checkOptions: (options) => void epsilonOption(options, 'regression'),
   async run(ctx) {
-    const epsilon = epsilonOption(ctx, 'regression');
+    const epsilon = epsilonOption(ctx.options, 'regression');
     const rows = new MetricRows(ctx);
     for (const { nameA, nameB, blocks, missing } of metricPairs(ctx)) {
       if (missing) {

@@ -6,6 +6,11 @@ import type { Method } from '../types.js';
 import { numberOption } from '../option-values.js';
 import { EPSILON_OPTION, MetricRows, SeriesRows, epsilonOption, metricPairs } from './common.js';
 
+/** svcca's options, parsed and checked: run() and checkOptions() read them the same way. */
+function svccaOptions(options: Record<string, unknown>) {
+  return { keep: numberOption(options, 'svcca', 'keep', 'in (0, 1]', (v) => v > 0 && v <= 1, 0.99), epsilon: epsilonOption(options, 'svcca') };
+}
+
 export const svccaMethod: Method = {
   name: 'svcca',
   description: 'SVCCA (Raghu et al. 2017): metrics svcca (mean canonical correlation of the reduced spaces), svcca_dims_a/b; table svcca_correlations',
@@ -13,9 +18,9 @@ export const svccaMethod: Method = {
     keep: { type: 'number', default: 0.99, describe: 'fraction of each net\'s variance its kept principal directions explain, in (0, 1]' },
     epsilon: EPSILON_OPTION,
   },
+  checkOptions: (options) => void svccaOptions(options),
   async run(ctx) {
-    const keep = numberOption(ctx.options, 'svcca', 'keep', 'in (0, 1]', (v) => v > 0 && v <= 1, 0.99);
-    const epsilon = epsilonOption(ctx, 'svcca');
+    const { keep, epsilon } = svccaOptions(ctx.options);
     const rows = new MetricRows(ctx);
     const series = new SeriesRows(ctx);
     for (const { nameA, nameB, blocks, missing } of metricPairs(ctx)) {

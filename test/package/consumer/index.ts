@@ -3,7 +3,7 @@
 // published .d.ts is checked, so a type the package uses but does not ship fails here) and runs it.
 import {
   align, builtinPlugin, createBackend, linearSumAssignment, PluginRegistry, probe, selectMethods, writeReport,
-  type Backend, type Plugin, type PluginCommand,
+  type Backend, type Method, type Plugin, type PluginCommand, type Table,
 } from 'convergent';
 import { acquireGpu, type MomentKernel } from 'convergent/kernels';
 
@@ -26,7 +26,16 @@ const hello: PluginCommand<{ name: string; times: number }> = {
   options: { times: { type: 'number', default: 1, describe: 'how often' } },
   handler: ({ name, times }) => console.log(`hello ${name}`.repeat(times)),
 };
-export const plugin: Plugin = { meta: { name: 'consumer', version: '0.0.0' }, commands: [hello] };
+// A plugin method builds its tables with ctx.table and returns convergent's own Table type.
+const sampleCount: Method = {
+  name: 'sample-count',
+  description: 'how many samples each layer was probed over',
+  run: (ctx) => ({ tables: { sample_count: ctx.table({ layer: [ctx.layer], samples: [ctx.samples] }) } }),
+};
+export const plugin: Plugin = { meta: { name: 'consumer', version: '0.0.0' }, commands: [hello], methods: [sampleCount] };
+export function firstColumn(t: Table): unknown[] {
+  return Array.from(t.array(t.columnNames()[0]));
+}
 
 // The pipeline a user imports: a backend, a probe, an alignment, a report.
 export async function study(nets: { name: string; path: string }[], out: string): Promise<string> {

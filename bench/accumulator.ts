@@ -5,7 +5,7 @@
 // activations and for a batch where one unit in eight is scaled by 1e20 (the rescaling path).
 // Run alone: `node dist/bench/main.js accumulate` after `npm run build`.
 import { createWasmMomentKernel } from '../src/kernels/moments/wasm.js';
-import { LayerAccumulator } from '../src/stats/layer-accumulator.js';
+import { LayerAccumulator } from '../src/probe/layer-accumulator.js';
 import { randomBatch, timeIt } from './util.js';
 
 export interface AccumulatorBench {

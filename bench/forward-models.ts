@@ -2,8 +2,8 @@
 // an AlexNet-shaped net (CaffeNet layout: LRN, grouped convolutions) at 227 x 227. Weights are
 // uniform in +-sqrt(6 / fan_in) (He), so activations stay in range through every layer and the
 // ReLU outputs are neither all zero nor exploding, as in a trained net.
-import { f, OnnxBuilder } from '../src/onnx/builder.js';
-import type { OnnxModel } from '../src/onnx/model.js';
+import { f, OnnxBuilder } from '../src/inputs/onnx/builder.js';
+import type { OnnxModel } from '../src/inputs/onnx/model.js';
 import { seededUniform } from '../src/util/random.js';
 
 export interface BenchNet {

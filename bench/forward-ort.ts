@@ -5,7 +5,7 @@
 //   as worker_threads; the part reports the threads the process gained, to show they really ran.
 // - onnxruntime-node, the native CPU provider (MLAS), with intraOpNumThreads per session.
 import { readdirSync } from 'node:fs';
-import { encodeOnnx } from '../src/onnx/encode.js';
+import { encodeOnnx } from '../src/inputs/onnx/encode.js';
 import { alexnet, lenet, type BenchNet } from './forward-models.js';
 import { benchInput, forwardRow, medianBatchSeconds } from './forward-timing.js';
 import type { ForwardPart } from './types.js';

@@ -1,4 +1,4 @@
-// Memory of the streaming probe: the real `probe --data mnist` path (src/run/forward-probe.ts
+// Memory of the streaming probe: the real `probe --data mnist` path (src/probe/forward-probe.ts
 // probeOnnx, default backend and options: top-9 records and their patches) on two random LeNets,
 // over the first 1,000 or all 10,000 MNIST digits. Each size runs in its own child process, so
 // the peak resident set (process.resourceUsage().maxRSS) is that probe's alone. The state kept per
@@ -7,9 +7,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBackend } from '../src/backend/select.js';
-import { openImageSource } from '../src/data/source.js';
-import { encodeOnnx } from '../src/onnx/encode.js';
-import { probeOnnx } from '../src/run/forward-probe.js';
+import { openImageSource } from '../src/inputs/data/source.js';
+import { encodeOnnx } from '../src/inputs/onnx/encode.js';
+import { probeOnnx } from '../src/probe/forward-probe.js';
 import { lenet } from './forward-models.js';
 import type { RunPart } from './types.js';
 

@@ -5,10 +5,10 @@ import { cpus } from 'node:os';
 import type { Argv } from 'yargs';
 import { backendRequest, createBackend } from '../src/backend/select.js';
 import type { Backend } from '../src/backend/types.js';
-import { DEFAULT_METHODS } from '../src/methods/builtin/index.js';
+import { DEFAULT_METHODS } from '../src/align/methods/builtin/index.js';
 import type { PluginRegistry } from '../src/plugins/registry.js';
-import { selectMethods as selectRunMethods } from '../src/run/method-selection.js';
-import { validateNetNames } from '../src/run/probe.js';
+import { selectMethods as selectRunMethods } from '../src/align/method-selection.js';
+import { validateNetNames } from '../src/probe/probe.js';
 import { TABLE_FORMATS } from '../src/tables/write.js';
 import { MAX_THREADS, integerOption } from './flags.js';
 import type { DottedOption } from './method-options.js';
@@ -45,7 +45,7 @@ export function withAlignOptions<T>(y: Argv<T>, ctx: CliContext) {
     .option('format', { choices: TABLE_FORMATS, default: 'csv' as const, describe: 'table format' });
 }
 
-/** The methods --method and --only-methods choose (src/run/method-selection.ts), refused by name before any work. */
+/** The methods --method and --only-methods choose (src/align/method-selection.ts), refused by name before any work. */
 export function selectMethods(argv: { method?: string[]; 'only-methods'?: boolean }, ctx: CliContext): string[] {
   return selectRunMethods(ctx.registry, argv.method, argv['only-methods']);
 }

@@ -3,7 +3,7 @@
 // flags even when declared). They are taken out of the command line before yargs sees it, checked
 // against the declarations here (unknown name or option, wrong type: refused, naming the flag),
 // and later checked against what actually runs (an option of a method that does not run: refused).
-import type { MethodOption } from '../src/methods/types.js';
+import type { MethodOption } from '../src/align/methods/types.js';
 import type { PluginRegistry } from '../src/plugins/registry.js';
 
 export interface DottedOption {

@@ -1,7 +1,7 @@
 // The paper's summary table for a study of several nets: per layer, averaged over every pair of
 // nets, the mean correlation of semi-matched and of bipartite-matched units and the fraction of
 // units whose semi-matching partner is also their bipartite partner; dead and rare units per net
-// (rare: live but firing on too few images, left out like dead ones; src/stats/rare-units.ts); and
+// (rare: live but firing on too few images, left out like dead ones; src/align/rare-units.ts); and
 // each net's accuracy when known.
 import type { Table } from '../src/tables/types.js';
 import { formatTextTable } from './headline.js';

@@ -1,7 +1,7 @@
 // Plugins are loaded before yargs builds the command set, because they may add commands and
 // method options: a first look at argv finds --plugin and --config.
 import { existsSync } from 'node:fs';
-import { builtinPlugin } from '../src/methods/builtin/index.js';
+import { builtinPlugin } from '../src/align/methods/builtin/index.js';
 import { loadPlugin, readConfig } from '../src/plugins/load.js';
 import { PluginRegistry } from '../src/plugins/registry.js';
 

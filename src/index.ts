@@ -10,21 +10,21 @@ export type { Backend, BackendKind, BackendRequest } from './backend/types.js';
 export type { GpuContext, AcquireGpuOptions } from './platform/webgpu.js'; // acquireGpu: with the kernels below
 
 // Probe inputs: activation files (.npy folders, .npz) and image data for ONNX models.
-export { openNetSource, ActivationInputError } from './io/activations/index.js';
-export type { NetSource, ActivationBatch, LayerInfo as ActivationLayerInfo, OpenNetSourceOptions } from './io/activations/index.js';
-export { openImageSource } from './data/source.js';
-export { openProbeData, itemShapeFor } from './run/probe-data.js';
-export type { ProbeDataOptions } from './run/probe-data.js';
-export type { ImageSource, ImageBatch, OpenImageSourceOptions } from './data/source.js';
-export type { PreprocessOptions } from './data/preprocess.js';
-export { readNpy } from './io/npy-read.js';
-export { writeNpy } from './io/npy-write.js';
+export { openNetSource, ActivationInputError } from './inputs/activations/index.js';
+export type { NetSource, ActivationBatch, LayerInfo as ActivationLayerInfo, OpenNetSourceOptions } from './inputs/activations/index.js';
+export { openImageSource } from './inputs/data/source.js';
+export { openProbeData, itemShapeFor } from './probe/probe-data.js';
+export type { ProbeDataOptions } from './probe/probe-data.js';
+export type { ImageSource, ImageBatch, OpenImageSourceOptions } from './inputs/data/source.js';
+export type { PreprocessOptions } from './inputs/data/preprocess.js';
+export { readNpy } from './inputs/npy/npy-read.js';
+export { writeNpy } from './run-dir/npy-write.js';
 
 // Forward passes: load an ONNX model, list its layers, run it on a backend.
-export { readOnnxFile, decodeOnnx } from './onnx/decode.js';
-export type { OnnxModel, Dim } from './onnx/model.js';
-export { defaultLayers } from './onnx/layers.js';
-export type { DefaultLayer } from './onnx/layers.js';
+export { readOnnxFile, decodeOnnx } from './inputs/onnx/decode.js';
+export type { OnnxModel, Dim } from './inputs/onnx/model.js';
+export { defaultLayers } from './inputs/onnx/layers.js';
+export type { DefaultLayer } from './inputs/onnx/layers.js';
 export { listLayers, type OnnxLayerInfo } from './forward/layer-shapes.js';
 export { SUPPORTED_OPS, checkSupported, modelInputDims } from './forward/compile.js';
 export { createForwardEngine } from './forward/select.js';
@@ -32,30 +32,30 @@ export type { ForwardEngineOptions } from './forward/select.js';
 export type { ForwardEngine, ForwardNet } from './forward/engine.js';
 
 // Probe: stream every layer of every net into joint moments (and plugin reducers).
-export { probe, prepareProbe, runPreparedProbe, defaultBatchSamples } from './run/probe.js';
-export type { PreparedProbe } from './run/probe.js';
-export type { ProbeOptions, ProbeProgress } from './run/probe.js';
-export { probeOnnx, prepareOnnxProbe, runPreparedOnnxProbe, isOnnxPath } from './run/forward-probe.js';
-export type { PreparedOnnxProbe } from './run/forward-probe.js';
-export type { ForwardProbeOptions } from './run/forward-probe.js';
-export type { ProbeManifest, ProbeLayerRecord, ProbeDataRecord } from './run/layout.js';
-export { acquireRunLock, withRunLock } from './run/lock.js';
-export type { RunLock, LockOptions } from './run/lock.js';
+export { probe, prepareProbe, runPreparedProbe, defaultBatchSamples } from './probe/probe.js';
+export type { PreparedProbe } from './probe/probe.js';
+export type { ProbeOptions, ProbeProgress } from './probe/probe.js';
+export { probeOnnx, prepareOnnxProbe, runPreparedOnnxProbe, isOnnxPath } from './probe/forward-probe.js';
+export type { PreparedOnnxProbe } from './probe/forward-probe.js';
+export type { ForwardProbeOptions } from './probe/forward-probe.js';
+export type { ProbeManifest, ProbeLayerRecord, ProbeDataRecord } from './run-dir/layout.js';
+export { acquireRunLock, withRunLock } from './run-dir/lock.js';
+export type { RunLock, LockOptions } from './run-dir/lock.js';
 
 // Align: statistics, correlations and the methods' tables from a probed run.
-export { align, readManifest, loadLayerData } from './run/align.js';
-export type { AlignOptions, AlignResult } from './run/align.js';
-export { DEFAULT_MIN_ACTIVE_IMAGES } from './stats/rare-units.js';
-export { selectMethods, selectReducers, reducersForMethods, reducerOptionsFor } from './run/method-selection.js';
-export type { OptionsByName } from './run/method-selection.js';
+export { align, readManifest, loadLayerData } from './align/align.js';
+export type { AlignOptions, AlignResult } from './align/align.js';
+export { DEFAULT_MIN_ACTIVE_IMAGES } from './align/rare-units.js';
+export { selectMethods, selectReducers, reducersForMethods, reducerOptionsFor } from './align/method-selection.js';
+export type { OptionsByName } from './align/method-selection.js';
 
 // Methods and reducers: the registry, the built-in methods, and the shapes a plugin implements.
-export { MethodRegistry } from './methods/registry.js';
-export { builtinPlugin, DEFAULT_METHODS } from './methods/builtin/index.js';
-export { metricMethods } from './methods/metrics/index.js';
-export type { Method, MethodOption, MethodContext, MethodResult, LayerData, NetLayer } from './methods/types.js';
-export { miHistogramsReducer } from './reducers/mi-histograms.js';
-export type { Reducer, ReducerLayer, ReducerState, ReducerBatch, ReducerOutput } from './reducers/types.js';
+export { MethodRegistry } from './align/methods/registry.js';
+export { builtinPlugin, DEFAULT_METHODS } from './align/methods/builtin/index.js';
+export { metricMethods } from './align/methods/metrics/index.js';
+export type { Method, MethodOption, MethodContext, MethodResult, LayerData, NetLayer } from './align/methods/types.js';
+export { miHistogramsReducer } from './probe/reducers/mi-histograms.js';
+export type { Reducer, ReducerLayer, ReducerState, ReducerBatch, ReducerOutput } from './probe/reducers/types.js';
 
 // Plugins: methods, reducers and commands from a module (commands need no yargs).
 export { PluginRegistry, validatePlugin } from './plugins/registry.js';
@@ -84,10 +84,10 @@ export type {
 } from './train/index.js';
 
 // Moment statistics: per-unit stats and correlations (exact merging: with the kernels below).
-export { unitStats, correlationBlock, isDeadUnit } from './stats/unit-stats.js';
-export type { ActivationDtype } from './stats/unit-stats.js';
-export { ActivationRangeError } from './stats/moment-range.js';
-export { LayerAccumulator, NonFiniteActivationError } from './stats/layer-accumulator.js';
+export { unitStats, correlationBlock, isDeadUnit } from './align/unit-stats.js';
+export type { ActivationDtype } from './align/unit-stats.js';
+export { ActivationRangeError } from './probe/moment-range.js';
+export { LayerAccumulator, NonFiniteActivationError } from './probe/layer-accumulator.js';
 
 // The kernels a user calls directly (also in `convergent/kernels`, which runs in browsers).
 export * from './kernels/index.js';

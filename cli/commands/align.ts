@@ -1,7 +1,7 @@
 // `convergent align RUN`: statistics, correlations and unit matchings from the probed moments.
 import type { Backend } from '../../src/backend/types.js';
-import { align, checkMethodOptions, readManifest } from '../../src/run/align.js';
-import { DEFAULT_MIN_ACTIVE_IMAGES, checkMinActiveImages } from '../../src/stats/rare-units.js';
+import { align, checkMethodOptions, readManifest } from '../../src/align/align.js';
+import { DEFAULT_MIN_ACTIVE_IMAGES, checkMinActiveImages } from '../../src/align/rare-units.js';
 import type { TableFormat } from '../../src/tables/write.js';
 import { openBackend, selectMethods, withAlignOptions, withBackendOptions, type CliContext } from '../context.js';
 import { formatHeadline } from '../headline.js';
@@ -9,7 +9,7 @@ import { optionsFor } from '../method-options.js';
 import { info, print } from '../output.js';
 import { alignProgress } from '../progress.js';
 import { defineCommand } from '../command.js';
-import { plural } from '../../src/plural.js';
+import { plural } from '../../src/util/plural.js';
 
 export interface AlignArgs {
   format: TableFormat;
@@ -17,7 +17,7 @@ export interface AlignArgs {
   'min-active-images'?: number;
 }
 
-/** --min-active-images, on align and run (the rule and its default: src/stats/rare-units.ts). */
+/** --min-active-images, on align and run (the rule and its default: src/align/rare-units.ts). */
 export const MIN_ACTIVE_IMAGES_OPTION = {
   type: 'number',
   default: DEFAULT_MIN_ACTIVE_IMAGES,

@@ -3,11 +3,11 @@
 // model at all (an unsupported op is reported, the listing still printed).
 import { defineCommand } from '../command.js';
 import { checkSupported } from '../../src/forward/compile.js';
-import { readOnnxFile } from '../../src/onnx/decode.js';
+import { readOnnxFile } from '../../src/inputs/onnx/decode.js';
 import { listLayers, type OnnxLayerInfo } from '../../src/forward/layer-shapes.js';
 import type { CliContext } from '../context.js';
 import { print } from '../output.js';
-import { plural } from '../../src/plural.js';
+import { plural } from '../../src/util/plural.js';
 
 /** Aligned columns; the last one is not padded. */
 export function formatLayerTable(layers: OnnxLayerInfo[]): string {

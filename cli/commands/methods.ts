@@ -1,6 +1,6 @@
 // `convergent methods`: what can be passed to --method, and where each comes from.
 import type { CommandModule } from 'yargs';
-import type { MethodOption } from '../../src/methods/types.js';
+import type { MethodOption } from '../../src/align/methods/types.js';
 import type { CliContext } from '../context.js';
 import { DEFAULT_METHODS } from '../context.js';
 import { print } from '../output.js';

@@ -1,18 +1,18 @@
 // `convergent probe --net NAME=PATH ... --out RUN`: stream activations into moments.
 import type { Argv } from 'yargs';
 import type { Backend } from '../../src/backend/types.js';
-import { prepareProbe, runPreparedProbe, validateNets } from '../../src/run/probe.js';
-import type { ProbeManifest } from '../../src/run/layout.js';
-import { selectReducers } from '../../src/run/method-selection.js';
+import { prepareProbe, runPreparedProbe, validateNets } from '../../src/probe/probe.js';
+import type { ProbeManifest } from '../../src/run-dir/layout.js';
+import { selectReducers } from '../../src/align/method-selection.js';
 import { defineCommand } from '../command.js';
 import { checkInputsExist, openBackend, parseNets, withBackendOptions, type CliContext } from '../context.js';
 import { integerOption } from '../flags.js';
 import { optionsFor } from '../method-options.js';
 import { info } from '../output.js';
-import { plural } from '../../src/plural.js';
+import { plural } from '../../src/util/plural.js';
 import { createProgress, type Progress } from '../progress.js';
-import { prepareOnnxProbe, runPreparedOnnxProbe } from '../../src/run/forward-probe.js';
-import type { Reducer } from '../../src/reducers/types.js';
+import { prepareOnnxProbe, runPreparedOnnxProbe } from '../../src/probe/forward-probe.js';
+import type { Reducer } from '../../src/probe/reducers/types.js';
 import { openProbeData, withDataOptions, type DataArgs } from '../data-options.js';
 
 export function withProbeOptions<T>(y: Argv<T>, ctx: CliContext) {

@@ -7,8 +7,8 @@ import type { CliContext } from '../context.js';
 import { formatHeadline } from '../headline.js';
 import { info, print } from '../output.js';
 import { createProgress } from '../progress.js';
-import { plural } from '../../src/plural.js';
-import { withRunLock } from '../../src/run/lock.js';
+import { plural } from '../../src/util/plural.js';
+import { withRunLock } from '../../src/run-dir/lock.js';
 import { defineCommand } from '../command.js';
 
 export interface ReportRunOptions {

@@ -9,11 +9,11 @@ import { withDataOptions } from '../data-options.js';
 import { MIN_ACTIVE_IMAGES_OPTION, runAlign } from './align.js';
 import { checkBatchFlags, prepareCliProbe, withProbeOptions } from './probe.js';
 import { defineCommand } from '../command.js';
-import { pickOptions, reducerOptionsFor, reducersForMethods } from '../../src/run/method-selection.js';
+import { pickOptions, reducerOptionsFor, reducersForMethods } from '../../src/align/method-selection.js';
 import { runReport } from './report.js';
-import { checkMethodOptions } from '../../src/run/align.js';
-import { acquireRunLock } from '../../src/run/lock.js';
-import { checkProbeTarget } from '../../src/run/replace.js';
+import { checkMethodOptions } from '../../src/align/align.js';
+import { acquireRunLock } from '../../src/run-dir/lock.js';
+import { checkProbeTarget } from '../../src/run-dir/replace.js';
 
 export function runCommand(ctx: CliContext) {
   return defineCommand({

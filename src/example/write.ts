@@ -1,9 +1,9 @@
 // Writes the embedded planted example as activation files, exactly as a user's would look:
 // one directory per net with one <layer>.npy per layer, plus the planted answer. Node-only.
 import { mkdir } from 'node:fs/promises';
-import { writeJsonAtomic } from '../io/atomic-write.js';
+import { writeJsonAtomic } from '../run-dir/atomic-write.js';
 import { join } from 'node:path';
-import { writeNpy } from '../io/npy-write.js';
+import { writeNpy } from '../run-dir/npy-write.js';
 import { PLANTED_IMAGES, PLANTED_LAYERS, plantedLayer } from './planted.js';
 
 export interface PlantedTruth {

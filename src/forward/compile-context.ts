@@ -2,7 +2,7 @@
 // compile time), the plan under construction, and a per-node view that reads attributes with
 // ONNX defaults and validates them, so that every lowering in compile-ops.ts stays short and every
 // error names the node and op.
-import type { AttributeValue, OnnxNode, OnnxTensor } from '../onnx/model.js';
+import type { AttributeValue, OnnxNode, OnnxTensor } from '../inputs/onnx/model.js';
 import type { PlanTensor, Step, StepBody } from './plan.js';
 import { formatShape } from '../util/shape.js';
 

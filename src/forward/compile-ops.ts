@@ -4,6 +4,10 @@
 // constant computed here (Constant nodes, ops on constants). Fusions that keep the plan smaller:
 // BatchNormalization into the Conv before it, a constant bias Add into the Conv or MatMul/Gemm
 // before it; each only when the intermediate value has no other reader and is not captured.
+// One file (over 400 lines): it is the op table, one short lowering per ONNX op and LOWERINGS at
+// the bottom, the one place that says which ops the planner supports (as onnxruntime-web's one
+// resolve table); the shape helpers they share (broadcasting, constant folding, conv and pooling
+// windows) sit above them.
 import { type NodeContext, isConstant, sizeOf, type Value } from './compile-context.js';
 import type { ConvStep, GemmStep, Step, UnaryFn } from './plan.js';
 import { formatShape } from '../util/shape.js';

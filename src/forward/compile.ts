@@ -5,11 +5,11 @@
 // at compile time (Constant nodes, shapes, BatchNorm into the Conv before it, bias Adds), and
 // drops constants no step reads. inferValueShapes() runs the same lowering over every node, with
 // no fusion, for `convergent layers`. The per-op rules live in compile-ops.ts.
-import type { Dim, OnnxModel, OnnxValueInfo } from '../onnx/model.js';
+import type { Dim, OnnxModel, OnnxValueInfo } from '../inputs/onnx/model.js';
 import { type GraphView, NodeContext, PlanBuilder, type Value } from './compile-context.js';
 import { LOWERINGS } from './compile-ops.js';
 import type { ExecutionPlan, PlanTensor, Step } from './plan.js';
-import { withArticle } from '../article.js';
+import { withArticle } from '../util/article.js';
 
 /** The ONNX ops (default domain) convergent runs. */
 export const SUPPORTED_OPS: readonly string[] = [

@@ -1,7 +1,7 @@
 // A forward engine runs one batch of items through every net and hands back the tensors the
 // probe captures. One engine per backend: the reference and WebGPU engines run in-process over
 // PlanRunner; the WASM engine spreads a batch over worker threads (src/forward/wasm/parallel.ts).
-import type { OnnxModel } from '../onnx/model.js';
+import type { OnnxModel } from '../inputs/onnx/model.js';
 import { compilePlan } from './compile.js';
 import { PlanRunner } from './executor.js';
 import type { OpKernels } from './kernels.js';

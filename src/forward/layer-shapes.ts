@@ -1,9 +1,9 @@
 // Which tensors of a model can be probed, with their shapes: every node output is capturable; its
 // shape comes from the planner's shape inference run at two batch sizes, so that the batch axis
 // shows as a symbol (N) and everything else as numbers. The names and the default layers come
-// from the graph alone (src/onnx/layers.ts).
-import type { Dim, OnnxModel } from '../onnx/model.js';
-import { defaultLayers, layerNames } from '../onnx/layers.js';
+// from the graph alone (src/inputs/onnx/layers.ts).
+import type { Dim, OnnxModel } from '../inputs/onnx/model.js';
+import { defaultLayers, layerNames } from '../inputs/onnx/layers.js';
 import { inferValueShapes, modelInputDims } from './compile.js';
 
 /** One capturable tensor of a model (what `convergent layers` lists). */

@@ -1,6 +1,6 @@
 // Everything the plugins (built-in ones included) contribute, with duplicate names refused.
-import { MethodRegistry } from '../methods/registry.js';
-import type { Reducer } from '../reducers/types.js';
+import { MethodRegistry } from '../align/methods/registry.js';
+import type { Reducer } from '../probe/reducers/types.js';
 import type { CommandOption, Plugin, PluginCommand } from './types.js';
 
 export class PluginRegistry {

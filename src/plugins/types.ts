@@ -3,8 +3,8 @@
 // described in convergent's own small shape (name, options, handler), which the CLI adapts to its
 // argument parser (cli/plugin-commands.ts), so that neither a plugin nor the library's types
 // depend on that parser.
-import type { Method } from '../methods/types.js';
-import type { Reducer } from '../reducers/types.js';
+import type { Method } from '../align/methods/types.js';
+import type { Reducer } from '../probe/reducers/types.js';
 
 /** One flag (`--name VALUE`) or positional argument of a plugin command. */
 export interface CommandOption {

@@ -2,7 +2,7 @@
 // paper's tables and figures for every layer and pair, and optionally each figure as a PNG.
 import { mkdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { writeFileAtomic } from '../io/atomic-write.js';
+import { writeFileAtomic } from '../run-dir/atomic-write.js';
 import { type ColorMapName, colorMap } from './colormap.js';
 import type { Figure, ReportContext, Section } from './figures.js';
 import { esc } from './html.js';

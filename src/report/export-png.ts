@@ -6,7 +6,7 @@
 // see system fonts by itself, so the usual Liberation / DejaVu / Noto files are loaded if present.
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../io/atomic-write.js';
+import { writeFileAtomic } from '../run-dir/atomic-write.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ColorMap } from './colormap.js';

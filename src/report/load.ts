@@ -5,8 +5,8 @@ import { fromArrow, fromCSV } from 'arquero';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readNpy } from '../io/npy-read.js';
-import { runPaths, type ProbeManifest } from '../run/layout.js';
+import { readNpy } from '../inputs/npy/npy-read.js';
+import { runPaths, type ProbeManifest } from '../run-dir/layout.js';
 import type { TableFormat } from '../tables/write.js';
 import { type Matrix, matrix } from './matrix.js';
 

@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runPaths, safeName } from '../run/layout.js';
+import { runPaths, safeName } from '../run-dir/layout.js';
 import type { ReportContext, Section } from './figures.js';
 import { type Column, esc, fmt, htmlTable, note, viewBlock } from './html.js';
 import { type LayerTopK, readLayerTopK } from './topk-records.js';

@@ -6,9 +6,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readNpy } from '../io/npy-read.js';
-import { runPaths } from '../run/layout.js';
-import { activeImagesPath } from '../stats/rare-units.js';
+import { readNpy } from '../inputs/npy/npy-read.js';
+import { activeImagesPath, runPaths } from '../run-dir/layout.js';
 
 export interface NetTopK {
   /** Per unit: slots holding an image the unit fires on. */

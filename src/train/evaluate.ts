@@ -3,7 +3,7 @@
 import type { NetSpec } from './model.js';
 import { createWasmTrainer } from './wasm-trainer.js';
 
-export { argmaxRows } from '../stats/argmax.js';
+export { argmaxRows } from '../util/argmax.js';
 
 export interface Evaluation {
   accuracy: number;

@@ -2,9 +2,9 @@
 // a symbolic batch dimension, the weights as FLOAT initializers. Node and value names are the
 // layer names (conv1, relu1, pool1, ..., fc2; the output is "logits"), so the probe's default
 // layers (a ReLU after a Conv or Gemm) are conv1, conv2, ... and fc1, ...
-import { OnnxBuilder, f } from '../onnx/builder.js';
-import { encodeOnnx } from '../onnx/encode.js';
-import type { OnnxModel } from '../onnx/model.js';
+import { OnnxBuilder, f } from '../inputs/onnx/builder.js';
+import { encodeOnnx } from '../inputs/onnx/encode.js';
+import type { OnnxModel } from '../inputs/onnx/model.js';
 import type { NetSpec, ParamRef } from './model.js';
 
 export const INPUT_NAME = 'input';

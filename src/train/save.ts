@@ -1,7 +1,7 @@
 // Writing trained nets: the .onnx model and, beside it, a JSON record of how it was trained (the
 // options, the cache key, the data, the per-epoch loss and held-out accuracy).
 import { mkdir } from 'node:fs/promises';
-import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write.js';
+import { writeFileAtomic, writeJsonAtomic } from '../run-dir/atomic-write.js';
 import { dirname } from 'node:path';
 import type { TrainData } from './data.js';
 import { exportOnnx } from './export.js';

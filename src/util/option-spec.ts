@@ -1,6 +1,6 @@
 // The options a method or a reducer declares (`--<name>.<option> VALUE` on the command line), and
-// how given values are checked against the declaration. One module that both methods/ and
-// reducers/ import, so that neither folder imports the other for it and both check the same way.
+// how given values are checked against the declaration. One module that both align/methods/
+// and probe/reducers/ import, so that neither folder imports the other for it and both check the same way.
 
 export interface OptionSpec {
   type: 'number' | 'string' | 'boolean';

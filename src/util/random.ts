@@ -1,5 +1,6 @@
 // Small seeded generators, so examples, data splits, cluster starts and weight init are the same
-// on every machine (shared by example/, data/, cluster/ and train/; tests use them for data too).
+// on every machine (shared by example/, inputs/data/, align/cluster/ and train/; tests use them
+// for data too).
 
 /** mulberry32: 32-bit state, full period, good enough for planted test data. */
 export function seededUniform(seed: number): () => number {

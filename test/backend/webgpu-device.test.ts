@@ -4,8 +4,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createBackend } from '../../src/backend/select.js';
 import type { Backend } from '../../src/backend/types.js';
-import { miHistogramsReducer } from '../../src/reducers/mi-histograms.js';
-import type { ReducerOutput } from '../../src/reducers/types.js';
+import { miHistogramsReducer } from '../../src/probe/reducers/mi-histograms.js';
+import type { ReducerOutput } from '../../src/probe/reducers/types.js';
 import { TRAIN_DEFAULTS } from '../../src/train/options.js';
 import { trainNets } from '../../src/train/train.js';
 import { lenet } from '../forward/wasm-nets.js';

@@ -5,8 +5,8 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { encodeNpyHeader } from '../../src/io/npy-header.js';
-import { encodeNpy } from '../../src/io/npy-write.js';
+import { encodeNpyHeader } from '../../src/inputs/npy/npy-header.js';
+import { encodeNpy } from '../../src/run-dir/npy-write.js';
 import { convergent, tempDir, writeImages, writeTinyCnn } from './helpers.js';
 
 const FIX = 'test/fixtures/e2e';

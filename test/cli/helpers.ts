@@ -5,9 +5,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seededNormal } from '../../src/util/random.js';
-import { encodeNpy } from '../../src/io/npy-write.js';
-import { OnnxBuilder } from '../../src/onnx/builder.js';
-import { encodeOnnx } from '../../src/onnx/encode.js';
+import { encodeNpy } from '../../src/run-dir/npy-write.js';
+import { OnnxBuilder } from '../../src/inputs/onnx/builder.js';
+import { encodeOnnx } from '../../src/inputs/onnx/encode.js';
 
 export const CLI = 'dist/cli/main.js';
 

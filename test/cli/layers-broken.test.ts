@@ -5,8 +5,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OnnxBuilder } from '../../src/onnx/builder.js';
-import { encodeOnnx } from '../../src/onnx/encode.js';
+import { OnnxBuilder } from '../../src/inputs/onnx/builder.js';
+import { encodeOnnx } from '../../src/inputs/onnx/encode.js';
 
 const CLI = 'dist/cli/main.js';
 

@@ -3,7 +3,7 @@
 // method they belong to does not run.
 import { describe, expect, it } from 'vitest';
 import { extractDottedOptions, optionsFor } from '../../cli/method-options.js';
-import { builtinPlugin } from '../../src/methods/builtin/index.js';
+import { builtinPlugin } from '../../src/align/methods/builtin/index.js';
 import { PluginRegistry } from '../../src/plugins/registry.js';
 
 const registry = new PluginRegistry();

@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBackend } from '../../src/backend/select.js';
-import { builtinPlugin } from '../../src/methods/builtin/index.js';
+import { builtinPlugin } from '../../src/align/methods/builtin/index.js';
 import { PluginRegistry } from '../../src/plugins/registry.js';
-import { align } from '../../src/run/align.js';
+import { align } from '../../src/align/align.js';
 import { CLI, convergent, exampleRun, tempDir } from './helpers.js';
 
 let run: string;

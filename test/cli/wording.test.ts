@@ -4,10 +4,10 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
-import { plural } from '../../src/plural.js';
-import { withArticle } from '../../src/article.js';
+import { plural } from '../../src/util/plural.js';
+import { withArticle } from '../../src/util/article.js';
 import { checkSupported } from '../../src/forward/compile.js';
-import { OnnxBuilder } from '../../src/onnx/builder.js';
+import { OnnxBuilder } from '../../src/inputs/onnx/builder.js';
 import { convergent, tempDir, writeTinyCnn } from './helpers.js';
 
 describe('plural', () => {

@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkSupported, compilePlan, modelInputDims, SUPPORTED_OPS } from '../../src/forward/compile.js';
 import { createReferenceKernels } from '../../src/forward/reference/index.js';
-import { f, OnnxBuilder } from '../../src/onnx/builder.js';
-import type { OnnxModel } from '../../src/onnx/model.js';
+import { f, OnnxBuilder } from '../../src/inputs/onnx/builder.js';
+import type { OnnxModel } from '../../src/inputs/onnx/model.js';
 import { seededNormal } from '../../src/util/random.js';
 import { expectClose, runOnnxruntime, runPlanWith, withOutputs } from './harness.js';
 

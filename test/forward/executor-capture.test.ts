@@ -8,7 +8,7 @@ import { tensorIdOf } from '../../src/forward/engine.js';
 import { PlanRunner } from '../../src/forward/executor.js';
 import type { OpKernels } from '../../src/forward/kernels.js';
 import { createReferenceKernels } from '../../src/forward/reference/index.js';
-import { OnnxBuilder } from '../../src/onnx/builder.js';
+import { OnnxBuilder } from '../../src/inputs/onnx/builder.js';
 
 function model() {
   const b = new OnnxBuilder('capture');

@@ -14,8 +14,8 @@ import { compilePlan } from '../../src/forward/compile.js';
 import { PlanRunner } from '../../src/forward/executor.js';
 import type { OpKernels } from '../../src/forward/kernels.js';
 import type { ExecutionPlan } from '../../src/forward/plan.js';
-import { encodeOnnx } from '../../src/onnx/encode.js';
-import type { OnnxModel } from '../../src/onnx/model.js';
+import { encodeOnnx } from '../../src/inputs/onnx/encode.js';
+import type { OnnxModel } from '../../src/inputs/onnx/model.js';
 import type { OpCase } from './op-cases.js';
 
 export interface HostTensor {

@@ -2,7 +2,7 @@
 // batch sizes) and the default layers marked.
 import { describe, expect, it } from 'vitest';
 import { listLayers } from '../../src/forward/layer-shapes.js';
-import { OnnxBuilder } from '../../src/onnx/builder.js';
+import { OnnxBuilder } from '../../src/inputs/onnx/builder.js';
 import { opCaseModel as caseModel } from './op-cases.js';
 
 describe('listLayers', () => {

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkSupported } from '../../src/forward/compile.js';
 import { createReferenceKernels } from '../../src/forward/reference/index.js';
-import { decodeOnnx, decodeTensor } from '../../src/onnx/decode.js';
-import type { OnnxModel } from '../../src/onnx/model.js';
-import { TensorProto, type TensorProtoObject } from '../../src/onnx/schema.js';
+import { decodeOnnx, decodeTensor } from '../../src/inputs/onnx/decode.js';
+import type { OnnxModel } from '../../src/inputs/onnx/model.js';
+import { TensorProto, type TensorProtoObject } from '../../src/inputs/onnx/schema.js';
 import { expectClose, runPlanWith } from './harness.js';
 
 const root = process.env.CONVERGENT_ONNX_TESTDATA;

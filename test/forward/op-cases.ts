@@ -5,8 +5,8 @@
 // kernel's remainder path runs. Weights are seeded (same on every machine), inputs come from
 // caseInput() in harness.ts unless a case fixes its own.
 import { seededNormal, seededUniform } from '../../src/util/random.js';
-import { f, floats, OnnxBuilder, tensor, type BuilderAttr } from '../../src/onnx/builder.js';
-import type { Dim, OnnxModel } from '../../src/onnx/model.js';
+import { f, floats, OnnxBuilder, tensor, type BuilderAttr } from '../../src/inputs/onnx/builder.js';
+import type { Dim, OnnxModel } from '../../src/inputs/onnx/model.js';
 
 export interface OpCase {
   name: string;

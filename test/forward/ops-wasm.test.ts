@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { OpKernels } from '../../src/forward/kernels.js';
 import { createWasmKernels, type WasmTensor } from '../../src/forward/wasm/kernels.js';
 import { seededNormal } from '../../src/util/random.js';
-import { OnnxBuilder } from '../../src/onnx/builder.js';
+import { OnnxBuilder } from '../../src/inputs/onnx/builder.js';
 import { checkCase } from './harness.js';
 import { opCases, type OpCase } from './op-cases.js';
 

@@ -2,10 +2,10 @@
 // LeNet (Caffe's: conv 5x5x20, maxpool 2, conv 5x5x50, maxpool 2, fc 500, relu, fc 10), an
 // AlexNet-shaped net (227 x 227, grouped convs, LRN, 61 M weights) and a small mixed CNN that
 // reaches every other kernel path (BatchNorm, depthwise, 1 x 1 and Winograd convs, concat, avg
-// pool, softmax). Built with src/onnx/builder.ts.
+// pool, softmax). Built with src/inputs/onnx/builder.ts.
 import { seededNormal } from '../../src/util/random.js';
-import { f, OnnxBuilder } from '../../src/onnx/builder.js';
-import type { OnnxModel } from '../../src/onnx/model.js';
+import { f, OnnxBuilder } from '../../src/inputs/onnx/builder.js';
+import type { OnnxModel } from '../../src/inputs/onnx/model.js';
 
 export interface TestNet {
   model: OnnxModel;

@@ -9,10 +9,10 @@ import { createReferenceKernels } from '../../src/forward/reference/index.js';
 import { createDeviceProbeEngine, type DeviceProbeEngine } from '../../src/forward/webgpu/device-engine.js';
 import { batchMomentsReference } from '../../src/kernels/moments/reference.js';
 import { createWebGpuMomentKernel, type WebGpuMomentKernel } from '../../src/kernels/moments/webgpu.js';
-import { OnnxBuilder } from '../../src/onnx/builder.js';
+import { OnnxBuilder } from '../../src/inputs/onnx/builder.js';
 import { acquireGpu, withGpuErrorScope, type GpuContext } from '../../src/platform/webgpu.js';
-import { planeMaxima } from '../../src/reducers/topk.js';
-import { toUnitMajor } from '../../src/run/forward-probe.js';
+import { planeMaxima } from '../../src/probe/reducers/topk.js';
+import { toUnitMajor } from '../../src/probe/forward-probe.js';
 import { webgpuAvailability } from '../helpers/webgpu.js';
 
 const { available } = await webgpuAvailability();

@@ -1,4 +1,4 @@
-// shaders/forward_item_max.wgsl against its plain-TS definition, planeMaxima() (src/reducers/topk.ts):
+// shaders/forward_item_max.wgsl against its plain-TS definition, planeMaxima() (src/probe/reducers/topk.ts):
 // maps of one position up to several workgroup sweeps (1 to 256 lanes a plane, several planes a
 // workgroup, plane counts that leave a workgroup part-filled), many ties (values drawn from a
 // handful of levels, so "the first position" is exercised), all-negative maps; sources read from
@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededUniform } from '../../src/util/random.js';
 import { createItemMaxKernel, type ItemMaxJob } from '../../src/forward/webgpu/item-max.js';
 import { acquireGpu, withGpuErrorScope, type GpuContext } from '../../src/platform/webgpu.js';
-import { planeMaxima } from '../../src/reducers/topk.js';
+import { planeMaxima } from '../../src/probe/reducers/topk.js';
 import { webgpuAvailability } from '../helpers/webgpu.js';
 
 const { available } = await webgpuAvailability();

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchMoments, MomentKernel } from '../../src/kernels/moments/contract.js';
 import { batchMomentsReference } from '../../src/kernels/moments/reference.js';
 import { createWasmMomentKernel } from '../../src/kernels/moments/wasm.js';
-import { readNpy } from '../../src/io/npy-read.js';
+import { readNpy } from '../../src/inputs/npy/npy-read.js';
 import { seededNormal } from '../../src/util/random.js';
 import { emptyMoments, mergeMomentsInto } from '../../src/kernels/moments/merge.js';
 

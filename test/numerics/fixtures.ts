@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { readNpy } from '../../src/io/npy-read.js';
-import { writeNpy } from '../../src/io/npy-write.js';
+import { readNpy } from '../../src/inputs/npy/npy-read.js';
+import { writeNpy } from '../../src/run-dir/npy-write.js';
 import type { BatchMoments } from '../../src/kernels/moments/contract.js';
 
 export const NUMERICS = 'test/fixtures/numerics';

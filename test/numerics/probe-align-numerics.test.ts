@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createBackend } from '../../src/backend/select.js';
 import type { Backend, BackendRequest } from '../../src/backend/types.js';
-import { readNpy } from '../../src/io/npy-read.js';
-import { writeNpy } from '../../src/io/npy-write.js';
-import { builtinPlugin } from '../../src/methods/builtin/index.js';
+import { readNpy } from '../../src/inputs/npy/npy-read.js';
+import { writeNpy } from '../../src/run-dir/npy-write.js';
+import { builtinPlugin } from '../../src/align/methods/builtin/index.js';
 import { PluginRegistry } from '../../src/plugins/registry.js';
-import { align } from '../../src/run/align.js';
-import { probe } from '../../src/run/probe.js';
+import { align } from '../../src/align/align.js';
+import { probe } from '../../src/probe/probe.js';
 import { webgpuAvailability } from '../helpers/webgpu.js';
 import { caseNets, expected, writeCcaCase, type StatsCase } from './fixtures.js';
 

@@ -39,8 +39,8 @@ function reachable(): { files: Set<string>; packages: Map<string, string> } {
 
 it('no public declaration file imports arquero or @uwdata/flechette', () => {
   const { files, packages } = reachable();
-  expect(files.has(normalize('dist/src/methods/types.d.ts'))).toBe(true);
-  expect(files.has(normalize('dist/src/run/align.d.ts'))).toBe(true);
+  expect(files.has(normalize('dist/src/align/methods/types.d.ts'))).toBe(true);
+  expect(files.has(normalize('dist/src/align/align.d.ts'))).toBe(true);
   const offending = ['arquero', '@uwdata/flechette'].filter((name) => packages.has(name)).map((name) => `${name} (from ${packages.get(name)})`);
   expect(offending).toEqual([]);
 });

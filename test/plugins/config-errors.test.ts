@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../src/plugins/load.js';
 import { PluginRegistry } from '../../src/plugins/registry.js';
-import type { MethodContext } from '../../src/methods/types.js';
+import type { MethodContext } from '../../src/align/methods/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'convergent-config-'));
 const config = (name: string, text: string) => {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { table } from 'arquero';
 import { describe, expect, it } from 'vitest';
-import { builtinPlugin } from '../../src/methods/builtin/index.js';
-import type { Method } from '../../src/methods/types.js';
+import { builtinPlugin } from '../../src/align/methods/builtin/index.js';
+import type { Method } from '../../src/align/methods/types.js';
 import { loadPlugin, readConfig } from '../../src/plugins/load.js';
 import { PluginRegistry } from '../../src/plugins/registry.js';
 

@@ -3,8 +3,8 @@
 // layers conv1, conv2, fc1; the batch dimension is symbolic.
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { decodeOnnx } from '../../src/onnx/decode.js';
-import { defaultLayers } from '../../src/onnx/layers.js';
+import { decodeOnnx } from '../../src/inputs/onnx/decode.js';
+import { defaultLayers } from '../../src/inputs/onnx/layers.js';
 import { exportOnnx, toOnnxModel } from '../../src/train/export.js';
 import { argmaxRows, evaluateNet, netLogits } from '../../src/train/evaluate.js';
 import { TRAIN_DEFAULTS } from '../../src/train/options.js';

@@ -2,8 +2,8 @@
 // they shared this module, a method took the text 'false' for a boolean as a (truthy) string and a
 // reducer took 'Infinity' for a number.
 import { describe, expect, it } from 'vitest';
-import { resolveReducerOptions } from '../../src/reducers/options.js';
-import type { Reducer } from '../../src/reducers/types.js';
+import { resolveReducerOptions } from '../../src/probe/reducers/options.js';
+import type { Reducer } from '../../src/probe/reducers/types.js';
 import { resolveOptions, type OptionSpec } from '../../src/util/option-spec.js';
 
 const specs: Record<string, OptionSpec> = {

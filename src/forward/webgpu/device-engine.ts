@@ -12,7 +12,7 @@ import type { BatchMoments } from '../../kernels/moments/contract.js';
 import type { WebGpuMomentKernel } from '../../kernels/moments/webgpu.js';
 import { gpuLabel } from '../../gpu/labels.js';
 import { MAP_MODE_READ, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE } from '../../gpu/usage.js';
-import type { OnnxModel } from '../../onnx/model.js';
+import type { OnnxModel } from '../../inputs/onnx/model.js';
 import type { GpuContext } from '../../platform/webgpu.js';
 import { compilePlan } from '../compile.js';
 import { tensorIdOf } from '../engine.js';

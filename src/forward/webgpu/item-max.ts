@@ -1,6 +1,6 @@
 // Per plane of a (planes, positions) block, the maximum over positions and where it is
 // (shaders/forward_item_max.wgsl; the plain-TS definition is planeMaxima() in
-// src/reducers/topk.ts). The probe's top-k records then need 2 words per (item, unit) back
+// src/probe/reducers/topk.ts). The probe's top-k records then need 2 words per (item, unit) back
 // instead of the whole activation tensor.
 //
 // encode() records dispatches into the caller's encoder and writes their uniforms at once, one

@@ -1,0 +1,296 @@
+// `align`: reads the moments a probe left, derives per-unit statistics and correlations, runs the
+// chosen methods on every layer, and writes stats (.npy), tables and the headline summary.
+import { table, type ColumnTable } from 'arquero';
+import type { Table } from '../tables/types.js';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { ensureDir, writeJsonAtomic } from '../run-dir/atomic-write.js';
+import type { Backend } from '../backend/types.js';
+import { readNpy } from '../inputs/npy/npy-read.js';
+import { writeNpy } from '../run-dir/npy-write.js';
+import type { BatchMoments } from '../kernels/moments/contract.js';
+import { methodPlace, type MethodRegistry } from './methods/registry.js';
+import type { LayerData, Method, MethodResult, NetLayer } from './methods/types.js';
+import type { ReducerOutput } from '../probe/reducers/types.js';
+import { correlationBlock, unitStats } from './unit-stats.js';
+import { readActivationDtypes } from './activation-dtype.js';
+import { checkCorrelationSamples } from './undetermined.js';
+import { checkFiniteMoments } from './finite-moments.js';
+import { resolveOptions } from '../util/option-spec.js';
+import { DEFAULT_MIN_ACTIVE_IMAGES, applyRareUnitRule, checkMinActiveImages, countFlags, rareCount, rareUnitsMessage, unitFlags } from './rare-units.js';
+import { TableCollector, mergeMethodTables } from '../tables/combine.js';
+import { tableNameProblem, writeTable, type TableFormat } from '../tables/write.js';
+import { runPaths, type ProbeLayerRecord, type ProbeManifest } from '../run-dir/layout.js';
+import { writeAlignRun } from '../run-dir/replace.js';
+
+export interface AlignOptions {
+  run: string;
+  backend: Backend;
+  registry: MethodRegistry;
+  methods: string[];
+  /** Per-method option overrides, keyed by method name. */
+  methodOptions?: Record<string, Record<string, unknown>>;
+  layers?: string[];
+  /** Units firing on fewer probe images are left out like dead ones (src/align/rare-units.ts; 0: off). */
+  minActiveImages?: number;
+  format?: TableFormat;
+  log?: (message: string) => void;
+  onLayer?: (layer: string, index: number, count: number) => void;
+  /** Before each method of each layer: `step` of `steps` (layers x methods) done so far. */
+  onMethod?: (layer: string, method: string, step: number, steps: number) => void;
+  /** A long method's own progress (MethodContext.progress), e.g. sparse-prediction's units. */
+  onMethodProgress?: (done: number, total: number, unit: string) => void;
+}
+
+export interface AlignResult {
+  tables: TableCollector;
+  summary: Table;
+  files: string[];
+}
+
+export async function readManifest(run: string): Promise<ProbeManifest> {
+  const path = runPaths.manifest(run);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new Error(`${run} is not a run directory: ${path} is missing (run \`convergent probe\` first)`);
+  }
+  const manifest = JSON.parse(text) as ProbeManifest;
+  if (manifest.version !== 1) throw new Error(`${path}: unknown run format version ${manifest.version}`);
+  return manifest;
+}
+
+export async function loadLayerData(run: string, manifest: ProbeManifest, record: ProbeLayerRecord, minActiveImages = DEFAULT_MIN_ACTIVE_IMAGES): Promise<LayerData> {
+  const dir = runPaths.momentsDir(run, record.name);
+  const mean = await readNpy(join(dir, 'mean.npy'));
+  const m2 = await readNpy(join(dir, 'm2.npy'));
+  const d = mean.shape[0];
+  if (m2.shape[0] !== d || m2.shape[1] !== d) throw new Error(`${dir}: m2.npy has shape ${JSON.stringify(m2.shape)}, expected [${d}, ${d}]`);
+  const moments: BatchMoments = { n: record.samples, d, mean: Float64Array.from(mean.data), m2: Float64Array.from(m2.data) };
+  checkCorrelationSamples(record.name, record.samples);
+  // The dead-unit rule follows the precision of the activations the probe read.
+  const dtypes = await readActivationDtypes(dir);
+  const nets: NetLayer[] = [];
+  let offset = 0;
+  for (const net of manifest.nets) {
+    const units = record.units[net.name];
+    // The rare-unit rule: units firing on too few images join the dead ones in stats.dead, the mask every method leaves out.
+    const stats = await applyRareUnitRule(unitStats(moments, offset, units, dtypes[net.name]), { topkDir: runPaths.reducerDir(run, 'topk', record.name), layer: record.name, net: net.name }, minActiveImages);
+    nets.push({ name: net.name, units, offset, stats });
+    offset += units;
+  }
+  if (offset !== d) throw new Error(`${dir}: moments cover ${d} units but the nets have ${offset}`);
+  checkFiniteMoments(moments, nets, dir);
+  const pairs: [number, number][] = [];
+  for (let a = 0; a < nets.length; a++) for (let b = a + 1; b < nets.length; b++) pairs.push([a, b]);
+  const cache = new Map<string, Float64Array>();
+  return {
+    layer: record.name,
+    samples: record.samples,
+    nets,
+    moments,
+    pairs,
+    correlation(a, b) {
+      const key = `${a},${b}`;
+      let c = cache.get(key);
+      if (!c) {
+        const na = nets[a];
+        const nb = nets[b];
+        c = correlationBlock(moments, na.offset, na.units, nb.offset, nb.units, na.stats.dead, nb.stats.dead);
+        cache.set(key, c);
+      }
+      return c;
+    },
+  };
+}
+
+function methodOptions(method: Method, overrides: Record<string, unknown> | undefined): Record<string, unknown> {
+  return resolveOptions(`method ${method.name}`, method.options, overrides);
+}
+
+/**
+ * Refuses, before any work, option values the methods would refuse once running: undeclared
+ * options and non-numbers (resolveOptions), and out-of-range values (each method's checkOptions,
+ * where it has one). `convergent run` calls it before probing; align calls it itself.
+ */
+export function checkMethodOptions(registry: MethodRegistry, methods: string[], overrides: Record<string, Record<string, unknown>> | undefined): void {
+  for (const name of methods) {
+    const method = registry.get(name);
+    method.checkOptions?.(methodOptions(method, overrides?.[name]));
+  }
+}
+
+/** The units table and the base summary (unit and dead counts) of one layer. */
+function layerBaseTables(data: LayerData): { units: ColumnTable; summary: ColumnTable } {
+  const units = { layer: [] as string[], net: [] as string[], unit: [] as number[], mean: [] as number[], std: [] as number[], dead: [] as boolean[], rare: [] as boolean[], active_images: [] as (number | null)[] };
+  for (const net of data.nets) {
+    for (let u = 0; u < net.units; u++) {
+      units.layer.push(data.layer);
+      units.net.push(net.name);
+      units.unit.push(u);
+      units.mean.push(net.stats.mean[u]);
+      units.std.push(net.stats.std[u]);
+      const flags = unitFlags(net.stats, u);
+      units.dead.push(flags.dead);
+      units.rare.push(flags.rare);
+      units.active_images.push(flags.activeImages);
+    }
+  }
+  const summary = { layer: [] as string[], net_a: [] as string[], net_b: [] as string[], samples: [] as number[], units_a: [] as number[], units_b: [] as number[], dead_a: [] as number[], dead_b: [] as number[], rare_a: [] as (number | null)[], rare_b: [] as (number | null)[] };
+  for (const [a, b] of data.pairs) {
+    summary.layer.push(data.layer);
+    summary.net_a.push(data.nets[a].name);
+    summary.net_b.push(data.nets[b].name);
+    summary.samples.push(data.samples);
+    summary.units_a.push(data.nets[a].units);
+    summary.units_b.push(data.nets[b].units);
+    summary.dead_a.push(countFlags(data.nets[a].stats).dead);
+    summary.dead_b.push(countFlags(data.nets[b].stats).dead);
+    // Null, not 0, where the rare-unit rule did not apply (no per-image counts: runs from activation files).
+    summary.rare_a.push(rareCount(data.nets[a].stats));
+    summary.rare_b.push(rareCount(data.nets[b].stats));
+  }
+  return { units: table(units), summary: table(summary) };
+}
+
+async function writeLayerStats(run: string, data: LayerData): Promise<string[]> {
+  const dir = runPaths.statsDir(run, data.layer);
+  await ensureDir(dir);
+  const files: string[] = [];
+  for (const net of data.nets) {
+    files.push(join(dir, `${net.name}.mean.npy`), join(dir, `${net.name}.std.npy`));
+    await writeNpy(files[files.length - 2], net.stats.mean, [net.units]);
+    await writeNpy(files[files.length - 1], net.stats.std, [net.units]);
+  }
+  for (let a = 0; a < data.nets.length; a++) {
+    for (let b = 0; b < data.nets.length; b++) {
+      const path = join(dir, `corr.${data.nets[a].name}.${data.nets[b].name}.npy`);
+      await writeNpy(path, data.correlation(a, b), [data.nets[a].units, data.nets[b].units]);
+      files.push(path);
+    }
+  }
+  return files;
+}
+
+/** Refuses, before any work, methods that need a reducer the run was not probed with. */
+function checkRequirements(run: string, manifest: ProbeManifest, methods: Method[]): void {
+  for (const method of methods) {
+    for (const reducer of method.requires?.reducers ?? []) {
+      if (manifest.reducers.includes(reducer)) continue;
+      throw new Error(
+        `method ${method.name} needs the reducer "${reducer}", which run ${run} was not probed with (its reducers: ${manifest.reducers.join(', ')}); ` +
+          `re-probe with \`convergent probe ... --reducer ${reducer}\`, or use \`convergent run ... --method ${method.name}\`, which adds it`,
+      );
+    }
+  }
+}
+
+/** RUN/reducers/<name>/<layer>/: its .npy arrays and result.json, or undefined if absent. */
+export async function readReducerOutput(run: string, name: string, layer: string): Promise<ReducerOutput | undefined> {
+  const dir = runPaths.reducerDir(run, name, layer);
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return undefined;
+  }
+  const output: ReducerOutput = { arrays: {} };
+  for (const file of entries.sort()) {
+    if (file.endsWith('.npy')) output.arrays![file.slice(0, -4)] = await readNpy(join(dir, file));
+    else if (file === 'result.json') output.json = JSON.parse(await readFile(join(dir, file), 'utf8'));
+  }
+  return output;
+}
+
+/** A method's arrays, as RUN/stats/<layer>/<key>.npy; never over a file this align wrote for the layer (`taken`, extended here). */
+async function writeMethodArrays(run: string, layer: string, method: Method, arrays: MethodResult['arrays'], taken: string[]): Promise<string[]> {
+  const dir = runPaths.statsDir(run, layer);
+  const files: string[] = [];
+  for (const [key, array] of Object.entries(arrays ?? {})) {
+    if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(key)) throw new Error(`method ${method.name}: array name "${key}" may use letters, digits, '.', '_' and '-' only`);
+    const path = join(dir, `${key}.npy`);
+    if (taken.includes(path)) throw new Error(`method ${method.name}: array "${key}" would overwrite ${path}, written already by align or another method`);
+    const size = array.shape.reduce((a, b) => a * b, 1);
+    if (size !== array.data.length) throw new Error(`method ${method.name}: array "${key}" has ${array.data.length} values but shape ${JSON.stringify(array.shape)}`);
+    await writeNpy(path, array.data, array.shape);
+    files.push(path);
+    taken.push(path);
+  }
+  return files;
+}
+
+export async function align(options: AlignOptions): Promise<AlignResult> {
+  const log = options.log ?? (() => {});
+  const manifest = await readManifest(options.run);
+  if (manifest.pending.length > 0) log(`layers not probed completely (skipped): ${manifest.pending.join(', ')}`);
+  let records = manifest.layers;
+  if (options.layers && options.layers.length > 0) {
+    records = options.layers.map((name) => {
+      const r = manifest.layers.find((l) => l.name === name);
+      if (!r) throw new Error(`layer "${name}" is not in run ${options.run}; it has: ${manifest.layers.map((l) => l.name).join(', ')}`);
+      return r;
+    });
+  }
+  const minActiveImages = checkMinActiveImages(options.minActiveImages ?? DEFAULT_MIN_ACTIVE_IMAGES);
+  const methods = options.methods.map((name) => options.registry.get(name));
+  checkMethodOptions(options.registry, options.methods, options.methodOptions);
+  checkRequirements(options.run, manifest, methods);
+  // Inputs checked: the outputs go to a staging folder and replace the previous align's as a whole (replace.ts).
+  return writeAlignRun(options.run, { log }, (out) => alignInto(options, manifest, records, methods, minActiveImages, out));
+}
+
+/** The align proper: reads the run's moments, writes stats/, tables/ and summary.json into `out`. */
+async function alignInto(options: AlignOptions, manifest: ProbeManifest, records: ProbeLayerRecord[], methods: Method[], minActiveImages: number, out: string): Promise<AlignResult> {
+  const log = options.log ?? (() => {});
+  const collector = new TableCollector();
+  const files: string[] = [];
+  for (let li = 0; li < records.length; li++) {
+    const record = records[li];
+    options.onLayer?.(record.name, li, records.length);
+    const data = await loadLayerData(options.run, manifest, record, minActiveImages);
+    const rare = rareUnitsMessage(record.name, record.items, data.nets);
+    if (rare) log(rare);
+    const statsFiles = await writeLayerStats(out, data);
+    files.push(...statsFiles);
+    const base = layerBaseTables(data);
+    const layerTables = new Map<string, Table>([
+      ['units', base.units],
+      ['summary', base.summary],
+    ]);
+    for (const [mi, method] of methods.entries()) {
+      options.onMethod?.(record.name, method.name, li * methods.length + mi, records.length * methods.length);
+      const result = await method.run({
+        ...data,
+        progress: options.onMethodProgress,
+        backend: options.backend,
+        options: methodOptions(method, options.methodOptions?.[method.name]),
+        runDir: options.run,
+        table: (columns) => table(columns as Record<string, unknown[]>),
+        log: (m) => log(`[${method.name}] ${m}`),
+        reducerOutput: (name) => readReducerOutput(options.run, name, record.name),
+      });
+      for (const name of Object.keys(result.tables ?? {})) {
+        const problem = tableNameProblem(name);
+        if (problem) throw new Error(`method ${method.name}: table name "${name}" ${problem} (it names the file tables/<name>.<format>)`);
+      }
+      mergeMethodTables(layerTables, result.tables, methodPlace(method.name, options.registry.origin(method.name), record.name));
+      files.push(...(await writeMethodArrays(out, record.name, method, result.arrays, statsFiles)));
+    }
+    collector.addLayer(layerTables);
+  }
+  const tablesDir = runPaths.tablesDir(out);
+  await ensureDir(tablesDir);
+  const format = options.format ?? 'csv';
+  for (const [name, t] of collector.entries()) {
+    if (name === 'summary') continue;
+    files.push(await writeTable(t, join(tablesDir, name), format));
+  }
+  const summary = collector.get('summary') ?? table({});
+  files.push(await writeTable(summary, join(tablesDir, 'summary'), format));
+  // `tables` lists this align's tables: the report reads these and nothing else.
+  const tables = { format, names: [...collector.entries()].map(([name]) => name) };
+  await writeJsonAtomic(runPaths.summary(out), { run: options.run, backend: options.backend.description, probedWith: manifest.backend, nets: manifest.nets, methods: options.methods, tables, layers: summary.objects() });
+  files.push(runPaths.summary(out));
+  return { tables: collector, summary, files: files.map((f) => join(options.run, relative(out, f))) };
+}

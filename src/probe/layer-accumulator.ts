@@ -1,0 +1,254 @@
+// Streams batches of one layer of several nets into one joint moment summary.
+//
+// The units of all nets are stacked (net 0's units first), so the joint co-moment matrix holds
+// every within-net block on its diagonal and every between-net block off it. Each batch is
+// shifted by a fixed per-unit offset (the first batch's float64 mean) before it is rounded to
+// float32 for the kernel: activations with a large mean keep their float64 precision, and the
+// moments are shift-invariant except the mean, which gets the shift back at the end.
+//
+// A unit whose shifted values reach beyond 2^40 (or stay below 2^-40) in a batch is also scaled
+// by a power of two (exact) so that its largest shifted value lies in [1, 2): activations of any
+// magnitude (1e20, 3e38, float64's 1e60) reach the float32 kernel far from overflow and from
+// subnormals, and the kernel's moments are scaled back in float64 before the batches merge.
+// Shifted values beyond 2^240 (~1.8e72) or below 2^-240 (but not zero) are refused, naming net,
+// layer, unit, sample and value: their squares, and the metrics' products of covariances, would
+// leave float64's range (src/probe/moment-range.ts).
+//
+// addMoments() takes batch moments reduced elsewhere (on the GPU, from activations that never
+// reach the host): there the moment kernel centres each batch on its own mean before its float32
+// sums, which serves the same purpose as the shift, redoes in float64 any batch that leaves
+// float32's range, and batches merge here in float64 (Chan). A layer is fed one way or the other,
+// never both (the shift would not apply to reduced batches).
+//
+// The accumulator also records the precision of what each net fed it (float32 or float64): the
+// dead-unit rule follows it (src/align/unit-stats.ts).
+import type { BatchMoments, MomentKernel } from '../kernels/moments/contract.js';
+import { emptyMoments, mergeMomentsInto } from '../kernels/moments/merge.js';
+import { checkDeviation } from './moment-range.js';
+import { exponentOf, ldexp } from './power-of-two.js';
+import type { ActivationDtype } from '../align/unit-stats.js';
+import { withArticle } from '../util/article.js';
+
+/**
+ * Shifted values within [2^-40, 2^40] (or zero) go to the kernel as they are: their squares and
+ * float32 sums over any batch stay far inside float32's normal range. Only units beyond get the
+ * power-of-two scale (a second pass over their values), so common activations pay nothing.
+ */
+const UNSCALED_MAX = 2 ** 40;
+const UNSCALED_MIN = 2 ** -40;
+
+export interface NetBatch {
+  /** unit-major: data[u * samples + s] */
+  data: Float32Array | Float64Array;
+  units: number;
+  samples: number;
+}
+
+export class NonFiniteActivationError extends Error {
+  constructor(
+    readonly net: string,
+    readonly layer: string,
+    readonly unit: number,
+    /** The sample, or, when only a batch's moments were seen, the batch's range [from, to). */
+    readonly sample: number | { from: number; to: number },
+    readonly value: number,
+  ) {
+    super(
+      typeof sample === 'number'
+        ? `net ${net}, layer ${layer}: unit ${unit} is ${value} at sample ${sample}; activations must be finite`
+        : `net ${net}, layer ${layer}: unit ${unit} has ${withArticle(String(value))} mean over samples ${sample.from}..${sample.to - 1} (which sample is unknown: the batch was reduced on the device); activations must be finite`,
+    );
+    this.name = 'NonFiniteActivationError';
+  }
+}
+
+export class LayerAccumulator {
+  readonly d: number;
+  private readonly offsets: number[];
+  private shift: Float64Array | undefined;
+  private readonly total: BatchMoments;
+  /** How batches arrive: as data (add) or as reduced moments (addMoments); set by the first. */
+  private feed: 'data' | 'moments' | undefined;
+  /** Per net, the precision of its activations so far (reduced moments come from float32). */
+  private readonly netDtypes: (ActivationDtype | undefined)[] = [];
+  /** See jointBuffer(). */
+  private joint: Float32Array | undefined;
+
+  constructor(
+    readonly layer: string,
+    readonly nets: { name: string; units: number }[],
+    private readonly kernel: MomentKernel,
+  ) {
+    this.offsets = [];
+    let d = 0;
+    for (const net of nets) {
+      this.offsets.push(d);
+      d += net.units;
+    }
+    this.d = d;
+    this.total = emptyMoments(d);
+  }
+
+  /** Adds one batch: one NetBatch per net, in the order of `nets`, all with the same sample count. */
+  async add(batches: NetBatch[]): Promise<void> {
+    if (batches.length !== this.nets.length) throw new Error(`layer ${this.layer}: expected ${this.nets.length} nets in a batch`);
+    const n = batches[0].samples;
+    for (let k = 0; k < batches.length; k++) {
+      const b = batches[k];
+      const net = this.nets[k];
+      if (b.units !== net.units) throw new Error(`net ${net.name}, layer ${this.layer}: batch has ${b.units} units, expected ${net.units}`);
+      if (b.samples !== n) {
+        throw new Error(`layer ${this.layer}: net ${net.name} gave ${b.samples} samples in a batch where net ${this.nets[0].name} gave ${n}`);
+      }
+    }
+    if (n === 0) return;
+    this.setFeed('data');
+    batches.forEach((b, k) => this.noteDtype(k, b.data instanceof Float64Array ? 'float64' : 'float32'));
+    this.shift ??= this.firstBatchMeans(batches, n);
+    const joint = this.jointBuffer(n);
+    const exponents = new Int32Array(this.d);
+    let scaled = false;
+    for (let k = 0; k < batches.length; k++) {
+      const { data, units } = batches[k];
+      const base = this.offsets[k];
+      for (let u = 0; u < units; u++) {
+        const c = this.shift[base + u];
+        const src = u * n;
+        const dst = (base + u) * n;
+        let largest = 0;
+        for (let s = 0; s < n; s++) {
+          const v = data[src + s];
+          // v - v is NaN exactly when v is NaN or infinite: one test catches both.
+          if (v - v !== 0) throw new NonFiniteActivationError(this.nets[k].name, this.layer, u, this.total.n + s, v);
+          const x = v - c;
+          joint[dst + s] = x;
+          if (x > largest) largest = x;
+          else if (-x > largest) largest = -x;
+        }
+        if (largest !== 0 && (largest > UNSCALED_MAX || largest < UNSCALED_MIN)) {
+          this.checkRange(k, u, data, src, n, c, largest);
+          // Rewritten from the source: x rounded to float32 above may have overflowed.
+          const e = exponentOf(largest);
+          const scale = ldexp(1, -e);
+          for (let s = 0; s < n; s++) joint[dst + s] = (data[src + s] - c) * scale;
+          exponents[base + u] = e;
+          scaled = true;
+        }
+      }
+    }
+    const moments = await this.kernel.batchMoments(joint, this.d, n);
+    mergeMomentsInto(this.total, scaled ? unscaleMoments(moments, exponents) : moments);
+  }
+
+  /**
+   * The float32 batch handed to the kernel, reused from batch to batch: allocating (and zeroing)
+   * d x n floats per batch cost about as much as the shift pass itself (d = 256, n = 32768: 20 ms
+   * of 45). Every kernel has finished with it when batchMoments resolves (the contract), and a
+   * buffer a kernel detached (transferred) is replaced.
+   */
+  private jointBuffer(n: number): Float32Array {
+    const length = this.d * n;
+    if (!this.joint || this.joint.buffer.byteLength === 0 || this.joint.buffer.byteLength < length * 4) this.joint = new Float32Array(length);
+    return this.joint.length === length ? this.joint : this.joint.subarray(0, length);
+  }
+
+  /** Refuses a unit whose largest deviation from its shift is out of float64's safe range, naming the sample. */
+  private checkRange(k: number, u: number, data: Float32Array | Float64Array, src: number, n: number, c: number, largest: number): void {
+    let at = 0;
+    while (at < n - 1 && Math.abs(data[src + at] - c) !== largest) at++;
+    checkDeviation(largest, { net: this.nets[k].name, layer: this.layer, unit: u, sample: this.total.n + at, value: data[src + at], shift: c });
+  }
+
+  /**
+   * Adds the moments of one batch of the stacked nets (d = the sum of their units, net 0's units
+   * first), reduced elsewhere. A non-finite mean is refused, naming the net, layer and unit;
+   * nothing is merged then. The kernel redoes in float64 any batch whose values leave float32's
+   * range, so a non-finite mean means non-finite activations; a non-finite variance with finite
+   * means cannot come from finite float32 activations and is refused too, naming the unit.
+   */
+  addMoments(batch: BatchMoments): void {
+    const { d } = this;
+    if (batch.d !== d || batch.mean.length !== d || batch.m2.length !== d * d) {
+      throw new Error(`layer ${this.layer}: batch moments of ${batch.d} units (${batch.mean.length} means, ${batch.m2.length} co-moments), expected ${d} (${this.nets.map((n) => `${n.name} ${n.units}`).join(' + ')})`);
+    }
+    if (batch.n === 0) return;
+    const range = { from: this.total.n, to: this.total.n + batch.n };
+    for (let i = 0; i < d; i++) {
+      const { k, unit } = this.unitOf(i);
+      const mean = batch.mean[i];
+      if (!Number.isFinite(mean)) throw new NonFiniteActivationError(this.nets[k].name, this.layer, unit, range, mean);
+      const m2 = batch.m2[i * d + i];
+      if (!Number.isFinite(m2)) {
+        throw new Error(`net ${this.nets[k].name}, layer ${this.layer}: unit ${unit} has ${withArticle(String(m2))} sum of squared deviations over samples ${range.from}..${range.to - 1} (finite mean ${mean}); the moments of finite activations cannot overflow float64, so the kernel's result is wrong`);
+      }
+    }
+    this.setFeed('moments');
+    this.nets.forEach((_, k) => this.noteDtype(k, 'float32'));
+    mergeMomentsInto(this.total, batch);
+  }
+
+  private setFeed(feed: 'data' | 'moments'): void {
+    if (this.feed && this.feed !== feed) throw new Error(`layer ${this.layer}: batches were added as ${this.feed}; cannot mix in batches of ${feed}`);
+    this.feed = feed;
+  }
+
+  /** The net and net-local unit of stacked unit i. */
+  private unitOf(i: number): { k: number; unit: number } {
+    let k = this.offsets.length - 1;
+    while (this.offsets[k] > i) k--;
+    return { k, unit: i - this.offsets[k] };
+  }
+
+  private noteDtype(k: number, dtype: ActivationDtype): void {
+    // A net fed float32 in one batch and float64 in another has float32 precision.
+    const seen = this.netDtypes[k];
+    this.netDtypes[k] = seen === 'float32' || dtype === 'float32' ? 'float32' : 'float64';
+  }
+
+  /** Per net (by name), the precision of the activations it fed: float64 only if every batch was. */
+  dtypes(): Record<string, ActivationDtype> {
+    return Object.fromEntries(this.nets.map((net, k) => [net.name, this.netDtypes[k] ?? 'float32']));
+  }
+
+  /**
+   * Per unit, the first batch's mean, as x_0 + mean(x - x_0) (x_0 its first value): a constant
+   * unit gets exactly its value, so it centres to exact zeros (even 1e-60 in float64, whose
+   * plain mean would leave a residue below the range the accumulator accepts).
+   */
+  private firstBatchMeans(batches: NetBatch[], n: number): Float64Array {
+    const shift = new Float64Array(this.d);
+    for (let k = 0; k < batches.length; k++) {
+      const { data, units } = batches[k];
+      for (let u = 0; u < units; u++) {
+        const x0 = data[u * n];
+        let s = 0;
+        for (let i = 0; i < n; i++) s += data[u * n + i] - x0;
+        const mean = x0 + s / n;
+        // Round the shift to float32 when the data is float32, so v - c is exact (Sterbenz)
+        // for values near the mean. A non-finite mean (non-finite data, or spreads beyond
+        // float64) leaves shift 0; add() then refuses the unit, naming the value.
+        shift[this.offsets[k] + u] = Number.isFinite(mean) ? (data instanceof Float32Array ? Math.fround(mean) : mean) : 0;
+      }
+    }
+    return shift;
+  }
+
+  /** The joint moments over everything added so far (a copy, mean with the shift added back). */
+  result(): BatchMoments {
+    const out: BatchMoments = { n: this.total.n, d: this.d, mean: new Float64Array(this.total.mean), m2: new Float64Array(this.total.m2) };
+    if (this.shift) for (let i = 0; i < this.d; i++) out.mean[i] += this.shift[i];
+    return out;
+  }
+}
+
+/** Moments of a batch scaled per unit by 2^-e (e per unit), scaled back exactly in float64. */
+function unscaleMoments(m: BatchMoments, exponents: Int32Array): BatchMoments {
+  const { d } = m;
+  const mean = new Float64Array(d);
+  const m2 = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) {
+    mean[i] = ldexp(m.mean[i], exponents[i]);
+    for (let j = 0; j < d; j++) m2[i * d + j] = ldexp(m.m2[i * d + j], exponents[i] + exponents[j]);
+  }
+  return { n: m.n, d, mean, m2 };
+}

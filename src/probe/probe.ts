@@ -1,0 +1,383 @@
+// `probe`: streams every chosen layer of every net through the reducers (the joint moments and
+// any plugin reducers) and writes their state to the run directory, layer by layer, so that an
+// error in one layer loses nothing computed before it. A layer is read once, unless a reducer
+// declares more passes (e.g. histogram edges, then counts): then it is read again for that reducer.
+// Every input is checked before the run directory is created or touched (src/run-dir/replace.ts
+// says how an existing run is replaced), and every file is written atomically
+// (src/run-dir/atomic-write.ts).
+import { join } from 'node:path';
+import type { Backend } from '../backend/types.js';
+import { openNetSource, type ActivationBatch, type LayerInfo, type NetSource } from '../inputs/activations/index.js';
+import { ensureDir, writeJsonAtomic } from '../run-dir/atomic-write.js';
+import { writeNpy } from '../run-dir/npy-write.js';
+import { resolveReducerOptions } from './reducers/options.js';
+import type { Reducer, ReducerLayer, ReducerState } from './reducers/types.js';
+import { LayerAccumulator } from './layer-accumulator.js';
+import { checkPathNames, runPaths, type ProbeLayerRecord, type ProbeManifest } from '../run-dir/layout.js';
+import { writeProbeRun } from '../run-dir/replace.js';
+
+export interface ProbeProgress {
+  layer: string;
+  layerIndex: number;
+  layerCount: number;
+  /** Samples read so far in this layer, over all its passes. */
+  samplesDone: number;
+  /** The layer's samples times its passes (1 unless a reducer asks for more). */
+  samplesTotal: number;
+  /** The pass being read (0-based). */
+  pass?: number;
+}
+
+export interface ProbeOptions {
+  nets: { name: string; path: string }[];
+  out: string;
+  backend: Backend;
+  /** Restrict to these layers (in this order); default: every layer all nets have. */
+  layers?: string[];
+  /** Probe only the first N items (images, or rows of a dense layer). */
+  limitItems?: number;
+  /**
+   * Items (images, or rows of a dense layer) per batch, as `probeOnnx`'s batchItems: a conv layer
+   * reads this many items with all their positions. Default: sized from the number of units.
+   */
+  batchItems?: number;
+  /** Samples (items x positions) per batch, instead of batchItems; default sized from the number of units. */
+  batchSamples?: number;
+  reducers?: Reducer[];
+  /** Per-reducer option overrides, keyed by reducer name (`--<reducer>.<option>`). */
+  reducerOptions?: Record<string, Record<string, unknown>>;
+  command?: string;
+  /** Replace a run already in `out` (only once the new probe is complete); without it, such a run is refused. */
+  overwrite?: boolean;
+  onProgress?: (p: ProbeProgress) => void;
+  onLayerStart?: (layer: string, samples: number) => void;
+  onLayerDone?: (record: ProbeLayerRecord) => void;
+  log?: (message: string) => void;
+}
+
+/** Default batch: about 32 MB of float32 for the stacked units, at least 1024 samples. */
+export function defaultBatchSamples(totalUnits: number): number {
+  return Math.max(1024, Math.min(65536, Math.floor((8 * 1024 * 1024) / Math.max(1, totalUnits))));
+}
+
+/** The samples per batch of a layer: batchSamples, else batchItems whole items, else the default. */
+export function batchSamplesFor(options: Pick<ProbeOptions, 'batchItems' | 'batchSamples'>, samplesPerItem: number, totalUnits: number): number {
+  if (options.batchItems !== undefined && options.batchSamples !== undefined) throw new Error('give batchItems or batchSamples, not both');
+  if (options.batchItems !== undefined) {
+    if (!Number.isSafeInteger(options.batchItems) || options.batchItems < 1) throw new RangeError(`batchItems must be a positive integer, got ${options.batchItems}`);
+    return options.batchItems * Math.max(1, samplesPerItem);
+  }
+  return options.batchSamples ?? defaultBatchSamples(totalUnits);
+}
+
+export function validateNets(nets: { name: string; path: string }[]): void {
+  if (nets.length < 2) throw new Error(`at least two nets are needed to compare (got ${nets.length}); use --net NAME=PATH for each`);
+  validateNetNames(nets);
+}
+
+/** Net names become file and column names: letters, digits, '.', '_' and '-', each name once. */
+export function validateNetNames(nets: { name: string; path: string }[]): void {
+  const seen = new Set<string>();
+  for (const net of nets) {
+    if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(net.name)) {
+      throw new Error(`net name "${net.name}" (for ${net.path}) may use letters, digits, '.', '_' and '-' only`);
+    }
+    if (seen.has(net.name)) throw new Error(`net name "${net.name}" is given twice`);
+    seen.add(net.name);
+  }
+  checkPathNames('net name', nets.map((n) => n.name));
+}
+
+/** `limit` (--limit), when given, is a whole number of items, at least 1. */
+export function validateLimit(limit: number | undefined): void {
+  if (limit === undefined) return;
+  if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit must be a whole number of items, at least 1; got ${limit}`);
+}
+
+/** Reducer names from plugins become folder names (RUN/reducers/<name>/): checked like layer names. */
+export function validateReducerNames(reducers: { name: string }[]): void {
+  for (const r of reducers) if (r.name === 'moments' || r.name === 'topk') throw new Error(`reducer name "${r.name}" is taken by a built-in reducer; rename the plugin's reducer`);
+  checkPathNames('reducer name', reducers.map((r) => r.name));
+}
+
+/** Refuses a layer with no samples to read (an empty file, a zero-size map, a limit of 0), naming its files. */
+export function checkHasSamples(plan: LayerInfo[][], sources: NetSource[], limitItems: number | undefined): void {
+  for (const infos of plan) {
+    const items = Math.min(infos[0].items, limitItems ?? Infinity);
+    if (items * infos[0].samplesPerItem > 0) continue;
+    const files = infos.map((info, k) => `net ${sources[k].name}: ${info.source}, shape ${JSON.stringify(info.shape)}`).join('; ');
+    throw new Error(`layer ${infos[0].name} has no samples to probe (${infos[0].items} items x ${infos[0].samplesPerItem} positions; ${files}); every unit would look dead`);
+  }
+}
+
+/** Chooses the layers and checks that every net agrees on their sample counts, before any work. */
+export function planLayers(sources: NetSource[], requested: string[] | undefined, log: (m: string) => void): LayerInfo[][] {
+  const byNet = sources.map((s) => new Map(s.layers().map((l) => [l.name, l])));
+  let names: string[];
+  if (requested && requested.length > 0) {
+    for (const name of requested) {
+      sources.forEach((s, k) => {
+        if (!byNet[k].has(name)) {
+          throw new Error(`net ${s.name} (${s.path}) has no layer "${name}"; it has: ${[...byNet[k].keys()].join(', ')}`);
+        }
+      });
+    }
+    names = requested;
+  } else {
+    names = [...byNet[0].keys()].filter((name) => byNet.every((m) => m.has(name)));
+    const partial = new Set(byNet.flatMap((m) => [...m.keys()]).filter((name) => !names.includes(name)));
+    if (partial.size > 0) log(`skipping layers not present in every net: ${[...partial].join(', ')}`);
+    if (names.length === 0) throw new Error(`the nets have no layer in common (${sources.map((s) => `${s.name}: ${[...byNet[sources.indexOf(s)].keys()].join(', ')}`).join('; ')})`);
+  }
+  return names.map((name) => {
+    const infos = sources.map((_, k) => byNet[k].get(name)!);
+    const first = infos[0];
+    infos.forEach((info, k) => {
+      if (info.items !== first.items || info.samplesPerItem !== first.samplesPerItem) {
+        throw new Error(
+          `layer ${name}: net ${sources[k].name} has ${info.items} items x ${info.samplesPerItem} positions (${info.source}, shape ${JSON.stringify(info.shape)}) ` +
+            `but net ${sources[0].name} has ${first.items} x ${first.samplesPerItem} (${first.source}, shape ${JSON.stringify(first.shape)}); ` +
+            `every net must see the same samples`,
+        );
+      }
+    });
+    return infos;
+  });
+}
+
+/** What a probe needs before a device: everything but the backend. */
+export type ProbeInputs = Omit<ProbeOptions, 'backend'>;
+
+/**
+ * A probe whose inputs are checked and whose layers are planned, with its sources open: made by
+ * prepareProbe without a device, run by runPreparedProbe on a backend, then closed.
+ */
+export interface PreparedProbe {
+  readonly inputs: ProbeInputs;
+  readonly sources: NetSource[];
+  readonly plan: LayerInfo[][];
+  readonly reducerOptions: Map<Reducer, Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+/** The probe: prepareProbe, then runPreparedProbe on `options.backend`. */
+export async function probe(options: ProbeOptions): Promise<ProbeManifest> {
+  const prepared = await prepareProbe(options);
+  try {
+    return await runPreparedProbe(prepared, options.backend);
+  } finally {
+    await prepared.close();
+  }
+}
+
+/**
+ * Every check that needs no device: net names, limit, reducer names and options, the sources
+ * opened (missing files, unsupported dtypes), the layers chosen and their sample counts compared.
+ * The command line calls it before it opens a backend, so that such a mistake never waits for one.
+ */
+export async function prepareProbe(inputs: ProbeInputs): Promise<PreparedProbe> {
+  const log = inputs.log ?? (() => {});
+  validateNets(inputs.nets);
+  validateLimit(inputs.limitItems);
+  validateReducerNames(inputs.reducers ?? []);
+  const sources: NetSource[] = [];
+  const close = () => Promise.all(sources.map((s) => s.close())).then(() => {});
+  try {
+    for (const net of inputs.nets) sources.push(await openNetSource(net.name, net.path));
+    const plan = planLayers(sources, inputs.layers, log);
+    checkPathNames('layer', plan.map((infos) => infos[0].name));
+    checkHasSamples(plan, sources, inputs.limitItems);
+    const reducerOptions = new Map((inputs.reducers ?? []).map((r) => [r, resolveReducerOptions(r, inputs.reducerOptions?.[r.name])]));
+    for (const reducer of inputs.reducers ?? []) passesOf(reducer);
+    return { inputs, sources, plan, reducerOptions, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/** Runs a prepared probe on `backend` (the reducers' own checks, which may ask the backend, come first). */
+export async function runPreparedProbe(prepared: PreparedProbe, backend: Backend): Promise<ProbeManifest> {
+  const options: ProbeOptions = { ...prepared.inputs, backend };
+  const { sources, plan, reducerOptions } = prepared;
+  for (const infos of plan) {
+    for (const reducer of options.reducers ?? []) reducer.validate?.(reducerLayer(options, sources, infos, reducerOptions.get(reducer)));
+  }
+  const log = options.log ?? (() => {});
+  return writeProbeRun(options.out, { overwrite: options.overwrite, command: options.command, log }, (out) => probeInto({ ...options, out }, sources, plan, reducerOptions));
+}
+
+/** The probe proper, writing into `options.out` (the run directory, or its staging folder). */
+async function probeInto(options: ProbeOptions, sources: NetSource[], plan: LayerInfo[][], reducerOptions: Map<Reducer, Record<string, unknown>>): Promise<ProbeManifest> {
+  const manifest: ProbeManifest = {
+    version: 1,
+    created: new Date().toISOString(),
+    command: options.command ?? '',
+    backend: options.backend.description,
+    nets: options.nets.map((n) => ({ name: n.name, path: n.path })),
+    layers: [],
+    pending: plan.map((infos) => infos[0].name),
+    reducers: ['moments', ...(options.reducers ?? []).map((r) => r.name)],
+  };
+  await writeManifest(options.out, manifest);
+  for (let li = 0; li < plan.length; li++) {
+    const record = await probeLayer(options, sources, plan[li], li, plan.length, reducerOptions);
+    manifest.layers.push(record);
+    manifest.pending = manifest.pending.filter((name) => name !== record.name);
+    await writeManifest(options.out, manifest);
+    options.onLayerDone?.(record);
+  }
+  return manifest;
+}
+
+/** probe.json, written atomically: a reader sees the previous version or this one, never a part. */
+export async function writeManifest(out: string, manifest: ProbeManifest): Promise<void> {
+  await writeJsonAtomic(runPaths.manifest(out), manifest);
+}
+
+function reducerLayer(options: ProbeOptions, sources: NetSource[], infos: LayerInfo[], reducerOptions?: Record<string, unknown>): ReducerLayer {
+  const items = Math.min(infos[0].items, options.limitItems ?? Infinity);
+  return {
+    layer: infos[0].name,
+    nets: sources.map((s, k) => ({ name: s.name, units: infos[k].units })),
+    samples: items * infos[0].samplesPerItem,
+    backend: options.backend,
+    options: reducerOptions ?? {},
+  };
+}
+
+async function probeLayer(
+  options: ProbeOptions,
+  sources: NetSource[],
+  infos: LayerInfo[],
+  layerIndex: number,
+  layerCount: number,
+  reducerOptions: Map<Reducer, Record<string, unknown>>,
+): Promise<ProbeLayerRecord> {
+  const started = performance.now();
+  const name = infos[0].name;
+  const items = Math.min(infos[0].items, options.limitItems ?? Infinity);
+  const samplesTotal = items * infos[0].samplesPerItem;
+  const nets = sources.map((s, k) => ({ name: s.name, units: infos[k].units }));
+  const totalUnits = nets.reduce((sum, n) => sum + n.units, 0);
+  const batchSamples = batchSamplesFor(options, infos[0].samplesPerItem, totalUnits);
+  const passes = Math.max(1, ...(options.reducers ?? []).map((r) => passesOf(r)));
+  options.onLayerStart?.(name, samplesTotal * passes);
+
+  const moments = new LayerAccumulator(name, nets, options.backend.moments);
+  const reducerStates: { reducer: Reducer; state: ReducerState }[] = [];
+  try {
+    for (const reducer of options.reducers ?? []) {
+      reducerStates.push({ reducer, state: reducer.create(reducerLayer(options, sources, infos, reducerOptions.get(reducer))) });
+    }
+    for (let pass = 0; pass < passes; pass++) {
+      const active = reducerStates.filter(({ reducer }) => passesOf(reducer) > pass);
+      if (pass > 0) for (const { state } of active) await state.nextPass?.(pass);
+      const done = await readPass(options, sources, name, batchSamples, samplesTotal, async (batches, firstSample) => {
+        if (pass === 0) await moments.add(batches);
+        for (const { state } of active) {
+          await state.update({ nets: batches.map((b) => b.data), samples: batches[0].samples, firstSample, pass });
+        }
+        options.onProgress?.({
+          layer: name, layerIndex, layerCount, samplesDone: pass * samplesTotal + firstSample + batches[0].samples, samplesTotal: samplesTotal * passes, pass,
+        });
+      });
+      if (done !== samplesTotal) throw new Error(`layer ${name}: read ${done} samples but the files promise ${samplesTotal}`);
+    }
+    return await writeLayer(options, sources, infos, name, items, nets, moments, reducerStates, started);
+  } finally {
+    for (const { state } of reducerStates) await state.dispose?.();
+  }
+}
+
+export function passesOf(reducer: Reducer): number {
+  const p = reducer.passes ?? 1;
+  if (!Number.isInteger(p) || p < 1) throw new Error(`reducer ${reducer.name}: passes must be a positive integer, got ${String(reducer.passes)}`);
+  return p;
+}
+
+/** One pass over a layer of every net, batch by batch; returns the samples read. */
+async function readPass(
+  options: ProbeOptions,
+  sources: NetSource[],
+  name: string,
+  batchSamples: number,
+  samplesTotal: number,
+  reduce: (batches: ActivationBatch[], firstSample: number) => Promise<void>,
+): Promise<number> {
+  const iterators = sources.map((s) => s.readBatches(name, { batchSamples, limitSamples: samplesTotal })[Symbol.asyncIterator]());
+  const nextAll = () => Promise.all(iterators.map((it) => it.next()));
+  let pending = nextAll();
+  let done = 0;
+  for (;;) {
+    const results = await pending;
+    const finished = results.filter((r) => r.done).length;
+    if (finished === results.length) break;
+    if (finished > 0) throw new Error(`layer ${name}: the nets' files ended at different samples (after ${done}); they must hold the same samples`);
+    const batches = results.map((r) => r.value as ActivationBatch);
+    pending = nextAll(); // read the next batch while this one is reduced
+    // When reduce() refuses the batch (non-finite or out-of-range values), the read ahead fails
+    // as the sources close; that rejection is moot and must not surface as an unhandled one.
+    pending.catch(() => {});
+    await reduce(batches, done);
+    done += batches[0].samples;
+  }
+  return done;
+}
+
+async function writeLayer(
+  options: ProbeOptions,
+  sources: NetSource[],
+  infos: LayerInfo[],
+  name: string,
+  items: number,
+  nets: { name: string; units: number }[],
+  moments: LayerAccumulator,
+  reducerStates: { reducer: Reducer; state: ReducerState }[],
+  started: number,
+): Promise<ProbeLayerRecord> {
+  const result = await writeLayerState(options.out, name, nets, moments, reducerStates);
+  return {
+    name,
+    samples: result.n,
+    items,
+    samplesPerItem: infos[0].samplesPerItem,
+    units: Object.fromEntries(nets.map((n) => [n.name, n.units])),
+    sources: Object.fromEntries(sources.map((s, k) => [s.name, infos[k].source])),
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/**
+ * Writes a finished layer: its joint moments (mean.npy, m2.npy, count.json) and every reducer's
+ * output. Shared by the probe from activation files and the probe from ONNX models.
+ */
+export async function writeLayerState(
+  out: string,
+  name: string,
+  nets: { name: string; units: number }[],
+  moments: LayerAccumulator,
+  reducerStates: { reducer: { name: string }; state: ReducerState }[],
+): Promise<{ n: number; d: number }> {
+  const dir = runPaths.momentsDir(out, name);
+  await ensureDir(dir);
+  const result = moments.result();
+  await writeNpy(join(dir, 'mean.npy'), result.mean, [result.d]);
+  await writeNpy(join(dir, 'm2.npy'), result.m2, [result.d, result.d]);
+  // dtype: the precision of each net's activations, which align's dead-unit rule follows.
+  await writeJsonAtomic(join(dir, 'count.json'), { samples: result.n, units: nets, dtype: moments.dtypes() });
+  for (const { reducer, state } of reducerStates) {
+    const output = await state.finish();
+    const rdir = runPaths.reducerDir(out, reducer.name, name);
+    await ensureDir(rdir);
+    for (const [key, array] of Object.entries(output.arrays ?? {})) {
+      // Array names become file names: nothing that could reach outside the reducer's folder.
+      if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(key)) {
+        throw new Error(`reducer ${reducer.name}, layer ${name}: array name "${key}" may use letters, digits, '.', '_' and '-' only, not starting with '.'`);
+      }
+      await writeNpy(join(rdir, `${key}.npy`), array.data, array.shape);
+    }
+    if (output.json !== undefined) await writeJsonAtomic(join(rdir, 'result.json'), output.json);
+  }
+  return { n: result.n, d: result.d };
+}

@@ -1,0 +1,111 @@
+// Where everything lives in a run directory. One place, so readers and writers agree.
+import { join } from 'node:path';
+
+const KEEP = /[A-Za-z0-9_.-]/;
+
+/**
+ * A layer, reducer or net name as one path component: every byte outside [A-Za-z0-9._-] (and '%'
+ * itself, and a leading '.', so no name is hidden or '.'/'..') is written %XX, as in a URL. The
+ * mapping is reversible ({@link decodeName}), so two different names never share a folder:
+ * `x fc` -> `x%20fc`, `x/fc` -> `x%2Ffc`, `x_fc` -> `x_fc`.
+ */
+export function safeName(name: string): string {
+  if (name.length === 0) throw new Error('an empty name cannot name a file or folder');
+  let out = '';
+  for (const byte of new TextEncoder().encode(name)) {
+    const c = String.fromCharCode(byte);
+    out += byte < 128 && KEEP.test(c) && !(out === '' && c === '.') ? c : percent(byte);
+  }
+  return out;
+}
+
+function percent(byte: number): string {
+  return `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+}
+
+/** The name a {@link safeName} component stands for. */
+export function decodeName(component: string): string {
+  return decodeURIComponent(component);
+}
+
+/**
+ * Refuses names that cannot each have a folder of their own: one whose encoding does not decode
+ * back (a broken UTF-16 string), one too long for a file name, and two that differ only in case
+ * (they would share one folder on macOS and Windows, where a run directory may be copied).
+ */
+export function checkPathNames(kind: string, names: string[]): void {
+  const byFolded = new Map<string, string>();
+  for (const name of names) {
+    const component = safeName(name);
+    if (decodeName(component) !== name) throw new Error(`${kind} "${name}" is not valid Unicode text and cannot name a folder`);
+    if (component.length > 200) throw new Error(`${kind} "${name.slice(0, 60)}..." is too long for a folder name (${component.length} characters as a file name; at most 200)`);
+    const folded = component.toLowerCase();
+    const other = byFolded.get(folded);
+    if (other !== undefined && other !== name) {
+      throw new Error(`${kind}s "${other}" and "${name}" differ only in upper/lower case: they would share one folder on case-insensitive file systems (macOS, Windows); rename one`);
+    }
+    byFolded.set(folded, name);
+  }
+}
+
+/** Where the top-k reducer writes a net's per-unit count of active images (probe and align agree on it). */
+export function activeImagesPath(topkLayerDir: string, net: string): string {
+  return join(topkLayerDir, `${net}.active.npy`);
+}
+
+/** The run directory's own entries: what a probe writes, then what align and report add. */
+export const PROBE_ENTRIES = ['probe.json', 'moments', 'reducers'];
+export const ALIGN_ENTRIES = ['stats', 'tables', 'summary.json'];
+export const REPORT_ENTRIES = ['report.html', 'figures'];
+
+export const runPaths = {
+  manifest: (run: string) => join(run, 'probe.json'),
+  momentsDir: (run: string, layer: string) => join(run, 'moments', safeName(layer)),
+  statsDir: (run: string, layer: string) => join(run, 'stats', safeName(layer)),
+  tablesDir: (run: string) => join(run, 'tables'),
+  reducerDir: (run: string, reducer: string, layer: string) => join(run, 'reducers', safeName(reducer), safeName(layer)),
+  summary: (run: string) => join(run, 'summary.json'),
+  /** Held while a command writes into the run (lock.ts). */
+  lock: (run: string) => join(run, 'convergent.lock'),
+  /** Where a re-probe (--overwrite) or an align writes before its result replaces the old (replace.ts). */
+  staging: (run: string, what: 'probe' | 'align') => join(run, `.staging-${what}`),
+  /** Where the replaced entries wait to be deleted, once the new ones are in place. */
+  replaced: (run: string, what: 'probe' | 'align') => join(run, `.replaced-${what}`),
+};
+
+/** What `probe` records about a run, read back by `align`. */
+export interface ProbeManifest {
+  version: 1;
+  created: string;
+  command: string;
+  backend: string;
+  /** accuracy: top-1 on the probe data, when the data has labels and the net classifies (ONNX runs). */
+  nets: { name: string; path: string; accuracy?: number }[];
+  /** ONNX runs: where the items came from, and every item skipped as unreadable. */
+  data?: ProbeDataRecord;
+  /** Layers whose moments are complete, in probe order. */
+  layers: ProbeLayerRecord[];
+  /** Layers chosen but not (yet) complete, e.g. after an error. */
+  pending: string[];
+  reducers: string[];
+}
+
+export interface ProbeLayerRecord {
+  name: string;
+  samples: number;
+  items: number;
+  samplesPerItem: number;
+  units: Record<string, number>;
+  sources: Record<string, string>;
+  seconds: number;
+}
+
+export interface ProbeDataRecord {
+  /** 'mnist (held-out 8000:10000)', a directory, or an .npy file. */
+  source: string;
+  items: number;
+  itemShape: number[];
+  skipped: { index: number; path: string; reason: string }[];
+  /** Per layer and net, the captured ONNX tensor. */
+  tensors: Record<string, Record<string, string>>;
+}

@@ -45,6 +45,8 @@
 // Host contract: no NaN and no -inf in the cost (lsapPrepare checks), +inf marks a forbidden pair.
 // No managed allocation: all state lives in the work area whose size lsapWorkBytes returns.
 
+import { align16 } from './pointers';
+
 // Failure codes (index * 4 + kind), as FAIL_* in reference.ts.
 const FAIL_ROW_FORBIDDEN: i32 = 1;
 const FAIL_COLUMN_FORBIDDEN: i32 = 2;
@@ -63,10 +65,6 @@ let SROW: usize = 0; // rows scanned by the current search, in order (nr i32)
 let FREECOL: usize = 0; // the unassigned columns, in no particular order (nc i32)...
 let FPOS: usize = 0; // ...and each column's position there, or -1 when assigned (nc i32)
 let nFreeCol: i32 = 0;
-
-function align16(x: usize): usize {
-  return (x + 15) & ~(<usize>15);
-}
 
 function carve(work: usize, nr: i32, nc: i32, stride: i32): usize {
   let p = align16(work);

@@ -36,6 +36,8 @@
 // No allocation: the host (src/kernels/eigen/wasm.ts) lays out the matrix, the values and the
 // work area of eigenWorkBytes(n) bytes. The matrix is overwritten by the eigenvectors.
 
+import { align16, ldf, stf, ldi, sti } from './pointers';
+
 const EPS: f64 = 2.220446049250313e-16; // 2^-52, the spacing of f64 at 1
 const BT_NB: i32 = 32; // reflectors per block in the back-transformation
 const KC: i32 = 256; // GEMM: depth of a packed block of B
@@ -75,31 +77,6 @@ let GRP: usize = 0; // merge: kept index -> row in the grouped order (N i32)
 let CMAP: usize = 0; // merge: kept index -> output row (N i32)
 let DROW: usize = 0; // merge: deflated, sorted -> B2 row (N i32)
 let LEAF: i32 = 32;
-
-// @ts-ignore: decorator
-@inline function align16(x: usize): usize {
-  return (x + 15) & ~(<usize>15);
-}
-
-// @ts-ignore: decorator
-@inline function ldf(p: usize, i: i32): f64 {
-  return load<f64>(p + (<usize>i << 3));
-}
-
-// @ts-ignore: decorator
-@inline function stf(p: usize, i: i32, x: f64): void {
-  store<f64>(p + (<usize>i << 3), x);
-}
-
-// @ts-ignore: decorator
-@inline function ldi(p: usize, i: i32): i32 {
-  return load<i32>(p + (<usize>i << 2));
-}
-
-// @ts-ignore: decorator
-@inline function sti(p: usize, i: i32, x: i32): void {
-  store<i32>(p + (<usize>i << 2), x);
-}
 
 // @ts-ignore: decorator
 @inline function rowOf(base: usize, r: i32, ld: i32): usize {

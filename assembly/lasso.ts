@@ -20,6 +20,8 @@
 // by target (t x d), targetVar (t), the decreasing alphas (m), the outputs and a work area of
 // lassoWorkBytes(d) bytes. No allocation.
 
+import { align16, ldf, stf, ldi, sti } from './pointers';
+
 const K: i32 = 5; // ANDERSON_K
 const NEWTON_REPEAT: i32 = 64;
 const PIVOT_TOL: f64 = 1e-12;
@@ -57,11 +59,6 @@ let fMode: i32 = 0;
 let subGap: f64 = 0;
 let subObj: f64 = 0;
 let dd: i32 = 0;
-
-// @ts-ignore: decorator
-@inline function align16(x: usize): usize {
-  return (x + 15) & ~(<usize>15);
-}
 
 function carve(work: usize, d: i32): usize {
   const v = <usize>d << 3;
@@ -106,22 +103,6 @@ export function lassoWorkBytes(d: i32): usize {
 // ---- Memory helpers ----
 
 // @ts-ignore: decorator
-@inline function ld(p: usize, i: i32): f64 {
-  return load<f64>(p + (<usize>i << 3));
-}
-// @ts-ignore: decorator
-@inline function st(p: usize, i: i32, x: f64): void {
-  store<f64>(p + (<usize>i << 3), x);
-}
-// @ts-ignore: decorator
-@inline function ldi(p: usize, i: i32): i32 {
-  return load<i32>(p + (<usize>i << 2));
-}
-// @ts-ignore: decorator
-@inline function sti(p: usize, i: i32, x: i32): void {
-  store<i32>(p + (<usize>i << 2), x);
-}
-// @ts-ignore: decorator
 @inline function ldb(p: usize, i: i32): i32 {
   return <i32>load<u8>(p + <usize>i);
 }
@@ -155,7 +136,7 @@ function dot4(a: usize, b: usize, n: i32): f64 {
   }
   const t = f64x2.add(f64x2.add(acc0, acc2), f64x2.add(acc1, acc3));
   let s = f64x2.extract_lane(t, 0) + f64x2.extract_lane(t, 1);
-  for (; i < n; i++) s += ld(a, i) * ld(b, i);
+  for (; i < n; i++) s += ldf(a, i) * ldf(b, i);
   return s;
 }
 
@@ -169,7 +150,7 @@ function axpyNeg(y: usize, f: f64, x: usize, n: i32): void {
     v128.store(y + o, f64x2.sub(v128.load(y + o), f64x2.mul(fv, v128.load(x + o))));
     v128.store(y + o, f64x2.sub(v128.load(y + o, 16), f64x2.mul(fv, v128.load(x + o, 16))), 16);
   }
-  for (; i < n; i++) st(y, i, ld(y, i) - f * ld(x, i));
+  for (; i < n; i++) stf(y, i, ldf(y, i) - f * ldf(x, i));
 }
 
 // ---- The Cholesky factor of a principal submatrix (FactorSet in the reference) ----
@@ -187,12 +168,12 @@ function factorAdd(m: usize, i: i32): bool {
   const mi = row(m, i, d);
   for (let p = 0; p < n; p++) {
     const lp = row(FL, p, d);
-    const t = ld(mi, ldi(FIDX, p)) - dot4(lp, r, p);
-    st(r, p, t / ld(lp, p));
+    const t = ldf(mi, ldi(FIDX, p)) - dot4(lp, r, p);
+    stf(r, p, t / ldf(lp, p));
   }
-  const s = ld(mi, i) - dot4(r, r, n);
-  if (!(s > PIVOT_TOL * ld(mi, i))) return false;
-  st(r, n, sqrt<f64>(s));
+  const s = ldf(mi, i) - dot4(r, r, n);
+  if (!(s > PIVOT_TOL * ldf(mi, i))) return false;
+  stf(r, n, sqrt<f64>(s));
   sti(FIDX, n, i);
   sti(FPOS, i, n);
   fN = n + 1;
@@ -203,28 +184,28 @@ function factorRemove(q: i32): void {
   const d = dd;
   const n = fN;
   const m = n - 1 - q;
-  for (let r = 0; r < m; r++) st(FX, r, ld(row(FL, q + 1 + r, d), q));
+  for (let r = 0; r < m; r++) stf(FX, r, ldf(row(FL, q + 1 + r, d), q));
   for (let r = 0; r < m; r++) {
     const a = q + 1 + r;
     const ra = row(FL, a, d);
-    const lkk = ld(ra, a);
-    const xr = ld(FX, r);
+    const lkk = ldf(ra, a);
+    const xr = ldf(FX, r);
     const rr = sqrt<f64>(lkk * lkk + xr * xr);
     const c = rr / lkk;
     const s = xr / lkk;
-    st(ra, a, rr);
+    stf(ra, a, rr);
     for (let i = r + 1; i < m; i++) {
       const rb = row(FL, q + 1 + i, d);
-      const v = (ld(rb, a) + s * ld(FX, i)) / c;
-      st(rb, a, v);
-      st(FX, i, c * ld(FX, i) - s * v);
+      const v = (ldf(rb, a) + s * ldf(FX, i)) / c;
+      stf(rb, a, v);
+      stf(FX, i, c * ldf(FX, i) - s * v);
     }
   }
   for (let a = q + 1; a < n; a++) {
     const src = row(FL, a, d);
     const dst = row(FL, a - 1, d);
-    for (let j = 0; j < q; j++) st(dst, j, ld(src, j));
-    for (let j = q + 1; j <= a; j++) st(dst, j - 1, ld(src, j));
+    for (let j = 0; j < q; j++) stf(dst, j, ldf(src, j));
+    for (let j = q + 1; j <= a; j++) stf(dst, j - 1, ldf(src, j));
   }
   sti(FPOS, ldi(FIDX, q), -1);
   for (let p = q + 1; p < n; p++) {
@@ -240,11 +221,11 @@ function factorNullDirection(y: usize): void {
   const d = dd;
   const n = fN;
   const r = row(FL, n, d);
-  for (let p = 0; p < n; p++) st(y, p, ld(r, p));
+  for (let p = 0; p < n; p++) stf(y, p, ldf(r, p));
   for (let p = n - 1; p >= 0; p--) {
     const lp = row(FL, p, d);
-    const z = ld(y, p) / ld(lp, p);
-    st(y, p, z);
+    const z = ldf(y, p) / ldf(lp, p);
+    stf(y, p, z);
     axpyNeg(y, z, lp, p);
   }
 }
@@ -254,12 +235,12 @@ function factorSolve(b: usize): void {
   const n = fN;
   for (let p = 0; p < n; p++) {
     const lp = row(FL, p, d);
-    st(b, p, (ld(b, p) - dot4(lp, b, p)) / ld(lp, p));
+    stf(b, p, (ldf(b, p) - dot4(lp, b, p)) / ldf(lp, p));
   }
   for (let p = n - 1; p >= 0; p--) {
     const lp = row(FL, p, d);
-    const z = ld(b, p) / ld(lp, p);
-    st(b, p, z);
+    const z = ldf(b, p) / ldf(lp, p);
+    stf(b, p, z);
     axpyNeg(b, z, lp, p);
   }
 }
@@ -272,11 +253,11 @@ function subProblem(k: i32, v: f64, alpha: f64): void {
   let l1 = 0.0;
   let dn = 0.0;
   for (let a = 0; a < k; a++) {
-    const wi = ld(WA, a);
-    cw += ld(CA, a) * wi;
-    wg += wi * ld(GA, a);
+    const wi = ldf(WA, a);
+    cw += ldf(CA, a) * wi;
+    wg += wi * ldf(GA, a);
     l1 += abs<f64>(wi);
-    const x = abs<f64>(ld(GA, a));
+    const x = abs<f64>(ldf(GA, a));
     if (x > dn) dn = x;
   }
   const r2 = v - cw - wg;
@@ -290,9 +271,9 @@ function objectiveOf(k: i32, v: f64, alpha: f64): f64 {
   let wg = 0.0;
   let l1 = 0.0;
   for (let a = 0; a < k; a++) {
-    const wi = ld(WX, a);
-    cw += ld(CA, a) * wi;
-    wg += wi * ld(GX, a);
+    const wi = ldf(WX, a);
+    cw += ldf(CA, a) * wi;
+    wg += wi * ldf(GX, a);
     l1 += abs<f64>(wi);
   }
   return 0.5 * (v - cw - wg) + alpha * l1;
@@ -304,62 +285,62 @@ function anderson(k: i32, v: f64, alpha: f64, objective: f64): bool {
     const h1 = row(HISTW, r + 1, d);
     const h0 = row(HISTW, r, d);
     const u = row(ANDU, r, d);
-    for (let a = 0; a < k; a++) st(u, a, ld(h1, a) - ld(h0, a));
+    for (let a = 0; a < k; a++) stf(u, a, ldf(h1, a) - ldf(h0, a));
   }
   for (let r = 0; r < K; r++) {
     for (let q = 0; q <= r; q++) {
       const s = dot4(row(ANDU, r, d), row(ANDU, q, d), k);
-      st(ANDM, r * K + q, s);
-      st(ANDM, q * K + r, s);
+      stf(ANDM, r * K + q, s);
+      stf(ANDM, q * K + r, s);
     }
   }
-  for (let r = 0; r < K; r++) st(ANDZ, r, 1.0);
+  for (let r = 0; r < K; r++) stf(ANDZ, r, 1.0);
   for (let col = 0; col < K; col++) {
     let p = col;
-    for (let r = col + 1; r < K; r++) if (abs<f64>(ld(ANDM, r * K + col)) > abs<f64>(ld(ANDM, p * K + col))) p = r;
-    const piv = ld(ANDM, p * K + col);
+    for (let r = col + 1; r < K; r++) if (abs<f64>(ldf(ANDM, r * K + col)) > abs<f64>(ldf(ANDM, p * K + col))) p = r;
+    const piv = ldf(ANDM, p * K + col);
     if (!(abs<f64>(piv) > 0)) return false;
     if (p != col) {
       for (let q = 0; q < K; q++) {
-        const x = ld(ANDM, p * K + q);
-        st(ANDM, p * K + q, ld(ANDM, col * K + q));
-        st(ANDM, col * K + q, x);
+        const x = ldf(ANDM, p * K + q);
+        stf(ANDM, p * K + q, ldf(ANDM, col * K + q));
+        stf(ANDM, col * K + q, x);
       }
-      const x = ld(ANDZ, p);
-      st(ANDZ, p, ld(ANDZ, col));
-      st(ANDZ, col, x);
+      const x = ldf(ANDZ, p);
+      stf(ANDZ, p, ldf(ANDZ, col));
+      stf(ANDZ, col, x);
     }
     for (let r = col + 1; r < K; r++) {
-      const f = ld(ANDM, r * K + col) / piv;
-      for (let q = col; q < K; q++) st(ANDM, r * K + q, ld(ANDM, r * K + q) - f * ld(ANDM, col * K + q));
-      st(ANDZ, r, ld(ANDZ, r) - f * ld(ANDZ, col));
+      const f = ldf(ANDM, r * K + col) / piv;
+      for (let q = col; q < K; q++) stf(ANDM, r * K + q, ldf(ANDM, r * K + q) - f * ldf(ANDM, col * K + q));
+      stf(ANDZ, r, ldf(ANDZ, r) - f * ldf(ANDZ, col));
     }
   }
   for (let r = K - 1; r >= 0; r--) {
-    let s = ld(ANDZ, r);
-    for (let q = r + 1; q < K; q++) s -= ld(ANDM, r * K + q) * ld(ANDZ, q);
-    st(ANDZ, r, s / ld(ANDM, r * K + r));
+    let s = ldf(ANDZ, r);
+    for (let q = r + 1; q < K; q++) s -= ldf(ANDM, r * K + q) * ldf(ANDZ, q);
+    stf(ANDZ, r, s / ldf(ANDM, r * K + r));
   }
   let sum = 0.0;
-  for (let r = 0; r < K; r++) sum += ld(ANDZ, r);
+  for (let r = 0; r < K; r++) sum += ldf(ANDZ, r);
   if (!(abs<f64>(sum) > 0) || !isFinite<f64>(sum)) return false;
   for (let a = 0; a < k; a++) {
-    st(WX, a, 0);
-    st(GX, a, 0);
+    stf(WX, a, 0);
+    stf(GX, a, 0);
   }
   for (let r = 0; r < K; r++) {
-    const cr = ld(ANDZ, r) / sum;
+    const cr = ldf(ANDZ, r) / sum;
     const hw = row(HISTW, r, d);
     const hg = row(HISTG, r, d);
     for (let a = 0; a < k; a++) {
-      st(WX, a, ld(WX, a) + cr * ld(hw, a));
-      st(GX, a, ld(GX, a) + cr * ld(hg, a));
+      stf(WX, a, ldf(WX, a) + cr * ldf(hw, a));
+      stf(GX, a, ldf(GX, a) + cr * ldf(hg, a));
     }
   }
   if (!(objectiveOf(k, v, alpha) < objective)) return false;
   for (let a = 0; a < k; a++) {
-    st(WA, a, ld(WX, a));
-    st(GA, a, ld(GX, a));
+    stf(WA, a, ldf(WX, a));
+    stf(GA, a, ldf(GX, a));
   }
   return true;
 }
@@ -415,10 +396,10 @@ function nullStep(k: i32, v: f64, alpha: f64, objective: f64, i: i32): i32 {
   const n = fN;
   factorNullDirection(XS);
   const ai = posInActive(k, i);
-  let slope = signedAlpha(ld(WA, ai), alpha) - ld(GA, ai);
+  let slope = signedAlpha(ldf(WA, ai), alpha) - ldf(GA, ai);
   for (let p = 0; p < n; p++) {
     const a = posInActive(k, ldi(FIDX, p));
-    slope -= ld(XS, p) * (signedAlpha(ld(WA, a), alpha) - ld(GA, a));
+    slope -= ldf(XS, p) * (signedAlpha(ldf(WA, a), alpha) - ldf(GA, a));
   }
   let sigma: f64 = slope > 0 ? -1.0 : 1.0;
   let t = Infinity;
@@ -427,8 +408,8 @@ function nullStep(k: i32, v: f64, alpha: f64, objective: f64, i: i32): i32 {
     if (attempt == 1) sigma = -sigma;
     for (let p = 0; p <= n; p++) {
       const a = p < n ? posInActive(k, ldi(FIDX, p)) : ai;
-      const step = sigma * (p < n ? -ld(XS, p) : 1.0);
-      const w0 = ld(WA, a);
+      const step = sigma * (p < n ? -ldf(XS, p) : 1.0);
+      const w0 = ldf(WA, a);
       if (w0 > 0 ? step < 0 : step > 0) {
         const ta = -w0 / step;
         if (ta < t) {
@@ -440,22 +421,22 @@ function nullStep(k: i32, v: f64, alpha: f64, objective: f64, i: i32): i32 {
   }
   if (hit < 0) return 0;
   for (let a = 0; a < k; a++) {
-    st(WX, a, ld(WA, a));
-    st(GX, a, ld(GA, a));
+    stf(WX, a, ldf(WA, a));
+    stf(GX, a, ldf(GA, a));
   }
   for (let p = 0; p <= n; p++) {
     const a = p < n ? posInActive(k, ldi(FIDX, p)) : ai;
-    st(WX, a, a == hit ? 0 : ld(WA, a) + t * (sigma * (p < n ? -ld(XS, p) : 1.0)));
+    stf(WX, a, a == hit ? 0 : ldf(WA, a) + t * (sigma * (p < n ? -ldf(XS, p) : 1.0)));
   }
   for (let p = 0; p <= n; p++) {
     const a = p < n ? posInActive(k, ldi(FIDX, p)) : ai;
-    const delta = ld(WX, a) - ld(WA, a);
+    const delta = ldf(WX, a) - ldf(WA, a);
     if (delta != 0) axpyNeg(GX, delta, row(GAA, a, k), k);
   }
   if (!(objectiveOf(k, v, alpha) <= objective)) return 0;
   for (let a = 0; a < k; a++) {
-    st(WA, a, ld(WX, a));
-    st(GA, a, ld(GX, a));
+    stf(WA, a, ldf(WX, a));
+    stf(GA, a, ldf(GX, a));
   }
   return 2;
 }
@@ -463,7 +444,7 @@ function nullStep(k: i32, v: f64, alpha: f64, objective: f64, i: i32): i32 {
 function newtonStep(gram: usize, inv: usize, k: i32, v: f64, alpha: f64, objective: f64, exact: bool): i32 {
   const d = dd;
   let ke = 0;
-  for (let a = 0; a < k; a++) if (ld(WA, a) != 0) sti(SUP, ke++, a);
+  for (let a = 0; a < k; a++) if (ldf(WA, a) != 0) sti(SUP, ke++, a);
   if (ke == 0) return 0;
   const sync = syncFactor(gram, inv, ke);
   if (sync == -2) return 0;
@@ -471,34 +452,34 @@ function newtonStep(gram: usize, inv: usize, k: i32, v: f64, alpha: f64, objecti
   if (fMode == 0) {
     for (let p = 0; p < fN; p++) {
       const a = posInActive(k, ldi(FIDX, p));
-      st(XS, p, ld(CA, a) - (ld(WA, a) > 0 ? alpha : -alpha));
+      stf(XS, p, ldf(CA, a) - (ldf(WA, a) > 0 ? alpha : -alpha));
     }
     factorSolve(XS);
-    for (let a = 0; a < k; a++) st(WX, a, 0);
-    for (let p = 0; p < fN; p++) st(WX, posInActive(k, ldi(FIDX, p)), ld(XS, p));
+    for (let a = 0; a < k; a++) stf(WX, a, 0);
+    for (let p = 0; p < fN; p++) stf(WX, posInActive(k, ldi(FIDX, p)), ldf(XS, p));
   } else {
-    for (let i = 0; i < d; i++) st(FULL, i, 0);
+    for (let i = 0; i < d; i++) stf(FULL, i, 0);
     for (let p = 0; p < ke; p++) {
       const a = ldi(SUP, p);
-      const b = ld(CA, a) - (ld(WA, a) > 0 ? alpha : -alpha);
-      st(BS, p, b);
-      st(FULL, ldi(ACT, a), b);
+      const b = ldf(CA, a) - (ldf(WA, a) > 0 ? alpha : -alpha);
+      stf(BS, p, b);
+      stf(FULL, ldi(ACT, a), b);
     }
-    for (let r = 0; r < fN; r++) st(YS, r, dot4(row(inv, ldi(FIDX, r), d), FULL, d));
+    for (let r = 0; r < fN; r++) stf(YS, r, dot4(row(inv, ldi(FIDX, r), d), FULL, d));
     factorSolve(YS);
-    for (let r = 0; r < fN; r++) st(FULL, ldi(FIDX, r), -ld(YS, r));
-    for (let a = 0; a < k; a++) st(WX, a, 0);
+    for (let r = 0; r < fN; r++) stf(FULL, ldi(FIDX, r), -ldf(YS, r));
+    for (let a = 0; a < k; a++) stf(WX, a, 0);
     for (let p = 0; p < ke; p++) {
       const a = ldi(SUP, p);
-      st(WX, a, dot4(row(inv, ldi(ACT, a), d), FULL, d));
+      stf(WX, a, dot4(row(inv, ldi(ACT, a), d), FULL, d));
     }
   }
   let tmax = 1.0;
   let hit = -1;
   for (let p = 0; p < ke; p++) {
     const a = ldi(SUP, p);
-    const w0 = ld(WA, a);
-    const x = ld(WX, a);
+    const w0 = ldf(WA, a);
+    const x = ldf(WX, a);
     if (w0 > 0 ? !(x > 0) : !(x < 0)) {
       const t = w0 / (w0 - x);
       if (t < tmax) {
@@ -509,33 +490,33 @@ function newtonStep(gram: usize, inv: usize, k: i32, v: f64, alpha: f64, objecti
   }
   if (!exact) {
     for (let a = 0; a < k; a++) {
-      const w0 = ld(WA, a);
-      const gxa = w0 > 0 ? alpha : w0 < 0 ? -alpha : ld(CA, a) - dot4(row(GAA, a, k), WX, k);
-      const ga = ld(GA, a);
-      st(GX, a, ga + tmax * (gxa - ga));
+      const w0 = ldf(WA, a);
+      const gxa = w0 > 0 ? alpha : w0 < 0 ? -alpha : ldf(CA, a) - dot4(row(GAA, a, k), WX, k);
+      const ga = ldf(GA, a);
+      stf(GX, a, ga + tmax * (gxa - ga));
     }
   }
   if (tmax < 1) {
     for (let p = 0; p < ke; p++) {
       const a = ldi(SUP, p);
-      const w0 = ld(WA, a);
-      st(WX, a, a == hit ? 0 : w0 + tmax * (ld(WX, a) - w0));
+      const w0 = ldf(WA, a);
+      stf(WX, a, a == hit ? 0 : w0 + tmax * (ldf(WX, a) - w0));
     }
   } else {
     hit = -1;
   }
   if (exact) {
-    for (let a = 0; a < k; a++) st(GX, a, ld(CA, a));
+    for (let a = 0; a < k; a++) stf(GX, a, ldf(CA, a));
     for (let p = 0; p < ke; p++) {
       const a = ldi(SUP, p);
-      const wv = ld(WX, a);
+      const wv = ldf(WX, a);
       if (wv != 0) axpyNeg(GX, wv, row(GAA, a, k), k);
     }
   }
   if (!(objectiveOf(k, v, alpha) <= objective)) return 0;
   for (let a = 0; a < k; a++) {
-    st(WA, a, ld(WX, a));
-    st(GA, a, ld(GX, a));
+    stf(WA, a, ldf(WX, a));
+    stf(GA, a, ldf(GX, a));
   }
   return hit >= 0 ? 2 : 1;
 }
@@ -548,14 +529,14 @@ function targetPath(
 ): void {
   const tolAbs = tol * v;
   for (let i = 0; i < d; i++) {
-    st(W, i, 0);
+    stf(W, i, 0);
     stb(INA, i, 0);
-    st(G, i, ld(c, i));
+    stf(G, i, ldf(c, i));
   }
   factorReset(0);
   let k = 0;
   for (let mm = 0; mm < m; mm++) {
-    const alpha = ld(alphas, mm);
+    const alpha = ldf(alphas, mm);
     let sweeps = 0;
     let solves = 0;
     let gap = 0.0;
@@ -569,9 +550,9 @@ function targetPath(
       let l1 = 0.0;
       let dn = 0.0;
       for (let i = 0; i < d; i++) {
-        const wi = ld(W, i);
-        const gi = ld(G, i);
-        cw += ld(c, i) * wi;
+        const wi = ldf(W, i);
+        const gi = ldf(G, i);
+        cw += ldf(c, i) * wi;
         wg += wi * gi;
         l1 += abs<f64>(wi);
         const a = abs<f64>(gi);
@@ -585,7 +566,7 @@ function targetPath(
       let q = 0;
       for (let i = 0; i < d; i++) {
         if (ldb(INA, i) != 0) sti(MERGED, q++, i);
-        else if (abs<f64>(ld(G, i)) > alpha && ld(row(gram, i, d), i) > 0) {
+        else if (abs<f64>(ldf(G, i)) > alpha && ldf(row(gram, i, d), i) > 0) {
           sti(MERGED, q++, i);
           stb(INA, i, 1);
           added++;
@@ -601,16 +582,16 @@ function targetPath(
         for (let a = 0; a < k; a++) {
           const gr = row(gram, ldi(ACT, a), d);
           const out = row(GAA, a, k);
-          for (let b = 0; b < k; b++) st(out, b, ld(gr, ldi(ACT, b)));
-          st(DIAG, a, ld(gr, ldi(ACT, a)));
+          for (let b = 0; b < k; b++) stf(out, b, ldf(gr, ldi(ACT, b)));
+          stf(DIAG, a, ldf(gr, ldi(ACT, a)));
         }
         stale = false;
       }
       for (let a = 0; a < k; a++) {
         const i = ldi(ACT, a);
-        st(CA, a, ld(c, i));
-        st(WA, a, ld(W, i));
-        st(GA, a, ld(G, i));
+        stf(CA, a, ldf(c, i));
+        stf(WA, a, ldf(W, i));
+        stf(GA, a, ldf(G, i));
       }
       let hist = 0;
       let tried = false;
@@ -618,14 +599,14 @@ function targetPath(
         sweeps++;
         let changed = false;
         for (let a = 0; a < k; a++) {
-          const gjj = ld(DIAG, a);
-          const old = ld(WA, a);
-          const z = ld(GA, a) + gjj * old;
+          const gjj = ldf(DIAG, a);
+          const old = ldf(WA, a);
+          const z = ldf(GA, a) + gjj * old;
           const nw = z > alpha ? (z - alpha) / gjj : z < -alpha ? (z + alpha) / gjj : 0.0;
           const delta = nw - old;
           if (delta != 0) {
             if ((old > 0) != (nw > 0) || (old < 0) != (nw < 0)) changed = true;
-            st(WA, a, nw);
+            stf(WA, a, nw);
             axpyNeg(GA, delta, row(GAA, a, k), k);
           }
         }
@@ -653,8 +634,8 @@ function targetPath(
         const hw = row(HISTW, slot, d);
         const hg = row(HISTG, slot, d);
         for (let a = 0; a < k; a++) {
-          st(hw, a, ld(WA, a));
-          st(hg, a, ld(GA, a));
+          stf(hw, a, ldf(WA, a));
+          stf(hg, a, ldf(GA, a));
         }
         hist++;
         if (slot == K && anderson(k, v, alpha, subObj)) {
@@ -663,16 +644,16 @@ function targetPath(
         }
       }
       claimed = subGap <= tolAbs;
-      for (let a = 0; a < k; a++) st(W, ldi(ACT, a), ld(WA, a));
-      for (let i = 0; i < d; i++) st(G, i, ld(c, i));
+      for (let a = 0; a < k; a++) stf(W, ldi(ACT, a), ldf(WA, a));
+      for (let i = 0; i < d; i++) stf(G, i, ldf(c, i));
       for (let i = 0; i < d; i++) {
-        const wi = ld(W, i);
+        const wi = ldf(W, i);
         if (wi != 0) axpyNeg(G, wi, row(gram, i, d), d);
       }
     }
     memory.copy(row(outCoef, mm, d), W, <usize>d << 3);
-    st(outRes, mm, residual);
-    st(outGap, mm, gap);
+    stf(outRes, mm, residual);
+    stf(outGap, mm, gap);
     sti(outIter, mm, sweeps);
     sti(outNewton, mm, solves);
   }
@@ -698,7 +679,7 @@ export function lassoPath(
   for (let j = t0; j < t1; j++) {
     const jm = <usize>(j - t0) * <usize>m;
     targetPath(
-      gram, inv, d, row(cT, j, d), ld(tv, j), alphas, m, tol, maxIter, newton != 0,
+      gram, inv, d, row(cT, j, d), ldf(tv, j), alphas, m, tol, maxIter, newton != 0,
       outCoef + ((jm * <usize>d) << 3), outRes + (jm << 3), outGap + (jm << 3), outIter + (jm << 2), outNewton + (jm << 2),
     );
   }

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { linearSumAssignment } from '../src/kernels/assignment/index.js';
+import { XorShift32 } from '../src/util/random.js';
 import type { BenchRow } from './types.js';
 
 export interface AssignmentBenchOptions {
@@ -26,14 +27,8 @@ export interface AssignmentBenchOptions {
 /** n x n row-major, uniform in [-1, 1) from a 32-bit xorshift (deterministic). */
 function correlationLike(n: number, seed: number): Float64Array {
   const out = new Float64Array(n * n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < out.length; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = (s / 4294967296) * 2 - 1;
-  }
+  const g = new XorShift32(seed);
+  for (let i = 0; i < out.length; i++) out[i] = g.draw() * 2 - 1;
   return out;
 }
 

@@ -18,6 +18,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { symmetricEigen } from '../src/kernels/eigen/index.js';
 import type { BenchRow } from './types.js';
+import { XorShift32 } from '../src/util/random.js';
 
 const NUMPY_ALL = 'numpy.linalg.eigh';
 const NUMPY_ONE = 'numpy.linalg.eigh (1 thread)';
@@ -29,15 +30,9 @@ export interface EigenBenchOptions {
 /** n x n symmetric, uniform in [-1, 1) from a 32-bit xorshift, upper triangle drawn row by row. */
 function symmetricUniform(n: number, seed: number): Float64Array {
   const out = new Float64Array(n * n);
-  let s = seed >>> 0 || 1;
+  const g = new XorShift32(seed);
   for (let i = 0; i < n; i++) {
-    for (let j = i; j < n; j++) {
-      s ^= s << 13;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      s >>>= 0;
-      out[i * n + j] = out[j * n + i] = (s / 4294967296) * 2 - 1;
-    }
+    for (let j = i; j < n; j++) out[i * n + j] = out[j * n + i] = g.draw() * 2 - 1;
   }
   return out;
 }

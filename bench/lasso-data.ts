@@ -2,6 +2,7 @@
 // n samples of dA + dB units, a shared latent space (unitsShared factors) seen by both nets with
 // different loadings, factors private to each net, and unit noise, so that units are correlated
 // within and across nets as in real layers. No `node:` imports (usable from anywhere).
+import { XorShift32 } from '../src/util/random.js';
 
 export interface CorrelatedData {
   n: number;
@@ -11,21 +12,9 @@ export interface CorrelatedData {
   data: Float64Array;
 }
 
-/** xorshift32 uniforms in (0, 1) and Box-Muller normals; deterministic. */
-export class Rng {
-  private s: number;
+/** xorshift32 uniforms in (0, 1) and Box-Muller normals (both of each pair used); deterministic. */
+export class Rng extends XorShift32 {
   private spare: number | null = null;
-  constructor(seed: number) {
-    this.s = seed >>> 0 || 1;
-  }
-  uniform(): number {
-    let s = this.s;
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    this.s = s >>> 0;
-    return (this.s + 0.5) / 4294967296;
-  }
   normal(): number {
     if (this.spare !== null) {
       const x = this.spare;

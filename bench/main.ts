@@ -79,28 +79,32 @@ function momentsSection(): string {
   return lines.join('\n');
 }
 
+/**
+ * One part's section: `### title` over its table, or `### short` and why it was not measured. Parts
+ * run in a child process each (runPart), so a crash in one leaves the others measured.
+ */
+function partSection<T extends object>(part: string, short: string, title: string, body: (rows: T) => string[]): string {
+  const r = runPart<T>(part);
+  if ('error' in r) return `### ${short}\n\nnot measured (${r.error})`;
+  return [`### ${title}`, '', ...body(r)].join('\n');
+}
+
+const fenced = (text: string): string[] => ['```', text, '```'];
+
 function accumulateSection(): string {
-  const r = runPart<Parameters<typeof formatAccumulatorTable>[0]>('accumulate');
-  if ('error' in r) return `### Probe accumulation\n\nnot measured (${r.error})`;
-  return ['### Probe accumulation: shift, range guard and merge around the kernel (WASM, one thread)', '', formatAccumulatorTable(r)].join('\n');
+  return partSection<Parameters<typeof formatAccumulatorTable>[0]>('accumulate', 'Probe accumulation', 'Probe accumulation: shift, range guard and merge around the kernel (WASM, one thread)', (r) => [formatAccumulatorTable(r)]);
 }
 
 function assignmentSection(): string {
-  const r = runPart<BenchRow[]>('assignment');
-  if ('error' in r) return `### Linear sum assignment\n\nnot measured (${r.error})`;
-  return ['### Linear sum assignment (dense, maximize, values in [-1, 1])', '', '```', formatAssignmentTable(r), '```'].join('\n');
+  return partSection<BenchRow[]>('assignment', 'Linear sum assignment', 'Linear sum assignment (dense, maximize, values in [-1, 1])', (r) => fenced(formatAssignmentTable(r)));
 }
 
 function eigenSection(): string {
-  const r = runPart<Parameters<typeof formatEigenTable>[0]>('eigen');
-  if ('error' in r) return `### Symmetric eigensolver\n\nnot measured (${r.error})`;
-  return ['### Symmetric eigensolver (WASM, one thread) vs numpy.linalg.eigh', '', formatEigenTable(r)].join('\n');
+  return partSection<Parameters<typeof formatEigenTable>[0]>('eigen', 'Symmetric eigensolver', 'Symmetric eigensolver (WASM, one thread) vs numpy.linalg.eigh', (r) => [formatEigenTable(r)]);
 }
 
 function lassoSection(): string {
-  const r = runPart<BenchRow[]>('lasso');
-  if ('error' in r) return `### LASSO path\n\nnot measured (${r.error})`;
-  return ['### LASSO path from moments (WASM, one thread) vs scikit-learn lasso_path', '', '```', formatLassoTable(r), '```'].join('\n');
+  return partSection<BenchRow[]>('lasso', 'LASSO path', 'LASSO path from moments (WASM, one thread) vs scikit-learn lasso_path', (r) => fenced(formatLassoTable(r)));
 }
 
 async function runAll(only: string[]): Promise<void> {

@@ -42,12 +42,7 @@ interface NumberFlagWithDefault extends Omit<NumberFlag, 'coerce'> {
 export function integerOption(flag: string, describe: string, min: number, max?: number): NumberFlag;
 export function integerOption(flag: string, describe: string, min: number, max: number | undefined, defaultValue: number): NumberFlagWithDefault;
 export function integerOption(flag: string, describe: string, min: number, max?: number, defaultValue?: number): NumberFlag | NumberFlagWithDefault {
-  return {
-    describe,
-    requiresArg: true,
-    ...(defaultValue !== undefined ? { default: defaultValue } : {}),
-    coerce: (value: unknown) => (value === undefined ? undefined : parseIntegerFlag(flag, lastOf(value), min, max)),
-  } as NumberFlag;
+  return parsedOption(describe, defaultValue, (value) => parseIntegerFlag(flag, value, min, max));
 }
 
 export function positiveNumberOption(flag: string, describe: string): NumberFlag;
@@ -60,11 +55,16 @@ export function positiveNumberOption(flag: string, describe: string, defaultValu
 export function numberOption(flag: string, describe: string, expect: string, valid: (n: number) => boolean, defaultValue: number): NumberFlagWithDefault;
 export function numberOption(flag: string, describe: string, expect: string, valid: (n: number) => boolean, defaultValue?: number): NumberFlag | NumberFlagWithDefault;
 export function numberOption(flag: string, describe: string, expect: string, valid: (n: number) => boolean, defaultValue?: number): NumberFlag | NumberFlagWithDefault {
+  return parsedOption(describe, defaultValue, (value) => parseNumberFlag(flag, value, expect, valid));
+}
+
+/** A yargs option with one required value, the last one given when repeated, read by `parse` (which refuses bad values). */
+function parsedOption(describe: string, defaultValue: number | undefined, parse: (value: unknown) => number): NumberFlag | NumberFlagWithDefault {
   return {
     describe,
     requiresArg: true,
     ...(defaultValue !== undefined ? { default: defaultValue } : {}),
-    coerce: (value: unknown) => (value === undefined ? undefined : parseNumberFlag(flag, lastOf(value), expect, valid)),
+    coerce: (value: unknown) => (value === undefined ? undefined : parse(lastOf(value))),
   } as NumberFlag;
 }
 

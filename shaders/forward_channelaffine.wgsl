@@ -15,12 +15,9 @@ struct Params {
 @group(0) @binding(3) var<storage, read> shift: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
-  let i = (wid.y * params.grid_x + wid.x) * WG + li;
-  if (i >= params.count) {
-    return;
-  }
+//#include "common/per_element.wgsl"
+
+fn element(i: u32) {
   let c = (i / params.inner) % params.channels;
   y[i] = x[i] * scale[c] + shift[c];
 }

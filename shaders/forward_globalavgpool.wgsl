@@ -9,11 +9,9 @@ struct Params {
   _pad0: u32,
 }
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+//#include "common/x_to_y.wgsl"
 
-var<workgroup> partial: array<f32, WG>;
+//#include "common/workgroup_sum.wgsl"
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
@@ -28,12 +26,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   }
   partial[li] = s;
   workgroupBarrier();
-  for (var half = WG / 2u; half > 0u; half = half / 2u) {
-    if (li < half) {
-      partial[li] = partial[li] + partial[li + half];
-    }
-    workgroupBarrier();
-  }
+  reduce_sum(li);
   if (li == 0u) {
     y[plane] = partial[0] / f32(params.size);
   }

@@ -18,16 +18,11 @@ struct Params {
   _pad2: u32,
 }
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+//#include "common/x_to_y.wgsl"
 
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
-  let i = (wid.y * params.grid_x + wid.x) * WG + li;
-  if (i >= params.count) {
-    return;
-  }
+//#include "common/per_element.wgsl"
+
+fn element(i: u32) {
   let inner = params.inner;
   let c = (i / inner) % params.channels;
   // Offset of channel 0 at this position.

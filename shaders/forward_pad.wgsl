@@ -16,16 +16,11 @@ struct Params {
   in_strides: array<vec4<u32>, 2>,
 }
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+//#include "common/x_to_y.wgsl"
 
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
-  let i = (wid.y * params.grid_x + wid.x) * WG + li;
-  if (i >= params.count) {
-    return;
-  }
+//#include "common/per_element.wgsl"
+
+fn element(i: u32) {
   var rest = i;
   var src = 0u;
   var inside = true;

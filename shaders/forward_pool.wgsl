@@ -30,18 +30,13 @@ struct Params {
   _pad2: u32,
 }
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+//#include "common/x_to_y.wgsl"
 
 const LOWEST: f32 = -3.4028234663852886e38;
 
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
-  let i = (wid.y * params.grid_x + wid.x) * WG + li;
-  if (i >= params.count) {
-    return;
-  }
+//#include "common/per_element.wgsl"
+
+fn element(i: u32) {
   let ohw = params.oh * params.ow;
   let plane = i / ohw;
   let rem = i % ohw;

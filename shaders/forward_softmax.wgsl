@@ -10,25 +10,14 @@ struct Params {
   grid_x: u32,
 }
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+//#include "common/x_to_y.wgsl"
 
-var<workgroup> partial: array<f32, WG>;
+//#include "common/workgroup_sum.wgsl"
 
 fn reduce_max(li: u32) {
   for (var half = WG / 2u; half > 0u; half = half / 2u) {
     if (li < half) {
       partial[li] = max(partial[li], partial[li + half]);
-    }
-    workgroupBarrier();
-  }
-}
-
-fn reduce_sum(li: u32) {
-  for (var half = WG / 2u; half > 0u; half = half / 2u) {
-    if (li < half) {
-      partial[li] = partial[li] + partial[li + half];
     }
     workgroupBarrier();
   }

@@ -8,9 +8,10 @@
 @group(0) @binding(3) var<storage, read> dy: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dw: array<f32>;
 
-var<workgroup> partial: array<f32, 64>;
+const WG: u32 = 64u;
+//#include "common/workgroup_sum.wgsl"
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let widx = wg.x + wg.y * nwg.x;
   let KK = d.k * d.k;
@@ -40,9 +41,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   }
   partial[t] = g;
   workgroupBarrier();
-  for (var half = 32u; half > 0u; half >>= 1u) {
-    if (t < half) { partial[t] += partial[t + half]; }
-    workgroupBarrier();
-  }
+  reduce_sum(t);
   if (t == 0u) { dw[widx] = partial[0]; }
 }

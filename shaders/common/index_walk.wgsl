@@ -1,10 +1,12 @@
 // Index spaces of up to 8 axes (outermost first), each per-axis list packed in the uniform block
 // as array<vec4<u32>, 2>; the host merges axes that every operand walks alike, so rank is small.
 //
-// The including shader's uniform `params` holds the walk: `rank`, `dims`, and the two operands'
-// element strides `strides_a` and `strides_b`. (The function reads them in place: passing the
-// arrays as arguments copies them per invocation, which costs these one-element-per-invocation
-// kernels about a third of their speed.)
+// The uniform `params` (binding 0, declared here) holds the walk: the including shader's struct
+// Params has a `rank` and ends with common/walk_fields.wgsl (`dims`, `strides_a`, `strides_b`).
+// (The function reads them in place: passing the arrays as arguments copies them per invocation,
+// which costs these one-element-per-invocation kernels about a third of their speed.)
+
+@group(0) @binding(0) var<uniform> params: Params;
 
 /** The element offsets under strides_a and strides_b of flat index i of the index space dims (row-major). */
 fn walk_offsets(i: u32) -> vec2<u32> {

@@ -15,17 +15,22 @@ export interface Hyper {
   weightDecay: number;
 }
 
-/** y = conv(x) + b: y[s,m,oy,ox] = b[m] + sum_{c,ky,kx} W[m,c,ky,kx] x[s,c,oy*st-p+ky,ox*st-p+kx]. */
-function convForward(l: ConvLayer, params: Numbers, x: Numbers, n: number): Float64Array {
+/**
+ * The products a convolution is made of, as indices: for every output y[s, m, oy, ox] of the batch
+ * (flat index o), output(o, m), then tap(o, wi, xi) for each in-bounds tap, in (c, ky, kx) order:
+ * W[m, c, ky, kx] at params[wi] times x[s, c, oy*st-p+ky, ox*st-p+kx] at x[xi]. Forward and
+ * backward walk the same taps, so they are adjoint by construction.
+ */
+function forEachConvTap(l: ConvLayer, n: number, output: (o: number, m: number) => void, tap: (o: number, wi: number, xi: number) => void): void {
   const [C, H, W] = l.inShape;
   const [M, OH, OW] = l.outShape;
   const { kernel: K, stride: st, pad: p } = l;
-  const y = new Float64Array(n * l.outSize);
   for (let s = 0; s < n; s++) {
     for (let m = 0; m < M; m++) {
       for (let oy = 0; oy < OH; oy++) {
         for (let ox = 0; ox < OW; ox++) {
-          let sum = params[l.bias.offset + m];
+          const o = s * l.outSize + (m * OH + oy) * OW + ox;
+          output(o, m);
           for (let c = 0; c < C; c++) {
             for (let ky = 0; ky < K; ky++) {
               const iy = oy * st - p + ky;
@@ -33,48 +38,40 @@ function convForward(l: ConvLayer, params: Numbers, x: Numbers, n: number): Floa
               for (let kx = 0; kx < K; kx++) {
                 const ix = ox * st - p + kx;
                 if (ix < 0 || ix >= W) continue;
-                sum += params[l.weight.offset + ((m * C + c) * K + ky) * K + kx] * x[s * l.inSize + (c * H + iy) * W + ix];
+                tap(o, l.weight.offset + ((m * C + c) * K + ky) * K + kx, s * l.inSize + (c * H + iy) * W + ix);
               }
             }
           }
-          y[s * l.outSize + (m * OH + oy) * OW + ox] = sum;
         }
       }
     }
   }
+}
+
+/** y = conv(x) + b: y[s,m,oy,ox] = b[m] + sum_{c,ky,kx} W[m,c,ky,kx] x[s,c,oy*st-p+ky,ox*st-p+kx]. */
+function convForward(l: ConvLayer, params: Numbers, x: Numbers, n: number): Float64Array {
+  const y = new Float64Array(n * l.outSize);
+  forEachConvTap(
+    l,
+    n,
+    (o, m) => (y[o] = params[l.bias.offset + m]),
+    (o, wi, xi) => (y[o] += params[wi] * x[xi]),
+  );
   return y;
 }
 
 /** The adjoint of convForward: dW, db (added into `grad`) and dx. */
 function convBackward(l: ConvLayer, params: Numbers, x: Numbers, dy: Numbers, n: number, grad: Float64Array): Float64Array {
-  const [C, H, W] = l.inShape;
-  const [M, OH, OW] = l.outShape;
-  const { kernel: K, stride: st, pad: p } = l;
   const dx = new Float64Array(n * l.inSize);
-  for (let s = 0; s < n; s++) {
-    for (let m = 0; m < M; m++) {
-      for (let oy = 0; oy < OH; oy++) {
-        for (let ox = 0; ox < OW; ox++) {
-          const g = dy[s * l.outSize + (m * OH + oy) * OW + ox];
-          grad[l.bias.offset + m] += g;
-          for (let c = 0; c < C; c++) {
-            for (let ky = 0; ky < K; ky++) {
-              const iy = oy * st - p + ky;
-              if (iy < 0 || iy >= H) continue;
-              for (let kx = 0; kx < K; kx++) {
-                const ix = ox * st - p + kx;
-                if (ix < 0 || ix >= W) continue;
-                const wi = l.weight.offset + ((m * C + c) * K + ky) * K + kx;
-                const xi = s * l.inSize + (c * H + iy) * W + ix;
-                grad[wi] += g * x[xi];
-                dx[xi] += g * params[wi];
-              }
-            }
-          }
-        }
-      }
-    }
-  }
+  forEachConvTap(
+    l,
+    n,
+    (o, m) => (grad[l.bias.offset + m] += dy[o]),
+    (o, wi, xi) => {
+      grad[wi] += dy[o] * x[xi];
+      dx[xi] += dy[o] * params[wi];
+    },
+  );
   return dx;
 }
 

@@ -1,6 +1,34 @@
 // Small seeded generators, so examples, data splits, cluster starts and weight init are the same
-// on every machine (shared by example/, inputs/data/, align/cluster/ and train/; tests use them
-// for data too).
+// on every machine (shared by example/, inputs/data/, align/cluster/ and train/; tests and benches
+// use them for data too).
+
+/**
+ * xorshift32 (Marsaglia 2003): the generator the fixture scripts under scripts/fixtures/
+ * re-implement bit for bit, so tests and benches can rebuild their seeded matrices.
+ */
+export class XorShift32 {
+  private s: number;
+  constructor(seed: number) {
+    this.s = seed >>> 0 || 1;
+  }
+  /** The next 32-bit state (never 0). */
+  next(): number {
+    let s = this.s;
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    this.s = s >>> 0;
+    return this.s;
+  }
+  /** state / 2^32 in [0, 1), as the fixture scripts draw. */
+  draw(): number {
+    return this.next() / 4294967296;
+  }
+  /** (state + 0.5) / 2^32 in (0, 1): never 0, so safe under log. */
+  uniform(): number {
+    return (this.next() + 0.5) / 4294967296;
+  }
+}
 
 /** mulberry32: 32-bit state, full period, good enough for planted test data. */
 export function seededUniform(seed: number): () => number {

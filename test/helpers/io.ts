@@ -95,6 +95,28 @@ export interface ZipEntrySpec {
   chopCompressed?: number;
 }
 
+interface ZipEntryFields {
+  method: number;
+  crc: number;
+  compressedSize: number;
+  size: number;
+  nameLength: number;
+}
+
+/**
+ * The fields a local file header (at 4) and its central directory record (at 6) share, in the same
+ * order: version needed, flags (UTF-8 names), method, time and date (0), CRC-32, sizes, name length.
+ */
+function putEntryFields(b: Buffer, at: number, f: ZipEntryFields): void {
+  b.writeUInt16LE(20, at);
+  b.writeUInt16LE(0x0800, at + 2);
+  b.writeUInt16LE(f.method, at + 4);
+  b.writeUInt32LE(f.crc, at + 10);
+  b.writeUInt32LE(f.compressedSize, at + 14);
+  b.writeUInt32LE(f.size, at + 18);
+  b.writeUInt16LE(f.nameLength, at + 22);
+}
+
 /** Writes a (non-zip64) zip archive; sizes and CRCs are computed while streaming the data. */
 export function writeZip(path: string, entries: ZipEntrySpec[]): void {
   const fd = openSync(path, 'w');
@@ -142,26 +164,15 @@ export function writeZip(path: string, entries: ZipEntrySpec[]): void {
       const realCrc = crc >>> 0;
       const dirCrc = (e.lieCrc ?? realCrc) >>> 0;
       const dirSize = e.lieUncompressedSize ?? size;
+      const fields: ZipEntryFields = { method: e.method, crc: dirCrc, compressedSize: csize, size: dirSize, nameLength: name.length };
       local.writeUInt32LE(0x04034b50, 0);
-      local.writeUInt16LE(20, 4);
-      local.writeUInt16LE(0x0800, 6);
-      local.writeUInt16LE(e.method, 8);
-      local.writeUInt32LE(dirCrc, 14);
-      local.writeUInt32LE(csize, 18);
-      local.writeUInt32LE(dirSize, 22);
-      local.writeUInt16LE(name.length, 26);
+      putEntryFields(local, 4, fields);
       name.copy(local, 30);
       writeSync(fd, local, 0, local.length, headerAt);
       const cd = Buffer.alloc(46 + name.length);
       cd.writeUInt32LE(0x02014b50, 0);
-      cd.writeUInt16LE(20, 4);
-      cd.writeUInt16LE(20, 6);
-      cd.writeUInt16LE(0x0800, 8);
-      cd.writeUInt16LE(e.method, 10);
-      cd.writeUInt32LE(dirCrc, 16);
-      cd.writeUInt32LE(csize, 20);
-      cd.writeUInt32LE(dirSize, 24);
-      cd.writeUInt16LE(name.length, 28);
+      cd.writeUInt16LE(20, 4); // version made by
+      putEntryFields(cd, 6, fields);
       cd.writeUInt32LE(headerAt, 42);
       name.copy(cd, 46);
       central.push(cd);

@@ -17,23 +17,9 @@ import {
   linearSumAssignment,
   linearSumAssignmentReference,
 } from '../../src/kernels/assignment/index.js';
+import { XorShift32 } from '../../src/util/random.js';
 
 // ---- The fixture generator (see make_assignment_fixtures.py). ----
-
-class XorShift32 {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0 || 1;
-  }
-  draw(): number {
-    let s = this.s;
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    this.s = s >>> 0;
-    return this.s / 4294967296;
-  }
-}
 
 interface GenSpec {
   rows: number;

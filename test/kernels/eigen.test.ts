@@ -15,23 +15,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { symmetricEigen, symmetricEigenReference, symmetricEigenWasm, type SymmetricEigen } from '../../src/kernels/eigen/index.js';
+import { XorShift32 } from '../../src/util/random.js';
 
 // ---- Generators (the fixture's, see make_eigen_fixtures.py) ----
-
-class XorShift32 {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0 || 1;
-  }
-  draw(): number {
-    let s = this.s;
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    this.s = s >>> 0;
-    return this.s / 4294967296;
-  }
-}
 
 function generate(kind: string, n: number, seed = 0): Float64Array {
   const a = new Float64Array(n * n);

@@ -21,6 +21,18 @@ afterAll(() => gpu?.release());
 // GPUBufferUsage.STORAGE | COPY_DST | COPY_SRC, spelled out (the DOM typings lack the global).
 const STORAGE_COPY_DST_SRC = 0x80 | 0x08 | 0x04;
 
+/** Runs `use` on a device buffer holding a copy of `data`, destroyed afterwards. */
+async function withDeviceCopy(label: string, data: Float32Array, use: (buffer: GPUBuffer) => Promise<void>): Promise<void> {
+  const device = gpu!.device;
+  const buffer = device.createBuffer({ label, size: data.byteLength, usage: STORAGE_COPY_DST_SRC });
+  try {
+    device.queue.writeBuffer(buffer, 0, data);
+    await use(buffer);
+  } finally {
+    buffer.destroy();
+  }
+}
+
 // Deterministic data: mulberry32 (the example's generator) and Box-Muller.
 const rng = seededUniform;
 
@@ -228,19 +240,11 @@ describe.runIf(gpu !== null)('WebGPU moment kernel', () => {
     const n = 1001;
     const data = correlatedBatch(d, n, 11);
     await withGpuErrorScope(device(), async () => {
-      const buffer = device().createBuffer({
-        label: 'test: activations',
-        size: data.byteLength,
-        usage: STORAGE_COPY_DST_SRC,
-      });
-      try {
-        device().queue.writeBuffer(buffer, 0, data);
+      await withDeviceCopy('test: activations', data, async (buffer) => {
         expectClose(await k.batchMomentsFromBuffer(buffer, d, n), batchMomentsReference(data, d, n), 1e-5);
         // Twice: the cached plan and its buffers are reused.
         expectClose(await k.batchMomentsFromBuffer(buffer, d, n), batchMomentsReference(data, d, n), 1e-5);
-      } finally {
-        buffer.destroy();
-      }
+      });
     });
   });
 
@@ -255,17 +259,9 @@ describe.runIf(gpu !== null)('WebGPU moment kernel', () => {
       // Bindings too small for the batch: rows are copied chunk by chunk.
       const small = kernel({ maxBindingBytes: 64 * 1024 });
       expectClose(await small.batchMoments(data, d, n), want, 1e-5);
-      const buffer = device().createBuffer({
-        label: 'test: large activations',
-        size: data.byteLength,
-        usage: STORAGE_COPY_DST_SRC,
-      });
-      try {
-        device().queue.writeBuffer(buffer, 0, data);
+      await withDeviceCopy('test: large activations', data, async (buffer) => {
         expectClose(await small.batchMomentsFromBuffer(buffer, d, n), want, 1e-5);
-      } finally {
-        buffer.destroy();
-      }
+      });
     });
   });
 

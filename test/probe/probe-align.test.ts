@@ -12,13 +12,10 @@ import { PluginRegistry } from '../../src/plugins/registry.js';
 import { align } from '../../src/align/align.js';
 import { probe } from '../../src/probe/probe.js';
 import { webgpuAvailability } from '../helpers/webgpu.js';
+import { threeNets } from '../helpers/fixture-nets.js';
 
 const FIX = 'test/fixtures/e2e';
-const nets = [
-  { name: 'netA', path: join(FIX, 'netA') },
-  { name: 'netB', path: join(FIX, 'netB.npz') },
-  { name: 'netC', path: join(FIX, 'netC.npz') },
-];
+const nets = threeNets(FIX);
 
 interface Expected {
   layers: Record<string, {

@@ -1,4 +1,4 @@
-// Gemm and batched MatMul on WebGPU: one tiled kernel (forward_matmul.wgsl) reading its operands
+// Gemm and batched MatMul on WebGPU: one tiled kernel (forward_gemm.wgsl) reading its operands
 // through strides, so transposes and broadcast batch axes cost nothing.
 import type { GemmStep, MatMulStep } from '../plan.js';
 import { type OpCall, type OpContext, inputShape, labelOf, outputShape } from './context.js';
@@ -39,7 +39,7 @@ function encodeMatmul(ctx: OpContext, args: MatmulArgs): void {
   if (args.batchDims.length > 4) throw new Error(`${what}: more than 4 batch axes after merging (${fmtShape(args.batchDims)})`);
   const pad4 = (v: number[], fill: number) => [...new Array<number>(4 - v.length).fill(fill), ...v];
   const c = args.c && args.c.beta !== 0 ? args.c : undefined;
-  const uniforms = packUniforms('forward_matmul', what, {
+  const uniforms = packUniforms('forward_gemm', what, {
     m,
     n,
     k,
@@ -55,7 +55,7 @@ function encodeMatmul(ctx: OpContext, args: MatmulArgs): void {
     a_batch: pad4(args.aBatch, 0),
     b_batch: pad4(args.bBatch, 0),
   });
-  const pipeline = ctx.pipeline(call.step.kind, 'forward_matmul', {
+  const pipeline = ctx.pipeline(call.step.kind, 'forward_gemm', {
     TM: tile.tm,
     TN: tile.tn,
     TK: tile.tk,

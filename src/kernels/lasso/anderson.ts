@@ -2,7 +2,7 @@
 // see reference.ts, "Anderson extrapolation").
 
 import { ANDERSON_K } from './contract.js';
-import { dot4 } from './vector-ops.js';
+import { dot4, swapStrided } from './vector-ops.js';
 import { objectiveOf, type LassoWork } from './work.js';
 
 /** One Anderson extrapolation from the history; true when it replaced wa, ga. */
@@ -30,11 +30,7 @@ export function anderson(work: LassoWork, k: number, v: number, alpha: number, o
     const piv = m[p * K + col];
     if (!(Math.abs(piv) > 0)) return false;
     if (p !== col) {
-      for (let q = 0; q < K; q++) {
-        const x = m[p * K + q];
-        m[p * K + q] = m[col * K + q];
-        m[col * K + q] = x;
-      }
+      swapStrided(m, p * K, col * K, K, 1);
       const x = z[p];
       z[p] = z[col];
       z[col] = x;

@@ -3,7 +3,7 @@
 // its row solves (least squares at alpha 0, and G^-1 for the complement mode).
 
 import { PIVOT_TOL, RANK_TOL } from './contract.js';
-import { axpyNeg, dot4 } from './vector-ops.js';
+import { axpyNeg, dot4, swapStrided } from './vector-ops.js';
 
 /**
  * L L' = M[S, S] for an ordered index set S of a symmetric positive definite d x d matrix M
@@ -135,16 +135,8 @@ export function pivotedCholesky(gram: Float64Array, d: number): { a: Float64Arra
     if (!(a[best * d + best] > threshold)) break;
     if (best !== k) {
       // Symmetric swap of rows and columns k and best (the trailing block is kept full).
-      for (let j = 0; j < d; j++) {
-        const x = a[k * d + j];
-        a[k * d + j] = a[best * d + j];
-        a[best * d + j] = x;
-      }
-      for (let j = 0; j < d; j++) {
-        const x = a[j * d + k];
-        a[j * d + k] = a[j * d + best];
-        a[j * d + best] = x;
-      }
+      swapStrided(a, k * d, best * d, d, 1);
+      swapStrided(a, k, best, d, d);
       const p = perm[k];
       perm[k] = perm[best];
       perm[best] = p;

@@ -96,27 +96,11 @@ import { newtonStep } from './newton.js';
 import { crossByTarget, emptyPathResult, finishPath, pathOrder, scatterTarget, type TargetPathOutput } from './path.js';
 import { ANDERSON_K, NEWTON_REPEAT, checkLassoInput, type LassoOptions, type LassoPathResult, type LassoProblem } from './contract.js';
 import { axpyNeg } from './vector-ops.js';
-import { LassoWork } from './work.js';
+import { LassoWork, gapOf } from './work.js';
 
-/** Gap and objective of the sub-problem on the active set, from wa, ga (k entries). */
+/** Gap and objective (out[0], out[1]) of the sub-problem on the active set, from wa, ga (k entries). */
 function subProblem(work: LassoWork, k: number, v: number, alpha: number, out: Float64Array): void {
-  const { wa, ga, ca } = work;
-  let cw = 0;
-  let wg = 0;
-  let l1 = 0;
-  let dn = 0;
-  for (let a = 0; a < k; a++) {
-    const wi = wa[a];
-    cw += ca[a] * wi;
-    wg += wi * ga[a];
-    l1 += Math.abs(wi);
-    const x = Math.abs(ga[a]);
-    if (x > dn) dn = x;
-  }
-  const r2 = v - cw - wg;
-  const s = dn > alpha ? alpha / dn : 1;
-  out[0] = 0.5 * r2 * (1 + s * s) + alpha * l1 - s * (v - cw);
-  out[1] = 0.5 * r2 + alpha * l1;
+  gapOf(work.ca, work.wa, work.ga, k, v, alpha, out);
 }
 
 /**
@@ -140,7 +124,8 @@ export function lassoTargetPath(
   const { w, g, inA, act, merged, ga, wa, ca, diag, gaa, histW, histG } = work;
   const K = ANDERSON_K;
   const tolAbs = tol * v;
-  const sub = new Float64Array(2);
+  const sub = new Float64Array(3);
+  const full = new Float64Array(3);
   w.fill(0);
   inA.fill(0);
   work.factor.reset(0);
@@ -157,21 +142,9 @@ export function lassoTargetPath(
     let claimed = false; // the last inner loop ended on its sub-problem gap
     for (;;) {
       // Full duality gap from the fresh gradient g.
-      let cw = 0;
-      let wg = 0;
-      let l1 = 0;
-      let dn = 0;
-      for (let i = 0; i < d; i++) {
-        const wi = w[i];
-        cw += c[i] * wi;
-        wg += wi * g[i];
-        l1 += Math.abs(wi);
-        const a = Math.abs(g[i]);
-        if (a > dn) dn = a;
-      }
-      residual = v - cw - wg;
-      const s = dn > alpha ? alpha / dn : 1;
-      gap = 0.5 * residual * (1 + s * s) + alpha * l1 - s * (v - cw);
+      gapOf(c, w, g, d, v, alpha, full);
+      gap = full[0];
+      residual = full[2];
       if (gap <= tolAbs || sweeps >= maxIter) break;
       // Violators join the active set (merged in index order).
       let added = 0;

@@ -31,6 +31,15 @@ export function dot4(a: Float64Array, ia: number, b: Float64Array, ib: number, n
   return s;
 }
 
+/** Swaps a[i + t * stride] and a[j + t * stride] for t < n: two rows (stride 1) or two columns (stride = row length). */
+export function swapStrided(a: Float64Array, i: number, j: number, n: number, stride: number): void {
+  for (let t = 0; t < n; t++) {
+    const x = a[i + t * stride];
+    a[i + t * stride] = a[j + t * stride];
+    a[j + t * stride] = x;
+  }
+}
+
 /** y[iy + i] -= f * x[ix + i] for i < n. */
 export function axpyNeg(y: Float64Array, iy: number, f: number, x: Float64Array, ix: number, n: number): void {
   for (let i = 0; i < n; i++) y[iy + i] -= f * x[ix + i];

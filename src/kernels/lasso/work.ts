@@ -63,18 +63,37 @@ export class LassoWork {
   }
 }
 
-/** Objective of (wx, gx) on the active set. */
-export function objectiveOf(ca: Float64Array, wx: Float64Array, gx: Float64Array, k: number, v: number, alpha: number): number {
+/**
+ * The duality gap of coefficients w with gradient g = c - G w over n entries (the full problem, or
+ * the active set's compact copies), cross-moments c and second moment v: out[0] the gap, out[1] the
+ * objective, out[2] the residual v - c'w - w'g (formulas in reference.ts's header).
+ */
+export function gapOf(c: Float64Array, w: Float64Array, g: Float64Array, n: number, v: number, alpha: number, out: Float64Array): void {
   let cw = 0;
   let wg = 0;
   let l1 = 0;
-  for (let a = 0; a < k; a++) {
-    const wi = wx[a];
-    cw += ca[a] * wi;
-    wg += wi * gx[a];
+  let dn = 0;
+  for (let i = 0; i < n; i++) {
+    const wi = w[i];
+    cw += c[i] * wi;
+    wg += wi * g[i];
     l1 += Math.abs(wi);
+    const x = Math.abs(g[i]);
+    if (x > dn) dn = x;
   }
-  return 0.5 * (v - cw - wg) + alpha * l1;
+  const residual = v - cw - wg;
+  const s = dn > alpha ? alpha / dn : 1;
+  out[0] = 0.5 * residual * (1 + s * s) + alpha * l1 - s * (v - cw);
+  out[1] = 0.5 * residual + alpha * l1;
+  out[2] = residual;
+}
+
+const objectiveScratch = new Float64Array(3);
+
+/** Objective of (wx, gx) on the active set. */
+export function objectiveOf(ca: Float64Array, wx: Float64Array, gx: Float64Array, k: number, v: number, alpha: number): number {
+  gapOf(ca, wx, gx, k, v, alpha, objectiveScratch);
+  return objectiveScratch[1];
 }
 
 /** Compact position of global index i in the active set (act is ascending): binary search. */

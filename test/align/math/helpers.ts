@@ -2,12 +2,9 @@
 // context built from moments the way src/align/align.ts builds it from a run directory.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { table } from 'arquero';
 import { readNpy } from '../../../src/inputs/npy/npy-read.js';
 import type { BatchMoments } from '../../../src/kernels/moments/contract.js';
 import { batchMomentsReference } from '../../../src/kernels/moments/reference.js';
-import type { MethodContext, NetLayer } from '../../../src/align/methods/types.js';
-import { correlationBlock, unitStats } from '../../../src/align/unit-stats.js';
 
 export const FIX = 'test/fixtures/metrics';
 
@@ -87,40 +84,6 @@ export function columns(data: Data, cols: (number | { constant: number })[]): Da
     });
   }
   return { x, n: data.n, d: cols.length };
-}
-
-/** A method context over joint moments, as align.ts's loadLayerData builds it. */
-export function contextFromMoments(
-  moments: BatchMoments,
-  nets: { name: string; units: number }[],
-  options: Record<string, unknown> = {},
-  layer = 'fc',
-): MethodContext & { logs: string[] } {
-  const layers: NetLayer[] = [];
-  let offset = 0;
-  for (const net of nets) {
-    layers.push({ name: net.name, units: net.units, offset, stats: unitStats(moments, offset, net.units) });
-    offset += net.units;
-  }
-  if (offset !== moments.d) throw new Error('nets do not cover the moments');
-  const pairs: [number, number][] = [];
-  for (let a = 0; a < nets.length; a++) for (let b = a + 1; b < nets.length; b++) pairs.push([a, b]);
-  const logs: string[] = [];
-  return {
-    layer,
-    samples: moments.n,
-    nets: layers,
-    moments,
-    pairs,
-    correlation: (a, b) => correlationBlock(moments, layers[a].offset, layers[a].units, layers[b].offset, layers[b].units, layers[a].stats.dead, layers[b].stats.dead),
-    backend: undefined as never,
-    options,
-    runDir: '',
-    log: (m) => logs.push(m),
-    table: (c) => table(c as Record<string, unknown[]>),
-    reducerOutput: async () => undefined,
-    logs,
-  };
 }
 
 /** A seeded d x d matrix: random orthogonal (Gram-Schmidt of normals) or random well-conditioned. */

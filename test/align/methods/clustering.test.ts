@@ -21,7 +21,7 @@ import { batchMomentsReference } from '../../../src/kernels/moments/reference.js
 import { hacMethod } from '../../../src/align/methods/hac.js';
 import { spectralMethod } from '../../../src/align/methods/spectral.js';
 import type { Method, MethodContext, NetLayer } from '../../../src/align/methods/types.js';
-import { correlationBlock, unitStats } from '../../../src/align/unit-stats.js';
+import { contextFromMoments, optionsWithDefaults } from '../../helpers/method-context.js';
 import { mergeMethodTables } from '../../../src/tables/combine.js';
 
 // ---- Contexts ----
@@ -33,31 +33,9 @@ interface NetData {
   units: number;
 }
 
-function contextFromMoments(moments: BatchMoments, nets: { name: string; units: number }[], method: Method, overrides: Record<string, unknown> = {}, logs: string[] = []): MethodContext {
-  let offset = 0;
-  const layers: NetLayer[] = nets.map((n) => {
-    const l = { name: n.name, units: n.units, offset, stats: unitStats(moments, offset, n.units) };
-    offset += n.units;
-    return l;
-  });
-  const pairs: [number, number][] = [];
-  for (let a = 0; a < nets.length; a++) for (let b = a + 1; b < nets.length; b++) pairs.push([a, b]);
-  const options: Record<string, unknown> = {};
-  for (const [k, spec] of Object.entries(method.options ?? {})) options[k] = spec.default;
-  Object.assign(options, overrides);
-  return {
-    layer: 'fc',
-    samples: moments.n,
-    nets: layers,
-    moments,
-    pairs,
-    correlation: (a, b) => correlationBlock(moments, layers[a].offset, layers[a].units, layers[b].offset, layers[b].units, layers[a].stats.dead, layers[b].stats.dead),
-    backend: {} as MethodContext['backend'],
-    options,
-    runDir: '',
-    log: (m) => logs.push(m),
-    table: (columns) => table(columns as Record<string, unknown[]>),
-  };
+/** A context over the moments with `method`'s declared defaults under `overrides`. */
+function methodContext(moments: BatchMoments, nets: { name: string; units: number }[], method: Method, overrides: Record<string, unknown> = {}, logs: string[] = []): MethodContext {
+  return contextFromMoments(moments, nets, optionsWithDefaults(method, overrides), 'fc', logs);
 }
 
 function momentsOf(nets: NetData[], samples: number): BatchMoments {
@@ -81,9 +59,7 @@ function contextFromCorrelation(corr: Float64Array, n: number, na: number, metho
     offset: offsets[k],
     stats: { mean: new Float64Array(sizes[k]), std: new Float64Array(sizes[k]).fill(1), dead: new Uint8Array(sizes[k]) },
   }));
-  const options: Record<string, unknown> = {};
-  for (const [k, spec] of Object.entries(method.options ?? {})) options[k] = spec.default;
-  Object.assign(options, overrides);
+  const options = optionsWithDefaults(method, overrides);
   return {
     layer: 'fc',
     samples: 1,
@@ -219,7 +195,7 @@ describe('planted groups (rotated shared subspaces)', () => {
 
   it('spectral recovers the 3 groups across both nets (k = 3), dead units left out', async () => {
     const logs: string[] = [];
-    const result = await spectralMethod.run(contextFromMoments(moments, nets, spectralMethod, { k: 3 }, logs));
+    const result = await spectralMethod.run(methodContext(moments, nets, spectralMethod, { k: 3 }, logs));
     const t = result.tables!;
     expect(columns(t.clusters)).toEqual(CLUSTERS_COLUMNS);
     expect(columns(t.cluster_sizes)).toEqual(SIZES_COLUMNS);
@@ -237,16 +213,16 @@ describe('planted groups (rotated shared subspaces)', () => {
       const q = planted(seed);
       const mq = momentsOf(q.nets, q.samples);
       const netsQ = q.nets.map((n) => ({ name: n.name, units: n.units }));
-      expectRecoversPlanted((await spectralMethod.run(contextFromMoments(mq, netsQ, spectralMethod, { affinity: 'abs', seed }))).tables!.clusters, q, 0, 1);
+      expectRecoversPlanted((await spectralMethod.run(methodContext(mq, netsQ, spectralMethod, { affinity: 'abs', seed }))).tables!.clusters, q, 0, 1);
       // r^2 weighs the strongest cross-net pairs of a rotated group most, and the eigengap may
       // split a group into such pairs: never mixing groups, every cluster holding both nets' units.
-      expectRefinesPlanted((await spectralMethod.run(contextFromMoments(mq, netsQ, spectralMethod, { seed }))).tables!.clusters, q, 0, 1);
-      expectRefinesPlanted((await hacMethod.run(contextFromMoments(mq, netsQ, hacMethod, { distance: 'abs' }))).tables!.clusters, q, 0, 1);
+      expectRefinesPlanted((await spectralMethod.run(methodContext(mq, netsQ, spectralMethod, { seed }))).tables!.clusters, q, 0, 1);
+      expectRefinesPlanted((await hacMethod.run(methodContext(mq, netsQ, hacMethod, { distance: 'abs' }))).tables!.clusters, q, 0, 1);
     }
   });
 
   it('hac (1 - |r|) recovers the 3 groups across both nets (k = 3)', async () => {
-    const result = await hacMethod.run(contextFromMoments(moments, nets, hacMethod, { distance: 'abs', k: 3 }));
+    const result = await hacMethod.run(methodContext(moments, nets, hacMethod, { distance: 'abs', k: 3 }));
     expectRecoversPlanted(result.tables!.clusters, p, 0, 1);
     expect(rows(result.tables!.summary)).toEqual([{ layer: 'fc', net_a: 'A', net_b: 'B', hac_k: 3, hac_shared: 3 }]);
   });
@@ -257,13 +233,13 @@ describe('planted groups (rotated shared subspaces)', () => {
     const q = planted(12, ['A', 'B'], 3, 4, 2000, 0.5, 1, 'positive');
     const mq = momentsOf(q.nets, q.samples);
     const netsQ = q.nets.map((n) => ({ name: n.name, units: n.units }));
-    expectRecoversPlanted((await hacMethod.run(contextFromMoments(mq, netsQ, hacMethod))).tables!.clusters, q, 0, 1);
-    expectRecoversPlanted((await hacMethod.run(contextFromMoments(mq, netsQ, hacMethod, { k: 3 }))).tables!.clusters, q, 0, 1);
-    expectRecoversPlanted((await spectralMethod.run(contextFromMoments(mq, netsQ, spectralMethod, { affinity: 'positive' }))).tables!.clusters, q, 0, 1);
+    expectRecoversPlanted((await hacMethod.run(methodContext(mq, netsQ, hacMethod))).tables!.clusters, q, 0, 1);
+    expectRecoversPlanted((await hacMethod.run(methodContext(mq, netsQ, hacMethod, { k: 3 }))).tables!.clusters, q, 0, 1);
+    expectRecoversPlanted((await spectralMethod.run(methodContext(mq, netsQ, spectralMethod, { affinity: 'positive' }))).tables!.clusters, q, 0, 1);
   });
 
   it('cluster_order is a permutation of the live units grouping each cluster', async () => {
-    const result = await spectralMethod.run(contextFromMoments(moments, nets, spectralMethod));
+    const result = await spectralMethod.run(methodContext(moments, nets, spectralMethod));
     const order = rows(result.tables!.cluster_order);
     const cl = clusterOf(result.tables!.clusters, 'A', 'B');
     expect(order.map((r) => r.position)).toEqual(Array.from({ length: 24 }, (_, i) => i));
@@ -286,8 +262,8 @@ describe('planted groups (rotated shared subspaces)', () => {
     const nets3 = three.nets.map((n) => ({ name: n.name, units: n.units }));
     // k given: with three rotations some pairs' groups split further (a product of two random
     // rotations can be close to a signed permutation, making a group look like 4 pairs of units).
-    const spectral = (await spectralMethod.run(contextFromMoments(m3, nets3, spectralMethod, { k: 3 }))).tables!;
-    const hac = (await hacMethod.run(contextFromMoments(m3, nets3, hacMethod, { k: 3, distance: 'abs' }))).tables!;
+    const spectral = (await spectralMethod.run(methodContext(m3, nets3, spectralMethod, { k: 3 }))).tables!;
+    const hac = (await hacMethod.run(methodContext(m3, nets3, hacMethod, { k: 3, distance: 'abs' }))).tables!;
     for (const [a, b] of [[0, 1], [0, 2], [1, 2]]) {
       expectRecoversPlanted(spectral.clusters, three, a, b);
       expectRecoversPlanted(hac.clusters, three, a, b);
@@ -319,7 +295,7 @@ describe('the embedded example (copied units, a rotated 8-dim subspace, unique a
       const netsE = data.map((d) => ({ name: d.name, units: d.units }));
       const { copy, subspace } = layer.spec;
       for (const [method, overrides] of [[spectralMethod, {}], [hacMethod, { distance: 'abs' }]] as const) {
-        const t = (await method.run(contextFromMoments(m, netsE, method, overrides))).tables!;
+        const t = (await method.run(methodContext(m, netsE, method, overrides))).tables!;
         const cl = clusterOf(t.clusters, 'A', 'B');
         const label = `${method.name} seed ${seed}`;
         // 24 copied pairs and 1 subspace: 25 clusters.
@@ -401,25 +377,25 @@ describe('options and edge cases', () => {
       [hacMethod, { threshold: -0.5 }, 'method hac: option threshold must be a number >= 0'],
     ];
     for (const [method, overrides, message] of bad) {
-      await expect(Promise.resolve().then(() => method.run(contextFromMoments(moments, nets, method, overrides)))).rejects.toThrow(message);
+      await expect(Promise.resolve().then(() => method.run(methodContext(moments, nets, method, overrides)))).rejects.toThrow(message);
     }
   });
 
   it('takes k as given (clamped to the live units) and is deterministic for a seed', async () => {
-    const one = (await spectralMethod.run(contextFromMoments(moments, nets, spectralMethod, { k: 1 }))).tables!;
+    const one = (await spectralMethod.run(methodContext(moments, nets, spectralMethod, { k: 1 }))).tables!;
     expect(new Set(rows(one.clusters).map((r) => r.cluster))).toEqual(new Set([0]));
     expect(rows(one.summary)[0]).toMatchObject({ spectral_k: 1, spectral_shared: 1 });
-    const many = (await hacMethod.run(contextFromMoments(moments, nets, hacMethod, { k: 1000 }))).tables!;
+    const many = (await hacMethod.run(methodContext(moments, nets, hacMethod, { k: 1000 }))).tables!;
     expect(many.cluster_sizes.numRows()).toBe(12);
     expect(rows(many.summary)[0]).toMatchObject({ hac_k: 12, hac_shared: 0 });
-    const run = async () => rows((await spectralMethod.run(contextFromMoments(moments, nets, spectralMethod, { k: 4, seed: 3 }))).tables!.clusters);
+    const run = async () => rows((await spectralMethod.run(methodContext(moments, nets, spectralMethod, { k: 4, seed: 3 }))).tables!.clusters);
     expect(await run()).toEqual(await run());
   });
 
   it('cuts hac at a distance threshold', async () => {
-    const t = (await hacMethod.run(contextFromMoments(moments, nets, hacMethod, { threshold: 1e-9 }))).tables!;
+    const t = (await hacMethod.run(methodContext(moments, nets, hacMethod, { threshold: 1e-9 }))).tables!;
     expect(t.cluster_sizes.numRows()).toBe(12); // nothing merges at distance 0
-    const all = (await hacMethod.run(contextFromMoments(moments, nets, hacMethod, { threshold: 2 }))).tables!;
+    const all = (await hacMethod.run(methodContext(moments, nets, hacMethod, { threshold: 2 }))).tables!;
     expect(all.cluster_sizes.numRows()).toBe(1);
   });
 
@@ -429,7 +405,7 @@ describe('options and edge cases', () => {
     const m = momentsOf(deadNets, samples);
     for (const method of [spectralMethod, hacMethod]) {
       const logs: string[] = [];
-      const t = (await method.run(contextFromMoments(m, [{ name: 'A', units: 2 }, { name: 'B', units: 2 }], method, {}, logs))).tables!;
+      const t = (await method.run(methodContext(m, [{ name: 'A', units: 2 }, { name: 'B', units: 2 }], method, {}, logs))).tables!;
       expect(t.clusters.numRows()).toBe(0);
       expect(columns(t.clusters)).toEqual(CLUSTERS_COLUMNS);
       expect(rows(t.summary)).toEqual([{ layer: 'fc', net_a: 'A', net_b: 'B', [`${method.name}_k`]: null, [`${method.name}_shared`]: null }]);
@@ -444,7 +420,7 @@ describe('options and edge cases', () => {
     const b: NetData = { name: 'B', units: 1, x: new Float64Array(samples).fill(2) };
     const m = momentsOf([a, b], samples);
     for (const method of [spectralMethod, hacMethod]) {
-      const t = (await method.run(contextFromMoments(m, [{ name: 'A', units: 1 }, { name: 'B', units: 1 }], method))).tables!;
+      const t = (await method.run(methodContext(m, [{ name: 'A', units: 1 }, { name: 'B', units: 1 }], method))).tables!;
       expect(rows(t.clusters)).toEqual([{ layer: 'fc', method: method.name, net_a: 'A', net_b: 'B', net: 'A', unit: 0, cluster: 0 }]);
       expect(rows(t.cluster_sizes)).toEqual([{ layer: 'fc', method: method.name, net_a: 'A', net_b: 'B', cluster: 0, size_a: 1, size_b: 0 }]);
     }

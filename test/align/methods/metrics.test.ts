@@ -17,7 +17,9 @@ import { align } from '../../../src/align/align.js';
 import { probe } from '../../../src/probe/probe.js';
 import { unitStats } from '../../../src/align/unit-stats.js';
 import { mergeMethodTables } from '../../../src/tables/combine.js';
-import { columns, contextFromMoments, expected, jointMoments, loadData } from '../math/helpers.js';
+import { columns, expected, jointMoments, loadData } from '../math/helpers.js';
+import { contextFromMoments } from '../../helpers/method-context.js';
+import { threeNets } from '../../helpers/fixture-nets.js';
 
 const METRIC_COLUMNS = ['layer', 'net_a', 'net_b', 'metric', 'value'];
 const method = (name: string): Method => metricMethods.find((m) => m.name === name)!;
@@ -166,12 +168,7 @@ describe('metric methods on a context built from moments', () => {
 
 describe('end to end: probe + align with the metric methods', () => {
   it('writes one stacked metrics table whose values follow from the saved moments', async () => {
-    const FIX = 'test/fixtures/e2e';
-    const nets = [
-      { name: 'netA', path: join(FIX, 'netA') },
-      { name: 'netB', path: join(FIX, 'netB.npz') },
-      { name: 'netC', path: join(FIX, 'netC.npz') },
-    ];
+    const nets = threeNets('test/fixtures/e2e');
     const out = await mkdtemp(join(tmpdir(), 'convergent-metrics-'));
     const backend = await createBackend('reference');
     try {

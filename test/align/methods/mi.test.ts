@@ -19,13 +19,10 @@ import type { ReducerOutput } from '../../../src/probe/reducers/types.js';
 import { align } from '../../../src/align/align.js';
 import { probe } from '../../../src/probe/probe.js';
 import { webgpuAvailability } from '../../helpers/webgpu.js';
+import { threeNets } from '../../helpers/fixture-nets.js';
 
 const FIX = 'test/fixtures/mi';
-const nets = [
-  { name: 'netA', path: join(FIX, 'netA') },
-  { name: 'netB', path: join(FIX, 'netB.npz') },
-  { name: 'netC', path: join(FIX, 'netC.npz') },
-];
+const nets = threeNets(FIX);
 
 interface PairExpected {
   a: string;

@@ -4,14 +4,14 @@
 // b4 pure noise, b5 = 2 a0 + 1 (exact). Checks the tables' columns and contents, the weights, the
 // one-to-one comparisons (recomputed here from the correlations), that nothing is NaN, options,
 // raw covariances, and nets without live units.
-import { table, type ColumnTable } from 'arquero';
+import type { ColumnTable } from 'arquero';
 import { describe, expect, it } from 'vitest';
 import { leastSquaresGram, lassoProblemFromMoments } from '../../../src/kernels/lasso/index.js';
 import type { BatchMoments } from '../../../src/kernels/moments/contract.js';
 import { batchMomentsReference } from '../../../src/kernels/moments/reference.js';
 import { parseAlphas, sparsePredictionMethod } from '../../../src/align/methods/sparse-prediction.js';
-import type { MethodContext, MethodResult, NetLayer } from '../../../src/align/methods/types.js';
-import { correlationBlock, unitStats } from '../../../src/align/unit-stats.js';
+import type { MethodContext, MethodResult } from '../../../src/align/methods/types.js';
+import { contextFromMoments, optionsWithDefaults } from '../../helpers/method-context.js';
 import { Rng } from '../../helpers/rng.js';
 
 
@@ -40,30 +40,7 @@ function planted(seed = 1): BatchMoments {
 }
 
 function context(moments: BatchMoments, nets: { name: string; units: number }[], options: Record<string, unknown> = {}): MethodContext & { logs: string[] } {
-  const layers: NetLayer[] = [];
-  let offset = 0;
-  for (const net of nets) {
-    layers.push({ name: net.name, units: net.units, offset, stats: unitStats(moments, offset, net.units) });
-    offset += net.units;
-  }
-  const pairs: [number, number][] = [];
-  for (let a = 0; a < nets.length; a++) for (let b = a + 1; b < nets.length; b++) pairs.push([a, b]);
-  const logs: string[] = [];
-  return {
-    layer: 'fc',
-    samples: moments.n,
-    nets: layers,
-    moments,
-    pairs,
-    correlation: (a, b) => correlationBlock(moments, layers[a].offset, layers[a].units, layers[b].offset, layers[b].units, layers[a].stats.dead, layers[b].stats.dead),
-    backend: undefined as never,
-    options: { ...Object.fromEntries(Object.entries(sparsePredictionMethod.options!).map(([k, v]) => [k, v.default])), ...options },
-    runDir: '',
-    log: (m) => logs.push(m),
-    table: (c) => table(c as Record<string, unknown[]>),
-    reducerOutput: async () => undefined,
-    logs,
-  };
+  return contextFromMoments(moments, nets, optionsWithDefaults(sparsePredictionMethod, options));
 }
 
 const NETS = [

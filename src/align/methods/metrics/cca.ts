@@ -5,14 +5,13 @@
 import { canonicalCorrelations } from '../../math/cca.js';
 import { ccaUndetermined } from '../../undetermined.js';
 import type { Method } from '../types.js';
-import { EPSILON_OPTION, MetricRows, SeriesRows, epsilonOption, metricPairs } from './common.js';
+import { MetricRows, SeriesRows, epsilonOnly, epsilonOption, metricPairs } from './common.js';
 
 export const ccaMethod: Method = {
   name: 'cca',
   description:
     'canonical correlation analysis of the live units: metrics mean_cca, mean_cca_sq (R^2_CCA), cca_rank_a/b; table canonical_correlations',
-  options: { epsilon: EPSILON_OPTION },
-  checkOptions: (options) => void epsilonOption(options, 'cca'),
+  ...epsilonOnly('cca'),
   async run(ctx) {
     const epsilon = epsilonOption(ctx.options, 'cca');
     const rows = new MetricRows(ctx);

@@ -3,7 +3,7 @@
 import type { Table } from '../../../tables/types.js';
 import { covarianceBlocks, type CovarianceBlocks } from '../../math/blocks.js';
 import { finiteOrNull } from '../builtin/pair-rows.js';
-import type { MethodContext, MethodOption } from '../types.js';
+import type { Method, MethodContext, MethodOption } from '../types.js';
 import { numberOption } from '../option-values.js';
 
 /**
@@ -113,4 +113,9 @@ export const EPSILON_OPTION: MethodOption = {
 /** The epsilon option (of ctx.options in run(), or the options checkOptions() receives). */
 export function epsilonOption(options: Record<string, unknown>, method: string): number {
   return numberOption(options, method, 'epsilon', 'in [0, 1)', (v) => v >= 0 && v < 1, 1e-10);
+}
+
+/** The declared options and their check for a method whose only option is epsilon. */
+export function epsilonOnly(method: string): Pick<Method, 'options' | 'checkOptions'> {
+  return { options: { epsilon: EPSILON_OPTION }, checkOptions: (options) => void epsilonOption(options, method) };
 }

@@ -8,14 +8,13 @@ import { regressionR2 } from '../../math/regression.js';
 import { transpose } from '../../math/linalg.js';
 import { regressionUndetermined } from '../../undetermined.js';
 import type { Method } from '../types.js';
-import { EPSILON_OPTION, MetricRows, epsilonOption, metricPairs } from './common.js';
+import { MetricRows, epsilonOnly, epsilonOption, metricPairs } from './common.js';
 
 export const regressionMethod: Method = {
   name: 'regression',
   description:
     'linear-regression R^2 both ways: metrics r2_b_from_a = tr(Sba Saa^-1 Sab)/tr(Sbb) (variance-weighted), mean_r2_b_from_a (mean per-unit R^2), and a from b',
-  options: { epsilon: EPSILON_OPTION },
-  checkOptions: (options) => void epsilonOption(options, 'regression'),
+  ...epsilonOnly('regression'),
   async run(ctx) {
     const epsilon = epsilonOption(ctx.options, 'regression');
     const rows = new MetricRows(ctx);

@@ -1,7 +1,6 @@
 // The image data flags of `probe`/`run` with ONNX models: where images come from and how they are
 // preprocessed. Defaults come from the first model's input shape.
 import type { Argv } from 'yargs';
-import type { ImageSource } from '../src/inputs/data/source.js';
 import type { PreprocessOptions } from '../src/inputs/data/preprocess.js';
 import { openProbeData as openImageData } from '../src/probe/probe-data.js';
 import { integerOption, positiveNumberOption } from './flags.js';
@@ -53,7 +52,7 @@ export function preprocessFromArgs(argv: DataArgs): Partial<PreprocessOptions> {
 }
 
 /** The images of an ONNX probe, as the data flags describe them (src/probe/probe-data.ts opens them). */
-export function openProbeData(argv: DataArgs, nets: { name: string; path: string }[]): Promise<{ source: ImageSource; label: string }> {
+export function openProbeData(argv: DataArgs, nets: { name: string; path: string }[]): ReturnType<typeof openImageData> {
   if (!argv.data) throw new Error('--data is needed with ONNX nets');
   return openImageData({ data: argv.data, size: argv.size, preprocess: preprocessFromArgs(argv), split: argv.split, onBadImage: argv['on-bad-image'] }, nets);
 }

@@ -4,6 +4,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { alignCommand } from './commands/align.js';
 import { demoCommand } from './commands/demo.js';
+import { infoCommand } from './commands/info.js';
 import { layersCommand } from './commands/layers.js';
 import { trainCommand } from './commands/train.js';
 import { methodsCommand } from './commands/methods.js';
@@ -51,10 +52,11 @@ async function main(): Promise<void> {
     .command(reportCommand(ctx))
     .command(methodsCommand(ctx))
     .command(layersCommand(ctx))
+    .command(infoCommand(ctx))
     .command(trainCommand(ctx));
   for (const { command } of registry.commands.values()) cli = cli.command(toYargsCommand(command, BUILTIN_COMMANDS));
   await cli
-    .demandCommand(1, 'name a command: demo, run, train, probe, layers, align, report, methods')
+    .demandCommand(1, 'name a command: demo, run, train, probe, layers, align, report, methods, info')
     .strict()
     .recommendCommands()
     .help()
@@ -73,7 +75,7 @@ function yargsMessage(message: string): string {
 }
 
 /** The built-in commands, which a plugin's command may not hide. */
-const BUILTIN_COMMANDS = new Set(['demo', 'run', 'probe', 'align', 'report', 'methods', 'layers', 'train']);
+const BUILTIN_COMMANDS = new Set(['demo', 'run', 'probe', 'align', 'report', 'methods', 'layers', 'train', 'info']);
 
 /** The commands that read `--<method>.<option>` flags (each checks them against what it runs). */
 const COMMANDS_WITH_METHOD_OPTIONS = new Set(['run', 'probe', 'align', 'demo']);

@@ -138,13 +138,14 @@ async function prepareOnnxCliProbe(
   progress: Progress,
 ): Promise<CliProbe> {
   validateNets(nets); // before the first model is read for the data's shape
-  const { source, label } = await openProbeData(argv, nets);
+  const { source, label, spec } = await openProbeData(argv, nets);
   let prepared;
   try {
     prepared = await prepareOnnxProbe({
       nets,
       data: source,
       dataLabel: label,
+      dataSpec: spec,
       out: argv.out,
       layers: argv.layer,
       limitItems: argv.limit,

@@ -33,13 +33,15 @@ import { TopKUnits } from './reducers/topk.js';
 import type { Reducer, ReducerLayer, ReducerState } from './reducers/types.js';
 import { argmaxRows } from '../util/argmax.js';
 import { LayerAccumulator } from './layer-accumulator.js';
-import { activeImagesPath, runPaths, type ProbeLayerRecord, type ProbeManifest } from '../run-dir/layout.js';
+import { activeImagesPath, runPaths, type ProbeLayerRecord, type ProbeManifest, type ProbeProvenance } from '../run-dir/layout.js';
 import { ItemCache, patchDir, writeUnitPatches } from './patches.js';
 import { passesOf, validateLimit, validateNets, validateReducerNames, writeLayerState, writeManifest } from './probe.js';
 import { checkPathNames } from '../run-dir/layout.js';
 import { beginProbeRun } from '../run-dir/replace.js';
 import { plural } from '../util/plural.js';
 import { withArticle } from '../util/article.js';
+import type { ProbeDataOptions } from './probe-data.js';
+import { dataProvenance, onnxNetProvenance, toolVersion } from './provenance.js';
 
 export interface ForwardProbeOptions {
   /** Each net: a name and an .onnx file. */
@@ -47,6 +49,8 @@ export interface ForwardProbeOptions {
   data: ImageSource;
   /** How the data was named on the command line, for the manifest. */
   dataLabel?: string;
+  /** The data flags that opened `data` (openProbeData's `spec`): recorded in the manifest's provenance. */
+  dataSpec?: ProbeDataOptions;
   out: string;
   backend: Backend;
   /** `NAME=TENSOR` or `NAME` (a default layer's short name, or a tensor name); default: every ReLU after a Conv or Gemm. */
@@ -269,6 +273,18 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
 
   const nets: ForwardNet[] = models.map((m, k) => ({ name: m.name, model: m.model, captures: [...layers.map((l) => l.tensors[k]), ...(outputs[k] ? [outputs[k]!] : [])] }));
   const onDevice = onDeviceProbe(options, reducers);
+  const provenance: ProbeProvenance = {
+    tool: toolVersion(),
+    nets: await Promise.all(options.nets.map(onnxNetProvenance)),
+    data: await dataProvenance(data, items, options.dataLabel ?? data.describe(0), options.dataSpec, options.limitItems),
+    layers: layers.map((l) => ({ name: l.name, tensors: Object.fromEntries(models.map((m, k) => [m.name, l.tensors[k]])) })),
+    reducers: [
+      { name: 'moments', options: {} },
+      ...(topK > 0 ? [{ name: 'topk', options: { k: topK, patches: options.patches ?? true } }] : []),
+      ...reducers.map((r) => ({ name: r.name, options: reducerOptions.get(r) ?? {} })),
+    ],
+    items: { start: 0, end: items },
+  };
   // Every input is checked; from here on the run directory is written (under its lock).
   const target = await beginProbeRun(options.out, { overwrite: options.overwrite, command: options.command, log });
   let device: DeviceProbeEngine | undefined;
@@ -300,6 +316,7 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
     layers: [],
     pending: layers.map((l) => l.name),
     reducers: ['moments', ...(topK > 0 ? ['topk'] : []), ...reducers.map((r) => r.name)],
+    provenance,
   };
   const started = performance.now();
   const moments = layers.map((l, li) => new LayerAccumulator(l.name, layerNets(li), options.backend.moments));

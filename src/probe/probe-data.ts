@@ -35,12 +35,12 @@ export async function itemShapeFor(modelPath: string, size?: string, netName = '
   return [c, h, w];
 }
 
-/** Opens the probe's images for the nets (shaped for the first), with a label for the manifest. */
-export async function openProbeData(options: ProbeDataOptions, nets: { name: string; path: string }[]): Promise<{ source: ImageSource; label: string }> {
+/** Opens the probe's images for the nets (shaped for the first), with a label for the manifest and the options as `spec` (for its provenance). */
+export async function openProbeData(options: ProbeDataOptions, nets: { name: string; path: string }[]): Promise<{ source: ImageSource; label: string; spec: ProbeDataOptions }> {
   if (!options.data) throw new Error('--data is needed with ONNX nets');
   if (nets.length === 0) throw new Error('name the nets with --net NAME=model.onnx');
   const itemShape = await itemShapeFor(nets[0].path, options.size, nets[0].name);
   const source = await openImageSource(options.data, { itemShape, preprocess: options.preprocess ?? {}, split: options.split, onBadImage: options.onBadImage });
   const label = options.data === 'mnist' ? `mnist (${options.split ?? 'heldout'})` : options.data;
-  return { source, label };
+  return { source, label, spec: options };
 }

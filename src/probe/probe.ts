@@ -13,8 +13,9 @@ import { writeNpy } from '../run-dir/npy-write.js';
 import { resolveReducerOptions } from './reducers/options.js';
 import type { Reducer, ReducerLayer, ReducerState } from './reducers/types.js';
 import { LayerAccumulator } from './layer-accumulator.js';
-import { checkPathNames, runPaths, type ProbeLayerRecord, type ProbeManifest } from '../run-dir/layout.js';
+import { checkPathNames, runPaths, type ProbeLayerRecord, type ProbeManifest, type ProbeProvenance } from '../run-dir/layout.js';
 import { writeProbeRun } from '../run-dir/replace.js';
+import { activationNetProvenance, toolVersion } from './provenance.js';
 
 export interface ProbeProgress {
   layer: string;
@@ -204,11 +205,26 @@ export async function runPreparedProbe(prepared: PreparedProbe, backend: Backend
     for (const reducer of options.reducers ?? []) reducer.validate?.(reducerLayer(options, sources, infos, reducerOptions.get(reducer)));
   }
   const log = options.log ?? (() => {});
-  return writeProbeRun(options.out, { overwrite: options.overwrite, command: options.command, log }, (out) => probeInto({ ...options, out }, sources, plan, reducerOptions));
+  const provenance = await activationProvenance(options, sources, plan, reducerOptions);
+  return writeProbeRun(options.out, { overwrite: options.overwrite, command: options.command, log }, (out) => probeInto({ ...options, out }, sources, plan, reducerOptions, provenance));
+}
+
+/** The activation files read (hashed before the run directory is touched), layers, reducers, items. */
+async function activationProvenance(options: ProbeOptions, sources: NetSource[], plan: LayerInfo[][], reducerOptions: Map<Reducer, Record<string, unknown>>): Promise<ProbeProvenance> {
+  const nets = [];
+  for (let k = 0; k < sources.length; k++) nets.push(await activationNetProvenance(options.nets[k], plan.map((infos) => infos[k].source)));
+  const items = Math.max(...plan.map((infos) => Math.min(infos[0].items, options.limitItems ?? Infinity)));
+  return {
+    tool: toolVersion(),
+    nets,
+    layers: plan.map((infos) => ({ name: infos[0].name, tensors: Object.fromEntries(infos.map((info, k) => [sources[k].name, info.source])) })),
+    reducers: [{ name: 'moments', options: {} }, ...(options.reducers ?? []).map((r) => ({ name: r.name, options: reducerOptions.get(r) ?? {} }))],
+    items: { start: 0, end: items },
+  };
 }
 
 /** The probe proper, writing into `options.out` (the run directory, or its staging folder). */
-async function probeInto(options: ProbeOptions, sources: NetSource[], plan: LayerInfo[][], reducerOptions: Map<Reducer, Record<string, unknown>>): Promise<ProbeManifest> {
+async function probeInto(options: ProbeOptions, sources: NetSource[], plan: LayerInfo[][], reducerOptions: Map<Reducer, Record<string, unknown>>, provenance: ProbeProvenance): Promise<ProbeManifest> {
   const manifest: ProbeManifest = {
     version: 1,
     created: new Date().toISOString(),
@@ -218,6 +234,7 @@ async function probeInto(options: ProbeOptions, sources: NetSource[], plan: Laye
     layers: [],
     pending: plan.map((infos) => infos[0].name),
     reducers: ['moments', ...(options.reducers ?? []).map((r) => r.name)],
+    provenance,
   };
   await writeManifest(options.out, manifest);
   for (let li = 0; li < plan.length; li++) {

@@ -88,6 +88,50 @@ export interface ProbeManifest {
   /** Layers chosen but not (yet) complete, e.g. after an error. */
   pending: string[];
   reducers: string[];
+  /** What fixes the moments (src/probe/provenance.ts); absent in runs probed before it was recorded. */
+  provenance?: ProbeProvenance;
+}
+
+/** A file as read by the probe: its bytes and their sha256 (hex). */
+export interface FileIdentity {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** Items [start, end) in the data's order (for ONNX runs, indices within the split). */
+export interface ItemRange {
+  start: number;
+  end: number;
+}
+
+export interface ProbeProvenance {
+  /** The convergent version (package.json) that probed the run. */
+  tool: { name: string; version: string };
+  /** Each net's source and identity: the ONNX file, each .npy file of a net directory read, or the .npz. */
+  nets: { name: string; source: string; kind: 'onnx' | 'npy-directory' | 'npz'; files: FileIdentity[] }[];
+  /** ONNX runs: the data fed to the forward passes. */
+  data?: ProvenanceData;
+  /** Per layer, per net: the captured ONNX tensor or the activation file (`archive.npz:entry.npy`). */
+  layers: { name: string; tensors: Record<string, string> }[];
+  /** Every reducer with its options as resolved (defaults filled in). */
+  reducers: { name: string; options: Record<string, unknown> }[];
+  /** The items this run covers. */
+  items: ItemRange;
+}
+
+export interface ProvenanceData {
+  /** As named on the command line: 'mnist', a folder or image, an .npy file. */
+  source: string;
+  split?: string;
+  limit?: number;
+  /** The (C, H, W) of one item, and the preprocessing that made it (absent for .npy tensors, used as they are). */
+  itemShape: number[];
+  preprocess?: Record<string, unknown>;
+  /** Image files: every item in order with its size. */
+  itemList?: { path: string; bytes: number }[];
+  /** An .npy tensor: the file's identity. */
+  file?: FileIdentity;
 }
 
 export interface ProbeLayerRecord {

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import type { Argv } from 'yargs';
-import { backendRequest, createBackend } from '../src/backend/select.js';
+import { BACKEND_REQUESTS, backendRequest, createBackend } from '../src/backend/select.js';
 import type { Backend } from '../src/backend/types.js';
 import { DEFAULT_METHODS } from '../src/align/methods/builtin/index.js';
 import type { PluginRegistry } from '../src/plugins/registry.js';
@@ -27,7 +27,7 @@ export { DEFAULT_METHODS };
 
 export function withBackendOptions<T>(y: Argv<T>) {
   return y
-    .option('backend', { choices: ['auto', 'webgpu', 'wasm', 'reference'] as const, default: 'auto' as const, describe: 'where kernels run: auto = a real GPU if present, else WASM SIMD' })
+    .option('backend', { choices: BACKEND_REQUESTS, default: 'auto' as const, describe: 'where kernels run: auto = a real GPU if present, else WASM SIMD' })
     .option('threads', integerOption('threads', `CPU threads for the wasm backend, 1..${MAX_THREADS} (default: all cores)`, 1, MAX_THREADS));
 }
 

@@ -25,7 +25,7 @@ export function withDataOptions<T>(y: Argv<T>) {
     .option('on-bad-image', { choices: ['skip', 'fail'] as const, default: 'skip' as const, describe: 'an unreadable image: skip it (listed in probe.json and the log) or stop' })
     .option('size', { type: 'string', describe: 'input size HxW (default: the model\'s input shape); images are center-cropped to it' })
     .option('resize', integerOption('resize', 'resize the shorter side to this many pixels before the center crop (default: just cover the crop)', 1))
-    .option('scale', { ...positiveNumberOption('scale', 'multiply pixel values (0..255) by this (default 1/255)') })
+    .option('scale', positiveNumberOption('scale', 'multiply pixel values (0..255) by this (default 1/255)'))
     .option('mean', { type: 'number', array: true, describe: 'per-channel mean subtracted after scaling (e.g. 0.485 0.456 0.406)', coerce: (v: number[]) => numbers('mean', v, (x) => Number.isFinite(x), 'finite numbers') })
     .option('std', { type: 'number', array: true, describe: 'per-channel std divided by after the mean (e.g. 0.229 0.224 0.225)', coerce: (v: number[]) => numbers('std', v, (x) => Number.isFinite(x) && x > 0, 'positive numbers') })
     .option('bgr', { type: 'boolean', describe: 'channel order BGR (Caffe models) instead of RGB' })
@@ -51,8 +51,7 @@ export function preprocessFromArgs(argv: DataArgs): Partial<PreprocessOptions> {
   return p;
 }
 
-/** The images of an ONNX probe, as the data flags describe them (src/probe/probe-data.ts opens them). */
-export function openProbeData(argv: DataArgs, nets: { name: string; path: string }[]): ReturnType<typeof openImageData> {
-  if (!argv.data) throw new Error('--data is needed with ONNX nets');
+/** The images of an ONNX probe, as the data flags describe them (src/probe/probe-data.ts opens them, refusing an empty --data). */
+export function openProbeData(argv: DataArgs & { data: string }, nets: { name: string; path: string }[]): ReturnType<typeof openImageData> {
   return openImageData({ data: argv.data, size: argv.size, preprocess: preprocessFromArgs(argv), split: argv.split, onBadImage: argv['on-bad-image'] }, nets);
 }

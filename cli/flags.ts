@@ -6,19 +6,15 @@ import { availableParallelism } from 'node:os';
 /** The most threads --threads accepts: oversubscribing the cores more than this only costs memory. */
 export const MAX_THREADS = Math.min(256, 4 * availableParallelism());
 
-export function parseIntegerFlag(flag: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+function parseIntegerFlag(flag: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
   const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
   if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${flag} expects an integer ${range}, got "${String(value)}"`);
   return n;
 }
 
-export function parsePositiveNumberFlag(flag: string, value: unknown): number {
-  return parseNumberFlag(flag, value, 'a positive number', (n) => n > 0);
-}
-
 /** A finite number for which `valid` holds; `expect` says which, for the message ("a number in [0, 1)"). */
-export function parseNumberFlag(flag: string, value: unknown, expect: string, valid: (n: number) => boolean): number {
+function parseNumberFlag(flag: string, value: unknown, expect: string, valid: (n: number) => boolean): number {
   const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
   if (!Number.isFinite(n) || !valid(n)) throw new Error(`--${flag} expects ${expect}, got "${String(value)}"`);
   return n;

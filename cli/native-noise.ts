@@ -9,31 +9,20 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { gpuDeviceNodesPresent } from '../src/platform/webgpu.js';
+import { argValues } from './args.js';
+import { DEVICE_COMMANDS } from './builtin-commands.js';
 import { writeTo } from './output.js';
 
 /** Set in the child: the filter is in place (and whether the parent's stderr is a terminal). */
 const CHILD_ENV = 'CONVERGENT_STDERR_FILTERED';
 const COLUMNS_ENV = 'CONVERGENT_STDERR_COLUMNS';
 
-/** The commands that open a backend (plugin commands are left alone). */
-const DEVICE_COMMANDS = new Set(['run', 'probe', 'align', 'demo', 'train']);
-
-/** The value of --backend as typed, or undefined. */
-function backendArg(args: string[]): string | undefined {
-  let value: string | undefined;
-  args.forEach((a, i) => {
-    if (a === '--backend') value = args[i + 1];
-    else if (a.startsWith('--backend=')) value = a.slice('--backend='.length);
-  });
-  return value;
-}
-
 /** Whether this command line may load the native library and so should run behind the filter. */
 export function needsNativeFilter(args: string[], env: NodeJS.ProcessEnv = process.env): boolean {
   if (env[CHILD_ENV] !== undefined || args.includes('--verbose') || args.includes('--help')) return false;
   const command = args.find((a) => !a.startsWith('-'));
   if (!command || !DEVICE_COMMANDS.has(command)) return false;
-  const backend = backendArg(args) ?? 'auto';
+  const backend = argValues(args, 'backend').at(-1) ?? 'auto'; // as yargs reads it: the last one wins
   if (backend === 'webgpu') return true;
   return backend === 'auto' && gpuDeviceNodesPresent() !== false;
 }

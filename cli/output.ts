@@ -4,21 +4,15 @@
 // goes on, finishes its files and exits with its own status, with no stack trace.
 
 let quiet = false;
-let verbose = false;
 /** Where status lines go while a multi-line progress display owns the terminal (it prints them above itself). */
 let statusSink: ((line: string) => void) | undefined;
 
-export function setOutputMode(mode: { quiet?: boolean; verbose?: boolean }): void {
+export function setOutputMode(mode: { quiet?: boolean }): void {
   quiet = mode.quiet === true;
-  verbose = mode.verbose === true && !quiet;
 }
 
 export function isQuiet(): boolean {
   return quiet;
-}
-
-export function isVerbose(): boolean {
-  return verbose;
 }
 
 /** A status line on stderr, prefixed `convergent: `. */

@@ -4,19 +4,9 @@ import { existsSync } from 'node:fs';
 import { builtinPlugin } from '../src/align/methods/builtin/index.js';
 import { loadPlugin, readConfig } from '../src/plugins/load.js';
 import { PluginRegistry } from '../src/plugins/registry.js';
+import { argValues } from './args.js';
 
 export const DEFAULT_CONFIG = 'convergent.config.json';
-
-/** Values of `--name X` and `--name=X` in argv. */
-export function argValues(argv: string[], name: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === `--${name}` && i + 1 < argv.length) out.push(argv[++i]);
-    else if (a.startsWith(`--${name}=`)) out.push(a.slice(name.length + 3));
-  }
-  return out;
-}
 
 export async function buildRegistry(argv: string[]): Promise<PluginRegistry> {
   const registry = new PluginRegistry();

@@ -9,9 +9,9 @@ export interface Progress {
   stop(): void;
 }
 
-/** Bars on a terminal; `enabled` false (or --quiet) shows nothing. */
-export function createProgress(enabled: boolean, options: { summaryOffTerminal?: boolean } = {}): Progress {
-  const on = enabled && !isQuiet();
+/** Bars on a terminal; with --quiet nothing. */
+export function createProgress(options: { summaryOffTerminal?: boolean } = {}): Progress {
+  const on = !isQuiet();
   const tty = Boolean(process.stderr.isTTY) && on;
   const summary = on && !tty && options.summaryOffTerminal !== false;
   let bar: cliProgress.SingleBar | undefined;

@@ -43,7 +43,8 @@ export { acquireRunLock, withRunLock } from './run-dir/lock.js';
 export type { RunLock, LockOptions } from './run-dir/lock.js';
 
 // Align: statistics, correlations and the methods' tables from a probed run.
-export { align, readManifest, loadLayerData } from './align/align.js';
+export { align, loadLayerData } from './align/align.js';
+export { readManifest } from './run-dir/manifest.js';
 export type { AlignOptions, AlignResult } from './align/align.js';
 export { DEFAULT_MIN_ACTIVE_IMAGES } from './align/rare-units.js';
 export { selectMethods, selectReducers, reducersForMethods, reducerOptionsFor } from './align/method-selection.js';

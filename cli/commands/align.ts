@@ -3,6 +3,7 @@ import type { Backend } from '../../src/backend/types.js';
 import { align, checkMethodOptions, readManifest } from '../../src/align/align.js';
 import { DEFAULT_MIN_ACTIVE_IMAGES, checkMinActiveImages } from '../../src/align/rare-units.js';
 import type { TableFormat } from '../../src/tables/write.js';
+import type { ProbeManifest } from '../../src/run-dir/layout.js';
 import { openBackend, selectMethods, withAlignOptions, withBackendOptions, type CliContext } from '../context.js';
 import { formatHeadline } from '../headline.js';
 import { optionsFor } from '../method-options.js';
@@ -25,8 +26,15 @@ export const MIN_ACTIVE_IMAGES_OPTION = {
   coerce: checkMinActiveImages, // refused while parsing, before any device or file is touched
 } as const;
 
-/** Aligns a probed run with the chosen methods (checked by selectMethods) and prints the headline. */
-export async function runAlign(run: string, argv: AlignArgs, methods: string[], ctx: CliContext, backend: Backend, methodOptions = optionsFor(ctx.methodOptions, { methods }, 'align')) {
+/** What runs on a probed run: the methods (checked by selectMethods), their checked options, and probe.json if already read. */
+export interface AlignPlan {
+  methods: string[];
+  methodOptions: Record<string, Record<string, unknown>>;
+  manifest?: ProbeManifest;
+}
+
+/** Aligns a probed run as planned and prints the headline. */
+export async function runAlign(run: string, argv: AlignArgs, { methods, methodOptions, manifest }: AlignPlan, ctx: CliContext, backend: Backend) {
   const progress = alignProgress();
   let result;
   try {
@@ -36,6 +44,7 @@ export async function runAlign(run: string, argv: AlignArgs, methods: string[], 
       registry: ctx.registry.methods,
       methods,
       methodOptions,
+      manifest,
       layers: argv.layer,
       minActiveImages: argv['min-active-images'],
       format: argv.format,
@@ -63,11 +72,12 @@ export function alignCommand(ctx: CliContext) {
     handler: async (argv) => {
       // Everything the command line says is checked before a device is opened.
       const methods = selectMethods(argv, ctx);
-      checkMethodOptions(ctx.registry.methods, methods, optionsFor(ctx.methodOptions, { methods }, 'align'));
-      await readManifest(argv.run); // a run directory, before a device is opened
+      const methodOptions = optionsFor(ctx.methodOptions, { methods }, 'align');
+      checkMethodOptions(ctx.registry.methods, methods, methodOptions);
+      const manifest = await readManifest(argv.run); // a run directory, before a device is opened
       const backend = await openBackend(argv);
       try {
-        await runAlign(argv.run, argv, methods, ctx, backend);
+        await runAlign(argv.run, argv, { methods, methodOptions, manifest }, ctx, backend);
       } finally {
         await backend.dispose();
       }

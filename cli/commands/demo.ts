@@ -61,7 +61,7 @@ async function demoNets(argv: DemoArgs, data: TrainData, options: Omit<TrainOpti
   if (missing.length > 0) {
     const total = missing.length * options.epochs * (data.train[1] - data.train[0]);
     info(`training ${plural(missing.length, 'LeNet')} (seeds ${missing.join(', ')}) for ${plural(options.epochs, 'epoch')} on ${data.label}`);
-    const progress = createProgress(true);
+    const progress = createProgress();
     progress.start('train', total, 'images');
     const done = new Map<number, number>();
     const perEpoch = data.train[1] - data.train[0];
@@ -130,7 +130,7 @@ export function demoCommand(ctx: CliContext) {
         }
         const split = `${heldStart}:${heldStart + argv['probe-images']}`;
         const source = await openImageSource('mnist', { itemShape: [1, 28, 28], split });
-        const progress = createProgress(true);
+        const progress = createProgress();
         let manifest;
         try {
           manifest = await probeOnnx({

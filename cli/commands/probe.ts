@@ -71,12 +71,12 @@ export interface CliProbe {
 export async function prepareCliProbe(
   argv: ProbeArgs,
   ctx: CliContext,
-  nets = parseNets(argv.net),
+  nets: { name: string; path: string }[],
   reducerOptions = optionsFor(ctx.methodOptions, { reducers: argv.reducer }, 'probe'), // --<reducer>.<option>
 ): Promise<CliProbe> {
   const reducers = selectReducers(ctx.registry, argv.reducer);
-  const progress = createProgress(true);
-  if (argv.data !== undefined) return prepareOnnxCliProbe(argv, ctx, nets, reducers, reducerOptions, progress);
+  const progress = createProgress();
+  if (argv.data !== undefined) return prepareOnnxCliProbe({ ...argv, data: argv.data }, ctx, nets, reducers, reducerOptions, progress);
   const prepared = await prepareProbe({
     nets,
     out: argv.out,
@@ -110,10 +110,11 @@ export function probeCommand(ctx: CliContext) {
     builder: (y) => withDataOptions(withProbeOptions(withBackendOptions(y), ctx)),
     handler: async (argv) => {
       // Everything the command line says is checked before a device is opened.
-      checkInputsExist(parseNets(argv.net), argv.data);
+      const nets = parseNets(argv.net);
+      checkInputsExist(nets, argv.data);
       checkBatchFlags(argv);
       // The nets opened and their layers planned, still without a device.
-      const prepared = await prepareCliProbe(argv, ctx);
+      const prepared = await prepareCliProbe(argv, ctx, nets);
       try {
         const backend = await openBackend(argv);
         try {
@@ -130,7 +131,7 @@ export function probeCommand(ctx: CliContext) {
 
 /** The probe from ONNX models over images: forward passes stream into the moments. */
 async function prepareOnnxCliProbe(
-  argv: ProbeArgs,
+  argv: ProbeArgs & { data: string },
   ctx: CliContext,
   nets: { name: string; path: string }[],
   reducers: Reducer[],

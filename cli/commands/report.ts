@@ -21,7 +21,7 @@ export interface ReportRunOptions {
 }
 
 export async function runReport(run: string, options: ReportRunOptions = {}) {
-  const bar = createProgress(true, { summaryOffTerminal: false });
+  const bar = createProgress({ summaryOffTerminal: false });
   let started = false;
   const onFigure = (done: number, total: number) => {
     if (!started) bar.start('figures', total, 'PNG');

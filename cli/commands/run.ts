@@ -34,7 +34,8 @@ export function runCommand(ctx: CliContext) {
       const methods = selectMethods(argv, ctx);
       const reducers = reducersForMethods(ctx.registry, methods, argv.reducer);
       const given = optionsFor(ctx.methodOptions, { methods, reducers }, 'run');
-      checkMethodOptions(ctx.registry.methods, methods, pickOptions(given, methods)); // values in range, before the probe
+      const methodOptions = pickOptions(given, methods);
+      checkMethodOptions(ctx.registry.methods, methods, methodOptions); // values in range, before the probe
       checkProbeTarget(argv.out, argv.overwrite); // before the example data is written
       const probeOptions = reducerOptionsFor(ctx.registry, methods, reducers, given);
       const probeArgs = { ...argv, reducer: reducers };
@@ -55,7 +56,7 @@ export function runCommand(ctx: CliContext) {
         try {
           const manifest = await prepared!.run(backend);
           // The probed layers by name: `--layer NAME=TENSOR` specs are the probe's business.
-          const result = await runAlign(argv.out, { ...argv, layer: manifest.layers.map((l) => l.name) }, methods, ctx, backend, pickOptions(given, methods));
+          const result = await runAlign(argv.out, { ...argv, layer: manifest.layers.map((l) => l.name) }, { methods, methodOptions }, ctx, backend);
           const matches = result.tables.get('matches');
           if (truth && matches && methods.includes('semi') && methods.includes('bipartite')) print(`${formatPlantedCheck(checkPlanted(matches, truth))}\n`);
           await runReport(argv.out, { headline: false, command: ctx.commandLine });

@@ -3,7 +3,7 @@
 // that `probe` reads. A progress bar per epoch; loss and held-out accuracy after each.
 import type { Argv } from 'yargs';
 import { defineCommand } from '../command.js';
-import { createBackend } from '../../src/backend/select.js';
+import { BACKEND_REQUESTS, createBackend } from '../../src/backend/select.js';
 import { loadTrainData, type TrainData } from '../../src/train/data.js';
 import { ARCHS, describeNet, type ArchName } from '../../src/train/model.js';
 import { TRAIN_DEFAULTS, type LrSchedule, type TrainOptions } from '../../src/train/options.js';
@@ -13,6 +13,11 @@ import type { CliContext } from '../context.js';
 import { createProgress } from '../progress.js';
 import { MAX_THREADS, integerOption, numberOption, parseSeeds, positiveNumberOption } from '../flags.js';
 import { info } from '../output.js';
+import { plural } from '../../src/util/plural.js';
+import { parseSizeFlag } from '../../src/util/size-flag.js';
+
+/** The backends train takes: a subset of --backend's choices. */
+const TRAIN_BACKENDS = ['auto', 'wasm', 'webgpu'] as const satisfies readonly (typeof BACKEND_REQUESTS)[number][];
 
 export interface TrainArgs {
   arch: ArchName;
@@ -29,7 +34,7 @@ export interface TrainArgs {
   size?: string;
   grayscale?: boolean;
   out: string;
-  backend: 'auto' | 'wasm' | 'webgpu';
+  backend: (typeof TRAIN_BACKENDS)[number];
   threads?: number;
 }
 
@@ -50,15 +55,13 @@ export function withTrainOptions<T>(y: Argv<T>) {
     .option('size', { type: 'string', describe: 'folders: item size HxW (default 32x32)' })
     .option('grayscale', { type: 'boolean', describe: 'folders: one grey channel instead of RGB' })
     .option('out', { type: 'string', demandOption: true, describe: 'the .onnx file to write; with several seeds "{seed}" in it is replaced, else -seed<N> is added' })
-    .option('backend', { choices: ['auto', 'wasm', 'webgpu'] as const, default: 'auto' as const, describe: 'auto: a real GPU if present, else WASM SIMD on the CPU' })
+    .option('backend', { choices: TRAIN_BACKENDS, default: 'auto' as const, describe: 'auto: a real GPU if present, else WASM SIMD on the CPU' })
     .option('threads', integerOption('threads', `wasm: worker threads, 0..${MAX_THREADS} (default: two per net up to the cores; with two per net each pair splits every batch of its net, same weights); 0 = this thread`, 0, MAX_THREADS));
 }
 
+/** --size of image folders (default 32x32). */
 function parseSize(size: string | undefined): [number, number] {
-  if (size === undefined) return [32, 32];
-  const m = /^(\d+)x(\d+)$/.exec(size);
-  if (!m) throw new Error(`--size expects HxW (e.g. 32x32), got "${size}"`);
-  return [Number(m[1]), Number(m[2])];
+  return size === undefined ? [32, 32] : parseSizeFlag(size, '32x32');
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
@@ -91,10 +94,10 @@ export async function runTrain(argv: TrainArgs, log: (m: string) => void = info)
   const trainer = backend.trainer;
   const several = seeds.length > 1;
   try {
-    log(`training ${seeds.length} net${several ? 's' : ''} (seed${several ? 's' : ''} ${seeds.join(', ')}) on ${trainer.label}`);
+    log(`training ${plural(seeds.length, 'net')} (${several ? 'seeds' : 'seed'} ${seeds.join(', ')}) on ${trainer.label}`);
     // One bar per epoch over the images of all nets; nets that run ahead are counted towards
     // their epoch's bar, which starts when every net has finished the one before.
-    const progress = createProgress(true);
+    const progress = createProgress();
     const perEpoch = data.train[1] - data.train[0];
     const done = new Map<string, number>(); // `${seed}:${epoch}` -> images done
     const finished: EpochReport[][] = Array.from({ length: argv.epochs }, () => []);
@@ -126,7 +129,7 @@ export async function runTrain(argv: TrainArgs, log: (m: string) => void = info)
     });
     const seconds = (performance.now() - t0) / 1000;
     const images = nets.reduce((s, n) => s + n.history.reduce((a, r) => a + r.images, 0), 0);
-    log(`trained ${nets.length} net${several ? 's' : ''} in ${seconds.toFixed(1)} s (${Math.round(images / seconds)} training images/s overall, held-out scoring included)`);
+    log(`trained ${plural(nets.length, 'net')} in ${seconds.toFixed(1)} s (${Math.round(images / seconds)} training images/s overall, held-out scoring included)`);
     for (const net of nets) {
       const path = modelPathFor(argv.out, net.options.seed, several);
       const { record } = await saveTrainedNet(net, data, path);

@@ -19,9 +19,13 @@ import { checkFiniteMoments } from './finite-moments.js';
 import { resolveOptions } from '../util/option-spec.js';
 import { DEFAULT_MIN_ACTIVE_IMAGES, applyRareUnitRule, checkMinActiveImages, countFlags, rareCount, rareUnitsMessage, unitFlags } from './rare-units.js';
 import { TableCollector, mergeMethodTables } from '../tables/combine.js';
+import { tableFromColumns } from '../tables/arquero.js';
 import { tableNameProblem, writeTable, type TableFormat } from '../tables/write.js';
-import { runPaths, type ProbeLayerRecord, type ProbeManifest } from '../run-dir/layout.js';
+import { isPlainFileName, runPaths, type ProbeLayerRecord, type ProbeManifest } from '../run-dir/layout.js';
 import { writeAlignRun } from '../run-dir/replace.js';
+import { readManifest } from '../run-dir/manifest.js';
+
+export { readManifest };
 
 export interface AlignOptions {
   run: string;
@@ -30,6 +34,8 @@ export interface AlignOptions {
   methods: string[];
   /** Per-method option overrides, keyed by method name. */
   methodOptions?: Record<string, Record<string, unknown>>;
+  /** The run's probe.json when the caller has read it already (checking the run before a device opens); read here otherwise. */
+  manifest?: ProbeManifest;
   layers?: string[];
   /** Units firing on fewer probe images are left out like dead ones (src/align/rare-units.ts; 0: off). */
   minActiveImages?: number;
@@ -46,19 +52,6 @@ export interface AlignResult {
   tables: TableCollector;
   summary: Table;
   files: string[];
-}
-
-export async function readManifest(run: string): Promise<ProbeManifest> {
-  const path = runPaths.manifest(run);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw new Error(`${run} is not a run directory: ${path} is missing (run \`convergent probe\` first)`);
-  }
-  const manifest = JSON.parse(text) as ProbeManifest;
-  if (manifest.version !== 1) throw new Error(`${path}: unknown run format version ${manifest.version}`);
-  return manifest;
 }
 
 export async function loadLayerData(run: string, manifest: ProbeManifest, record: ProbeLayerRecord, minActiveImages = DEFAULT_MIN_ACTIVE_IMAGES): Promise<LayerData> {
@@ -208,7 +201,7 @@ async function writeMethodArrays(run: string, layer: string, method: Method, arr
   const dir = runPaths.statsDir(run, layer);
   const files: string[] = [];
   for (const [key, array] of Object.entries(arrays ?? {})) {
-    if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(key)) throw new Error(`method ${method.name}: array name "${key}" may use letters, digits, '.', '_' and '-' only`);
+    if (!isPlainFileName(key)) throw new Error(`method ${method.name}: array name "${key}" may use letters, digits, '.', '_' and '-' only`);
     const path = join(dir, `${key}.npy`);
     if (taken.includes(path)) throw new Error(`method ${method.name}: array "${key}" would overwrite ${path}, written already by align or another method`);
     const size = array.shape.reduce((a, b) => a * b, 1);
@@ -222,7 +215,7 @@ async function writeMethodArrays(run: string, layer: string, method: Method, arr
 
 export async function align(options: AlignOptions): Promise<AlignResult> {
   const log = options.log ?? (() => {});
-  const manifest = await readManifest(options.run);
+  const manifest = options.manifest ?? (await readManifest(options.run));
   if (manifest.pending.length > 0) log(`layers not probed completely (skipped): ${manifest.pending.join(', ')}`);
   let records = manifest.layers;
   if (options.layers && options.layers.length > 0) {
@@ -266,7 +259,7 @@ async function alignInto(options: AlignOptions, manifest: ProbeManifest, records
         backend: options.backend,
         options: methodOptions(method, options.methodOptions?.[method.name]),
         runDir: options.run,
-        table: (columns) => table(columns as Record<string, unknown[]>),
+        table: tableFromColumns,
         log: (m) => log(`[${method.name}] ${m}`),
         reducerOutput: (name) => readReducerOutput(options.run, name, record.name),
       });

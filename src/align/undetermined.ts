@@ -9,6 +9,8 @@
 // A statistic that is undetermined is never reported as a number: align refuses a layer whose
 // correlations are undetermined, and the metrics give null with a note (metric_notes and the log).
 
+import { plural } from '../util/plural.js';
+
 /** Fewest samples a correlation needs to be more than +-1. */
 export const MIN_CORRELATION_SAMPLES = 3;
 
@@ -16,7 +18,7 @@ export const MIN_CORRELATION_SAMPLES = 3;
 export function checkCorrelationSamples(layer: string, samples: number): void {
   if (samples >= MIN_CORRELATION_SAMPLES) return;
   throw new Error(
-    `layer ${layer}: ${samples} sample${samples === 1 ? '' : 's'}; correlations need at least ${MIN_CORRELATION_SAMPLES} ` +
+    `layer ${layer}: ${plural(samples, 'sample')}; correlations need at least ${MIN_CORRELATION_SAMPLES} ` +
       `(with 2, every correlation is +1 or -1 whatever the data). Probe more items (--limit) or leave the layer out (--layer)`,
   );
 }

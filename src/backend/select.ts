@@ -12,12 +12,13 @@ export interface BackendOptions {
   cpuName?: string;
 }
 
-const REQUESTS: readonly BackendRequest[] = ['auto', 'webgpu', 'wasm', 'reference'];
+/** What --backend accepts (the CLI's choices; train takes a subset of them). */
+export const BACKEND_REQUESTS = ['auto', 'webgpu', 'wasm', 'reference'] as const satisfies readonly BackendRequest[];
 
 /** `value` as a backend request, or an error naming the choices. */
 export function backendRequest(value: string): BackendRequest {
-  const request = REQUESTS.find((r) => r === value);
-  if (!request) throw new Error(`--backend: unknown backend "${value}" (choose ${REQUESTS.join(', ')})`);
+  const request = BACKEND_REQUESTS.find((r) => r === value);
+  if (!request) throw new Error(`--backend: unknown backend "${value}" (choose ${BACKEND_REQUESTS.join(', ')})`);
   return request;
 }
 

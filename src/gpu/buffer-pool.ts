@@ -7,7 +7,7 @@
 // once (commands run in encoding order), but not destroyed: buffers over the pool's byte cap wait
 // in `doomed` until the owner calls collect() after its next submit.
 
-export function bucketBytes(bytes: number): number {
+function bucketBytes(bytes: number): number {
   const b = Math.max(256, bytes);
   if (b <= 4096) return Math.ceil(b / 256) * 256;
   const step = 2 ** (Math.floor(Math.log2(b)) - 3);

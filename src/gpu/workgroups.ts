@@ -6,7 +6,7 @@
 
 export const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
 
-export function largestPowerOfTwoAtMost(x: number): number {
+function largestPowerOfTwoAtMost(x: number): number {
   let p = 1;
   while (p * 2 <= x) p *= 2;
   return p;
@@ -18,10 +18,10 @@ export function nextPowerOfTwo(x: number): number {
   return p;
 }
 
-export const isPowerOfTwo = (x: number) => Number.isInteger(x) && x > 0 && (x & (x - 1)) === 0;
+const isPowerOfTwo = (x: number) => Number.isInteger(x) && x > 0 && (x & (x - 1)) === 0;
 
 /** Most invocations of a one-dimensional workgroup. */
-function linearInvocations(limits: GPUSupportedLimits): number {
+export function linearInvocations(limits: GPUSupportedLimits): number {
   return Math.min(limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX);
 }
 

@@ -23,7 +23,7 @@ import type { DeviceProbeEngine } from '../forward/webgpu/device-engine.js';
 import { tensorIdOf } from '../forward/engine.js';
 import { receptiveField, type ReceptiveField } from '../forward/receptive-field.js';
 import { checkSupported } from '../forward/compile.js';
-import { readOnnxFile } from '../inputs/onnx/decode.js';
+import { decodeOnnx, readOnnxBytes } from '../inputs/onnx/decode.js';
 import { inModel } from '../inputs/onnx/where.js';
 import { defaultLayers, layerNames } from '../inputs/onnx/layers.js';
 import type { OnnxModel } from '../inputs/onnx/model.js';
@@ -33,7 +33,7 @@ import { TopKUnits } from './reducers/topk.js';
 import type { Reducer, ReducerLayer, ReducerState } from './reducers/types.js';
 import { argmaxRows } from '../util/argmax.js';
 import { LayerAccumulator } from './layer-accumulator.js';
-import { activeImagesPath, runPaths, type ProbeLayerRecord, type ProbeManifest, type ProbeProvenance } from '../run-dir/layout.js';
+import { activeImagesPath, runPaths, topkRecordPath, type ProbeLayerRecord, type ProbeManifest, type ProbeProvenance } from '../run-dir/layout.js';
 import { ItemCache, patchDir, writeUnitPatches } from './patches.js';
 import { passesOf, validateLimit, validateNets, validateReducerNames, writeLayerState, writeManifest } from './probe.js';
 import { checkPathNames } from '../run-dir/layout.js';
@@ -41,7 +41,7 @@ import { beginProbeRun } from '../run-dir/replace.js';
 import { plural } from '../util/plural.js';
 import { withArticle } from '../util/article.js';
 import type { ProbeDataOptions } from './probe-data.js';
-import { dataProvenance, onnxNetProvenance, toolVersion } from './provenance.js';
+import { dataProvenance, onnxNetProvenance, pluginReducerRecords, probeProvenance } from './provenance.js';
 
 export interface ForwardProbeOptions {
   /** Each net: a name and an .onnx file. */
@@ -208,6 +208,10 @@ export interface PreparedOnnxProbe {
   readonly outputs: (string | undefined)[];
   readonly items: number;
   readonly reducerOptions: Map<Reducer, Record<string, unknown>>;
+  /** How the data is named in probe.json: the caller's label, or the first item's description. */
+  readonly dataLabel: string;
+  /** What probe.json records under `provenance`, the models hashed from the bytes decoded. */
+  readonly provenance: ProbeProvenance;
 }
 
 /** The probe from ONNX models: prepareOnnxProbe, then runPreparedOnnxProbe on `options.backend`. */
@@ -226,11 +230,15 @@ export async function prepareOnnxProbe(inputs: ForwardProbeInputs): Promise<Prep
   validateLimit(inputs.limitItems);
   validateReducerNames(inputs.reducers ?? []);
   const models: { name: string; path: string; model: OnnxModel }[] = [];
+  const netRecords: ProbeProvenance['nets'] = [];
   for (const net of inputs.nets) {
     if (!isOnnxPath(net.path)) throw new Error(`net ${net.name}: ${net.path} is not an .onnx file; with --data every net must be an ONNX model`);
-    const model = await readOnnxFile(net.path);
+    // Read once: the same bytes are decoded and hashed for the provenance.
+    const bytes = await readOnnxBytes(net.path);
+    const model = decodeOnnx(bytes, net.path);
     checkSupported(model, net.path);
     models.push({ name: net.name, path: net.path, model });
+    netRecords.push(onnxNetProvenance(net, bytes));
   }
   const data = inputs.data;
   const itemShape = [...data.itemShape];
@@ -247,14 +255,23 @@ export async function prepareOnnxProbe(inputs: ForwardProbeInputs): Promise<Prep
   const reducers = inputs.reducers ?? [];
   const reducerOptions = new Map(reducers.map((r) => [r, resolveReducerOptions(r, inputs.reducerOptions?.[r.name])]));
   reducers.forEach((r) => passesOf(r));
-  return { inputs, models, itemShape, layers, shapes, fields, outputs, items, reducerOptions };
+  const topK = inputs.topK ?? 9;
+  const dataLabel = inputs.dataLabel ?? data.describe(0);
+  const provenance = probeProvenance({
+    nets: netRecords,
+    data: await dataProvenance(data, items, dataLabel, inputs.dataSpec, inputs.limitItems),
+    layers: layers.map((l) => ({ name: l.name, tensors: Object.fromEntries(models.map((m, k) => [m.name, l.tensors[k]])) })),
+    reducers: [...(topK > 0 ? [{ name: 'topk', options: { k: topK, patches: inputs.patches ?? true } }] : []), ...pluginReducerRecords(reducers, reducerOptions)],
+    items,
+  });
+  return { inputs, models, itemShape, layers, shapes, fields, outputs, items, reducerOptions, dataLabel, provenance };
 }
 
 /** Runs a prepared probe from ONNX models on `backend` (the reducers' own checks come first). */
 export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend: Backend): Promise<ProbeManifest> {
   const options: ForwardProbeOptions = { ...prepared.inputs, backend };
   const log = options.log ?? (() => {});
-  const { models, itemShape, layers, shapes, fields, outputs, items, reducerOptions } = prepared;
+  const { models, itemShape, layers, shapes, fields, outputs, items, reducerOptions, dataLabel, provenance } = prepared;
   const data = options.data;
   const labels = data.labels;
   const batchItems = options.batchItems ?? 64;
@@ -273,18 +290,6 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
 
   const nets: ForwardNet[] = models.map((m, k) => ({ name: m.name, model: m.model, captures: [...layers.map((l) => l.tensors[k]), ...(outputs[k] ? [outputs[k]!] : [])] }));
   const onDevice = onDeviceProbe(options, reducers);
-  const provenance: ProbeProvenance = {
-    tool: toolVersion(),
-    nets: await Promise.all(options.nets.map(onnxNetProvenance)),
-    data: await dataProvenance(data, items, options.dataLabel ?? data.describe(0), options.dataSpec, options.limitItems),
-    layers: layers.map((l) => ({ name: l.name, tensors: Object.fromEntries(models.map((m, k) => [m.name, l.tensors[k]])) })),
-    reducers: [
-      { name: 'moments', options: {} },
-      ...(topK > 0 ? [{ name: 'topk', options: { k: topK, patches: options.patches ?? true } }] : []),
-      ...reducers.map((r) => ({ name: r.name, options: reducerOptions.get(r) ?? {} })),
-    ],
-    items: { start: 0, end: items },
-  };
   // Every input is checked; from here on the run directory is written (under its lock).
   const target = await beginProbeRun(options.out, { overwrite: options.overwrite, command: options.command, log });
   let device: DeviceProbeEngine | undefined;
@@ -307,15 +312,15 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
     backend: `${options.backend.description}; forward ${engineName}`,
     nets: options.nets.map((n) => ({ name: n.name, path: n.path })),
     data: {
-      source: options.dataLabel ?? data.describe(0),
+      source: dataLabel,
       items,
       itemShape,
       skipped,
-      tensors: Object.fromEntries(layers.map((l) => [l.name, Object.fromEntries(models.map((m, k) => [m.name, l.tensors[k]]))])),
+      tensors: Object.fromEntries(provenance.layers.map((l) => [l.name, l.tensors])),
     },
     layers: [],
     pending: layers.map((l) => l.name),
-    reducers: ['moments', ...(topK > 0 ? ['topk'] : []), ...reducers.map((r) => r.name)],
+    reducers: provenance.reducers.map((r) => r.name),
     provenance,
   };
   const started = performance.now();
@@ -425,11 +430,10 @@ async function writeTopK(options: ForwardProbeOptions, layer: string, nets: stri
   for (let j = 0; j < nets.length; j++) {
     const record = tops[j].result();
     const units = tops[j].units;
-    const prefix = join(dir, nets[j]);
-    await writeNpy(`${prefix}.values.npy`, record.values, [units, k]);
-    await writeNpy(`${prefix}.items.npy`, record.items, [units, k]);
-    await writeNpy(`${prefix}.y.npy`, record.ys, [units, k]);
-    await writeNpy(`${prefix}.x.npy`, record.xs, [units, k]);
+    await writeNpy(topkRecordPath(dir, nets[j], 'values'), record.values, [units, k]);
+    await writeNpy(topkRecordPath(dir, nets[j], 'items'), record.items, [units, k]);
+    await writeNpy(topkRecordPath(dir, nets[j], 'y'), record.ys, [units, k]);
+    await writeNpy(topkRecordPath(dir, nets[j], 'x'), record.xs, [units, k]);
     await writeNpy(activeImagesPath(dir, nets[j]), record.activeItems, [units]);
     meta[nets[j]] = { units, map: [tops[j].height, tops[j].width], receptiveField: fields[j], images: record.itemsSeen };
     if (options.patches ?? true) await writeUnitPatches(patchDir(dir, nets[j]), record, k, fields[j], options.data, cache);

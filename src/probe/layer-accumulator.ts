@@ -28,6 +28,7 @@ import { checkDeviation } from './moment-range.js';
 import { exponentOf, ldexp } from './power-of-two.js';
 import type { ActivationDtype } from '../align/unit-stats.js';
 import { withArticle } from '../util/article.js';
+import { unitAtOffset } from '../util/stacked-units.js';
 
 /**
  * Shifted values within [2^-40, 2^40] (or zero) go to the kernel as they are: their squares and
@@ -174,7 +175,7 @@ export class LayerAccumulator {
     if (batch.n === 0) return;
     const range = { from: this.total.n, to: this.total.n + batch.n };
     for (let i = 0; i < d; i++) {
-      const { k, unit } = this.unitOf(i);
+      const { k, unit } = unitAtOffset(this.offsets, i);
       const mean = batch.mean[i];
       if (!Number.isFinite(mean)) throw new NonFiniteActivationError(this.nets[k].name, this.layer, unit, range, mean);
       const m2 = batch.m2[i * d + i];
@@ -193,12 +194,6 @@ export class LayerAccumulator {
   }
 
   /** The net and net-local unit of stacked unit i. */
-  private unitOf(i: number): { k: number; unit: number } {
-    let k = this.offsets.length - 1;
-    while (this.offsets[k] > i) k--;
-    return { k, unit: i - this.offsets[k] };
-  }
-
   private noteDtype(k: number, dtype: ActivationDtype): void {
     // A net fed float32 in one batch and float64 in another has float32 precision.
     const seen = this.netDtypes[k];

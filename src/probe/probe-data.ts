@@ -5,6 +5,7 @@ import { openImageSource, type ImageSource } from '../inputs/data/source.js';
 import { modelInputDims } from '../forward/compile.js';
 import { readOnnxFile } from '../inputs/onnx/decode.js';
 import { inModel } from '../inputs/onnx/where.js';
+import { parseSizeFlag } from '../util/size-flag.js';
 
 export interface ProbeDataOptions {
   /** A folder of PNG/JPEG images, an (N, C, H, W) .npy file, or "mnist". */
@@ -23,12 +24,7 @@ export async function itemShapeFor(modelPath: string, size?: string, netName = '
   const dims = inModel({ name: netName, path: modelPath }, () => modelInputDims(model));
   if (dims.length !== 4) throw new Error(`${modelPath}: input ${model.inputs[0]?.name} has shape ${JSON.stringify(dims)}; image data needs an (N, C, H, W) input`);
   let [, c, h, w] = dims;
-  if (size !== undefined) {
-    const m = /^(\d+)x(\d+)$/.exec(size);
-    if (!m) throw new Error(`--size expects HxW (e.g. 224x224), got "${size}"`);
-    h = Number(m[1]);
-    w = Number(m[2]);
-  }
+  if (size !== undefined) [h, w] = parseSizeFlag(size, '224x224');
   if (typeof c !== 'number' || typeof h !== 'number' || typeof w !== 'number') {
     throw new Error(`${modelPath}: input ${model.inputs[0]?.name} has symbolic dims ${JSON.stringify(dims)}; give --size HxW (and a model with a fixed channel count)`);
   }

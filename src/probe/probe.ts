@@ -13,9 +13,9 @@ import { writeNpy } from '../run-dir/npy-write.js';
 import { resolveReducerOptions } from './reducers/options.js';
 import type { Reducer, ReducerLayer, ReducerState } from './reducers/types.js';
 import { LayerAccumulator } from './layer-accumulator.js';
-import { checkPathNames, runPaths, type ProbeLayerRecord, type ProbeManifest, type ProbeProvenance } from '../run-dir/layout.js';
+import { checkPathNames, isPlainFileName, runPaths, type ProbeLayerRecord, type ProbeManifest, type ProbeProvenance } from '../run-dir/layout.js';
 import { writeProbeRun } from '../run-dir/replace.js';
-import { activationNetProvenance, toolVersion } from './provenance.js';
+import { activationNetProvenance, pluginReducerRecords, probeProvenance } from './provenance.js';
 
 export interface ProbeProgress {
   layer: string;
@@ -80,7 +80,7 @@ export function validateNets(nets: { name: string; path: string }[]): void {
 export function validateNetNames(nets: { name: string; path: string }[]): void {
   const seen = new Set<string>();
   for (const net of nets) {
-    if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(net.name)) {
+    if (!isPlainFileName(net.name)) {
       throw new Error(`net name "${net.name}" (for ${net.path}) may use letters, digits, '.', '_' and '-' only`);
     }
     if (seen.has(net.name)) throw new Error(`net name "${net.name}" is given twice`);
@@ -102,7 +102,7 @@ export function validateReducerNames(reducers: { name: string }[]): void {
 }
 
 /** Refuses a layer with no samples to read (an empty file, a zero-size map, a limit of 0), naming its files. */
-export function checkHasSamples(plan: LayerInfo[][], sources: NetSource[], limitItems: number | undefined): void {
+function checkHasSamples(plan: LayerInfo[][], sources: NetSource[], limitItems: number | undefined): void {
   for (const infos of plan) {
     const items = Math.min(infos[0].items, limitItems ?? Infinity);
     if (items * infos[0].samplesPerItem > 0) continue;
@@ -158,6 +158,8 @@ export interface PreparedProbe {
   readonly sources: NetSource[];
   readonly plan: LayerInfo[][];
   readonly reducerOptions: Map<Reducer, Record<string, unknown>>;
+  /** What probe.json records under `provenance`, the activation files hashed before any device opens. */
+  readonly provenance: ProbeProvenance;
   close(): Promise<void>;
 }
 
@@ -190,7 +192,8 @@ export async function prepareProbe(inputs: ProbeInputs): Promise<PreparedProbe> 
     checkHasSamples(plan, sources, inputs.limitItems);
     const reducerOptions = new Map((inputs.reducers ?? []).map((r) => [r, resolveReducerOptions(r, inputs.reducerOptions?.[r.name])]));
     for (const reducer of inputs.reducers ?? []) passesOf(reducer);
-    return { inputs, sources, plan, reducerOptions, close };
+    const provenance = await activationProvenance(inputs, sources, plan, reducerOptions);
+    return { inputs, sources, plan, reducerOptions, provenance, close };
   } catch (e) {
     await close();
     throw e;
@@ -200,27 +203,25 @@ export async function prepareProbe(inputs: ProbeInputs): Promise<PreparedProbe> 
 /** Runs a prepared probe on `backend` (the reducers' own checks, which may ask the backend, come first). */
 export async function runPreparedProbe(prepared: PreparedProbe, backend: Backend): Promise<ProbeManifest> {
   const options: ProbeOptions = { ...prepared.inputs, backend };
-  const { sources, plan, reducerOptions } = prepared;
+  const { sources, plan, reducerOptions, provenance } = prepared;
   for (const infos of plan) {
     for (const reducer of options.reducers ?? []) reducer.validate?.(reducerLayer(options, sources, infos, reducerOptions.get(reducer)));
   }
   const log = options.log ?? (() => {});
-  const provenance = await activationProvenance(options, sources, plan, reducerOptions);
   return writeProbeRun(options.out, { overwrite: options.overwrite, command: options.command, log }, (out) => probeInto({ ...options, out }, sources, plan, reducerOptions, provenance));
 }
 
-/** The activation files read (hashed before the run directory is touched), layers, reducers, items. */
-async function activationProvenance(options: ProbeOptions, sources: NetSource[], plan: LayerInfo[][], reducerOptions: Map<Reducer, Record<string, unknown>>): Promise<ProbeProvenance> {
+/** The activation files read (hashed in prepareProbe, before a device opens), layers, reducers, items. */
+async function activationProvenance(options: ProbeInputs, sources: NetSource[], plan: LayerInfo[][], reducerOptions: Map<Reducer, Record<string, unknown>>): Promise<ProbeProvenance> {
   const nets = [];
   for (let k = 0; k < sources.length; k++) nets.push(await activationNetProvenance(options.nets[k], plan.map((infos) => infos[k].source)));
   const items = Math.max(...plan.map((infos) => Math.min(infos[0].items, options.limitItems ?? Infinity)));
-  return {
-    tool: toolVersion(),
+  return probeProvenance({
     nets,
     layers: plan.map((infos) => ({ name: infos[0].name, tensors: Object.fromEntries(infos.map((info, k) => [sources[k].name, info.source])) })),
-    reducers: [{ name: 'moments', options: {} }, ...(options.reducers ?? []).map((r) => ({ name: r.name, options: reducerOptions.get(r) ?? {} }))],
-    items: { start: 0, end: items },
-  };
+    reducers: pluginReducerRecords(options.reducers ?? [], reducerOptions),
+    items,
+  });
 }
 
 /** The probe proper, writing into `options.out` (the run directory, or its staging folder). */
@@ -233,7 +234,7 @@ async function probeInto(options: ProbeOptions, sources: NetSource[], plan: Laye
     nets: options.nets.map((n) => ({ name: n.name, path: n.path })),
     layers: [],
     pending: plan.map((infos) => infos[0].name),
-    reducers: ['moments', ...(options.reducers ?? []).map((r) => r.name)],
+    reducers: provenance.reducers.map((r) => r.name),
     provenance,
   };
   await writeManifest(options.out, manifest);
@@ -389,7 +390,7 @@ export async function writeLayerState(
     await ensureDir(rdir);
     for (const [key, array] of Object.entries(output.arrays ?? {})) {
       // Array names become file names: nothing that could reach outside the reducer's folder.
-      if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(key)) {
+      if (!isPlainFileName(key)) {
         throw new Error(`reducer ${reducer.name}, layer ${name}: array name "${key}" may use letters, digits, '.', '_' and '-' only, not starting with '.'`);
       }
       await writeNpy(join(rdir, `${key}.npy`), array.data, array.shape);

@@ -11,15 +11,16 @@ import type { ImageSource } from '../inputs/data/source.js';
 import { resolvePreprocess } from '../inputs/data/preprocess.js';
 import type { FileIdentity, ProbeProvenance, ProvenanceData } from '../run-dir/layout.js';
 import type { ProbeDataOptions } from './probe-data.js';
+import type { Reducer } from './reducers/types.js';
 
 /** sha256 of a file, streamed in 4 MiB reads so a file of any size is never held in memory. */
-export async function sha256File(path: string): Promise<string> {
+async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path, { highWaterMark: 4 << 20 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
-export async function fileIdentity(path: string): Promise<FileIdentity> {
+async function fileIdentity(path: string): Promise<FileIdentity> {
   const { size } = await stat(path);
   return { path, bytes: size, sha256: await sha256File(path) };
 }
@@ -40,9 +41,30 @@ export function toolVersion(): { name: string; version: string } {
   }
 }
 
-/** An ONNX net: the model file. */
-export async function onnxNetProvenance(net: { name: string; path: string }): Promise<ProbeProvenance['nets'][number]> {
-  return { name: net.name, source: net.path, kind: 'onnx', files: [await fileIdentity(net.path)] };
+/**
+ * The record both probes write: the tool version, then the nets, the data (ONNX runs), the layers,
+ * the reducers after the built-in 'moments', and the items from 0 (keys in this order in probe.json).
+ */
+export function probeProvenance(parts: { nets: ProbeProvenance['nets']; data?: ProvenanceData; layers: ProbeProvenance['layers']; reducers: ProbeProvenance['reducers']; items: number }): ProbeProvenance {
+  return {
+    tool: toolVersion(),
+    nets: parts.nets,
+    ...(parts.data ? { data: parts.data } : {}),
+    layers: parts.layers,
+    reducers: [{ name: 'moments', options: {} }, ...parts.reducers],
+    items: { start: 0, end: parts.items },
+  };
+}
+
+/** Plugin reducers with their options as resolved. */
+export function pluginReducerRecords(reducers: Reducer[], options: Map<Reducer, Record<string, unknown>>): ProbeProvenance['reducers'] {
+  return reducers.map((r) => ({ name: r.name, options: options.get(r) ?? {} }));
+}
+
+/** An ONNX net: the model file, from the bytes the probe read (so the file is read once). */
+export function onnxNetProvenance(net: { name: string; path: string }, bytes: Uint8Array): ProbeProvenance['nets'][number] {
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  return { name: net.name, source: net.path, kind: 'onnx', files: [{ path: net.path, bytes: bytes.length, sha256 }] };
 }
 
 /**

@@ -15,6 +15,7 @@ import { CHART_CONFIG, type Figure, type HeatmapFigure, VEGA_LITE_SCHEMA, groupB
 import type { HeatmapPanel } from './heatmap.js';
 import { encodeIndexedPng, pngDataUrl, upscaleIndices } from './png.js';
 import { useHelveticaMetrics } from './text-metrics.js';
+import { yieldToEventLoop } from '../util/yield.js';
 
 /** Device pixels per CSS pixel of the exported PNGs. */
 export const EXPORT_ZOOM = 2;
@@ -135,7 +136,12 @@ export async function exportFigures(
   const fontFiles = findFonts();
   if (fontFiles.length === 0) log('no Liberation, DejaVu or Noto Sans font found: text in the exported figures is left out (install fonts-liberation)');
   const fonts = await Promise.all(fontFiles.map(async (f) => new Uint8Array(await readFile(f))));
-  const unique = figures.filter((fig, i) => figures.findIndex((f) => f.file === fig.file) === i); // the first of each file name
+  const seen = new Set<string>();
+  const unique = figures.filter((fig) => { // the first of each file name
+    if (seen.has(fig.file)) return false;
+    seen.add(fig.file);
+    return true;
+  });
   const written: string[] = [];
   for (const fig of unique) {
     const spec = fig.kind === 'vega-lite' ? fig.spec : heatmapFigureSpec(fig, map);
@@ -145,7 +151,7 @@ export async function exportFigures(
     written.push(path);
     if (onFigure) {
       onFigure(written.length, unique.length);
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await yieldToEventLoop();
     }
   }
   return written;

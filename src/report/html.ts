@@ -20,6 +20,8 @@ export function jsonForScript(value: unknown): string {
 }
 
 export const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+/** A table's boolean flag (dead, rare): true as read from JSON or Arrow, 'true' as read from CSV. */
+export const isTrue = (v: unknown): boolean => v === true || v === 'true';
 export const fmt = (v: unknown, digits = 3) => (isNum(v) ? v.toFixed(digits) : '–');
 export const pct = (v: unknown) => (isNum(v) ? `${(100 * v).toFixed(0)}%` : '–');
 export const int = (v: unknown) => (isNum(v) ? String(Math.round(v)) : '–');

@@ -86,7 +86,7 @@ export async function fig2Section(ctx: ReportContext): Promise<Section> {
   for (const layer of data.layers) {
     const topk = runPaths.reducerDir(data.run, 'topk', layer);
     const hasPatches = existsSync(topk);
-    const records = hasPatches ? await readLayerTopK(data.run, layer, data.nets.map((n) => n.name)) : undefined;
+    const records = hasPatches ? await readLayerTopK(topk, data.nets.map((n) => n.name)) : undefined;
     anyPatches ||= hasPatches;
     for (const row of data.headline.filter((r) => r.layer === layer)) {
       const a = String(row.net_a);

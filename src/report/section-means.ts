@@ -4,7 +4,7 @@
 // units, whose mean is 0 after a ReLU, or units of a layer that is not post-ReLU) has no place on a
 // log scale: it is skipped and counted in the caption.
 import { type ReportContext, type Section, type VegaFigure, logAxisFormat, vegaFigure, vegaFigureHtml } from './figures.js';
-import { esc, note, slug, viewBlock } from './html.js';
+import { esc, isTrue, note, slug, viewBlock } from './html.js';
 import type { Row } from './load.js';
 
 export interface SortedMeans {
@@ -19,12 +19,11 @@ export function sortedMeans(units: Row[], layers: string[], nets: string[]): Sor
     for (const net of nets) {
       const rows = units.filter((r) => r.layer === layer && r.net === net);
       if (rows.length === 0) continue;
-      const isDead = (r: Row) => r.dead === true || r.dead === 'true';
       const keep = rows.filter((r) => typeof r.mean === 'number' && r.mean > 0 && Number.isFinite(r.mean));
       keep.sort((x, y) => (y.mean as number) - (x.mean as number));
       keep.forEach((r, i) => out.values.push({ layer, net, rank: i + 1, mean: r.mean as number, unit: Number(r.unit) }));
       const left = rows.filter((r) => !keep.includes(r));
-      if (left.length > 0) out.skipped.push({ layer, net, skipped: left.length, dead: left.filter(isDead).length });
+      if (left.length > 0) out.skipped.push({ layer, net, skipped: left.length, dead: left.filter((r) => isTrue(r.dead)).length });
     }
   }
   return out;

@@ -1,11 +1,9 @@
 // Where the numbers came from: dead units, backend and device, inputs, the exact commands, timings.
 import type { ReportContext, Section } from './figures.js';
-import { type Column, esc, htmlTable, int, note, seconds } from './html.js';
+import { type Column, esc, htmlTable, int, isTrue, note, seconds } from './html.js';
 import type { Row } from './load.js';
 
 export const DEAD_LIST_MAX = 40;
-
-const isTrue = (v: unknown) => v === true || v === 'true';
 
 function idList(ids: number[]): string {
   return ids.length === 0 ? '–' : ids.slice(0, DEAD_LIST_MAX).join(', ') + (ids.length > DEAD_LIST_MAX ? `, … (${ids.length - DEAD_LIST_MAX} more)` : '');

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readNpy } from '../inputs/npy/npy-read.js';
-import { activeImagesPath, runPaths } from '../run-dir/layout.js';
+import { activeImagesPath, topkRecordPath } from '../run-dir/layout.js';
 
 export interface NetTopK {
   /** Per unit: slots holding an image the unit fires on. */
@@ -19,7 +19,6 @@ export interface NetTopK {
 }
 
 export interface LayerTopK {
-  dir: string;
   k: number;
   /** Images probed (from result.json), when recorded. */
   images?: number;
@@ -27,8 +26,8 @@ export interface LayerTopK {
 }
 
 async function netRecords(dir: string, net: string, k: number): Promise<NetTopK | undefined> {
-  const items = join(dir, `${net}.items.npy`);
-  const values = join(dir, `${net}.values.npy`);
+  const items = topkRecordPath(dir, net, 'items');
+  const values = topkRecordPath(dir, net, 'values');
   if (!existsSync(items) || !existsSync(values)) return undefined;
   const it = await readNpy(items);
   const va = await readNpy(values);
@@ -47,15 +46,17 @@ async function netRecords(dir: string, net: string, k: number): Promise<NetTopK 
   return { filled, filler, ...(active ? { active } : {}) };
 }
 
-/** The layer's top-k records for the given nets, or undefined when the run has none. */
-export async function readLayerTopK(run: string, layer: string, nets: string[]): Promise<LayerTopK | undefined> {
-  const dir = runPaths.reducerDir(run, 'topk', layer);
+/**
+ * A layer's top-k records for the given nets, from `dir` (the top-k reducer's folder for the layer,
+ * `runPaths.reducerDir(run, 'topk', layer)`), or undefined when the run has none.
+ */
+export async function readLayerTopK(dir: string, nets: string[]): Promise<LayerTopK | undefined> {
   const resultPath = join(dir, 'result.json');
   if (!existsSync(resultPath)) return undefined;
   const result = JSON.parse(await readFile(resultPath, 'utf8')) as { k?: number; nets?: Record<string, { images?: number }> };
   const k = Number(result.k);
   if (!Number.isInteger(k) || k < 1) return undefined;
-  const out: LayerTopK = { dir, k, nets: new Map() };
+  const out: LayerTopK = { k, nets: new Map() };
   const images = Object.values(result.nets ?? {}).find((n) => typeof n.images === 'number')?.images;
   if (images !== undefined) out.images = images;
   for (const net of nets) {

@@ -6,9 +6,10 @@ import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } fro
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fsError } from './fs-error.js';
-import { makeDir } from './make-dir.js';
 
 export { describeFsError, fsError } from './fs-error.js';
+// Every writer makes its folders with ensureDir; it lives in make-dir.ts with the error analysis.
+export { ensureDir } from './make-dir.js';
 
 /** Writes the content through an open file handle (for data too large to hold twice in memory). */
 export type FileWriter = (file: FileHandle) => Promise<void>;
@@ -19,11 +20,6 @@ export interface AtomicWriteOptions {
    * an empty file under the final name. Off for bulk cosmetic output (thousands of patch PNGs).
    */
   fsync?: boolean;
-}
-
-/** mkdir -p, with an error that names the folder and the real cause (see make-dir.ts). */
-export async function ensureDir(dir: string): Promise<void> {
-  await makeDir(dir);
 }
 
 let counter = 0;

@@ -48,9 +48,27 @@ export function checkPathNames(kind: string, names: string[]): void {
   }
 }
 
+/**
+ * Whether `name` can be used as a file name as it stands (table, array and net names): letters,
+ * digits, '.', '_' and '-' only, not starting with '.', so that no name reaches outside its folder
+ * or is hidden. Each caller words its own refusal, naming what the name is for.
+ */
+export function isPlainFileName(name: string): boolean {
+  return /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(name);
+}
+
+/**
+ * One of a net's top-k records in the top-k reducer's layer folder (the probe writes them, the
+ * report reads them): per unit and slot the image's value, its index in the probe data, and the
+ * position (y, x) of the strongest response; `active` is {@link activeImagesPath}.
+ */
+export function topkRecordPath(topkLayerDir: string, net: string, kind: 'values' | 'items' | 'y' | 'x' | 'active'): string {
+  return join(topkLayerDir, `${net}.${kind}.npy`);
+}
+
 /** Where the top-k reducer writes a net's per-unit count of active images (probe and align agree on it). */
 export function activeImagesPath(topkLayerDir: string, net: string): string {
-  return join(topkLayerDir, `${net}.active.npy`);
+  return topkRecordPath(topkLayerDir, net, 'active');
 }
 
 /** The run directory's own entries: what a probe writes, then what align and report add. */

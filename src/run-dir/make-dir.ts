@@ -27,7 +27,7 @@ export function makeDirSync(dir: string, what = 'create the folder', makeOne: Ma
 }
 
 /** mkdir -p, with an error that names the folder and the real cause. */
-export async function makeDir(dir: string, what = 'create the folder', makeOne: MakeOneDir = makeOneDir): Promise<string | undefined> {
+export async function ensureDir(dir: string, what = 'create the folder', makeOne: MakeOneDir = makeOneDir): Promise<string | undefined> {
   try {
     return await mkdir(dir, { recursive: true });
   } catch (e) {

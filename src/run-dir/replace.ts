@@ -25,7 +25,7 @@ export interface ProbeTargetOptions extends LockOptions {
 }
 
 /** The entries of a run (probe or align outputs) that `run` holds now. */
-export function runEntries(run: string): string[] {
+function runEntries(run: string): string[] {
   return [...PROBE_ENTRIES, ...ALIGN_ENTRIES].filter((e) => existsSync(join(run, e)));
 }
 

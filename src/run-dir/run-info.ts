@@ -2,8 +2,9 @@
 // whether an align is present. Read-only: it takes no lock and writes nothing, so it can look at a
 // run while a probe or align holds the lock (and says so).
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { runPaths, type ProbeManifest, type ProbeProvenance } from './layout.js';
+import { readManifest } from './manifest.js';
 
 export interface RunInfo {
   run: string;
@@ -31,13 +32,7 @@ export async function readRunInfo(run: string): Promise<RunInfo> {
   if (!info.isDirectory()) throw new Error(`${run} is not a run directory: it is a file`);
   const path = runPaths.manifest(run);
   if (!existsSync(path)) throw new Error(`${run} is not a run directory: it has no probe.json (make one with \`convergent probe\` or \`convergent run\`)`);
-  let manifest: ProbeManifest;
-  try {
-    manifest = JSON.parse(await readFile(path, 'utf8')) as ProbeManifest;
-  } catch (e) {
-    throw new Error(`${path} cannot be read as JSON (${(e as Error).message})`);
-  }
-  if (manifest.version !== 1) throw new Error(`${path}: unknown run format version ${manifest.version}`);
+  const manifest = await readManifest(run);
   return {
     run,
     created: manifest.created,

@@ -6,11 +6,18 @@ import { all, not, type ColumnTable } from 'arquero';
 import { asColumnTable } from './arquero.js';
 import type { Table } from './types.js';
 
-/** Left join of `right` onto `left` on the columns they share; right's other columns are added. */
-export function joinOnShared(left: Table, right: Table): Table {
+/**
+ * Left join of `right` onto `left` on the columns they share; right's other columns are added.
+ * Tables with no column in common are refused; `noSharedColumn` words that message, given both
+ * tables' column lists (`a, b / c`), so that a caller can name who returned the table.
+ */
+export function joinOnShared(left: Table, right: Table, noSharedColumn?: (columns: string) => string): Table {
   const rightNames = new Set(right.columnNames());
   const keys = left.columnNames().filter((name) => rightNames.has(name));
-  if (keys.length === 0) throw new Error(`cannot join tables with no column in common (${left.columnNames().join(', ')} / ${right.columnNames().join(', ')})`);
+  if (keys.length === 0) {
+    const columns = `${left.columnNames().join(', ')} / ${right.columnNames().join(', ')}`;
+    throw new Error(noSharedColumn ? noSharedColumn(columns) : `cannot join tables with no column in common (${columns})`);
+  }
   return asColumnTable(left).join_left(asColumnTable(right), [keys, keys], [all(), not(keys)]);
 }
 
@@ -45,11 +52,9 @@ export function mergeMethodTables(into: Map<string, Table>, tables: Record<strin
     if (!prior) into.set(name, t);
     else if (sameColumns(prior, t)) into.set(name, asColumnTable(prior).concat(asColumnTable(t)));
     else {
-      const columns = `${prior.columnNames().join(', ')} / ${t.columnNames().join(', ')}`;
-      if (!t.columnNames().some((c) => prior.columnNames().includes(c))) {
-        throw new Error(`${source ?? 'a method'}: table "${name}" shares no column with the "${name}" table already there from align or an earlier method (${columns}), so they cannot be joined; rename the table`);
-      }
-      into.set(name, joinOnShared(prior, t));
+      const noSharedColumn = (columns: string) =>
+        `${source ?? 'a method'}: table "${name}" shares no column with the "${name}" table already there from align or an earlier method (${columns}), so they cannot be joined; rename the table`;
+      into.set(name, joinOnShared(prior, t, noSharedColumn));
     }
   }
 }

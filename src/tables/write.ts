@@ -3,6 +3,7 @@
 import { toArrowIPC, toCSV } from 'arquero';
 import { basename } from 'node:path';
 import { writeFileAtomic } from '../run-dir/atomic-write.js';
+import { isPlainFileName } from '../run-dir/layout.js';
 import { asColumnTable } from './arquero.js';
 import type { Table } from './types.js';
 
@@ -14,7 +15,7 @@ export const TABLE_FORMATS: TableFormat[] = ['csv', 'json', 'arrow'];
  * '_' and '-' only, not starting with '.', so that no name reaches outside the tables folder.
  */
 export function tableNameProblem(name: string): string | undefined {
-  if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(name)) return `may use letters, digits, '.', '_' and '-' only, and may not start with '.'`;
+  if (!isPlainFileName(name)) return `may use letters, digits, '.', '_' and '-' only, and may not start with '.'`;
   if (name.length > 200) return 'is longer than 200 characters';
   return undefined;
 }

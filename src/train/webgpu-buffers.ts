@@ -4,7 +4,7 @@
 // uniform block; and the data set, the (item, label) pairs and the per-step losses, which grow
 // on demand (onRegrow tells the owner to rebind what reads them).
 import { bufferBytes, createBuffer } from '../gpu/buffers.js';
-import { packUniforms, type ShaderWithUniforms, type UniformBlock } from '../gpu/uniforms.js';
+import { packUniforms, type ShaderWithUniforms, type UniformBlock, uniformLayout } from '../gpu/uniforms.js';
 import { USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_STORAGE, USAGE_UNIFORM } from '../gpu/usage.js';
 import { roundUp } from '../gpu/workgroups.js';
 import type { CoreHyper } from './wasm-core.js';
@@ -52,7 +52,8 @@ export class TrainBuffers {
     for (let i = L - 1; i > 0; i--) {
       this.dOut[i - 1] = layers[i].kind === 'relu' ? this.dOut[i] : this.buffer(maxBatch * layers[i].inSize, `${layers[i - 1].name} output gradient`);
     }
-    this.step = this.buffer(8, 'step', USAGE_UNIFORM | USAGE_COPY_DST);
+    // Every train shader declares the same step block (shaders/common/train_step.wgsl).
+    this.step = this.buffer(uniformLayout('train_gather').size / 4, 'step', USAGE_UNIFORM | USAGE_COPY_DST);
     this.losses = this.buffer(this.lossesLength, 'losses');
     this.pairs = this.buffer(2 * this.pairsLength, 'pairs');
   }
@@ -64,11 +65,23 @@ export class TrainBuffers {
 
   /** A buffer of `floats` f32 values, owned (destroyed by destroy()). */
   buffer(floats: number, label: string, usage = STORAGE): GPUBuffer {
-    const size = bufferBytes(4 * floats);
-    if (size > this.maxBinding) throw new Error(`webgpu trainer: ${label} needs ${size} bytes, more than the device binds (${this.maxBinding}); use a smaller --batch`);
+    this.checkBinding(bufferBytes(4 * floats), label, 'use a smaller --batch');
     const b = createBuffer(this.device, KERNEL, label, 4 * floats, usage);
     this.owned.push(b);
     return b;
+  }
+
+  /** Destroys `old` (an owned buffer) and returns a new owned storage buffer of `floats` f32 values in its place. */
+  private replace(old: GPUBuffer, floats: number, label: string): GPUBuffer {
+    const at = this.owned.indexOf(old);
+    if (at >= 0) this.owned.splice(at, 1);
+    old.destroy();
+    return this.buffer(floats, label);
+  }
+
+  /** Throws unless a buffer of `bytes` fits one storage binding of the device; `remedy`, if any, tells the user what to change. */
+  private checkBinding(bytes: number, what: string, remedy?: string): void {
+    if (bytes > this.maxBinding) throw new Error(`webgpu trainer: ${what} needs ${bytes} bytes, more than the device binds (${this.maxBinding})${remedy ? `; ${remedy}` : ''}`);
   }
 
   /** A uniform buffer holding binding `binding` of `shader`, filled once. */
@@ -90,8 +103,7 @@ export class TrainBuffers {
     if (this.images?.data === data) return;
     this.images?.buffer.destroy();
     this.images = undefined;
-    const bytes = bufferBytes(data.byteLength);
-    if (bytes > this.maxBinding) throw new Error(`webgpu trainer: the data set (${data.byteLength} bytes) exceeds the device's storage binding limit (${this.maxBinding})`);
+    this.checkBinding(bufferBytes(data.byteLength), 'the data set');
     const b = createBuffer(this.device, KERNEL, 'images', data.byteLength, USAGE_STORAGE | USAGE_COPY_DST);
     // writeBuffer takes no SharedArrayBuffer (src/train/data.ts shares the images with workers):
     // copy through an ordinary buffer, a few megabytes at a time.
@@ -104,9 +116,8 @@ export class TrainBuffers {
   /** Uploads (item, label) pairs for positions 0 .. count - 1, refusing labels outside the classes. */
   writePairs(count: number, item: (j: number) => number, label: (j: number) => number): void {
     if (count > this.pairsLength) {
-      this.pairs.destroy();
       this.pairsLength = roundUp(count, 1024);
-      this.pairs = this.buffer(2 * this.pairsLength, 'pairs');
+      this.pairs = this.replace(this.pairs, 2 * this.pairsLength, 'pairs');
       this.onRegrow();
     }
     const classes = this.spec.classes;
@@ -124,9 +135,8 @@ export class TrainBuffers {
   /** Room for the losses of `steps` steps. */
   ensureLosses(steps: number): void {
     if (steps <= this.lossesLength) return;
-    this.losses.destroy();
     this.lossesLength = roundUp(steps, 1024);
-    this.losses = this.buffer(this.lossesLength, 'losses');
+    this.losses = this.replace(this.losses, this.lossesLength, 'losses');
     this.onRegrow();
   }
 

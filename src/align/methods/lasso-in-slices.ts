@@ -4,6 +4,7 @@
 // same numbers as one call; the least-squares map (alpha 0) is solved once for all targets.
 import { lassoPath, type LassoOptions, type LassoPathResult, type LassoProblem } from '../../kernels/lasso/index.js';
 import { emptyPathResult } from '../../kernels/lasso/path.js';
+import { yieldToEventLoop } from '../../util/yield.js';
 
 /**
  * At most this many slices: enough steps for a bar. Each slice costs the solver's set-up once
@@ -55,7 +56,7 @@ export async function lassoPathInSlices(
     });
     merged.converged &&= part.converged;
     onTargets(j0 + n, t);
-    await new Promise((resolve) => setTimeout(resolve, 0)); // let the bar draw
+    await yieldToEventLoop(); // let the bar draw
   }
   return merged;
 }

@@ -1,6 +1,7 @@
 // The registry of methods: built-ins and plugins register the same way, and a second method of
 // the same name is refused unless its registration asks to override.
 import type { Method, MethodContext, MethodResult } from './types.js';
+import type { Table } from '../../tables/types.js';
 
 export class MethodRegistry {
   private readonly methods = new Map<string, { method: Method; origin: string }>();
@@ -57,8 +58,8 @@ export function methodPlace(name: string, origin: string, layer: string): string
 /**
  * The method's run(), with its errors placed and its tables checked: an exception says which
  * method (and plugin) and layer it came from, the original kept as its `cause`; a plugin that
- * returns a plain object where a table belongs would otherwise fail much later with "prior.concat
- * is not a function" (arrays are checked where align writes them).
+ * returns a plain object where a table belongs would otherwise fail much later with
+ * "t.columnNames is not a function" (arrays are checked where align writes them).
  */
 function checkedRun(method: Method, origin: string): Method['run'] {
   return async (ctx: MethodContext) => {
@@ -71,13 +72,22 @@ function checkedRun(method: Method, origin: string): Method['run'] {
     }
     if (!result || typeof result !== 'object') throw new Error(`${where}: run() must return an object { tables?, arrays? }, got ${String(result)}`);
     for (const [name, table] of Object.entries(result.tables ?? {})) {
-      const t = table as { concat?: unknown; objects?: unknown } | null;
-      if (!t || typeof t.concat !== 'function' || typeof t.objects !== 'function') {
+      if (!isTable(table)) {
         throw new Error(`${where}: table "${name}" is not a table (build it with ctx.table({ column: values, ... }))`);
       }
     }
     return result;
   };
+}
+
+/**
+ * Whether `value` has the members of the public Table type (src/tables/types.ts). Any such object
+ * is accepted, not only an arquero table: asColumnTable copies the others column by column.
+ */
+function isTable(value: unknown): value is Table {
+  if (!value || typeof value !== 'object') return false;
+  const t = value as Record<keyof Table, unknown>;
+  return typeof t.columnNames === 'function' && typeof t.numRows === 'function' && typeof t.objects === 'function' && typeof t.array === 'function';
 }
 
 /** The error said at its place (a message that names the method already has it replaced by the place). */

@@ -16,7 +16,6 @@ export function sizeOf(shape: readonly number[]): number {
   return n;
 }
 
-
 /** Throws unless `t` is a well-formed tensor: `what` names it in the message. */
 export function checkTensor(what: string, t: RefTensor): void {
   for (const d of t.shape) {

@@ -4,6 +4,7 @@
 // detaches typed-array views, so views are taken afresh right before use.
 import type { WasmExports } from '../../kernels/wasm-module.js';
 import { sizeOf } from '../reference/tensor.js';
+import { formatShape } from '../../util/shape.js';
 import type { ExecutionPlan, Shape, Step, StepBody } from '../plan.js';
 import type { WasmHeap } from './heap.js';
 
@@ -65,15 +66,8 @@ export function createOpContext(ex: WasmExports, heap: WasmHeap): WasmOpContext 
   };
 }
 
-/** The plan's shape of the step's i-th input. */
-export function inputShape(call: WasmOpCall, i: number): number[] {
-  return call.plan.tensors[call.step.inputs[i]].shape;
-}
-
-export const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
-
 /** (N, C, S) view of a tensor with a channel axis. */
 export function ncs(what: string, s: readonly number[]): [number, number, number] {
-  if (s.length < 2) throw new Error(`${what}: x ${fmt(s)} needs a channel axis (N, C, ...)`);
+  if (s.length < 2) throw new Error(`${what}: x ${formatShape(s)} needs a channel axis (N, C, ...)`);
   return [s[0], s[1], sizeOf(s.slice(2))];
 }

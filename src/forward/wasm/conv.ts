@@ -4,7 +4,9 @@
 // the layer and the output size only, never on how the batch is split, so batch slices
 // (src/forward/wasm/parallel.ts) give bit-identical results.
 import type { ConvStep } from '../plan.js';
-import { type WasmOpCall, type WasmOpContext, fmt, inputShape } from './context.js';
+import { type WasmOpCall, type WasmOpContext } from './context.js';
+import { formatShape } from '../../util/shape.js';
+import { inputShape } from '../step-shapes.js';
 
 /**
  * Images per conv GEMM: enough that the GEMM has about GEMM_COLUMNS columns (one packed block of
@@ -38,7 +40,7 @@ export function runConv(ctx: WasmOpContext, call: WasmOpCall<ConvStep>): void {
   const [M, Cg, kh, kw] = inputShape(call, 1);
   const [, , OH, OW] = y.shape;
   const g = step.group;
-  if (Cg * g !== C || M % g !== 0) throw new Error(`conv: x ${fmt([N, C, H, W])}, w ${fmt([M, Cg, kh, kw])} and group ${g} do not fit`);
+  if (Cg * g !== C || M % g !== 0) throw new Error(`conv: x ${formatShape([N, C, H, W])}, w ${formatShape([M, Cg, kh, kw])} and group ${g} do not fit`);
   const depthwise = g === C && g > 1;
   if (!depthwise && useWinograd(kh, kw, step, Cg, M / g)) {
     const tiles = Math.ceil(OH / 2) * Math.ceil(OW / 2);

@@ -4,7 +4,9 @@
 import { broadcastStrides } from '../reference/tensor.js';
 import type { BinaryStep, ChannelAffineStep, UnaryStep } from '../plan.js';
 import { MAX_RANK, mergeAxes } from './axes.js';
-import { type WasmOpCall, type WasmOpContext, fmt, inputShape, ncs } from './context.js';
+import { type WasmOpCall, type WasmOpContext, ncs } from './context.js';
+import { formatShape } from '../../util/shape.js';
+import { inputShape } from '../step-shapes.js';
 
 /** The function codes of fwdUnary. */
 const UNARY_CODES = { relu: 0, leakyrelu: 1, clip: 2, sigmoid: 3 } as const;
@@ -17,7 +19,7 @@ export function runBinary(ctx: WasmOpContext, call: WasmOpCall<BinaryStep>): voi
   const { step, inputs: [a, b], output: y } = call;
   const to = y.shape;
   const m = mergeAxes(to, [broadcastStrides(`${step.fn} a`, inputShape(call, 0), to), broadcastStrides(`${step.fn} b`, inputShape(call, 1), to)]);
-  if (m.dims.length > MAX_RANK) throw new Error(`${step.fn}: more than ${MAX_RANK} axes after merging (${fmt(to)})`);
+  if (m.dims.length > MAX_RANK) throw new Error(`${step.fn}: more than ${MAX_RANK} axes after merging (${formatShape(to)})`);
   const [dims, sa, sb] = ctx.params(m.dims, m.strides[0], m.strides[1]);
   ctx.ex.fwdBinary(step.fn === 'mul' ? 1 : 0, a.offset, b.offset, y.offset, m.dims.length, dims, sa, sb);
 }

@@ -2,17 +2,19 @@
 // broadcast into the output first, MatMul runs one sgemm per broadcast batch index.
 import { broadcastStrides, sizeOf } from '../reference/tensor.js';
 import type { GemmStep, MatMulStep } from '../plan.js';
-import { type WasmOpCall, type WasmOpContext, fmt, inputShape } from './context.js';
+import { type WasmOpCall, type WasmOpContext } from './context.js';
+import { formatShape } from '../../util/shape.js';
+import { inputShape } from '../step-shapes.js';
 import { broadcastCopy } from './layout.js';
 
 export function runGemm(ctx: WasmOpContext, call: WasmOpCall<GemmStep>): void {
   const { step, inputs: [a, b, c], output: y } = call;
   const as = inputShape(call, 0);
   const bs = inputShape(call, 1);
-  if (as.length !== 2 || bs.length !== 2) throw new Error(`gemm: A ${fmt(as)} and B ${fmt(bs)} must be 2-D`);
+  if (as.length !== 2 || bs.length !== 2) throw new Error(`gemm: A ${formatShape(as)} and B ${formatShape(bs)} must be 2-D`);
   const [M, K] = step.transA ? [as[1], as[0]] : as;
   const [KB, N] = step.transB ? [bs[1], bs[0]] : bs;
-  if (K !== KB || y.length !== M * N) throw new Error(`gemm: op(A) ${M}x${K}, op(B) ${KB}x${N} and output ${fmt(y.shape)} do not fit`);
+  if (K !== KB || y.length !== M * N) throw new Error(`gemm: op(A) ${M}x${K}, op(B) ${KB}x${N} and output ${formatShape(y.shape)} do not fit`);
   let beta = 0;
   if (c && step.beta !== 0) {
     // Y = C broadcast to (M, N), then Y = alpha A B + beta Y.
@@ -30,7 +32,7 @@ export function runMatMul(ctx: WasmOpContext, call: WasmOpCall<MatMulStep>): voi
   const b2 = bs.length === 1 ? [bs[0], 1] : bs;
   const [M, K] = a2.slice(-2);
   const [KB, N] = b2.slice(-2);
-  if (K !== KB) throw new Error(`matmul: A ${fmt(as)} has ${K} columns, B ${fmt(bs)} has ${KB} rows`);
+  if (K !== KB) throw new Error(`matmul: A ${formatShape(as)} has ${K} columns, B ${formatShape(bs)} has ${KB} rows`);
   const rank = Math.max(a2.length, b2.length) - 2;
   const bA = a2.slice(0, -2);
   const bB = b2.slice(0, -2);
@@ -38,11 +40,11 @@ export function runMatMul(ctx: WasmOpContext, call: WasmOpCall<MatMulStep>): voi
   for (let i = 0; i < rank; i++) {
     const da = bA[bA.length - rank + i] ?? 1;
     const db = bB[bB.length - rank + i] ?? 1;
-    if (da !== db && da !== 1 && db !== 1) throw new Error(`matmul: batch dimensions of A ${fmt(as)} and B ${fmt(bs)} do not broadcast`);
+    if (da !== db && da !== 1 && db !== 1) throw new Error(`matmul: batch dimensions of A ${formatShape(as)} and B ${formatShape(bs)} do not broadcast`);
     dims.push(Math.max(da, db));
   }
   const batch = sizeOf(dims);
-  if (batch * M * N !== y.length) throw new Error(`matmul: output ${fmt(y.shape)} does not hold ${fmt(dims)} products of ${M}x${N}`);
+  if (batch * M * N !== y.length) throw new Error(`matmul: output ${formatShape(y.shape)} does not hold ${formatShape(dims)} products of ${M}x${N}`);
   const sa = broadcastStrides('matmul A', bA, dims);
   const sb = broadcastStrides('matmul B', bB, dims);
   const idx = new Array<number>(rank).fill(0);

@@ -13,7 +13,8 @@ import { sizeOf } from '../reference/tensor.js';
 import type { OpKernels } from '../kernels.js';
 import type { Step } from '../plan.js';
 import { WasmInstance } from '../../kernels/wasm-module.js';
-import { type WasmOpCall, type WasmOpContext, type WasmTensor, createOpContext, fmt } from './context.js';
+import { type WasmOpCall, type WasmOpContext, type WasmTensor, createOpContext } from './context.js';
+import { formatShape } from '../../util/shape.js';
 import { runConv } from './conv.js';
 import { runBinary, runChannelAffine, runUnary } from './elementwise.js';
 import { runGemm, runMatMul } from './gemm.js';
@@ -83,7 +84,7 @@ export function wasmKernelsOn(wasm: WasmInstance): OpKernels<WasmTensor> {
     name: 'wasm-simd',
     upload(data, shape) {
       if (disposed) throw new Error('wasm kernels: used after dispose()');
-      if (data.length !== sizeOf(shape)) throw new Error(`wasm kernels: upload of ${data.length} values for shape ${fmt(shape)}`);
+      if (data.length !== sizeOf(shape)) throw new Error(`wasm kernels: upload of ${data.length} values for shape ${formatShape(shape)}`);
       const t = alloc(shape);
       heap.f32(t.offset, t.length).set(data);
       return t;
@@ -96,7 +97,7 @@ export function wasmKernelsOn(wasm: WasmInstance): OpKernels<WasmTensor> {
       inputs.forEach((t, i) => check(t, `input ${i} (${plan.tensors[step.inputs[i]]?.name})`));
       check(output, `output ${plan.tensors[step.output].name}`);
       if (output.length !== sizeOf(plan.tensors[step.output].shape)) {
-        throw new Error(`wasm kernels: output of ${output.length} values for ${plan.tensors[step.output].name} ${fmt(plan.tensors[step.output].shape)}`);
+        throw new Error(`wasm kernels: output of ${output.length} values for ${plan.tensors[step.output].name} ${formatShape(plan.tensors[step.output].shape)}`);
       }
       if (step.kind === 'reshape') throw new Error('wasm kernels: reshape steps alias their input in the executor and never reach run()');
       const op = Object.hasOwn(OPS, step.kind) ? (OPS[step.kind as Kind] as Op<Kind>) : undefined;

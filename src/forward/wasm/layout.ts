@@ -3,12 +3,14 @@
 import { broadcastStrides, sizeOf, stridesOf } from '../reference/tensor.js';
 import type { ConcatStep, PadStep, TransposeStep } from '../plan.js';
 import { MAX_RANK, mergeAxes } from './axes.js';
-import { type WasmOpCall, type WasmOpContext, type WasmTensor, fmt, inputShape } from './context.js';
+import { type WasmOpCall, type WasmOpContext, type WasmTensor } from './context.js';
+import { formatShape } from '../../util/shape.js';
+import { inputShape } from '../step-shapes.js';
 
 /** y (dense, shape `to`) = x broadcast numpy-style. */
 export function broadcastCopy(ctx: WasmOpContext, x: WasmTensor, from: readonly number[], to: readonly number[], y: WasmTensor): void {
   const m = mergeAxes(to, [broadcastStrides('broadcast', from, to)]);
-  if (m.dims.length > MAX_RANK) throw new Error(`broadcast of ${fmt(from)} to ${fmt(to)}: more than ${MAX_RANK} axes`);
+  if (m.dims.length > MAX_RANK) throw new Error(`broadcast of ${formatShape(from)} to ${formatShape(to)}: more than ${MAX_RANK} axes`);
   const [dims, strides] = ctx.params(m.dims, m.strides[0]);
   ctx.ex.fwdGather(x.offset, y.offset, m.dims.length, dims, strides);
 }
@@ -17,7 +19,7 @@ export function runConcat(ctx: WasmOpContext, call: WasmOpCall<ConcatStep>): voi
   const { step, inputs, output: y } = call;
   const rank = y.shape.length;
   const axis = step.axis < 0 ? step.axis + rank : step.axis;
-  if (axis < 0 || axis >= rank) throw new Error(`concat: axis ${step.axis} out of range for output ${fmt(y.shape)}`);
+  if (axis < 0 || axis >= rank) throw new Error(`concat: axis ${step.axis} out of range for output ${formatShape(y.shape)}`);
   const outer = sizeOf(y.shape.slice(0, axis));
   const inner = sizeOf(y.shape.slice(axis + 1));
   const rowBytes = y.shape[axis] * inner * 4;
@@ -36,7 +38,7 @@ export function runTranspose(ctx: WasmOpContext, call: WasmOpCall<TransposeStep>
   const inStrides = stridesOf(xs);
   const dims = step.perm.map((p) => xs[p]);
   const m = mergeAxes(dims, [step.perm.map((p) => inStrides[p])]);
-  if (m.dims.length > MAX_RANK) throw new Error(`transpose: more than ${MAX_RANK} axes after merging (${fmt(xs)})`);
+  if (m.dims.length > MAX_RANK) throw new Error(`transpose: more than ${MAX_RANK} axes after merging (${formatShape(xs)})`);
   const [d, s] = ctx.params(m.dims, m.strides[0]);
   ctx.ex.fwdGather(x.offset, y.offset, m.dims.length, d, s);
 }
@@ -46,8 +48,8 @@ export function runPad(ctx: WasmOpContext, call: WasmOpCall<PadStep>): void {
   const { heap } = ctx;
   const xs = inputShape(call, 0);
   const rank = xs.length;
-  if (step.pads.length !== 2 * rank) throw new Error(`pad: ${step.pads.length} pads for x ${fmt(xs)}`);
-  if (rank > MAX_RANK) throw new Error(`pad: more than ${MAX_RANK} axes (${fmt(xs)})`);
+  if (step.pads.length !== 2 * rank) throw new Error(`pad: ${step.pads.length} pads for x ${formatShape(xs)}`);
+  if (rank > MAX_RANK) throw new Error(`pad: more than ${MAX_RANK} axes (${formatShape(xs)})`);
   if (rank === 0) {
     heap.f32(y.offset, 1).set(heap.f32(x.offset, 1));
     return;

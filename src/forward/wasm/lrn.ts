@@ -1,6 +1,7 @@
 // Local response normalisation across channels on WASM (assembly/forward/lrn.ts).
 import type { LrnStep } from '../plan.js';
-import { type WasmOpCall, type WasmOpContext, inputShape, ncs } from './context.js';
+import { type WasmOpCall, type WasmOpContext, ncs } from './context.js';
+import { inputShape } from '../step-shapes.js';
 
 export function runLrn(ctx: WasmOpContext, call: WasmOpCall<LrnStep>): void {
   const { step } = call;

@@ -1,12 +1,14 @@
 // Pooling on WASM (assembly/forward/pool.ts): max and average 2-D pooling (the output size comes
 // from the plan, which has applied ceil_mode) and global average pooling.
 import type { GlobalAvgPoolStep, PoolStep } from '../plan.js';
-import { type WasmOpCall, type WasmOpContext, fmt, inputShape, ncs } from './context.js';
+import { type WasmOpCall, type WasmOpContext, ncs } from './context.js';
+import { formatShape } from '../../util/shape.js';
+import { inputShape } from '../step-shapes.js';
 
 export function runPool(ctx: WasmOpContext, call: WasmOpCall<PoolStep>): void {
   const { step, inputs: [x], output: y } = call;
   const xs = inputShape(call, 0);
-  if (xs.length !== 4 || y.shape.length !== 4) throw new Error(`${step.kind}: x ${fmt(xs)} and output ${fmt(y.shape)} must be NCHW`);
+  if (xs.length !== 4 || y.shape.length !== 4) throw new Error(`${step.kind}: x ${formatShape(xs)} and output ${formatShape(y.shape)} must be NCHW`);
   const [N, C, H, W] = xs;
   const [, , OH, OW] = y.shape;
   const mode = step.kind === 'maxpool' ? 0 : step.countIncludePad ? 2 : 1;

@@ -9,7 +9,9 @@
 // successive columns (sampleOffset), with rowLength = the total samples per row.
 import { encodeStridedCopy } from './layout.js';
 import type { OpContext } from './context.js';
-import { type GpuTensor, elementCount, fmtShape, tensorBinding } from './tensor.js';
+import { type GpuTensor, tensorBinding } from './tensor.js';
+import { formatShape } from '../../util/shape.js';
+import { sizeOf } from '../reference/tensor.js';
 
 export interface UnitMajorTarget {
   /** Needs STORAGE usage. */
@@ -25,14 +27,14 @@ export interface UnitMajorTarget {
 /** Encodes the copy of `tensor` (viewed as `shape`) into `target` (see the file comment). */
 export function encodeUnitMajor(ctx: OpContext, tensor: GpuTensor, shape: readonly number[], target: UnitMajorTarget): void {
   const { dst, rowOffset, rowLength, sampleOffset } = target;
-  const what = `capture ${fmtShape(shape)} to ${dst.label || 'unit-major buffer'}`;
+  const what = `capture ${formatShape(shape)} to ${dst.label || 'unit-major buffer'}`;
   if (shape.length < 2) throw new Error(`${what}: needs (N, C, ...) with a channel axis`);
-  if (elementCount(shape) !== tensor.size) throw new Error(`${what}: the tensor has ${tensor.size} values, not ${elementCount(shape)}`);
+  if (sizeOf(shape) !== tensor.size) throw new Error(`${what}: the tensor has ${tensor.size} values, not ${sizeOf(shape)}`);
   for (const [name, v] of Object.entries({ rowOffset, rowLength, sampleOffset })) {
     if (!Number.isInteger(v) || v < 0) throw new Error(`${what}: ${name} must be a non-negative integer, got ${v}`);
   }
   const [N, C] = shape;
-  const S = elementCount(shape.slice(2));
+  const S = sizeOf(shape.slice(2));
   const samples = N * S;
   if (sampleOffset + samples > rowLength) throw new Error(`${what}: samples ${sampleOffset}..${sampleOffset + samples} overflow rows of ${rowLength}`);
   if (tensor.size === 0) return;

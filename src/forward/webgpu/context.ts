@@ -27,15 +27,6 @@ export interface OpCall<S extends StepBody = StepBody> {
   output: GpuTensor;
 }
 
-/** The plan's shape of the step's i-th input. */
-export function inputShape(call: OpCall, i: number): number[] {
-  return call.plan.tensors[call.step.inputs[i]].shape;
-}
-
-export function outputShape(call: OpCall): number[] {
-  return call.plan.tensors[call.step.output].shape;
-}
-
 /** Label of a dispatch: kernel and ONNX node. */
 export function labelOf(call: OpCall, kernel: string = call.step.kind): string {
   return `${kernel} ${call.step.node}`;

@@ -4,8 +4,10 @@
 import type { ConvStep } from '../plan.js';
 import { packUniforms } from '../../gpu/uniforms.js';
 import { linearGrid, roundUp } from '../../gpu/workgroups.js';
-import { type OpCall, type OpContext, inputShape, labelOf, outputShape } from './context.js';
-import { fmtShape, tensorBinding } from './tensor.js';
+import { type OpCall, type OpContext, labelOf } from './context.js';
+import { inputShape, outputShape } from '../step-shapes.js';
+import { tensorBinding } from './tensor.js';
+import { formatShape } from '../../util/shape.js';
 import { gemmTile } from './tiles.js';
 
 export function runConv(ctx: OpContext, call: OpCall<ConvStep>): void {
@@ -15,19 +17,19 @@ export function runConv(ctx: OpContext, call: OpCall<ConvStep>): void {
   const wShape = inputShape(call, 1);
   const yShape = outputShape(call);
   if (xShape.length !== 4 || wShape.length !== 4 || yShape.length !== 4) {
-    throw new Error(`${what}: expected 4-D x, w and y, got x ${fmtShape(xShape)}, w ${fmtShape(wShape)}, y ${fmtShape(yShape)}`);
+    throw new Error(`${what}: expected 4-D x, w and y, got x ${formatShape(xShape)}, w ${formatShape(wShape)}, y ${formatShape(yShape)}`);
   }
   const [N, C, H, W] = xShape;
   const [M, Cg, kh, kw] = wShape;
   const [, , OH, OW] = yShape;
   const group = step.group;
   if (Cg * group !== C || M % group !== 0 || yShape[0] !== N || yShape[1] !== M || kh !== step.kernel[0] || kw !== step.kernel[1]) {
-    throw new Error(`${what}: x ${fmtShape(xShape)}, w ${fmtShape(wShape)}, group ${group}, kernel ${step.kernel.join('x')} do not give y ${fmtShape(yShape)}`);
+    throw new Error(`${what}: x ${formatShape(xShape)}, w ${formatShape(wShape)}, group ${group}, kernel ${step.kernel.join('x')} do not give y ${formatShape(yShape)}`);
   }
   const span = (size: number, k: number, s: number, pa: number, pb: number, d: number) => Math.floor((size + pa + pb - d * (k - 1) - 1) / s) + 1;
   const [pt, pl, pb, pr] = step.pads;
   if (OH !== span(H, kh, step.strides[0], pt, pb, step.dilations[0]) || OW !== span(W, kw, step.strides[1], pl, pr, step.dilations[1])) {
-    throw new Error(`${what}: x ${fmtShape(xShape)}, kernel ${kh}x${kw}, strides ${step.strides.join('x')}, pads [${step.pads.join(', ')}], dilations ${step.dilations.join('x')} do not give y ${fmtShape(yShape)}`);
+    throw new Error(`${what}: x ${formatShape(xShape)}, kernel ${kh}x${kw}, strides ${step.strides.join('x')}, pads [${step.pads.join(', ')}], dilations ${step.dilations.join('x')} do not give y ${formatShape(yShape)}`);
   }
   const hasBias = step.inputs.length === 3;
   if (hasBias && inputs[2].size !== M) throw new Error(`${what}: bias has ${inputs[2].size} values for ${M} output channels`);

@@ -19,7 +19,8 @@ import { tensorIdOf } from '../engine.js';
 import { PlanRunner } from '../executor.js';
 import { createItemMaxKernel } from './item-max.js';
 import { type GpuTensor, type WebGpuKernelOptions, createWebGpuKernels } from './kernels.js';
-import { elementCount, fmtShape } from './tensor.js';
+import { formatShape } from '../../util/shape.js';
+import { sizeOf } from '../reference/tensor.js';
 
 const KERNEL = 'forward.device-probe';
 
@@ -112,8 +113,8 @@ export function createDeviceProbeEngine(spec: DeviceProbeSpec): DeviceProbeEngin
       runs.forEach((run, k) => {
         const shape = run.shapes[li];
         const where = `net ${nets[k].name}, layer ${layer.name} (${layer.tensors[k]})`;
-        if (shape.length < 2 || shape[0] !== n) throw new Error(`${where}: shape ${fmtShape(shape)} is not (N, C, ...) for a batch of ${n}`);
-        const s = n * elementCount(shape.slice(2));
+        if (shape.length < 2 || shape[0] !== n) throw new Error(`${where}: shape ${formatShape(shape)} is not (N, C, ...) for a batch of ${n}`);
+        const s = n * sizeOf(shape.slice(2));
         if (k === 0) samples.push(s);
         else if (s !== samples[li]) throw new Error(`${where}: ${s} samples per batch, net ${nets[0].name} has ${samples[li]}; every net must see the same samples`);
         d += shape[1];
@@ -125,7 +126,7 @@ export function createDeviceProbeEngine(spec: DeviceProbeSpec): DeviceProbeEngin
     const predictionBase = runs.map((run, k) => {
       if (!outputs[k]) return undefined;
       const shape = run.shapes[layers.length];
-      if (shape.length !== 2) throw new Error(`net ${nets[k].name}: output ${outputs[k]} has shape ${fmtShape(shape)}; class scores must be (N, classes)`);
+      if (shape.length !== 2) throw new Error(`net ${nets[k].name}: output ${outputs[k]} has shape ${formatShape(shape)}; class scores must be (N, classes)`);
       const base = words;
       words += 2 * n;
       return base;

@@ -3,15 +3,17 @@ import type { BinaryStep, ChannelAffineStep, UnaryStep } from '../plan.js';
 import { packUniforms } from '../../gpu/uniforms.js';
 import { linearGrid } from '../../gpu/workgroups.js';
 import { mergeAxes } from '../axes.js';
-import { broadcastStrides, stridesOf } from '../reference/tensor.js';
-import { type OpCall, type OpContext, inputShape, labelOf, outputShape } from './context.js';
-import { MAX_WALK_AXES, elementCount, fmtShape, tensorBinding } from './tensor.js';
+import { broadcastStrides, sizeOf, stridesOf } from '../reference/tensor.js';
+import { type OpCall, type OpContext, labelOf } from './context.js';
+import { inputShape, outputShape } from '../step-shapes.js';
+import { MAX_WALK_AXES, tensorBinding } from './tensor.js';
+import { formatShape } from '../../util/shape.js';
 
 const UNARY_FN = { relu: 0, leakyrelu: 1, clip: 2, sigmoid: 3 } as const;
 const BINARY_FN = { add: 0, mul: 1 } as const;
 
 function checkSameSize(what: string, x: number[], y: number[]): void {
-  if (elementCount(x) !== elementCount(y)) throw new Error(`${what}: input ${fmtShape(x)} and output ${fmtShape(y)} differ in size`);
+  if (sizeOf(x) !== sizeOf(y)) throw new Error(`${what}: input ${formatShape(x)} and output ${formatShape(y)} differ in size`);
 }
 
 export function runUnary(ctx: OpContext, call: OpCall<UnaryStep>): void {
@@ -41,13 +43,13 @@ export function runBinary(ctx: OpContext, call: OpCall<BinaryStep>): void {
   const aShape = inputShape(call, 0);
   const bShape = inputShape(call, 1);
   const yShape = outputShape(call);
-  const count = elementCount(yShape);
+  const count = sizeOf(yShape);
   if (count === 0) return;
   const wg = ctx.tiles.workgroup;
   const maxPerDim = ctx.limits.maxComputeWorkgroupsPerDimension;
   const [a, b] = call.inputs;
   const storage = [tensorBinding(a), tensorBinding(b), tensorBinding(call.output)];
-  if (a.size === count && b.size === count && elementCount(aShape) === count && elementCount(bShape) === count && aShape.length === bShape.length && aShape.every((d, i) => d === bShape[i])) {
+  if (a.size === count && b.size === count && sizeOf(aShape) === count && sizeOf(bShape) === count && aShape.length === bShape.length && aShape.every((d, i) => d === bShape[i])) {
     const count4 = Math.ceil(count / 4);
     const { workgroups, gridX } = linearGrid(count4, wg, maxPerDim);
     ctx.commands.dispatch({
@@ -60,7 +62,7 @@ export function runBinary(ctx: OpContext, call: OpCall<BinaryStep>): void {
     return;
   }
   const merged = mergeAxes(yShape, [broadcastStrides(`${what} A`, aShape, yShape), broadcastStrides(`${what} B`, bShape, yShape), stridesOf(yShape)]);
-  if (merged.dims.length > MAX_WALK_AXES) throw new Error(`${what}: more than ${MAX_WALK_AXES} axes after merging (${fmtShape(yShape)})`);
+  if (merged.dims.length > MAX_WALK_AXES) throw new Error(`${what}: more than ${MAX_WALK_AXES} axes after merging (${formatShape(yShape)})`);
   const { workgroups, gridX } = linearGrid(count, wg, maxPerDim);
   ctx.commands.dispatch({
     label: what,
@@ -82,9 +84,9 @@ export function runChannelAffine(ctx: OpContext, call: OpCall<ChannelAffineStep>
   const what = labelOf(call);
   const xShape = inputShape(call, 0);
   checkSameSize(what, xShape, outputShape(call));
-  if (xShape.length < 2) throw new Error(`${what}: x ${fmtShape(xShape)} has no channel axis`);
+  if (xShape.length < 2) throw new Error(`${what}: x ${formatShape(xShape)} has no channel axis`);
   const channels = xShape[1];
-  const inner = elementCount(xShape.slice(2));
+  const inner = sizeOf(xShape.slice(2));
   const [x, scale, shift] = call.inputs;
   if (scale.size !== channels || shift.size !== channels) {
     throw new Error(`${what}: scale and shift have ${scale.size} and ${shift.size} values for ${channels} channels`);

@@ -1,11 +1,13 @@
 // Gemm and batched MatMul on WebGPU: one tiled kernel (forward_gemm.wgsl) reading its operands
 // through strides, so transposes and broadcast batch axes cost nothing.
 import type { GemmStep, MatMulStep } from '../plan.js';
-import { type OpCall, type OpContext, inputShape, labelOf, outputShape } from './context.js';
+import { type OpCall, type OpContext, labelOf } from './context.js';
+import { inputShape, outputShape } from '../step-shapes.js';
 import { packUniforms } from '../../gpu/uniforms.js';
 import { mergeAxes } from '../axes.js';
-import { stridesOf } from '../reference/tensor.js';
-import { elementCount, fmtShape, tensorBinding } from './tensor.js';
+import { sizeOf, stridesOf } from '../reference/tensor.js';
+import { tensorBinding } from './tensor.js';
+import { formatShape } from '../../util/shape.js';
 import { gemmTile } from './tiles.js';
 
 interface MatmulArgs {
@@ -30,13 +32,13 @@ interface MatmulArgs {
 
 function encodeMatmul(ctx: OpContext, args: MatmulArgs): void {
   const { what, call, m, n, k } = args;
-  const batch = elementCount(args.batchDims);
+  const batch = sizeOf(args.batchDims);
   if (m === 0 || n === 0 || batch === 0) return;
   const tile = gemmTile(ctx.tiles, m, n, ctx.limits.maxComputeWorkgroupStorageSize, batch);
   const maxPerDim = ctx.limits.maxComputeWorkgroupsPerDimension;
   const groups: [number, number, number] = [Math.ceil(n / tile.tn), Math.ceil(m / tile.tm), batch];
   if (groups.some((g) => g > maxPerDim)) throw new Error(`${what}: ${groups.join(' x ')} workgroups exceed the device's dispatch limit`);
-  if (args.batchDims.length > 4) throw new Error(`${what}: more than 4 batch axes after merging (${fmtShape(args.batchDims)})`);
+  if (args.batchDims.length > 4) throw new Error(`${what}: more than 4 batch axes after merging (${formatShape(args.batchDims)})`);
   const pad4 = (v: number[], fill: number) => [...new Array<number>(4 - v.length).fill(fill), ...v];
   const c = args.c && args.c.beta !== 0 ? args.c : undefined;
   const uniforms = packUniforms('forward_gemm', what, {
@@ -82,19 +84,19 @@ export function runGemm(ctx: OpContext, call: OpCall<GemmStep>): void {
   const aShape = inputShape(call, 0);
   const bShape = inputShape(call, 1);
   const yShape = outputShape(call);
-  if (aShape.length !== 2 || bShape.length !== 2) throw new Error(`${what}: Gemm needs 2-D A and B, got ${fmtShape(aShape)} and ${fmtShape(bShape)}`);
+  if (aShape.length !== 2 || bShape.length !== 2) throw new Error(`${what}: Gemm needs 2-D A and B, got ${formatShape(aShape)} and ${formatShape(bShape)}`);
   const [m, k] = step.transA ? [aShape[1], aShape[0]] : aShape;
   const [kb, n] = step.transB ? [bShape[1], bShape[0]] : bShape;
   if (k !== kb || yShape.length !== 2 || yShape[0] !== m || yShape[1] !== n) {
-    throw new Error(`${what}: A ${fmtShape(aShape)}${step.transA ? "'" : ''} B ${fmtShape(bShape)}${step.transB ? "'" : ''} do not give Y ${fmtShape(yShape)}`);
+    throw new Error(`${what}: A ${formatShape(aShape)}${step.transA ? "'" : ''} B ${formatShape(bShape)}${step.transB ? "'" : ''} do not give Y ${formatShape(yShape)}`);
   }
   let c: MatmulArgs['c'];
   if (step.inputs.length === 3) {
     const cShape = inputShape(call, 2);
-    if (cShape.length > 2) throw new Error(`${what}: C ${fmtShape(cShape)} does not broadcast to [${m}, ${n}]`);
+    if (cShape.length > 2) throw new Error(`${what}: C ${formatShape(cShape)} does not broadcast to [${m}, ${n}]`);
     const full = [...new Array<number>(2 - cShape.length).fill(1), ...cShape];
     if ((full[0] !== 1 && full[0] !== m) || (full[1] !== 1 && full[1] !== n)) {
-      throw new Error(`${what}: C ${fmtShape(cShape)} does not broadcast to [${m}, ${n}]`);
+      throw new Error(`${what}: C ${formatShape(cShape)} does not broadcast to [${m}, ${n}]`);
     }
     c = { index: 2, sm: full[0] === 1 ? 0 : full[1], sn: full[1] === 1 ? 0 : 1, beta: step.beta };
   }
@@ -124,7 +126,7 @@ function batchStrides(what: string, name: string, shape: number[], outBatch: num
   let stride = matrix;
   for (let i = batch.length - 1; i >= 0; i--) {
     const j = outBatch.length - batch.length + i;
-    if (j < 0 || (batch[i] !== outBatch[j] && batch[i] !== 1)) throw new Error(`${what}: ${name} ${fmtShape(shape)} does not broadcast to batch ${fmtShape(outBatch)}`);
+    if (j < 0 || (batch[i] !== outBatch[j] && batch[i] !== 1)) throw new Error(`${what}: ${name} ${formatShape(shape)} does not broadcast to batch ${formatShape(outBatch)}`);
     strides[j] = batch[i] === 1 ? 0 : stride;
     stride *= batch[i];
   }
@@ -137,13 +139,13 @@ export function runMatMul(ctx: OpContext, call: OpCall<MatMulStep>): void {
   const bShape = inputShape(call, 1);
   const yShape = outputShape(call);
   if (aShape.length < 2 || bShape.length < 2 || yShape.length < 2) {
-    throw new Error(`${what}: MatMul operands must have rank >= 2 (the planner expands 1-D ones), got ${fmtShape(aShape)} and ${fmtShape(bShape)}`);
+    throw new Error(`${what}: MatMul operands must have rank >= 2 (the planner expands 1-D ones), got ${formatShape(aShape)} and ${formatShape(bShape)}`);
   }
   const [m, k] = aShape.slice(-2);
   const [kb, n] = bShape.slice(-2);
   const outBatch = yShape.slice(0, -2);
   if (k !== kb || yShape[yShape.length - 2] !== m || yShape[yShape.length - 1] !== n) {
-    throw new Error(`${what}: A ${fmtShape(aShape)} B ${fmtShape(bShape)} do not give Y ${fmtShape(yShape)}`);
+    throw new Error(`${what}: A ${formatShape(aShape)} B ${formatShape(bShape)} do not give Y ${formatShape(yShape)}`);
   }
   const merged = mergeAxes(outBatch, [
     batchStrides(what, 'A', aShape, outBatch),

@@ -14,7 +14,7 @@ import type { GpuContext } from '../../platform/webgpu.js';
 import { BufferPool } from '../../gpu/buffer-pool.js';
 import { CommandRecorder } from '../../gpu/commands.js';
 import { gpuLabel } from '../../gpu/labels.js';
-import { computePipeline } from '../../gpu/pipelines.js';
+import { computePipeline, pipelineKey } from '../../gpu/pipelines.js';
 import { MAP_MODE_READ, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE } from '../../gpu/usage.js';
 import type { OpKernels } from '../kernels.js';
 import type { ExecutionPlan, Shape, Step } from '../plan.js';
@@ -27,7 +27,9 @@ import { runGemm, runMatMul } from './gemm.js';
 import { runLrn } from './lrn.js';
 import { runGlobalAvgPool, runPool } from './pool.js';
 import { runSoftmax } from './softmax.js';
-import { type GpuTensor, bindingBytes, elementCount, fmtShape } from './tensor.js';
+import { type GpuTensor, bindingBytes } from './tensor.js';
+import { formatShape } from '../../util/shape.js';
+import { sizeOf } from '../reference/tensor.js';
 import { type ForwardTiles, checkForwardTiles, chooseForwardTiles } from './tiles.js';
 
 export type { GpuTensor } from './tensor.js';
@@ -106,12 +108,12 @@ export function createWebGpuKernels(gpu: GpuContext, options: WebGpuKernelOption
   }
 
   function allocTensor(shape: Shape, purpose: string): GpuTensor {
-    for (const d of shape) if (!Number.isInteger(d) || d < 0) throw new Error(`webgpu kernels: bad shape ${fmtShape(shape)}`);
-    const size = elementCount(shape);
+    for (const d of shape) if (!Number.isInteger(d) || d < 0) throw new Error(`webgpu kernels: bad shape ${formatShape(shape)}`);
+    const size = sizeOf(shape);
     const bytes = bindingBytes(size);
     if (bytes > maxTensorBytes) {
       throw new Error(
-        `webgpu kernels: a tensor of shape ${fmtShape(shape)} (${size * 4} bytes, ${purpose}) exceeds the device's storage binding limit of ${maxTensorBytes} bytes; ` +
+        `webgpu kernels: a tensor of shape ${formatShape(shape)} (${size * 4} bytes, ${purpose}) exceeds the device's storage binding limit of ${maxTensorBytes} bytes; ` +
           (purpose === 'upload' && shape.length === 2 ? 'a weight this large does not fit this device: use --backend wasm' : 'use smaller batches (--batch) or --backend wasm'),
       );
     }
@@ -119,7 +121,7 @@ export function createWebGpuKernels(gpu: GpuContext, options: WebGpuKernelOption
   }
 
   function release(t: GpuTensor): void {
-    if (freed.has(t)) throw new Error(`webgpu kernels: tensor ${fmtShape(t.shape)} freed twice`);
+    if (freed.has(t)) throw new Error(`webgpu kernels: tensor ${formatShape(t.shape)} freed twice`);
     freed.add(t);
     const derived = derivedCache.get(t);
     if (derived) {
@@ -135,8 +137,9 @@ export function createWebGpuKernels(gpu: GpuContext, options: WebGpuKernelOption
     tiles,
     commands,
     pipeline(kernel, shaderName, constantValues) {
-      pipelineKeys.add(`${shaderName} ${JSON.stringify(constantValues)}`);
-      return computePipeline(device, { kernel: `${KERNEL}.${kernel}`, shader: shaderName, constants: constantValues });
+      const spec = { kernel: `${KERNEL}.${kernel}`, shader: shaderName, constants: constantValues };
+      pipelineKeys.add(pipelineKey(spec));
+      return computePipeline(device, spec);
     },
     derived(source, key, shape, make) {
       const cacheable = constants.has(source);
@@ -203,7 +206,7 @@ export function createWebGpuKernels(gpu: GpuContext, options: WebGpuKernelOption
       const t = allocTensor(shape, 'upload');
       if (data.length !== t.size) {
         tensors.release(t.buffer);
-        throw new Error(`webgpu kernels: upload of ${data.length} values for shape ${fmtShape(shape)} (${t.size} expected)`);
+        throw new Error(`webgpu kernels: upload of ${data.length} values for shape ${formatShape(shape)} (${t.size} expected)`);
       }
       // The pooled buffer may still be read by encoded, unsubmitted work; queue writes overtake it.
       if (commands.pending) commands.flush();
@@ -223,17 +226,17 @@ export function createWebGpuKernels(gpu: GpuContext, options: WebGpuKernelOption
       for (const [i, t] of inputs.entries()) {
         const shape = plan.tensors[step.inputs[i]].shape;
         if (freed.has(t)) throw new Error(`${step.kind}: input ${plan.tensors[step.inputs[i]].name} was freed`);
-        if (elementCount(shape) !== t.size) throw new Error(`${step.kind}: input ${plan.tensors[step.inputs[i]].name} has ${t.size} values, the plan says ${fmtShape(shape)}`);
+        if (sizeOf(shape) !== t.size) throw new Error(`${step.kind}: input ${plan.tensors[step.inputs[i]].name} has ${t.size} values, the plan says ${formatShape(shape)}`);
       }
       const outShape = plan.tensors[step.output].shape;
-      if (elementCount(outShape) !== output.size) throw new Error(`${step.kind}: output has ${output.size} values, the plan says ${fmtShape(outShape)}`);
+      if (sizeOf(outShape) !== output.size) throw new Error(`${step.kind}: output has ${output.size} values, the plan says ${formatShape(outShape)}`);
       if (constants.has(output)) throw new Error(`${step.kind}: writes into an uploaded tensor`);
       runStep(step, plan, inputs, output);
     },
 
     read(t) {
       live('read');
-      if (freed.has(t)) return Promise.reject(new Error(`webgpu kernels: read of a freed tensor ${fmtShape(t.shape)}`));
+      if (freed.has(t)) return Promise.reject(new Error(`webgpu kernels: read of a freed tensor ${formatShape(t.shape)}`));
       const bytes = t.size * 4;
       if (bytes === 0) return Promise.resolve(new Float32Array(0));
       const target = staging.acquire(bytes, 'readback');
@@ -243,7 +246,7 @@ export function createWebGpuKernels(gpu: GpuContext, options: WebGpuKernelOption
         try {
           await target.mapAsync(MAP_MODE_READ, 0, bytes);
         } catch (e) {
-          throw new Error(`webgpu kernels: reading back a tensor ${fmtShape(t.shape)} failed: ${(e as Error).message}`, { cause: e });
+          throw new Error(`webgpu kernels: reading back a tensor ${formatShape(t.shape)} failed: ${(e as Error).message}`, { cause: e });
         }
         const out = new Float32Array(target.getMappedRange(0, bytes).slice(0));
         target.unmap();
@@ -267,7 +270,7 @@ export function createWebGpuKernels(gpu: GpuContext, options: WebGpuKernelOption
 
     captureUnitMajor(tensor, shape, dst, rowOffset, rowLength, sampleOffset) {
       live('captureUnitMajor');
-      if (freed.has(tensor)) throw new Error(`webgpu kernels: capture of a freed tensor ${fmtShape(tensor.shape)}`);
+      if (freed.has(tensor)) throw new Error(`webgpu kernels: capture of a freed tensor ${formatShape(tensor.shape)}`);
       encodeUnitMajor(ctx, tensor, shape, { dst, rowOffset, rowLength, sampleOffset });
       commands.flush();
     },

@@ -4,9 +4,11 @@ import type { ConcatStep, PadStep, TransposeStep } from '../plan.js';
 import { packUniforms } from '../../gpu/uniforms.js';
 import { linearGrid } from '../../gpu/workgroups.js';
 import { mergeAxes } from '../axes.js';
-import { stridesOf } from '../reference/tensor.js';
-import { type OpCall, type OpContext, inputShape, labelOf, outputShape } from './context.js';
-import { type GpuTensor, MAX_WALK_AXES, elementCount, fmtShape, tensorBinding } from './tensor.js';
+import { sizeOf, stridesOf } from '../reference/tensor.js';
+import { type OpCall, type OpContext, labelOf } from './context.js';
+import { inputShape, outputShape } from '../step-shapes.js';
+import { type GpuTensor, MAX_WALK_AXES, tensorBinding } from './tensor.js';
+import { formatShape } from '../../util/shape.js';
 
 
 export interface StridedCopy {
@@ -23,10 +25,10 @@ export interface StridedCopy {
 
 /** Encodes dst[dstBase + sum c_d dstStrides[d]] = src[srcBase + sum c_d srcStrides[d]] over `dims`. */
 export function encodeStridedCopy(ctx: OpContext, copy: StridedCopy): void {
-  const count = elementCount(copy.dims);
+  const count = sizeOf(copy.dims);
   if (count === 0) return;
   const merged = mergeAxes(copy.dims, [copy.srcStrides, copy.dstStrides, stridesOf(copy.dims)]);
-  if (merged.dims.length > MAX_WALK_AXES) throw new Error(`${copy.label}: more than ${MAX_WALK_AXES} axes after merging (${fmtShape(copy.dims)})`);
+  if (merged.dims.length > MAX_WALK_AXES) throw new Error(`${copy.label}: more than ${MAX_WALK_AXES} axes after merging (${formatShape(copy.dims)})`);
   const wg = ctx.tiles.workgroup;
   const { workgroups, gridX } = linearGrid(count, wg, ctx.limits.maxComputeWorkgroupsPerDimension);
   ctx.commands.dispatch({
@@ -52,16 +54,16 @@ export function runConcat(ctx: OpContext, call: OpCall<ConcatStep>): void {
   const what = labelOf(call);
   const yShape = outputShape(call);
   const axis = step.axis < 0 ? step.axis + yShape.length : step.axis;
-  if (axis < 0 || axis >= yShape.length) throw new Error(`${what}: axis ${step.axis} out of range for y ${fmtShape(yShape)}`);
-  const outer = elementCount(yShape.slice(0, axis));
-  const inner = elementCount(yShape.slice(axis + 1));
+  if (axis < 0 || axis >= yShape.length) throw new Error(`${what}: axis ${step.axis} out of range for y ${formatShape(yShape)}`);
+  const outer = sizeOf(yShape.slice(0, axis));
+  const inner = sizeOf(yShape.slice(axis + 1));
   const total = yShape[axis];
   let offset = 0;
   call.inputs.forEach((input: GpuTensor, i) => {
     const shape = inputShape(call, i);
     const size = shape[axis];
     if (shape.length !== yShape.length || shape.some((d, j) => j !== axis && d !== yShape[j])) {
-      throw new Error(`${what}: input ${i} ${fmtShape(shape)} does not fit y ${fmtShape(yShape)} along axis ${axis}`);
+      throw new Error(`${what}: input ${i} ${formatShape(shape)} does not fit y ${formatShape(yShape)} along axis ${axis}`);
     }
     const rowLength = size * inner;
     if (outer === 1) {
@@ -90,7 +92,7 @@ export function runTranspose(ctx: OpContext, call: OpCall<TransposeStep>): void 
   const yShape = outputShape(call);
   const perm = step.perm;
   const valid = perm.length === xShape.length && [...perm].sort((a, b) => a - b).every((p, i) => p === i) && perm.every((p, i) => xShape[p] === yShape[i]);
-  if (!valid) throw new Error(`${what}: perm [${perm.join(', ')}] does not take x ${fmtShape(xShape)} to y ${fmtShape(yShape)}`);
+  if (!valid) throw new Error(`${what}: perm [${perm.join(', ')}] does not take x ${formatShape(xShape)} to y ${formatShape(yShape)}`);
   const xStrides = stridesOf(xShape);
   encodeStridedCopy(ctx, {
     label: what,
@@ -113,15 +115,15 @@ export function runPad(ctx: OpContext, call: OpCall<PadStep>): void {
   const mode = PAD_MODE[step.mode];
   if (mode === undefined) throw new Error(`${what}: unknown pad mode ${step.mode}`);
   if (step.pads.length !== 2 * rank || step.pads.some((p) => !Number.isInteger(p) || p < 0)) {
-    throw new Error(`${what}: pads [${step.pads.join(', ')}] do not fit x ${fmtShape(xShape)} (2 non-negative values per axis)`);
+    throw new Error(`${what}: pads [${step.pads.join(', ')}] do not fit x ${formatShape(xShape)} (2 non-negative values per axis)`);
   }
   const begins = step.pads.slice(0, rank);
   if (yShape.length !== rank || yShape.some((d, i) => d !== xShape[i] + begins[i] + step.pads[rank + i])) {
-    throw new Error(`${what}: pads [${step.pads.join(', ')}] do not take x ${fmtShape(xShape)} to y ${fmtShape(yShape)}`);
+    throw new Error(`${what}: pads [${step.pads.join(', ')}] do not take x ${formatShape(xShape)} to y ${formatShape(yShape)}`);
   }
   if (rank > MAX_WALK_AXES) throw new Error(`${what}: rank ${rank} over ${MAX_WALK_AXES}`);
   if (mode !== 0 && xShape.some((d, i) => d === 0 && yShape[i] > 0)) throw new Error(`${what}: ${step.mode} padding of an empty axis`);
-  const count = elementCount(yShape);
+  const count = sizeOf(yShape);
   if (count === 0) return;
   const wg = ctx.tiles.workgroup;
   const { workgroups, gridX } = linearGrid(count, wg, ctx.limits.maxComputeWorkgroupsPerDimension);

@@ -3,17 +3,20 @@
 import type { LrnStep } from '../plan.js';
 import { packUniforms } from '../../gpu/uniforms.js';
 import { linearGrid } from '../../gpu/workgroups.js';
-import { type OpCall, type OpContext, inputShape, labelOf } from './context.js';
-import { elementCount, fmtShape, tensorBinding } from './tensor.js';
+import { type OpCall, type OpContext, labelOf } from './context.js';
+import { inputShape } from '../step-shapes.js';
+import { tensorBinding } from './tensor.js';
+import { formatShape } from '../../util/shape.js';
+import { sizeOf } from '../reference/tensor.js';
 
 export function runLrn(ctx: OpContext, call: OpCall<LrnStep>): void {
   const { step } = call;
   const what = labelOf(call);
   const xShape = inputShape(call, 0);
-  if (xShape.length < 2) throw new Error(`${what}: x ${fmtShape(xShape)} needs a channel axis (N, C, ...)`);
+  if (xShape.length < 2) throw new Error(`${what}: x ${formatShape(xShape)} needs a channel axis (N, C, ...)`);
   if (!Number.isInteger(step.size) || step.size < 1) throw new Error(`${what}: size must be a positive integer, got ${step.size}`);
-  const count = elementCount(xShape);
-  if (call.output.size !== count) throw new Error(`${what}: output has ${call.output.size} values for x ${fmtShape(xShape)}`);
+  const count = sizeOf(xShape);
+  if (call.output.size !== count) throw new Error(`${what}: output has ${call.output.size} values for x ${formatShape(xShape)}`);
   if (count === 0) return;
   const wg = ctx.tiles.workgroup;
   const { workgroups, gridX } = linearGrid(count, wg, ctx.limits.maxComputeWorkgroupsPerDimension);
@@ -24,7 +27,7 @@ export function runLrn(ctx: OpContext, call: OpCall<LrnStep>): void {
       count,
       grid_x: gridX,
       channels: xShape[1],
-      inner: elementCount(xShape.slice(2)),
+      inner: sizeOf(xShape.slice(2)),
       below: Math.floor((step.size - 1) / 2),
       above: Math.ceil((step.size - 1) / 2),
       scale: step.alpha / step.size,

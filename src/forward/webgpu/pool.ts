@@ -2,8 +2,11 @@
 import type { GlobalAvgPoolStep, PoolStep } from '../plan.js';
 import { packUniforms } from '../../gpu/uniforms.js';
 import { linearGrid, nextPowerOfTwo } from '../../gpu/workgroups.js';
-import { type OpCall, type OpContext, inputShape, labelOf, outputShape } from './context.js';
-import { elementCount, fmtShape, tensorBinding } from './tensor.js';
+import { type OpCall, type OpContext, labelOf } from './context.js';
+import { inputShape, outputShape } from '../step-shapes.js';
+import { tensorBinding } from './tensor.js';
+import { formatShape } from '../../util/shape.js';
+import { sizeOf } from '../reference/tensor.js';
 
 export function runPool(ctx: OpContext, call: OpCall<PoolStep>): void {
   const { step } = call;
@@ -11,11 +14,11 @@ export function runPool(ctx: OpContext, call: OpCall<PoolStep>): void {
   const xShape = inputShape(call, 0);
   const yShape = outputShape(call);
   if (xShape.length !== 4 || yShape.length !== 4 || xShape[0] !== yShape[0] || xShape[1] !== yShape[1]) {
-    throw new Error(`${what}: expected x and y of shape (N, C, H, W) with the same N and C, got ${fmtShape(xShape)} and ${fmtShape(yShape)}`);
+    throw new Error(`${what}: expected x and y of shape (N, C, H, W) with the same N and C, got ${formatShape(xShape)} and ${formatShape(yShape)}`);
   }
   const [, , H, W] = xShape;
   const [, , OH, OW] = yShape;
-  const count = elementCount(yShape);
+  const count = sizeOf(yShape);
   if (count === 0) return;
   const wg = ctx.tiles.workgroup;
   const { workgroups, gridX } = linearGrid(count, wg, ctx.limits.maxComputeWorkgroupsPerDimension);
@@ -40,9 +43,9 @@ export function reduceWorkgroup(ctx: OpContext, length: number): number {
 export function runGlobalAvgPool(ctx: OpContext, call: OpCall<GlobalAvgPoolStep>): void {
   const what = labelOf(call);
   const xShape = inputShape(call, 0);
-  if (xShape.length < 3) throw new Error(`${what}: x ${fmtShape(xShape)} needs at least one spatial axis (N, C, d1, ...)`);
+  if (xShape.length < 3) throw new Error(`${what}: x ${formatShape(xShape)} needs at least one spatial axis (N, C, d1, ...)`);
   const planes = xShape[0] * xShape[1];
-  const size = elementCount(xShape.slice(2));
+  const size = sizeOf(xShape.slice(2));
   if (call.output.size !== planes) throw new Error(`${what}: output has ${call.output.size} values for ${planes} planes`);
   if (planes === 0) return;
   const wg = reduceWorkgroup(ctx, size);

@@ -2,8 +2,10 @@
 import type { SoftmaxStep } from '../plan.js';
 import { packUniforms } from '../../gpu/uniforms.js';
 import { linearGrid } from '../../gpu/workgroups.js';
-import { type OpCall, type OpContext, inputShape, labelOf } from './context.js';
-import { fmtShape, tensorBinding } from './tensor.js';
+import { type OpCall, type OpContext, labelOf } from './context.js';
+import { inputShape } from '../step-shapes.js';
+import { tensorBinding } from './tensor.js';
+import { formatShape } from '../../util/shape.js';
 import { reduceWorkgroup } from './pool.js';
 
 export function runSoftmax(ctx: OpContext, call: OpCall<SoftmaxStep>): void {
@@ -12,7 +14,7 @@ export function runSoftmax(ctx: OpContext, call: OpCall<SoftmaxStep>): void {
   const { outer, axis, inner } = step;
   const size = call.inputs[0].size;
   if (outer * axis * inner !== size || call.output.size !== size) {
-    throw new Error(`${what}: view (${outer}, ${axis}, ${inner}) does not cover x ${fmtShape(inputShape(call, 0))}`);
+    throw new Error(`${what}: view (${outer}, ${axis}, ${inner}) does not cover x ${formatShape(inputShape(call, 0))}`);
   }
   const rows = outer * inner;
   if (size === 0) return;

@@ -11,16 +11,6 @@ export interface GpuTensor {
   readonly size: number;
 }
 
-export function elementCount(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
-export function fmtShape(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
-}
-
 /** Bytes a kernel binds for a tensor of `size` elements: whole vec4s, and never 0 (a binding may not be empty). */
 export function bindingBytes(size: number): number {
   return bufferBytes(size * 4);

@@ -2,7 +2,8 @@
 // (no preprocessing). It is streamed: each batch reads its own byte range, so a file larger than
 // memory works, and only the header is read when the source is opened.
 import { open, type FileHandle } from 'node:fs/promises';
-import { NPY_PREFIX_MAX, npyHeaderLength, parseNpyHeader, shapeRepr } from '../npy/npy-header.js';
+import { shapeRepr } from '../npy/npy-header.js';
+import { readFully, readHeaderAt } from '../activations/header-at.js';
 import { checkBatchArgs, prefetchedBatches } from './batches.js';
 import { checkItemShape } from './preprocess.js';
 import type { ImageBatch, ImageSource, OpenImageSourceOptions } from './source.js';
@@ -28,11 +29,8 @@ export async function openNpySource(path: string, options: OpenImageSourceOption
       const n = to - from;
       const bytes = new Uint8Array(n * itemBytes);
       const position = dataOffset + (start + from) * itemBytes;
-      for (let done = 0; done < bytes.length; ) {
-        const { bytesRead } = await fh.read(bytes, done, bytes.length - done, position + done);
-        if (bytesRead === 0) throw new Error(`${path}: file ends at byte ${position + done} inside item ${start + from + Math.floor(done / itemBytes)}`);
-        done += bytesRead;
-      }
+      const done = await readFully(fh, bytes, position);
+      if (done < bytes.length) throw new Error(`${path}: file ends at byte ${position + done} inside item ${start + from + Math.floor(done / itemBytes)}`);
       const values = dtypeSize === 4 ? new Float32Array(bytes.buffer, 0, n * itemSize) : new Float64Array(bytes.buffer, 0, n * itemSize);
       checkFinite(values, path, start + from, itemShape);
       return values instanceof Float32Array ? values : Float32Array.from(values);
@@ -74,14 +72,10 @@ export async function openNpySource(path: string, options: OpenImageSourceOption
 }
 
 async function readHeader(fh: FileHandle, path: string, itemShape: [number, number, number]) {
-  const prefix = new Uint8Array(NPY_PREFIX_MAX);
-  const { bytesRead } = await fh.read(prefix, 0, prefix.length, 0);
+  const size = (await fh.stat()).size;
   let header;
   try {
-    const length = npyHeaderLength(prefix.subarray(0, bytesRead));
-    const bytes = new Uint8Array(length);
-    const got = (await fh.read(bytes, 0, length, 0)).bytesRead;
-    header = parseNpyHeader(bytes.subarray(0, got));
+    header = (await readHeaderAt(fh, 0, size)).header;
   } catch (error) {
     throw new Error(`${path}: ${(error as Error).message}`);
   }
@@ -97,7 +91,6 @@ async function readHeader(fh: FileHandle, path: string, itemShape: [number, numb
   const count = shape[0]!;
   if (count === 0) throw new Error(`${path}: tensor of shape ${shapeRepr(header.shape)} holds no items`);
   const itemBytes = c * h * w * dtypeSize;
-  const size = (await fh.stat()).size;
   const need = header.dataOffset + count * itemBytes;
   if (size < need) throw new Error(`${path}: truncated: shape ${shapeRepr(header.shape)} needs ${need} bytes, the file has ${size}`);
   return { dataOffset: header.dataOffset, itemBytes, count, dtypeSize };

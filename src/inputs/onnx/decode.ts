@@ -22,15 +22,18 @@ const utf8 = new TextDecoder('utf-8');
 
 /** Reads and decodes an .onnx file; errors name the file. */
 export async function readOnnxFile(path: string): Promise<OnnxModel> {
-  let bytes: Uint8Array;
+  return decodeOnnx(await readOnnxBytes(path), path);
+}
+
+/** The bytes of an ONNX model file, for callers that also hash them; errors as readOnnxFile's. */
+export async function readOnnxBytes(path: string): Promise<Uint8Array> {
   try {
-    bytes = await readFile(path);
+    return await readFile(path);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'it is a directory' : err.message;
     throw new Error(`cannot read ONNX model ${path}: ${why}`, { cause: e });
   }
-  return decodeOnnx(bytes, path);
 }
 
 /** Decodes a serialized ModelProto; `path` labels error messages. */

@@ -15,9 +15,9 @@ import { bindGroup, createBuffer } from '../../gpu/buffers.js';
 import { gpuLabel } from '../../gpu/labels.js';
 import { computePipelineAsync } from '../../gpu/pipelines.js';
 import { SerialQueue } from '../../gpu/serial.js';
-import { packUniforms } from '../../gpu/uniforms.js';
+import { packUniforms, uniformLayout } from '../../gpu/uniforms.js';
 import { MAP_MODE_READ, USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE, USAGE_UNIFORM } from '../../gpu/usage.js';
-import { grid } from '../../gpu/workgroups.js';
+import { grid, linearInvocations } from '../../gpu/workgroups.js';
 import type { GpuContext } from '../../platform/webgpu.js';
 import { checkBatch, checkSpec, type JointHistogramKernel, type JointHistogramSpec } from './contract.js';
 import { binUnits } from './reference.js';
@@ -34,9 +34,6 @@ export interface WebGpuJointHistogramOptions {
   /** Workgroups a pair's dispatch aims for, splitting the samples when there are few unit pairs. */
   targetWorkgroups?: number;
 }
-
-
-
 
 /** The largest f32 <= x: an f32 value v then satisfies (x < v) exactly when (f32Below(x) < v). */
 export function f32Below(x: number): number {
@@ -98,8 +95,8 @@ export async function createWebGpuJointHistogramKernel(
   const maxCount = Math.min(0xffffffff, Math.max(1, Math.floor(options.maxCount ?? 0xffffffff)));
   const targetWorkgroups = options.targetWorkgroups ?? 2048;
   if (cells * 4 > limits.maxComputeWorkgroupStorageSize) throw new Error(`${bins} bins need ${cells * 4} bytes of workgroup memory; the device has ${limits.maxComputeWorkgroupStorageSize}`);
-  const jointWg = Math.min(JOINT_WG, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX);
-  const binWg = Math.min(BIN_WG, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX);
+  const jointWg = Math.min(JOINT_WG, linearInvocations(limits));
+  const binWg = Math.min(BIN_WG, linearInvocations(limits));
 
   const buffers: GPUBuffer[] = [];
   const make = (name: string, size: number, usage: number) => {
@@ -126,11 +123,11 @@ export async function createWebGpuJointHistogramKernel(
   const chunks: Chunk[] = counterBlocks(spec, bindLimit).map((block) => ({
     ...block,
     counts: make(`counters of pair ${block.pair}, rows ${block.row0}..${block.row0 + block.rows - 1}`, block.cells * 4, USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST),
-    params: make(`joint params ${block.pair}/${block.row0}`, 32, USAGE_UNIFORM | USAGE_COPY_DST),
+    params: make(`joint params ${block.pair}/${block.row0}`, uniformLayout('joint_histogram').size, USAGE_UNIFORM | USAGE_COPY_DST),
   }));
   const totals = pairs.map(([a, b]) => new Float64Array(units[a] * units[b] * cells));
   const readback = make('readback', Math.max(0, ...chunks.map((c) => c.cells * 4)), USAGE_MAP_READ | USAGE_COPY_DST);
-  const binParams = units.map((_, k) => make(`bin params ${k}`, 32, USAGE_UNIFORM | USAGE_COPY_DST));
+  const binParams = units.map((_, k) => make(`bin params ${k}`, uniformLayout('joint_histogram_bin').size, USAGE_UNIFORM | USAGE_COPY_DST));
 
   // Batch-shape buffers (values and bins per net), regrown when a batch needs more.
   let shapeBuffers: { n: number; values: GPUBuffer[]; packed: GPUBuffer[] } | null = null;

@@ -10,6 +10,7 @@
 // is), and an underflow leaves a sum of squares per sample below 2^-100 (but not an exact zero:
 // a constant unit centres to exact zeros on every kernel).
 import type { BatchMoments } from './contract.js';
+import { batchMomentsReference } from './reference.js';
 
 /** Mean squared deviation below which float32 products may have gone subnormal (2^-100 ~ 7.9e-31). */
 export const FLOAT32_TINY_MEAN_SQUARE = 2 ** -100;
@@ -23,4 +24,18 @@ export function outOfFloat32Range(m: BatchMoments): boolean {
     if (s !== 0 && Math.abs(s) < n * FLOAT32_TINY_MEAN_SQUARE) return true;
   }
   return false;
+}
+
+/**
+ * The kernel's `result`, or, when float32 ran out of range on this batch, the batch redone exactly
+ * in float64 from its values (`values` is called only then: the WebGPU buffer path reads back).
+ */
+export async function exactIfOutOfFloat32Range(
+  result: BatchMoments,
+  d: number,
+  n: number,
+  values: () => Float32Array | Float64Array | Promise<Float32Array | Float64Array>,
+): Promise<BatchMoments> {
+  if (!outOfFloat32Range(result)) return result;
+  return batchMomentsReference(await values(), d, n);
 }

@@ -16,8 +16,7 @@ import { hardwareConcurrency } from '../../platform/workers.js';
 import { createMomentWorkerPool, type MomentWorkerPool } from './worker-pool.js';
 import { WasmInstance, wasmModule, type WasmExports } from '../wasm-module.js';
 import type { BatchMoments, MomentKernel } from './contract.js';
-import { outOfFloat32Range } from './range-check.js';
-import { batchMomentsReference } from './reference.js';
+import { exactIfOutOfFloat32Range } from './range-check.js';
 
 export interface WasmMomentKernelOptions {
   /** Threads (workers) for large batches. Default: the platform's logical core count. 1: no workers. */
@@ -225,7 +224,7 @@ export async function createWasmMomentKernel(options: WasmMomentKernelOptions = 
       }
       result ??= onThisThread(data, d, n);
       // Values beyond float32's range for squares: this batch is redone exactly, in float64.
-      return outOfFloat32Range(result) ? batchMomentsReference(data, d, n) : result;
+      return exactIfOutOfFloat32Range(result, d, n, () => data);
     },
     async dispose() {
       disposed = true;

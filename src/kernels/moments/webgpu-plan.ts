@@ -3,7 +3,7 @@
 // shorter one).
 import { bindGroup, createBuffer } from '../../gpu/buffers.js';
 import { computePipelineAsync } from '../../gpu/pipelines.js';
-import { packUniforms } from '../../gpu/uniforms.js';
+import { packUniforms, uniformLayout } from '../../gpu/uniforms.js';
 import { USAGE_COPY_DST, USAGE_COPY_SRC, USAGE_MAP_READ, USAGE_STORAGE, USAGE_UNIFORM } from '../../gpu/usage.js';
 import { grid, roundUp } from '../../gpu/workgroups.js';
 import type { MomentTileConfig } from './webgpu-tiles.js';
@@ -97,7 +97,7 @@ export function createShapePlan(device: GPUDevice, p: MomentPipelines, tiles: Mo
   const partials = make(splits > 1 ? 'S2 partials' : 'S2', splits * sumBytes, USAGE_STORAGE | USAGE_COPY_SRC);
   const sums = splits > 1 ? make('S2', sumBytes, USAGE_STORAGE | USAGE_COPY_SRC) : null;
   const readback = make('readback', 2 * dPad * 4 + sumBytes, USAGE_MAP_READ | USAGE_COPY_DST);
-  const centerParams = make('center params', 32, USAGE_UNIFORM | USAGE_COPY_DST);
+  const centerParams = make('center params', uniformLayout('moments_center').size, USAGE_UNIFORM | USAGE_COPY_DST);
   const gemmParams = uniform(
     'comoment params',
     packUniforms('moments_comoment', 'moments comoment', { n_tiles: nTiles, stride4: stride / 4, k_tiles: kTiles, k_tiles_per_split: kTilesPerSplit, pairs }),

@@ -22,8 +22,7 @@ import { roundUp } from '../../gpu/workgroups.js';
 import type { GpuContext } from '../../platform/webgpu.js';
 import { emptyMoments, mergeMomentsInto } from './merge.js';
 import type { BatchMoments, MomentKernel } from './contract.js';
-import { outOfFloat32Range } from './range-check.js';
-import { batchMomentsReference } from './reference.js';
+import { exactIfOutOfFloat32Range } from './range-check.js';
 import { runChunk } from './webgpu-chunk.js';
 import { KERNEL, type MomentLimits, type MomentPipelines, ShapePlanCache, createShapePlan, momentPipelines } from './webgpu-plan.js';
 import { type MomentTileConfig, checkMomentTiles, chooseMomentTiles } from './webgpu-tiles.js';
@@ -165,7 +164,7 @@ export function createWebGpuMomentKernel(gpu: GpuContext, options: WebGpuMomentK
         if (d === 0 || n === 0) return { ...emptyMoments(d), n };
         const result = await hostBatch(data, d, n);
         // Values beyond float32's range for squares: this batch is redone exactly, in float64.
-        return outOfFloat32Range(result) ? batchMomentsReference(data, d, n) : result;
+        return exactIfOutOfFloat32Range(result, d, n, () => data);
       });
     },
 
@@ -176,10 +175,8 @@ export function createWebGpuMomentKernel(gpu: GpuContext, options: WebGpuMomentK
       return queue.run(async () => {
         if (d === 0 || n === 0) return { ...emptyMoments(d), n };
         const result = await deviceBatch(buffer, d, n);
-        if (!outOfFloat32Range(result)) return result;
         // Values beyond float32's range for squares: read the batch back and redo it in float64.
-        const values = new Float32Array(await readBuffer(device, KERNEL, 'exact-path readback', buffer, bytes));
-        return batchMomentsReference(values, d, n);
+        return exactIfOutOfFloat32Range(result, d, n, async () => new Float32Array(await readBuffer(device, KERNEL, 'exact-path readback', buffer, bytes)));
       });
     },
 

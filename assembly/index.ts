@@ -2,7 +2,7 @@
 // Memory is managed by the host (src/kernels/wasm-module.ts): functions take byte offsets.
 export { heapBase } from './memory';
 export { lsapWorkBytes, lsapPrepare, lsapSolve } from './assignment';
-export { momentsCentre, momentsBlocks, momentsMirror } from './moments';
+export { momentsCentre, momentsBlocks } from './moments';
 export { semiMatch } from './semi-matching';
 export { histBin32, histBin64, histJoint } from './joint-histogram';
 export { eigenWorkBytes, eigenSolve } from './eigen';

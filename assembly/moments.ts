@@ -1,14 +1,16 @@
 // Moment kernel (contract: src/kernels/moments/contract.ts), the WASM SIMD part. The host
 // (src/kernels/moments/wasm.ts) lays out the buffers and drives these functions; no allocation.
 //
-// One call sequence computes the moments of one slice of `n` samples of `d` units:
+// One call sequence computes the co-moments of one slice of `n` samples of `d` units, a block of
+// rows at a time (the host merges each block into its running total, so no d x d matrix is ever
+// held here):
 //   1. momentsCentre: per unit, the mean of its f32 samples in f64; every sample centred in f64
-//      and rounded to f32, written to a packed scratch buffer (below), zero padded.
-//   2. momentsBlocks (called repeatedly, over ranges of sample groups): the upper triangle of
-//      tiles of X_c X_c', accumulated in f32 over blocks of `block` sample groups (the host uses
-//      32 groups = 128 samples), each block's partial sums added to a float64 accumulator, so
-//      rounding error does not grow with n.
-//   3. momentsMirror: the float64 upper triangle mirrored into the full d x d matrix.
+//      and rounded to f32, written to a packed scratch buffer (below), zero padded; and the sum
+//      of squares of those rounded values in f64 (the host's float32 range check).
+//   2. momentsBlocks (called repeatedly, over ranges of sample groups, per block of rows): the
+//      rows [i0, i1) of the upper triangle of tiles of X_c X_c', accumulated in f32 over blocks of
+//      `block` sample groups (the host uses 32 groups = 128 samples), each block's partial sums
+//      added to a float64 accumulator, so rounding error does not grow with n.
 //
 // Packed layout. Units are grouped in panels of 4 (dp = d rounded up to 4; units d..dp-1 are
 // zero), samples in groups of 4 (`groups` = ceil(n / 4); samples n..4*groups-1 are zero). Panel q
@@ -25,8 +27,9 @@
 // two 2x4 passes, the second reading the column panel from L1.
 
 // Mean of each unit (f64) and the centred, packed f32 samples. `x` holds d rows of n f32,
-// unit-major (row u at x + 4 u n); `p` receives the packed layout; `mean` d f64.
-export function momentsCentre(x: usize, d: i32, dp: i32, n: i32, p: usize, mean: usize): void {
+// unit-major (row u at x + 4 u n); `p` receives the packed layout; `mean` and `sumsq` d f64 each,
+// sumsq the sum of squares of the centred samples as rounded to f32.
+export function momentsCentre(x: usize, d: i32, dp: i32, n: i32, p: usize, mean: usize, sumsq: usize): void {
   const n4 = n & ~3;
   const groups = (n + 3) >> 2;
   const panelBytes = <usize>groups << 6;
@@ -46,21 +49,32 @@ export function momentsCentre(x: usize, d: i32, dp: i32, n: i32, p: usize, mean:
     store<f64>(mean + (<usize>u << 3), m);
     const mv = f64x2.splat(m);
     const out = p + <usize>(u >> 2) * panelBytes + (<usize>(u & 3) << 4);
+    let q0 = f64x2.splat(0);
+    let q1 = f64x2.splat(0);
     for (let k = 0; k < n4; k += 4) {
       const v = v128.load(row + (<usize>k << 2));
       const lo = f32x4.demote_f64x2_zero(f64x2.sub(f64x2.promote_low_f32x4(v), mv));
       const hi = f32x4.demote_f64x2_zero(
         f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), mv),
       );
+      const lo64 = f64x2.promote_low_f32x4(lo);
+      const hi64 = f64x2.promote_low_f32x4(hi);
+      q0 = f64x2.add(q0, f64x2.mul(lo64, lo64));
+      q1 = f64x2.add(q1, f64x2.mul(hi64, hi64));
       v128.store(out + (<usize>k << 4), v128.shuffle<f32>(lo, hi, 0, 1, 4, 5));
     }
+    let squares =
+      f64x2.extract_lane(q0, 0) + f64x2.extract_lane(q1, 0) + (f64x2.extract_lane(q0, 1) + f64x2.extract_lane(q1, 1));
     if (n4 < n) {
       const o = out + (<usize>n4 << 4);
       for (let k = 0; k < 4; k++) {
         const s = n4 + k;
-        store<f32>(o + (<usize>k << 2), s < n ? <f32>(<f64>load<f32>(row + (<usize>s << 2)) - m) : 0);
+        const c: f32 = s < n ? <f32>(<f64>load<f32>(row + (<usize>s << 2)) - m) : 0;
+        squares += <f64>c * <f64>c;
+        store<f32>(o + (<usize>k << 2), c);
       }
     }
+    store<f64>(sumsq + (<usize>u << 3), squares);
   }
   for (let u = d; u < dp; u++) {
     const out = p + <usize>(u >> 2) * panelBytes + (<usize>(u & 3) << 4);
@@ -113,33 +127,25 @@ export function momentsCentre(x: usize, d: i32, dp: i32, n: i32, p: usize, mean:
 }
 
 // Adds the co-moments of sample groups [g0, g1) of the packed buffer p (`groups` groups per
-// panel, dp units) to the f64 upper-triangle accumulator acc (dp x dp, row-major; entries
-// (i, j) with floor(i/4) <= floor(j/4) are written, the others left alone), accumulating
-// `block` groups at a time in f32.
-export function momentsBlocks(p: usize, groups: i32, dp: i32, g0: i32, g1: i32, block: i32, acc: usize): void {
+// panel, dp units) for rows [i0, i1) (multiples of 4) to the f64 accumulator acc: row i at
+// acc + 8 (i - i0) cols, column j at + 8 (j - i0) (cols >= dp - i0). Entries (i, j) with
+// floor(i/4) <= floor(j/4) are written, the others left alone; `block` groups are accumulated at
+// a time in f32.
+export function momentsBlocks(p: usize, groups: i32, dp: i32, g0: i32, g1: i32, block: i32, acc: usize, i0: i32, i1: i32, cols: i32): void {
   const panelBytes = <usize>groups << 6;
-  const rowBytes = <usize>dp << 3;
+  const rowBytes = <usize>cols << 3;
   for (let g = g0; g < g1; g += block) {
     const bytes = <usize>min(block, g1 - g) << 6;
     const base = p + (<usize>g << 6);
-    for (let i = 0; i < dp; i += 4) {
+    for (let i = i0; i < i1; i += 4) {
       const a = base + <usize>(i >> 2) * panelBytes;
-      const accRow = acc + <usize>i * rowBytes;
+      const accRow = acc + <usize>(i - i0) * rowBytes;
       for (let j = i; j < dp; j += 4) {
         const b = base + <usize>(j >> 2) * panelBytes;
-        const accTile = accRow + (<usize>j << 3);
+        const accTile = accRow + (<usize>(j - i0) << 3);
         tile2x4(a, b, bytes, accTile, rowBytes);
         tile2x4(a + 32, b, bytes, accTile + 2 * rowBytes, rowBytes);
       }
     }
-  }
-}
-
-// out (d x d f64, row-major) = the symmetric matrix whose upper triangle is that of acc (dp x dp).
-export function momentsMirror(acc: usize, dp: i32, d: i32, out: usize): void {
-  for (let i = 0; i < d; i++) {
-    const o = out + (<usize>i * <usize>d << 3);
-    for (let j = 0; j < i; j++) store<f64>(o + (<usize>j << 3), load<f64>(acc + ((<usize>j * <usize>dp + <usize>i) << 3)));
-    memory.copy(o + (<usize>i << 3), acc + ((<usize>i * <usize>dp + <usize>i) << 3), <usize>(d - i) << 3);
   }
 }

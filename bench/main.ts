@@ -34,6 +34,8 @@ const parts: Record<string, () => Promise<unknown>> = {
   'forward-ort-node': async () => (await import('./forward-ort.js')).benchOrtNodeForward(),
   'memory-1000': async () => (await import('./memory-probe.js')).benchProbeMemory(1000),
   'memory-10000': async () => (await import('./memory-probe.js')).benchProbeMemory(10000),
+  'probe-memory-2048': async () => (await import('./probe-memory-state.js')).benchProbeStateMemory(2048),
+  'probe-memory-4096': async () => (await import('./probe-memory-state.js')).benchProbeStateMemory(4096),
   'train-ours': async () => (await import('./train-ours.js')).benchOurTraining(),
   'train-torch': async () => (await import('./train-ours.js')).benchTorchPart(),
 };
@@ -118,5 +120,6 @@ async function runAll(only: string[]): Promise<void> {
   if (want('lasso')) console.log(lassoSection() + '\n');
   if (want('forward')) console.log((await import('./forward-report.js')).forwardSection(runPart) + '\n');
   if (want('memory')) console.log((await import('./memory-probe.js')).memorySection(runPart) + '\n');
+  if (want('probe-memory')) console.log((await import('./probe-memory-state.js')).probeStateMemorySection(runPart) + '\n');
   if (want('train')) console.log((await import('./train-ours.js')).trainSection(runPart) + '\n');
 }

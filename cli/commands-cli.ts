@@ -7,9 +7,11 @@ import { infoCommand } from './commands/info.js';
 import { layersCommand } from './commands/layers.js';
 import { trainCommand } from './commands/train.js';
 import { methodsCommand } from './commands/methods.js';
+import { mergeCommand } from './commands/merge.js';
 import { probeCommand } from './commands/probe.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
+import { slurmCommand } from './commands/slurm.js';
 import type { CliContext } from './context.js';
 import { BUILTIN_COMMANDS, BUILTIN_COMMAND_NAMES, COMMANDS_WITH_METHOD_OPTIONS, type BuiltinCommandName } from './builtin-commands.js';
 import { extractDottedOptions } from './method-options.js';
@@ -22,12 +24,14 @@ const BUILTIN_MODULES: { [Name in BuiltinCommandName]: (ctx: CliContext) => Comm
   demo: demoCommand,
   run: runCommand,
   probe: probeCommand,
+  merge: mergeCommand,
   align: alignCommand,
   report: reportCommand,
   methods: methodsCommand,
   layers: layersCommand,
   info: infoCommand,
   train: trainCommand,
+  slurm: slurmCommand,
 };
 
 /** Parses the command line and runs the command it names. */

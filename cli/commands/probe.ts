@@ -14,6 +14,8 @@ import { createProgress, type Progress } from '../progress.js';
 import { prepareOnnxProbe, runPreparedOnnxProbe } from '../../src/probe/forward-probe.js';
 import type { Reducer } from '../../src/probe/reducers/types.js';
 import { openProbeData, withDataOptions, type DataArgs } from '../data-options.js';
+import { parseCheckpointEvery } from '../../src/probe/checkpoint.js';
+import { parseShard } from '../../src/probe/shard.js';
 
 export function withProbeOptions<T>(y: Argv<T>, ctx: CliContext) {
   return y
@@ -31,7 +33,20 @@ export function withProbeOptions<T>(y: Argv<T>, ctx: CliContext) {
     .option('top-k', integerOption('top-k', `ONNX runs: keep each unit's top-k images (with positions) and draw their patches; 0 = off (at most ${MAX_TOP_K})`, 0, MAX_TOP_K, 9))
     .option('patches', { type: 'boolean', default: true, describe: 'ONNX runs: draw each unit\'s top-k patches as PNG (--no-patches to skip)' })
     .option('reducer', { type: 'string', array: true, requiresArg: true, default: [] as string[], describe: `extra reducers from plugins (${[...ctx.registry.reducers.keys()].join(', ') || 'none loaded'})` })
-    .option('overwrite', { type: 'boolean', default: false, describe: 'replace the run already in --out (it stays until the new probe is complete); without it such a run is refused' });
+    .option('overwrite', { type: 'boolean', default: false, describe: 'replace the run already in --out (it stays until the new probe is complete); without it such a run is refused' })
+    .option('checkpoint-every', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'save the whole probe state this often (90s, 5m, 1h, 20batches; 0 = never; default 5m), so that --resume continues after a crash',
+    })
+    .option('resume', { type: 'boolean', default: false, describe: 'continue the unfinished probe in --out from its checkpoint (same command otherwise); a complete run is left as it is' });
+}
+
+/** `probe` alone: one part of a sharded probe, and the next pass of a merged run's reducers. */
+export function withShardOptions<T>(y: Argv<T>) {
+  return y
+    .option('shard', { type: 'string', requiresArg: true, describe: 'K/N: probe only part K (from 0) of N contiguous item ranges, for `convergent merge`' })
+    .option('next-pass', { type: 'string', requiresArg: true, describe: 'RUN: with --shard, run the next pass of the reducers that RUN (a merge of first-pass parts) still owes' });
 }
 
 /** More top images per unit than a report can show only costs memory (units x k per net). */
@@ -49,6 +64,20 @@ export interface ProbeArgs extends DataArgs {
   'top-k': number;
   patches: boolean;
   overwrite: boolean;
+  'checkpoint-every'?: string;
+  resume: boolean;
+  shard?: string;
+  'next-pass'?: string;
+}
+
+/** The checkpoint, resume and shard flags as the probes take them. */
+function continuationOptions(argv: ProbeArgs) {
+  return {
+    shard: argv.shard === undefined ? undefined : parseShard(argv.shard),
+    checkpointEvery: argv['checkpoint-every'] === undefined ? undefined : (parseCheckpointEvery(argv['checkpoint-every']) ?? null),
+    resume: argv.resume,
+    nextPassFrom: argv['next-pass'],
+  };
 }
 
 /** --batch and --batch-samples, checked against the kind of nets before any work. */
@@ -88,6 +117,7 @@ export async function prepareCliProbe(
     reducerOptions,
     command: ctx.commandLine,
     overwrite: argv.overwrite,
+    ...continuationOptions(argv),
     log: info,
     onLayerStart: (layer, samples) => progress.start(layer, samples, 'samples'),
     onProgress: (p) => progress.update(p.samplesDone),
@@ -107,7 +137,7 @@ export function probeCommand(ctx: CliContext) {
   return defineCommand({
     command: 'probe',
     describe: 'stream the activations of two or more nets into per-layer moments',
-    builder: (y) => withDataOptions(withProbeOptions(withBackendOptions(y), ctx)),
+    builder: (y) => withShardOptions(withDataOptions(withProbeOptions(withBackendOptions(y), ctx))),
     handler: async (argv) => {
       // Everything the command line says is checked before a device is opened.
       const nets = parseNets(argv.net);
@@ -158,6 +188,7 @@ async function prepareOnnxCliProbe(
       threads: argv.threads,
       command: ctx.commandLine,
       overwrite: argv.overwrite,
+      ...continuationOptions(argv),
       log: info,
       onStart: (items, passes) => progress.start('forward', items * passes, 'images'),
       onProgress: (done) => progress.update(done),

@@ -9,17 +9,14 @@
 // differ from the host path's in rounding only: the GPU kernel centres each batch on its own mean
 // before its float32 sums (the host path subtracts the first batch's mean), and batches merge in
 // float64 either way.
-// One file (just over 400 lines): choosing the layers, preparing the probe (every input checked
-// before a device opens) and the batch loop share the prepared probe's types; its images
-// (probe-data.ts) and the top-k patches (patches.ts) already live apart.
-import { ensureDir, writeJsonAtomic } from '../run-dir/atomic-write.js';
-import { join } from 'node:path';
+// This file chooses the layers and prepares the probe (every input checked before a device
+// opens); forward-probe-run.ts runs its batch loop, probe-data.ts opens its images and
+// patches.ts draws the top-k patches.
 import type { Backend } from '../backend/types.js';
-import type { ImageBatch, ImageSource } from '../inputs/data/source.js';
+import type { ImageSource } from '../inputs/data/source.js';
 import { classMappingNotes } from '../inputs/data/class-mapping.js';
 import { compilePlan } from '../forward/compile.js';
-import type { ForwardEngine, ForwardNet } from '../forward/engine.js';
-import type { DeviceProbeEngine } from '../forward/webgpu/device-engine.js';
+import type { ForwardEngine } from '../forward/engine.js';
 import { tensorIdOf } from '../forward/engine.js';
 import { receptiveField, type ReceptiveField } from '../forward/receptive-field.js';
 import { checkSupported } from '../forward/compile.js';
@@ -27,21 +24,20 @@ import { decodeOnnx, readOnnxBytes } from '../inputs/onnx/decode.js';
 import { inModel } from '../inputs/onnx/where.js';
 import { defaultLayers, layerNames } from '../inputs/onnx/layers.js';
 import type { OnnxModel } from '../inputs/onnx/model.js';
-import { writeNpy } from '../run-dir/npy-write.js';
 import { resolveReducerOptions } from './reducers/options.js';
-import { TopKUnits } from './reducers/topk.js';
-import type { Reducer, ReducerLayer, ReducerState } from './reducers/types.js';
-import { argmaxRows } from '../util/argmax.js';
-import { LayerAccumulator } from './layer-accumulator.js';
-import { activeImagesPath, runPaths, topkRecordPath, type ProbeLayerRecord, type ProbeManifest, type ProbeProvenance } from '../run-dir/layout.js';
-import { ItemCache, patchDir, writeUnitPatches } from './patches.js';
-import { passesOf, validateLimit, validateNets, validateReducerNames, writeLayerState, writeManifest } from './probe.js';
-import { checkPathNames } from '../run-dir/layout.js';
-import { beginProbeRun } from '../run-dir/replace.js';
-import { plural } from '../util/plural.js';
+import type { Reducer } from './reducers/types.js';
+import { checkPathNames, type ProbeManifest, type ProbeProvenance } from '../run-dir/layout.js';
+import { passesOf, validateLimit, validateNets, validateReducerNames } from './probe.js';
 import { withArticle } from '../util/article.js';
 import type { ProbeDataOptions } from './probe-data.js';
 import { dataProvenance, onnxNetProvenance, pluginReducerRecords, probeProvenance } from './provenance.js';
+import type { CheckpointEvery } from './checkpoint.js';
+import { openNextPass, type NextPass } from './next-pass.js';
+import { checkShardable } from './reducer-states.js';
+import { checkShardNotEmpty, type Shard } from './shard.js';
+import { DEFAULT_BATCH_ITEMS, runPreparedOnnxProbe } from './forward-probe-run.js';
+
+export { DEFAULT_BATCH_ITEMS, runPreparedOnnxProbe, toUnitMajor } from './forward-probe-run.js';
 
 export interface ForwardProbeOptions {
   /** Each net: a name and an .onnx file. */
@@ -56,7 +52,7 @@ export interface ForwardProbeOptions {
   /** `NAME=TENSOR` or `NAME` (a default layer's short name, or a tensor name); default: every ReLU after a Conv or Gemm. */
   layers?: string[];
   limitItems?: number;
-  /** Items per batch (default 64). */
+  /** Items per batch (default DEFAULT_BATCH_ITEMS, 64). */
   batchItems?: number;
   /** Top activations kept per unit (default 9; 0 = none, and no patches). */
   topK?: number;
@@ -70,6 +66,14 @@ export interface ForwardProbeOptions {
   command?: string;
   /** Replace a run already in `out` (only once the new probe is complete); without it, such a run is refused. */
   overwrite?: boolean;
+  /** Probe only part `index` of `count` of the items (src/probe/shard.ts), for `merge`. */
+  shard?: Shard;
+  /** How often to save the whole state (src/probe/checkpoint.ts); null: never; default every 5 minutes. */
+  checkpointEvery?: CheckpointEvery | null;
+  /** Continue the unfinished probe in `out` (src/probe/resume.ts). */
+  resume?: boolean;
+  /** With `shard`: run the next pass of the reducers this merged run owes one (its pendingPasses). */
+  nextPassFrom?: string;
   onStart?: (items: number, passes: number) => void;
   onProgress?: (itemsDone: number) => void;
   onDone?: () => void;
@@ -167,26 +171,6 @@ export function captureShapes(
   return { shapes, fields, outputShapes };
 }
 
-/** (n, C, H, W) batch-first into unit-major (C, n*H*W): what the moment kernels read. */
-export function toUnitMajor(data: Float32Array, n: number, units: number, positions: number, out = new Float32Array(data.length)): Float32Array {
-  const samples = n * positions;
-  for (let i = 0; i < n; i++) {
-    for (let u = 0; u < units; u++) {
-      const src = (i * units + u) * positions;
-      out.set(data.subarray(src, src + positions), u * samples + i * positions);
-    }
-  }
-  return out;
-}
-
-/**
- * The backend's on-device probe when the probe can keep activations on the device: a backend
- * that has one, no plugin reducer (they take host arrays), no engine given by a test.
- */
-function onDeviceProbe(options: ForwardProbeOptions, reducers: Reducer[]) {
-  return options.engine || reducers.length > 0 ? undefined : options.backend.probeOnDevice;
-}
-
 /** The graph output, captured too when the data has labels and the net ends in class scores. */
 function classifierOutput(model: OnnxModel, shape: number[] | undefined, classes: number): string | undefined {
   const out = model.outputs[0];
@@ -212,6 +196,8 @@ export interface PreparedOnnxProbe {
   readonly dataLabel: string;
   /** What probe.json records under `provenance`, the models hashed from the bytes decoded. */
   readonly provenance: ProbeProvenance;
+  /** `nextPassFrom`: the merged run and the reducers it owes a pass. */
+  readonly nextPass?: NextPass;
 }
 
 /** The probe from ONNX models: prepareOnnxProbe, then runPreparedOnnxProbe on `options.backend`. */
@@ -263,181 +249,12 @@ export async function prepareOnnxProbe(inputs: ForwardProbeInputs): Promise<Prep
     layers: layers.map((l) => ({ name: l.name, tensors: Object.fromEntries(models.map((m, k) => [m.name, l.tensors[k]])) })),
     reducers: [...(topK > 0 ? [{ name: 'topk', options: { k: topK, patches: inputs.patches ?? true } }] : []), ...pluginReducerRecords(reducers, reducerOptions)],
     items,
+    batch: inputs.batchItems !== undefined ? { items: inputs.batchItems } : undefined,
+    shard: inputs.shard,
+    itemsPerBatch: inputs.batchItems ?? DEFAULT_BATCH_ITEMS,
   });
-  return { inputs, models, itemShape, layers, shapes, fields, outputs, items, reducerOptions, dataLabel, provenance };
-}
-
-/** Runs a prepared probe from ONNX models on `backend` (the reducers' own checks come first). */
-export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend: Backend): Promise<ProbeManifest> {
-  const options: ForwardProbeOptions = { ...prepared.inputs, backend };
-  const log = options.log ?? (() => {});
-  const { models, itemShape, layers, shapes, fields, outputs, items, reducerOptions, dataLabel, provenance } = prepared;
-  const data = options.data;
-  const labels = data.labels;
-  const batchItems = options.batchItems ?? 64;
-  const topK = options.topK ?? 9;
-  const reducers = options.reducers ?? [];
-  const passes = Math.max(1, ...reducers.map((r) => passesOf(r)));
-  const layerNets = (li: number) => models.map((m, k) => ({ name: m.name, units: shapes[k][li].units }));
-  const reducerLayer = (li: number, reducer: Reducer): ReducerLayer => ({
-    layer: layers[li].name,
-    nets: layerNets(li),
-    samples: items * shapes[0][li].height * shapes[0][li].width,
-    backend: options.backend,
-    options: reducerOptions.get(reducer) ?? {},
-  });
-  layers.forEach((_, li) => reducers.forEach((r) => r.validate?.(reducerLayer(li, r))));
-
-  const nets: ForwardNet[] = models.map((m, k) => ({ name: m.name, model: m.model, captures: [...layers.map((l) => l.tensors[k]), ...(outputs[k] ? [outputs[k]!] : [])] }));
-  const onDevice = onDeviceProbe(options, reducers);
-  // Every input is checked; from here on the run directory is written (under its lock).
-  const target = await beginProbeRun(options.out, { overwrite: options.overwrite, command: options.command, log });
-  let device: DeviceProbeEngine | undefined;
-  let engine: ForwardEngine | undefined;
-  try {
-    if (onDevice) device = onDevice({ nets: models, itemShape, layers, outputs });
-    else engine = options.engine ?? (await options.backend.forwardEngine(nets, itemShape, { threads: options.threads }));
-  } catch (e) {
-    target.fail();
-    throw e;
-  }
-  const engineName = (device ?? engine)!.name;
-  log(`forward passes: ${engineName}; ${plural(layers.length, 'layer')} (${layers.map((l) => l.name).join(', ')}) of ${plural(models.length, 'net')} over ${plural(items, 'item')}`);
-
-  const skipped: { index: number; path: string; reason: string }[] = [];
-  const manifest: ProbeManifest = {
-    version: 1,
-    created: new Date().toISOString(),
-    command: options.command ?? '',
-    backend: `${options.backend.description}; forward ${engineName}`,
-    nets: options.nets.map((n) => ({ name: n.name, path: n.path })),
-    data: {
-      source: dataLabel,
-      items,
-      itemShape,
-      skipped,
-      tensors: Object.fromEntries(provenance.layers.map((l) => [l.name, l.tensors])),
-    },
-    layers: [],
-    pending: layers.map((l) => l.name),
-    reducers: provenance.reducers.map((r) => r.name),
-    provenance,
-  };
-  const started = performance.now();
-  const moments = layers.map((l, li) => new LayerAccumulator(l.name, layerNets(li), options.backend.moments));
-  const tops = layers.map((_, li) => models.map((__, k) => new TopKUnits(shapes[k][li].units, topK, shapes[k][li].height, shapes[k][li].width)));
-  const states: { reducer: Reducer; state: ReducerState }[][] = layers.map(() => []);
-  const correct = models.map(() => 0);
-  let seen = 0;
-  try {
-    await writeManifest(target.dir, manifest);
-    layers.forEach((_, li) => reducers.forEach((reducer) => states[li].push({ reducer, state: reducer.create(reducerLayer(li, reducer)) })));
-    options.onStart?.(items, passes);
-    for (let pass = 0; pass < passes; pass++) {
-      for (const layerStates of states) for (const { reducer, state } of layerStates) if (pass > 0 && passesOf(reducer) > pass) await state.nextPass?.(pass);
-      let done = 0;
-      const finishBatch = (batch: ImageBatch, predictions: (ArrayLike<number> | undefined)[]) => {
-        if (pass === 0 && labels) {
-          predictions.forEach((predicted, k) => {
-            if (predicted) for (let i = 0; i < batch.n; i++) if (predicted[i] === labels[batch.indices[i]]) correct[k]++;
-          });
-          seen += batch.n;
-        }
-        done += batch.n;
-        options.onProgress?.(pass * items + done);
-      };
-      const reduceOnHost = async (batch: ImageBatch, captured: Float32Array[][]) => {
-        for (let li = 0; li < layers.length; li++) {
-          const positions = shapes[0][li].height * shapes[0][li].width;
-          const unitMajor = models.map((_, k) => ({ data: toUnitMajor(captured[k][li], batch.n, shapes[k][li].units, positions), units: shapes[k][li].units, samples: batch.n * positions }));
-          if (pass === 0) {
-            await moments[li].add(unitMajor);
-            if (topK > 0) models.forEach((_, k) => tops[li][k].add(captured[k][li], batch.indices));
-          }
-          for (const { reducer, state } of states[li]) {
-            if (passesOf(reducer) > pass) await state.update({ nets: unitMajor.map((b) => b.data), samples: batch.n * positions, firstSample: done * positions, pass });
-          }
-        }
-        finishBatch(batch, models.map((_, k) => (outputs[k] ? argmaxRows(captured[k][layers.length], captured[k][layers.length].length / batch.n) : undefined)));
-      };
-      // Host path: the forward pass of batch k + 1 runs (on the workers) while batch k is reduced.
-      let inFlight: { batch: ImageBatch; captured: Promise<Float32Array[][]> } | undefined;
-      try {
-        for await (const batch of data.batches(batchItems, { limit: items })) {
-          if (pass === 0) skipped.push(...batch.skipped);
-          if (batch.n === 0) continue;
-          if (device) {
-            // passes is 1 here: the device path is only taken without plugin reducers.
-            const reduced = await device.forward(batch.data, batch.n);
-            for (let li = 0; li < layers.length; li++) {
-              moments[li].addMoments(reduced.moments[li]);
-              if (topK > 0) models.forEach((_, k) => tops[li][k].addMaxima(reduced.maxima[li][k].values, reduced.maxima[li][k].positions, batch.indices, 'unit-major'));
-            }
-            finishBatch(batch, reduced.predictions);
-            continue;
-          }
-          const next = { batch, captured: engine!.forward(batch.data, batch.n) };
-          next.captured.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
-          if (inFlight) await reduceOnHost(inFlight.batch, await inFlight.captured);
-          inFlight = next;
-        }
-        if (inFlight) await reduceOnHost(inFlight.batch, await inFlight.captured);
-      } finally {
-        // On an error, let a forward pass still running finish before the engine is disposed.
-        await inFlight?.captured.catch(() => {});
-      }
-    }
-    options.onDone?.();
-    if (skipped.length >= items) throw new Error(`no readable images in ${manifest.data!.source}: all ${items} were skipped (${skipped[0]?.path}: ${skipped[0]?.reason})`);
-    if (skipped.length > 0) log(`skipped ${plural(skipped.length, 'unreadable image')} (listed in probe.json): ${skipped.slice(0, 3).map((s) => s.path).join(', ')}${skipped.length > 3 ? ', ...' : ''}`);
-    if (labels && seen > 0) models.forEach((_, k) => outputs[k] && (manifest.nets[k].accuracy = correct[k] / seen));
-
-    const seconds = (performance.now() - started) / 1000;
-    for (let li = 0; li < layers.length; li++) {
-      const name = layers[li].name;
-      const result = await writeLayerState(target.dir, name, layerNets(li), moments[li], states[li]);
-      if (topK > 0) await writeTopK({ ...options, out: target.dir }, name, models.map((m) => m.name), tops[li], fields.map((f) => f[li]), topK);
-      const record: ProbeLayerRecord = {
-        name,
-        samples: result.n,
-        items: result.n / (shapes[0][li].height * shapes[0][li].width),
-        samplesPerItem: shapes[0][li].height * shapes[0][li].width,
-        units: Object.fromEntries(models.map((m, k) => [m.name, shapes[k][li].units])),
-        sources: Object.fromEntries(models.map((m, k) => [m.name, `${m.path}:${layers[li].tensors[k]}`])),
-        seconds,
-      };
-      manifest.layers.push(record);
-      manifest.pending = manifest.pending.filter((p) => p !== name);
-      await writeManifest(target.dir, manifest);
-    }
-    target.finish();
-    return manifest;
-  } catch (e) {
-    target.fail();
-    throw e;
-  } finally {
-    for (const layerStates of states) for (const { state } of layerStates) await state.dispose?.();
-    await device?.dispose();
-    if (engine && !options.engine) await engine.dispose();
-  }
-}
-
-async function writeTopK(options: ForwardProbeOptions, layer: string, nets: string[], tops: TopKUnits[], fields: ReceptiveField[], k: number): Promise<void> {
-  const dir = runPaths.reducerDir(options.out, 'topk', layer);
-  await ensureDir(dir);
-  const cache = new ItemCache(options.data);
-  const meta: Record<string, unknown> = {};
-  for (let j = 0; j < nets.length; j++) {
-    const record = tops[j].result();
-    const units = tops[j].units;
-    await writeNpy(topkRecordPath(dir, nets[j], 'values'), record.values, [units, k]);
-    await writeNpy(topkRecordPath(dir, nets[j], 'items'), record.items, [units, k]);
-    await writeNpy(topkRecordPath(dir, nets[j], 'y'), record.ys, [units, k]);
-    await writeNpy(topkRecordPath(dir, nets[j], 'x'), record.xs, [units, k]);
-    await writeNpy(activeImagesPath(dir, nets[j]), record.activeItems, [units]);
-    meta[nets[j]] = { units, map: [tops[j].height, tops[j].width], receptiveField: fields[j], images: record.itemsSeen };
-    if (options.patches ?? true) await writeUnitPatches(patchDir(dir, nets[j]), record, k, fields[j], options.data, cache);
-  }
-  const notes = { items: 'indices into the probe data (see probe.json data.source); -1: an empty slot (the unit fired on fewer than k images)', active: 'per unit, the images on which it fires (maximum over positions > 0)' };
-  await writeJsonAtomic(join(dir, 'result.json'), { k, nets: meta, ...notes });
+  checkShardNotEmpty(provenance.items, items, inputs.batchItems ?? DEFAULT_BATCH_ITEMS, inputs.shard, dataLabel);
+  if (inputs.shard) checkShardable(reducers);
+  const nextPass = await openNextPass(inputs, provenance);
+  return { inputs, models, itemShape, layers, shapes, fields, outputs, items, reducerOptions, dataLabel, provenance, nextPass };
 }

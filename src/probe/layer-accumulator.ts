@@ -9,7 +9,7 @@
 // A unit whose shifted values reach beyond 2^40 (or stay below 2^-40) in a batch is also scaled
 // by a power of two (exact) so that its largest shifted value lies in [1, 2): activations of any
 // magnitude (1e20, 3e38, float64's 1e60) reach the float32 kernel far from overflow and from
-// subnormals, and the kernel's moments are scaled back in float64 before the batches merge.
+// subnormals, and the kernel's moments are scaled back exactly in float64 as they merge.
 // Shifted values beyond 2^240 (~1.8e72) or below 2^-240 (but not zero) are refused, naming net,
 // layer, unit, sample and value: their squares, and the metrics' products of covariances, would
 // leave float64's range (src/probe/moment-range.ts).
@@ -23,7 +23,7 @@
 // The accumulator also records the precision of what each net fed it (float32 or float64): the
 // dead-unit rule follows it (src/align/unit-stats.ts).
 import type { BatchMoments, MomentKernel } from '../kernels/moments/contract.js';
-import { emptyMoments, mergeMomentsInto } from '../kernels/moments/merge.js';
+import { accumulateBatch, emptyMoments, mergeMomentsInto } from '../kernels/moments/merge.js';
 import { checkDeviation } from './moment-range.js';
 import { exponentOf, ldexp } from './power-of-two.js';
 import type { ActivationDtype } from '../align/unit-stats.js';
@@ -61,6 +61,20 @@ export class NonFiniteActivationError extends Error {
     );
     this.name = 'NonFiniteActivationError';
   }
+}
+
+/** A LayerAccumulator's whole state: the moments of the shifted values, the shift, and what fed it. */
+export interface MomentsSnapshot {
+  n: number;
+  d: number;
+  /** Mean of the shifted values (the shift is added back only in result()). */
+  mean: Float64Array;
+  m2: Float64Array;
+  /** Per unit, the first batch's mean (null before the first batch, or when fed reduced moments). */
+  shift: Float64Array | null;
+  feed: 'data' | 'moments' | null;
+  /** Per net, the precision of what it fed so far (null: nothing yet). */
+  dtypes: (ActivationDtype | null)[];
 }
 
 export class LayerAccumulator {
@@ -137,8 +151,9 @@ export class LayerAccumulator {
         }
       }
     }
-    const moments = await this.kernel.batchMoments(joint, this.d, n);
-    mergeMomentsInto(this.total, scaled ? unscaleMoments(moments, exponents) : moments);
+    // Merged into the total by the kernel a block of rows at a time, scaled units scaled back on
+    // the way: no second d x d matrix, here or in the kernel.
+    await accumulateBatch(this.kernel, this.total, joint, this.d, n, scaled ? exponents : undefined);
   }
 
   /**
@@ -210,6 +225,17 @@ export class LayerAccumulator {
    * unit gets exactly its value, so it centres to exact zeros (even 1e-60 in float64, whose
    * plain mean would leave a residue below the range the accumulator accepts).
    */
+  /**
+   * Sets the shift from `batches` (the first batch of the whole data) before any batch is added:
+   * a part of a sharded probe, which starts elsewhere, then shifts exactly as the whole probe
+   * would, so each of its batches meets the kernel as the whole probe's same batch does and the
+   * merged moments equal the whole probe's to float64 rounding.
+   */
+  shiftLike(batches: NetBatch[]): void {
+    if (this.total.n > 0 || this.shift) throw new Error(`layer ${this.layer}: the shift is set before the first batch`);
+    if (batches[0].samples > 0) this.shift = this.firstBatchMeans(batches, batches[0].samples);
+  }
+
   private firstBatchMeans(batches: NetBatch[], n: number): Float64Array {
     const shift = new Float64Array(this.d);
     for (let k = 0; k < batches.length; k++) {
@@ -228,22 +254,43 @@ export class LayerAccumulator {
     return shift;
   }
 
+  /**
+   * The whole state, exactly (for checkpoints): restore() from it continues as if never stopped.
+   * The arrays are the accumulator's own (no copy: a checkpoint of a large layer must not double
+   * its memory); they are valid until the next add.
+   */
+  snapshot(): MomentsSnapshot {
+    return { n: this.total.n, d: this.d, mean: this.total.mean, m2: this.total.m2, shift: this.shift ?? null, feed: this.feed ?? null, dtypes: this.nets.map((_, k) => this.netDtypes[k] ?? null) };
+  }
+
+  /** An accumulator continuing from `snapshot` (which it takes over: the arrays are not copied). */
+  static restore(layer: string, nets: { name: string; units: number }[], kernel: MomentKernel, snapshot: MomentsSnapshot): LayerAccumulator {
+    const acc = new LayerAccumulator(layer, nets, kernel);
+    if (snapshot.d !== acc.d || snapshot.mean.length !== acc.d || snapshot.m2.length !== acc.d * acc.d || (snapshot.shift && snapshot.shift.length !== acc.d)) {
+      throw new Error(`layer ${layer}: a saved state of ${snapshot.d} units does not fit ${acc.d} (${nets.map((n) => `${n.name} ${n.units}`).join(' + ')})`);
+    }
+    acc.total.n = snapshot.n;
+    acc.total.mean = snapshot.mean;
+    acc.total.m2 = snapshot.m2;
+    acc.shift = snapshot.shift ?? undefined;
+    acc.feed = snapshot.feed ?? undefined;
+    snapshot.dtypes.forEach((dtype, k) => (acc.netDtypes[k] = dtype ?? undefined));
+    return acc;
+  }
+
   /** The joint moments over everything added so far (a copy, mean with the shift added back). */
   result(): BatchMoments {
-    const out: BatchMoments = { n: this.total.n, d: this.d, mean: new Float64Array(this.total.mean), m2: new Float64Array(this.total.m2) };
-    if (this.shift) for (let i = 0; i < this.d; i++) out.mean[i] += this.shift[i];
-    return out;
+    const out = this.resultView();
+    return { ...out, m2: new Float64Array(out.m2) };
   }
-}
 
-/** Moments of a batch scaled per unit by 2^-e (e per unit), scaled back exactly in float64. */
-function unscaleMoments(m: BatchMoments, exponents: Int32Array): BatchMoments {
-  const { d } = m;
-  const mean = new Float64Array(d);
-  const m2 = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) {
-    mean[i] = ldexp(m.mean[i], exponents[i]);
-    for (let j = 0; j < d; j++) m2[i * d + j] = ldexp(m.m2[i * d + j], exponents[i] + exponents[j]);
+  /**
+   * The joint moments as result() gives them, but m2 is the accumulator's own matrix, not a copy
+   * (valid until the next add): writing a finished layer must not double its memory.
+   */
+  resultView(): BatchMoments {
+    const mean = new Float64Array(this.total.mean);
+    if (this.shift) for (let i = 0; i < this.d; i++) mean[i] += this.shift[i];
+    return { n: this.total.n, d: this.d, mean, m2: this.total.m2 };
   }
-  return { n: m.n, d, mean, m2 };
 }

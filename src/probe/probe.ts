@@ -7,14 +7,19 @@
 // (src/run-dir/atomic-write.ts).
 import { join } from 'node:path';
 import type { Backend } from '../backend/types.js';
-import { openNetSource, type ActivationBatch, type LayerInfo, type NetSource } from '../inputs/activations/index.js';
+import { openNetSource, type LayerInfo, type NetSource } from '../inputs/activations/index.js';
 import { ensureDir, writeJsonAtomic } from '../run-dir/atomic-write.js';
 import { writeNpy } from '../run-dir/npy-write.js';
 import { resolveReducerOptions } from './reducers/options.js';
 import type { Reducer, ReducerLayer, ReducerState } from './reducers/types.js';
 import { LayerAccumulator } from './layer-accumulator.js';
 import { checkPathNames, isPlainFileName, runPaths, type ProbeLayerRecord, type ProbeManifest, type ProbeProvenance } from '../run-dir/layout.js';
-import { writeProbeRun } from '../run-dir/replace.js';
+import { layerShard, probeActivationLayer } from './activation-layer.js';
+import { CheckpointClock, DEFAULT_CHECKPOINT_EVERY, removeCheckpoint, type CheckpointEvery } from './checkpoint.js';
+import { checkShardable } from './reducer-states.js';
+import { openNextPass, type NextPass } from './next-pass.js';
+import { startProbe, type ProbeStart } from './resume.js';
+import type { Shard } from './shard.js';
 import { activationNetProvenance, pluginReducerRecords, probeProvenance } from './provenance.js';
 
 export interface ProbeProgress {
@@ -50,6 +55,14 @@ export interface ProbeOptions {
   command?: string;
   /** Replace a run already in `out` (only once the new probe is complete); without it, such a run is refused. */
   overwrite?: boolean;
+  /** Probe only part `index` of `count` of the items (src/probe/shard.ts), for `merge`. */
+  shard?: Shard;
+  /** How often to save the whole state (src/probe/checkpoint.ts); null: never; default every 5 minutes. */
+  checkpointEvery?: CheckpointEvery | null;
+  /** Continue the unfinished probe in `out` (src/probe/resume.ts). */
+  resume?: boolean;
+  /** With `shard`: run the next pass of the reducers this merged run owes one (its pendingPasses). */
+  nextPassFrom?: string;
   onProgress?: (p: ProbeProgress) => void;
   onLayerStart?: (layer: string, samples: number) => void;
   onLayerDone?: (record: ProbeLayerRecord) => void;
@@ -160,6 +173,8 @@ export interface PreparedProbe {
   readonly reducerOptions: Map<Reducer, Record<string, unknown>>;
   /** What probe.json records under `provenance`, the activation files hashed before any device opens. */
   readonly provenance: ProbeProvenance;
+  /** `nextPassFrom`: the merged run and the reducers it owes a pass. */
+  readonly nextPass?: NextPass;
   close(): Promise<void>;
 }
 
@@ -192,8 +207,10 @@ export async function prepareProbe(inputs: ProbeInputs): Promise<PreparedProbe> 
     checkHasSamples(plan, sources, inputs.limitItems);
     const reducerOptions = new Map((inputs.reducers ?? []).map((r) => [r, resolveReducerOptions(r, inputs.reducerOptions?.[r.name])]));
     for (const reducer of inputs.reducers ?? []) passesOf(reducer);
+    if (inputs.shard) checkShardable(inputs.reducers ?? []);
     const provenance = await activationProvenance(inputs, sources, plan, reducerOptions);
-    return { inputs, sources, plan, reducerOptions, provenance, close };
+    const nextPass = await openNextPass(inputs, provenance);
+    return { inputs, sources, plan, reducerOptions, provenance, nextPass, close };
   } catch (e) {
     await close();
     throw e;
@@ -208,25 +225,43 @@ export async function runPreparedProbe(prepared: PreparedProbe, backend: Backend
     for (const reducer of options.reducers ?? []) reducer.validate?.(reducerLayer(options, sources, infos, reducerOptions.get(reducer)));
   }
   const log = options.log ?? (() => {});
-  return writeProbeRun(options.out, { overwrite: options.overwrite, command: options.command, log }, (out) => probeInto({ ...options, out }, sources, plan, reducerOptions, provenance));
+  const batchOptions = { batchItems: options.batchItems ?? null, batchSamples: options.batchSamples ?? null };
+  const start = await startProbe(options.out, provenance, { resume: options.resume, overwrite: options.overwrite, command: options.command, log, batchOptions });
+  if (start.complete) return start.complete;
+  const target = start.target!;
+  try {
+    const manifest = await probeInto({ ...options, out: target.dir }, prepared, start, batchOptions);
+    target.finish();
+    return manifest;
+  } catch (e) {
+    target.fail();
+    throw e;
+  }
 }
 
 /** The activation files read (hashed in prepareProbe, before a device opens), layers, reducers, items. */
 async function activationProvenance(options: ProbeInputs, sources: NetSource[], plan: LayerInfo[][], reducerOptions: Map<Reducer, Record<string, unknown>>): Promise<ProbeProvenance> {
   const nets = [];
   for (let k = 0; k < sources.length; k++) nets.push(await activationNetProvenance(options.nets[k], plan.map((infos) => infos[k].source)));
-  const items = Math.max(...plan.map((infos) => Math.min(infos[0].items, options.limitItems ?? Infinity)));
+  // Each layer is split by its own items (refused here, before a device, when a part would be
+  // empty); the run's range is that of the layer with the most items.
+  const shards = plan.map((infos) => layerShard(options, infos));
+  const widest = shards.reduce((a, b) => (b.items > a.items ? b : a));
   return probeProvenance({
     nets,
     layers: plan.map((infos) => ({ name: infos[0].name, tensors: Object.fromEntries(infos.map((info, k) => [sources[k].name, info.source])) })),
     reducers: pluginReducerRecords(options.reducers ?? [], reducerOptions),
-    items,
+    items: widest.items,
+    batch: options.batchItems !== undefined ? { items: options.batchItems } : options.batchSamples !== undefined ? { samples: options.batchSamples } : undefined,
+    range: widest.range,
+    shard: options.shard,
   });
 }
 
-/** The probe proper, writing into `options.out` (the run directory, or its staging folder). */
-async function probeInto(options: ProbeOptions, sources: NetSource[], plan: LayerInfo[][], reducerOptions: Map<Reducer, Record<string, unknown>>, provenance: ProbeProvenance): Promise<ProbeManifest> {
-  const manifest: ProbeManifest = {
+/** The probe proper, writing into `options.out` (the run directory, its staging folder, or the run resumed). */
+async function probeInto(options: ProbeOptions, prepared: PreparedProbe, start: ProbeStart, batchOptions: Record<string, unknown>): Promise<ProbeManifest> {
+  const { sources, plan, reducerOptions, provenance, nextPass } = prepared;
+  const manifest: ProbeManifest = start.existing ?? {
     version: 1,
     created: new Date().toISOString(),
     command: options.command ?? '',
@@ -236,15 +271,34 @@ async function probeInto(options: ProbeOptions, sources: NetSource[], plan: Laye
     pending: plan.map((infos) => infos[0].name),
     reducers: provenance.reducers.map((r) => r.name),
     provenance,
+    ...(nextPass ? { nextPassOf: nextPass.run } : {}),
   };
-  await writeManifest(options.out, manifest);
+  if (!start.existing) await writeManifest(options.out, manifest);
+  const position = start.checkpoint?.meta.position as { layer: string; pass: number; samplesDone: number } | undefined;
+  const clock = new CheckpointClock(options.checkpointEvery === undefined ? DEFAULT_CHECKPOINT_EVERY : options.checkpointEvery ?? undefined);
   for (let li = 0; li < plan.length; li++) {
-    const record = await probeLayer(options, sources, plan[li], li, plan.length, reducerOptions);
+    const name = plan[li][0].name;
+    if (manifest.layers.some((l) => l.name === name)) continue; // finished before the probe was stopped
+    const saved = position?.layer === name ? start.checkpoint!.layers.find((l) => l.name === name) : undefined;
+    const { record, savedStates } = await probeActivationLayer({
+      options,
+      sources,
+      infos: plan[li],
+      layerIndex: li,
+      layerCount: plan.length,
+      reducerOptions,
+      checkpointMeta: { provenance, options: batchOptions },
+      clock,
+      nextPass,
+      resume: saved && position ? { pass: position.pass, samplesDone: position.samplesDone, states: saved.states } : undefined,
+    });
     manifest.layers.push(record);
-    manifest.pending = manifest.pending.filter((name) => name !== record.name);
+    manifest.pending = manifest.pending.filter((p) => p !== record.name);
+    if (savedStates.length > 0) manifest.reducerStates = savedStates;
     await writeManifest(options.out, manifest);
     options.onLayerDone?.(record);
   }
+  removeCheckpoint(options.out);
   return manifest;
 }
 
@@ -264,106 +318,10 @@ function reducerLayer(options: ProbeOptions, sources: NetSource[], infos: LayerI
   };
 }
 
-async function probeLayer(
-  options: ProbeOptions,
-  sources: NetSource[],
-  infos: LayerInfo[],
-  layerIndex: number,
-  layerCount: number,
-  reducerOptions: Map<Reducer, Record<string, unknown>>,
-): Promise<ProbeLayerRecord> {
-  const started = performance.now();
-  const name = infos[0].name;
-  const items = Math.min(infos[0].items, options.limitItems ?? Infinity);
-  const samplesTotal = items * infos[0].samplesPerItem;
-  const nets = sources.map((s, k) => ({ name: s.name, units: infos[k].units }));
-  const totalUnits = nets.reduce((sum, n) => sum + n.units, 0);
-  const batchSamples = batchSamplesFor(options, infos[0].samplesPerItem, totalUnits);
-  const passes = Math.max(1, ...(options.reducers ?? []).map((r) => passesOf(r)));
-  options.onLayerStart?.(name, samplesTotal * passes);
-
-  const moments = new LayerAccumulator(name, nets, options.backend.moments);
-  const reducerStates: { reducer: Reducer; state: ReducerState }[] = [];
-  try {
-    for (const reducer of options.reducers ?? []) {
-      reducerStates.push({ reducer, state: reducer.create(reducerLayer(options, sources, infos, reducerOptions.get(reducer))) });
-    }
-    for (let pass = 0; pass < passes; pass++) {
-      const active = reducerStates.filter(({ reducer }) => passesOf(reducer) > pass);
-      if (pass > 0) for (const { state } of active) await state.nextPass?.(pass);
-      const done = await readPass(options, sources, name, batchSamples, samplesTotal, async (batches, firstSample) => {
-        if (pass === 0) await moments.add(batches);
-        for (const { state } of active) {
-          await state.update({ nets: batches.map((b) => b.data), samples: batches[0].samples, firstSample, pass });
-        }
-        options.onProgress?.({
-          layer: name, layerIndex, layerCount, samplesDone: pass * samplesTotal + firstSample + batches[0].samples, samplesTotal: samplesTotal * passes, pass,
-        });
-      });
-      if (done !== samplesTotal) throw new Error(`layer ${name}: read ${done} samples but the files promise ${samplesTotal}`);
-    }
-    return await writeLayer(options, sources, infos, name, items, nets, moments, reducerStates, started);
-  } finally {
-    for (const { state } of reducerStates) await state.dispose?.();
-  }
-}
-
 export function passesOf(reducer: Reducer): number {
   const p = reducer.passes ?? 1;
   if (!Number.isInteger(p) || p < 1) throw new Error(`reducer ${reducer.name}: passes must be a positive integer, got ${String(reducer.passes)}`);
   return p;
-}
-
-/** One pass over a layer of every net, batch by batch; returns the samples read. */
-async function readPass(
-  options: ProbeOptions,
-  sources: NetSource[],
-  name: string,
-  batchSamples: number,
-  samplesTotal: number,
-  reduce: (batches: ActivationBatch[], firstSample: number) => Promise<void>,
-): Promise<number> {
-  const iterators = sources.map((s) => s.readBatches(name, { batchSamples, limitSamples: samplesTotal })[Symbol.asyncIterator]());
-  const nextAll = () => Promise.all(iterators.map((it) => it.next()));
-  let pending = nextAll();
-  let done = 0;
-  for (;;) {
-    const results = await pending;
-    const finished = results.filter((r) => r.done).length;
-    if (finished === results.length) break;
-    if (finished > 0) throw new Error(`layer ${name}: the nets' files ended at different samples (after ${done}); they must hold the same samples`);
-    const batches = results.map((r) => r.value as ActivationBatch);
-    pending = nextAll(); // read the next batch while this one is reduced
-    // When reduce() refuses the batch (non-finite or out-of-range values), the read ahead fails
-    // as the sources close; that rejection is moot and must not surface as an unhandled one.
-    pending.catch(() => {});
-    await reduce(batches, done);
-    done += batches[0].samples;
-  }
-  return done;
-}
-
-async function writeLayer(
-  options: ProbeOptions,
-  sources: NetSource[],
-  infos: LayerInfo[],
-  name: string,
-  items: number,
-  nets: { name: string; units: number }[],
-  moments: LayerAccumulator,
-  reducerStates: { reducer: Reducer; state: ReducerState }[],
-  started: number,
-): Promise<ProbeLayerRecord> {
-  const result = await writeLayerState(options.out, name, nets, moments, reducerStates);
-  return {
-    name,
-    samples: result.n,
-    items,
-    samplesPerItem: infos[0].samplesPerItem,
-    units: Object.fromEntries(nets.map((n) => [n.name, n.units])),
-    sources: Object.fromEntries(sources.map((s, k) => [s.name, infos[k].source])),
-    seconds: (performance.now() - started) / 1000,
-  };
 }
 
 /**
@@ -379,7 +337,7 @@ export async function writeLayerState(
 ): Promise<{ n: number; d: number }> {
   const dir = runPaths.momentsDir(out, name);
   await ensureDir(dir);
-  const result = moments.result();
+  const result = moments.resultView(); // m2 is the accumulator's own: no second D x D copy
   await writeNpy(join(dir, 'mean.npy'), result.mean, [result.d]);
   await writeNpy(join(dir, 'm2.npy'), result.m2, [result.d, result.d]);
   // dtype: the precision of each net's activations, which align's dead-unit rule follows.

@@ -7,9 +7,10 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { shardRange, type Shard } from './shard.js';
 import type { ImageSource } from '../inputs/data/source.js';
 import { resolvePreprocess } from '../inputs/data/preprocess.js';
-import type { FileIdentity, ProbeProvenance, ProvenanceData } from '../run-dir/layout.js';
+import type { FileIdentity, ItemRange, ProbeProvenance, ProvenanceData } from '../run-dir/layout.js';
 import type { ProbeDataOptions } from './probe-data.js';
 import type { Reducer } from './reducers/types.js';
 
@@ -45,14 +46,28 @@ export function toolVersion(): { name: string; version: string } {
  * The record both probes write: the tool version, then the nets, the data (ONNX runs), the layers,
  * the reducers after the built-in 'moments', and the items from 0 (keys in this order in probe.json).
  */
-export function probeProvenance(parts: { nets: ProbeProvenance['nets']; data?: ProvenanceData; layers: ProbeProvenance['layers']; reducers: ProbeProvenance['reducers']; items: number }): ProbeProvenance {
+export function probeProvenance(parts: {
+  nets: ProbeProvenance['nets'];
+  data?: ProvenanceData;
+  layers: ProbeProvenance['layers'];
+  reducers: ProbeProvenance['reducers'];
+  items: number;
+  /** The batch as asked (--batch, --batch-samples), when not the default. */
+  batch?: ProbeProvenance['batch'];
+  /** A part of a sharded probe covers `range` of the `items`, or whole batches of `itemsPerBatch`. */
+  shard?: Shard;
+  itemsPerBatch?: number;
+  range?: ItemRange;
+}): ProbeProvenance {
   return {
     tool: toolVersion(),
     nets: parts.nets,
     ...(parts.data ? { data: parts.data } : {}),
     layers: parts.layers,
     reducers: [{ name: 'moments', options: {} }, ...parts.reducers],
-    items: { start: 0, end: parts.items },
+    items: parts.range ?? shardRange(parts.items, parts.shard, parts.itemsPerBatch ?? 1),
+    ...(parts.batch && Object.keys(parts.batch).length > 0 ? { batch: parts.batch } : {}),
+    ...(parts.shard ? { shard: { index: parts.shard.index, count: parts.shard.count, items: parts.items } } : {}),
   };
 }
 

@@ -75,6 +75,8 @@ export function activeImagesPath(topkLayerDir: string, net: string): string {
 export const PROBE_ENTRIES = ['probe.json', 'moments', 'reducers'];
 export const ALIGN_ENTRIES = ['stats', 'tables', 'summary.json'];
 export const REPORT_ENTRIES = ['report.html', 'figures'];
+/** A probe's checkpoint folders (src/probe/checkpoint.ts): current, being written, being replaced. */
+export const CHECKPOINT_ENTRIES = ['.checkpoint', '.checkpoint-new', '.checkpoint-old'];
 
 export const runPaths = {
   manifest: (run: string) => join(run, 'probe.json'),
@@ -82,6 +84,8 @@ export const runPaths = {
   statsDir: (run: string, layer: string) => join(run, 'stats', safeName(layer)),
   tablesDir: (run: string) => join(run, 'tables'),
   reducerDir: (run: string, reducer: string, layer: string) => join(run, 'reducers', safeName(reducer), safeName(layer)),
+  /** A reducer's saved state (src/probe/snapshot-io.ts) in a part of a sharded probe, or pending its next pass in a merged run. */
+  reducerState: (run: string, reducer: string, layer: string) => join(run, 'reducers', safeName(reducer), safeName(layer), 'state'),
   summary: (run: string) => join(run, 'summary.json'),
   /** Held while a command writes into the run (lock.ts). */
   lock: (run: string) => join(run, 'convergent.lock'),
@@ -98,7 +102,13 @@ export interface ProbeManifest {
   command: string;
   backend: string;
   /** accuracy: top-1 on the probe data, when the data has labels and the net classifies (ONNX runs). */
-  nets: { name: string; path: string; accuracy?: number }[];
+  nets: {
+    name: string;
+    path: string;
+    accuracy?: number;
+    /** Items the net classified correctly, of data.judged (kept so that parts can merge the accuracy). */
+    correct?: number;
+  }[];
   /** ONNX runs: where the items came from, and every item skipped as unreadable. */
   data?: ProbeDataRecord;
   /** Layers whose moments are complete, in probe order. */
@@ -108,6 +118,18 @@ export interface ProbeManifest {
   reducers: string[];
   /** What fixes the moments (src/probe/provenance.ts); absent in runs probed before it was recorded. */
   provenance?: ProbeProvenance;
+  /**
+   * Multi-pass reducers of a sharded probe whose next pass is still to run over every shard
+   * (`probe --shard K/N --next-pass RUN`): their state at the start of `pass` is in
+   * RUN/reducers/<reducer>/<layer>/state/. Absent or empty when the run is complete.
+   */
+  pendingPasses?: { reducer: string; pass: number }[];
+  /** Reducers whose state at the end of `pass` is saved in reducers/<reducer>/<layer>/state/ (parts of a sharded probe). */
+  reducerStates?: { reducer: string; pass: number }[];
+  /** A part that ran the next pass of the reducers pending in this merged run (`probe --next-pass RUN`). */
+  nextPassOf?: string;
+  /** A merge of parts: which parts, and (with --allow-partial) the items covered. */
+  merged?: { parts: { path: string; items: ItemRange }[]; coverage: ItemRange[]; complete: boolean };
 }
 
 /** A file as read by the probe: its bytes and their sha256 (hex). */
@@ -136,6 +158,19 @@ export interface ProbeProvenance {
   reducers: { name: string; options: Record<string, unknown> }[];
   /** The items this run covers. */
   items: ItemRange;
+  /**
+   * How the probe cut its batches, as asked (--batch items or --batch-samples; absent: the
+   * default, which depends on the layer's units only). The moment kernels round each batch in
+   * float32 about its shift, so parts merge into the whole probe's moments exactly only when
+   * they cut alike: merge refuses parts that differ here.
+   */
+  batch?: { items?: number; samples?: number };
+  /**
+   * A part of a sharded probe (`probe --shard index/count`): of the `items` the whole probe
+   * covers (0 .. items - 1), this run covers provenance.items. For activation files whose layers
+   * hold different numbers of items, each layer is split by its own count (ProbeLayerRecord.itemRange).
+   */
+  shard?: { index: number; count: number; items: number };
 }
 
 export interface ProvenanceData {
@@ -154,6 +189,8 @@ export interface ProvenanceData {
 
 export interface ProbeLayerRecord {
   name: string;
+  /** The layer's items this run covers, when it is a part of a sharded probe (or a merge of parts). */
+  itemRange?: ItemRange;
   samples: number;
   items: number;
   samplesPerItem: number;
@@ -168,6 +205,8 @@ export interface ProbeDataRecord {
   items: number;
   itemShape: number[];
   skipped: { index: number; path: string; reason: string }[];
+  /** Items whose class was compared with each net's prediction (the accuracy's denominator). */
+  judged?: number;
   /** Per layer and net, the captured ONNX tensor. */
   tensors: Record<string, Record<string, string>>;
 }

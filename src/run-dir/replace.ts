@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { fsError } from './fs-error.js';
 import { makeDirSync } from './make-dir.js';
 import { acquireRunLock, type LockOptions } from './lock.js';
-import { ALIGN_ENTRIES, PROBE_ENTRIES, REPORT_ENTRIES, runPaths, type ProbeManifest } from './layout.js';
+import { ALIGN_ENTRIES, CHECKPOINT_ENTRIES, PROBE_ENTRIES, REPORT_ENTRIES, runPaths, type ProbeManifest } from './layout.js';
 
 export interface ProbeTargetOptions extends LockOptions {
   /** Replace a run already in the directory (once the new probe is complete). */
@@ -81,7 +81,9 @@ export async function beginProbeRun(run: string, options: ProbeTargetOptions): P
       dir: run,
       finish: () => lock.release(),
       fail() {
-        if (!finishedLayers(run)) for (const entry of PROBE_ENTRIES) rmSync(join(run, entry), { recursive: true, force: true });
+        // A checkpoint keeps what it holds for `probe --resume`; otherwise a run with no finished layer is of no use.
+        if (CHECKPOINT_ENTRIES.some((e) => existsSync(join(run, e)))) options.log?.(`the probe's checkpoint is kept in ${run}: continue with the same command and --resume`);
+        else if (!finishedLayers(run)) for (const entry of PROBE_ENTRIES) rmSync(join(run, entry), { recursive: true, force: true });
         lock.release();
       },
     };
@@ -108,6 +110,21 @@ export async function beginProbeRun(run: string, options: ProbeTargetOptions): P
       lock.release();
     },
   };
+}
+
+/**
+ * Takes the run's lock to continue an unfinished probe in place (`probe --resume`): nothing of it
+ * is removed, on success or failure, so a later resume finds its layers and checkpoint again.
+ */
+export async function resumeProbeRun(run: string, options: LockOptions): Promise<ProbeTarget> {
+  const lock = await acquireRunLock(run, options);
+  try {
+    clearLeftovers(run, 'probe', options.log);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+  return { dir: run, finish: () => lock.release(), fail: () => lock.release() };
 }
 
 function finishedLayers(run: string): boolean {

@@ -33,6 +33,10 @@ export class PositionalFiller implements Filler {
     if (this.verifyCrc) this.crc = crc32(dst.subarray(0, nbytes), this.crc);
     this.pos += nbytes;
   }
+  async skip(nbytes: number): Promise<void> {
+    // Only partial reads skip, and they never check the CRC (finishFull is for whole layers).
+    this.pos += nbytes;
+  }
   async finishFull(): Promise<void> {
     if (!this.verifyCrc) return;
     const entry = this.rec.entry!;

@@ -62,13 +62,14 @@ export class FileNetSourceImpl implements FileNetSource {
   }
 
   readBatches(layer: string, options: ReadBatchesOptions): AsyncIterable<ActivationBatch> {
-    const { batchSamples, limitSamples } = options;
+    const { batchSamples, limitSamples, startSamples = 0 } = options;
     if (!Number.isSafeInteger(batchSamples) || batchSamples < 1) {
       throw new RangeError(`readBatches: batchSamples must be a positive integer, got ${batchSamples}`);
     }
     if (limitSamples !== undefined && (!Number.isSafeInteger(limitSamples) || limitSamples < 0)) {
       throw new RangeError(`readBatches: limitSamples must be a non-negative integer, got ${limitSamples}`);
     }
+    if (!Number.isSafeInteger(startSamples) || startSamples < 0) throw new RangeError(`readBatches: startSamples must be a non-negative integer, got ${startSamples}`);
     if (this.closed) throw this.ctx.err('CLOSED', this.ctx.netPath, layer, 'the source is closed');
     const rec = this.byName.get(layer);
     if (!rec) {
@@ -78,20 +79,25 @@ export class FileNetSourceImpl implements FileNetSource {
       throw this.ctx.err('NO_SUCH_LAYER', this.ctx.netPath, layer, `no layer ${layer}; available layers: ${avail}`);
     }
     // A fresh iteration (and file handle) each time it is iterated.
-    return { [Symbol.asyncIterator]: () => this.iterate(rec, batchSamples, limitSamples) };
+    if (startSamples % Math.max(1, rec.info.samplesPerItem) !== 0) {
+      throw new RangeError(`readBatches: layer ${layer} starts at sample ${startSamples}, inside an item of ${rec.info.samplesPerItem} positions`);
+    }
+    return { [Symbol.asyncIterator]: () => this.iterate(rec, batchSamples, limitSamples, startSamples) };
   }
 
-  private async *iterate(rec: LayerRecord, batchSamples: number, limitSamples: number | undefined): AsyncGenerator<ActivationBatch> {
+  private async *iterate(rec: LayerRecord, batchSamples: number, limitSamples: number | undefined, startSamples: number): AsyncGenerator<ActivationBatch> {
     const info = rec.info;
     const C = info.units;
     const hw = info.samplesPerItem;
-    const total = Math.min(limitSamples ?? info.samples, info.samples);
+    // From here on, items and samples count from the first item read (startSamples / hw).
+    const firstItem = hw === 0 ? 0 : startSamples / hw;
+    const total = Math.max(0, Math.min(limitSamples ?? info.samples, info.samples) - startSamples);
     if (total === 0 || hw === 0) return;
     const itemsNeeded = Math.ceil(total / hw);
     const perBatch = Math.min(itemsNeeded, hw === 1 ? batchSamples : Math.max(1, Math.floor(batchSamples / hw)));
     const bpv = rec.bytesPerValue;
     const itemBytes = C * hw * bpv;
-    const full = total === info.samples;
+    const full = total === info.samples && firstItem === 0;
 
     const closedErr = () => this.ctx.err('CLOSED', info.source, info.name, 'the source was closed while reading');
     if (this.closed) throw closedErr();
@@ -111,6 +117,15 @@ export class FileNetSourceImpl implements FileNetSource {
         : new StreamFiller(fh, rec, this.ctx);
     const run = new ActiveRead(filler);
     this.active.add(run);
+    if (firstItem > 0) {
+      try {
+        await filler.skip(firstItem * itemBytes);
+      } catch (e) {
+        this.active.delete(run);
+        await run.dispose();
+        throw e;
+      }
+    }
 
     // The file is read in chunks of whole items, at most RAW_CHUNK bytes (one item if an item is
     // larger), double-buffered: the next chunk is being read while the current one is transposed

@@ -10,14 +10,15 @@ import type { LayerRecord } from './record.js';
 export class StreamFiller implements Filler {
   private it: AsyncGenerator<Buffer>;
   private rest: Uint8Array = new Uint8Array(0);
-  private skip: number;
+  /** The npy header's bytes at the entry's start, dropped before the data. */
+  private headerLeft: number;
   constructor(
     private readonly fh: FileHandle,
     private readonly rec: LayerRecord,
     private readonly ctx: NetErrorContext,
   ) {
     this.it = streamEntry(fh, rec.file, rec.entry!, { chunkBytes: READ_PIECE, verify: true });
-    this.skip = rec.dataOffset;
+    this.headerLeft = rec.dataOffset;
   }
   private wrap(e: unknown): ActivationInputError {
     if (e instanceof ActivationInputError) return e;
@@ -43,10 +44,10 @@ export class StreamFiller implements Filler {
           throw this.ctx.err('TRUNCATED', this.rec.info.source, this.rec.info.name, `truncated: the entry ended before the data the header promises`);
         }
         this.rest = chunk;
-        if (this.skip > 0) {
-          const k = Math.min(this.skip, this.rest.length);
+        if (this.headerLeft > 0) {
+          const k = Math.min(this.headerLeft, this.rest.length);
           this.rest = this.rest.subarray(k);
-          this.skip -= k;
+          this.headerLeft -= k;
           continue;
         }
       }
@@ -55,6 +56,11 @@ export class StreamFiller implements Filler {
       this.rest = this.rest.subarray(k);
       got += k;
     }
+  }
+  async skip(nbytes: number): Promise<void> {
+    // A deflated entry can only be inflated from its start: inflate and drop.
+    const scratch = new Uint8Array(Math.min(nbytes, READ_PIECE));
+    for (let done = 0; done < nbytes; done += scratch.length) await this.fill(scratch.subarray(0, Math.min(scratch.length, nbytes - done)), Math.min(scratch.length, nbytes - done));
   }
   async finishFull(): Promise<void> {
     // Drain any trailing bytes so the entry's size and CRC-32 get verified.

@@ -38,13 +38,18 @@ export interface ReadBatchesOptions {
    * batch may end inside an item.
    */
   limitSamples?: number;
+  /**
+   * Start at this sample (default 0): a whole number of items (a shard, or a resumed probe,
+   * starts at an item boundary). The batches then hold samples [startSamples, limit).
+   */
+  startSamples?: number;
 }
 
 export interface NetSource {
   readonly name: string;
   readonly path: string;
   layers(): LayerInfo[];
-  readBatches(layer: string, options: { batchSamples: number; limitSamples?: number }): AsyncIterable<ActivationBatch>;
+  readBatches(layer: string, options: ReadBatchesOptions): AsyncIterable<ActivationBatch>;
   close(): Promise<void>;
 }
 

@@ -14,7 +14,15 @@ export function checkBatchArgs(what: string, count: number, batchSize: number, o
   return Math.min(count, Math.floor(limit));
 }
 
-export async function* prefetchedBatches(total: number, batchSize: number, read: BatchReader): AsyncGenerator<ImageBatch> {
+/** The first source index to visit (options.start, default 0), at most `end`. */
+export function checkBatchStart(what: string, options: BatchOptions = {}, end: number): number {
+  const start = options.start ?? 0;
+  if (!Number.isInteger(start) || start < 0) throw new Error(`${what}: start ${start} is not a whole number of items`);
+  return Math.min(start, end);
+}
+
+/** Batches of source indices [first, total), batchSize indices each (the last may be shorter). */
+export async function* prefetchedBatches(total: number, batchSize: number, read: BatchReader, first = 0): AsyncGenerator<ImageBatch> {
   const start = (s: number): Promise<ImageBatch> => {
     const p = new Promise<void>((resolve) => setImmediate(resolve)).then(() => read(s, Math.min(total, s + batchSize)));
     // A batch the caller never takes (it stopped early) must not become an unhandled rejection;
@@ -22,9 +30,9 @@ export async function* prefetchedBatches(total: number, batchSize: number, read:
     p.catch(() => {});
     return p;
   };
-  let next = total > 0 ? start(0) : undefined;
+  let next = total > first ? start(first) : undefined;
   try {
-    for (let s = 0; s < total; s += batchSize) {
+    for (let s = first; s < total; s += batchSize) {
       const current = await next!;
       next = s + batchSize < total ? start(s + batchSize) : undefined;
       yield current;

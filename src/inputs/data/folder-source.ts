@@ -5,7 +5,7 @@
 // a bad file.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkBatchArgs, newBatch, prefetchedBatches, trimBatch } from './batches.js';
+import { checkBatchArgs, checkBatchStart, newBatch, prefetchedBatches, trimBatch } from './batches.js';
 import { decodeImage } from './decode.js';
 import { listImages } from './folder.js';
 import type { RawImage } from './image.js';
@@ -77,7 +77,7 @@ export async function openFolderSource(path: string, options: OpenImageSourceOpt
     },
     batches(batchSize, batchOptions) {
       const total = checkBatchArgs(path, count, batchSize, batchOptions);
-      return prefetchedBatches(total, batchSize, read);
+      return prefetchedBatches(total, batchSize, read, checkBatchStart(path, batchOptions, total));
     },
     async readItem(index) {
       check(index);

@@ -2,7 +2,7 @@
 // default the held-out digits, 8000:10000, which the nets trained on `train` have not seen),
 // preprocessed to the model's input (by default 1 x 28 x 28 grey levels in 0..1, which
 // passes the digits through unchanged; other shapes are resized, padded or replicated to RGB).
-import { checkBatchArgs, newBatch, prefetchedBatches } from './batches.js';
+import { checkBatchArgs, checkBatchStart, newBatch, prefetchedBatches } from './batches.js';
 import type { RawImage } from './image.js';
 import { loadMnist, MNIST_CLASSES, MNIST_PIXELS, MNIST_SIDE, parseSplit } from './mnist.js';
 import { checkItemShape, preprocessInto, resolvePreprocess } from './preprocess.js';
@@ -44,7 +44,7 @@ export async function openMnistSource(options: OpenImageSourceOptions): Promise<
     },
     batches(batchSize, batchOptions) {
       const total = checkBatchArgs('mnist', count, batchSize, batchOptions);
-      return prefetchedBatches(total, batchSize, read);
+      return prefetchedBatches(total, batchSize, read, checkBatchStart('mnist', batchOptions, total));
     },
     async readItem(index) {
       check(index);

@@ -4,7 +4,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { shapeRepr } from '../npy/npy-header.js';
 import { readFully, readHeaderAt } from '../activations/header-at.js';
-import { checkBatchArgs, prefetchedBatches } from './batches.js';
+import { checkBatchArgs, checkBatchStart, prefetchedBatches } from './batches.js';
 import { checkItemShape } from './preprocess.js';
 import type { ImageBatch, ImageSource, OpenImageSourceOptions } from './source.js';
 import { parseRange } from './split.js';
@@ -53,7 +53,7 @@ export async function openNpySource(path: string, options: OpenImageSourceOption
       },
       batches(batchSize, batchOptions) {
         const total = checkBatchArgs(path, count, batchSize, batchOptions);
-        return prefetchedBatches(total, batchSize, read);
+        return prefetchedBatches(total, batchSize, read, checkBatchStart(path, batchOptions, total));
       },
       async readItem(index) {
         check(index);

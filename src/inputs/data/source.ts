@@ -24,6 +24,8 @@ export interface ImageBatch {
 export interface BatchOptions {
   /** Visit only source indices 0 .. limit - 1. */
   limit?: number;
+  /** Start at this source index (default 0): a shard or a resumed probe reads [start, limit). */
+  start?: number;
 }
 
 export interface ImageSource {

@@ -20,10 +20,11 @@ import { SerialQueue } from '../../gpu/serial.js';
 import { USAGE_COPY_DST, USAGE_STORAGE } from '../../gpu/usage.js';
 import { roundUp } from '../../gpu/workgroups.js';
 import type { GpuContext } from '../../platform/webgpu.js';
-import { emptyMoments, mergeMomentsInto } from './merge.js';
+import { RowBlockMerge, emptyMoments } from './merge.js';
 import type { BatchMoments, MomentKernel } from './contract.js';
-import { exactIfOutOfFloat32Range } from './range-check.js';
-import { runChunk } from './webgpu-chunk.js';
+import { samplesOf, sumsOutOfFloat32Range } from './range-check.js';
+import { accumulateMomentsReference } from './reference.js';
+import { chunkStats, mergeChunk, runChunk } from './webgpu-chunk.js';
 import { KERNEL, type MomentLimits, type MomentPipelines, ShapePlanCache, createShapePlan, momentPipelines } from './webgpu-plan.js';
 import { type MomentTileConfig, checkMomentTiles, chooseMomentTiles } from './webgpu-tiles.js';
 
@@ -57,6 +58,9 @@ export interface WebGpuMomentKernel extends MomentKernel {
    */
   batchMomentsFromBuffer(buffer: GPUBuffer, d: number, n: number): Promise<BatchMoments>;
 }
+
+/** Samples [start, start + len) of every unit, as a batch of their own (for the exact path). */
+type ChunkValues = (start: number, len: number) => Float32Array | Promise<Float32Array>;
 
 /** Copies samples [start, start + len) of every unit into `target` (rows of len floats). */
 type CopyChunk = (start: number, len: number, target: GPUBuffer, encoder: GPUCommandEncoder) => void;
@@ -106,51 +110,69 @@ export function createWebGpuMomentKernel(gpu: GpuContext, options: WebGpuMomentK
     return upload;
   }
 
-  /** The moments of d x n samples in chunks: bound whole when `whole` is given, else copied chunk by chunk. */
-  async function momentsOf(d: number, n: number, whole: { buffer: GPUBuffer; bytes: number } | null, copyChunk: CopyChunk): Promise<BatchMoments> {
+  /**
+   * Merges the moments of d x n samples into `total`, chunk by chunk (each chunk's rows of tiles
+   * straight into the total): bound whole when `whole` is given, else copied chunk by chunk. A
+   * chunk whose values left float32's range is redone exactly from `values` (its samples).
+   */
+  async function accumulateChunks(total: BatchMoments, d: number, n: number, whole: { buffer: GPUBuffer; bytes: number } | null, copyChunk: CopyChunk, values: ChunkValues, exponents?: Int32Array): Promise<void> {
     const p = await (pipelines ??= momentPipelines(device, tiles));
     plans ??= new ShapePlanCache((units, len) => createShapePlan(device, p, tiles, caps, units, len));
     const len = chunkLength(tiles, caps, options.maxChunkSamples, d, n, whole !== null);
-    const result = emptyMoments(d);
     for (let start = 0; start < n; start += len) {
       const chunkLen = Math.min(len, n - start);
       const plan = plans.get(d, chunkLen);
-      let part: BatchMoments;
+      let raw: Float32Array;
       if (whole) {
-        part = await runChunk(device, p, plan, tiles.tile, { ...whole, inStride: n, inOffset: start });
+        raw = await runChunk(device, p, plan, { ...whole, inStride: n, inOffset: start });
       } else {
         const target = uploadBuffer(d * chunkLen * 4);
         const prepare = (encoder: GPUCommandEncoder) => copyChunk(start, chunkLen, target, encoder);
-        part = await runChunk(device, p, plan, tiles.tile, { buffer: target, bytes: d * chunkLen * 4, inStride: chunkLen, inOffset: 0, prepare });
+        raw = await runChunk(device, p, plan, { buffer: target, bytes: d * chunkLen * 4, inStride: chunkLen, inOffset: 0, prepare });
       }
-      if (start === 0 && chunkLen === n) return part;
-      mergeMomentsInto(result, part);
+      const { mean, s1, diagonal } = chunkStats(plan, tiles.tile, raw);
+      // Values beyond float32's range for squares: this chunk is redone exactly, in float64.
+      if (sumsOutOfFloat32Range(chunkLen, mean, diagonal, Infinity)) {
+        accumulateMomentsReference(total, await values(start, chunkLen), d, chunkLen, exponents);
+        continue;
+      }
+      const merge = new RowBlockMerge(total, chunkLen, mean, exponents);
+      mergeChunk(plan, tiles.tile, raw, s1, merge);
+      merge.finish();
     }
-    // The merge's rank-one update is symmetric only up to rounding; report an exactly symmetric M2.
-    for (let i = 0; i < d; i++) for (let j = i + 1; j < d; j++) result.m2[j * d + i] = result.m2[i * d + j];
-    return result;
   }
 
   /** A host batch: uploaded whole when it fits one binding, else row pieces per chunk. */
-  async function hostBatch(data: Float32Array, d: number, n: number): Promise<BatchMoments> {
+  function hostBatch(total: BatchMoments, data: Float32Array, d: number, n: number, exponents?: Int32Array): Promise<void> {
     const bytes = d * n * 4;
+    const values: ChunkValues = (start, len) => samplesOf(data, n, d, start, start + len);
     if (bytes <= caps.bindLimit && bytes <= caps.bufferCap) {
       const target = uploadBuffer(bytes);
       device.queue.writeBuffer(target, 0, data.buffer, data.byteOffset, bytes);
-      return momentsOf(d, n, { buffer: target, bytes }, () => {});
+      return accumulateChunks(total, d, n, { buffer: target, bytes }, () => {}, values, exponents);
     }
-    return momentsOf(d, n, null, (start, len, target) => {
+    return accumulateChunks(total, d, n, null, (start, len, target) => {
       for (let u = 0; u < d; u++) device.queue.writeBuffer(target, u * len * 4, data.buffer, data.byteOffset + (u * n + start) * 4, len * 4);
-    });
+    }, values, exponents);
   }
 
   /** A device batch: bound whole when it fits one binding, else copied chunk by chunk on the device. */
-  function deviceBatch(buffer: GPUBuffer, d: number, n: number): Promise<BatchMoments> {
+  function deviceBatch(total: BatchMoments, buffer: GPUBuffer, d: number, n: number): Promise<void> {
     const bytes = d * n * 4;
-    if (bytes <= caps.bindLimit) return momentsOf(d, n, { buffer, bytes }, () => {});
-    return momentsOf(d, n, null, (start, len, target, encoder) => {
+    // Only for a chunk out of float32's range: the batch is read back and that chunk redone.
+    const values: ChunkValues = async (start, len) => samplesOf(new Float32Array(await readBuffer(device, KERNEL, 'exact-path readback', buffer, bytes)), n, d, start, start + len);
+    if (bytes <= caps.bindLimit) return accumulateChunks(total, d, n, { buffer, bytes }, () => {}, values);
+    return accumulateChunks(total, d, n, null, (start, len, target, encoder) => {
       for (let u = 0; u < d; u++) encoder.copyBufferToBuffer(buffer, (u * n + start) * 4, target, u * len * 4, len * 4);
-    });
+    }, values);
+  }
+
+  /** The moments of a batch on its own: merged into an empty total. */
+  async function alone(d: number, n: number, into: (total: BatchMoments) => Promise<void>): Promise<BatchMoments> {
+    const total = emptyMoments(d);
+    if (d > 0 && n > 0) await into(total);
+    total.n = n;
+    return total;
   }
 
   return {
@@ -160,24 +182,22 @@ export function createWebGpuMomentKernel(gpu: GpuContext, options: WebGpuMomentK
     async batchMoments(data: Float32Array, d: number, n: number): Promise<BatchMoments> {
       checkShape(d, n);
       if (data.length !== d * n) throw new Error(`batch has ${data.length} values, expected ${d} units x ${n} samples`);
-      return queue.run(async () => {
-        if (d === 0 || n === 0) return { ...emptyMoments(d), n };
-        const result = await hostBatch(data, d, n);
-        // Values beyond float32's range for squares: this batch is redone exactly, in float64.
-        return exactIfOutOfFloat32Range(result, d, n, () => data);
-      });
+      return queue.run(() => alone(d, n, (total) => hostBatch(total, data, d, n)));
+    },
+
+    async accumulate(total: BatchMoments, data: Float32Array, d: number, n: number, exponents?: Int32Array): Promise<void> {
+      checkShape(d, n);
+      if (data.length !== d * n) throw new Error(`batch has ${data.length} values, expected ${d} units x ${n} samples`);
+      if (total.d !== d) throw new Error(`cannot merge moments of ${total.d} and ${d} units`);
+      if (d === 0 || n === 0) return;
+      return queue.run(() => hostBatch(total, data, d, n, exponents));
     },
 
     async batchMomentsFromBuffer(buffer: GPUBuffer, d: number, n: number): Promise<BatchMoments> {
       checkShape(d, n);
       const bytes = d * n * 4;
       if (buffer.size < bytes) throw new Error(`buffer of ${buffer.size} bytes is too small for ${d} units x ${n} samples`);
-      return queue.run(async () => {
-        if (d === 0 || n === 0) return { ...emptyMoments(d), n };
-        const result = await deviceBatch(buffer, d, n);
-        // Values beyond float32's range for squares: read the batch back and redo it in float64.
-        return exactIfOutOfFloat32Range(result, d, n, async () => new Float32Array(await readBuffer(device, KERNEL, 'exact-path readback', buffer, bytes)));
-      });
+      return queue.run(() => alone(d, n, (total) => deviceBatch(total, buffer, d, n)));
     },
 
     async dispose() {

@@ -1,88 +1,114 @@
-// The moment kernel's pool of worker threads (./wasm.ts), each computing moment slices with its
-// own WASM instance, the same way in Node (node:worker_threads, reached by a dynamic import only),
-// Deno and browsers (the global module `Worker`, started from a Blob URL): see
-// src/platform/workers.ts. Where neither exists, createMomentWorkerPool resolves to undefined and
-// the caller stays on one thread.
+// The moment kernel's pool of worker threads (./wasm.ts), each with its own WASM instance, the same
+// way in Node (node:worker_threads, reached by a dynamic import only), Deno and browsers (the
+// global module `Worker`, started from a Blob URL): see src/platform/workers.ts. Where neither
+// exists, createMomentWorkerPool resolves to undefined and the caller stays on one thread.
 //
-// Each worker runs an inline script: the source text of a self-contained compute function (handed
+// Work is shared by blocks of rows of the co-moment matrix, not by samples: load() gives every
+// worker its own copy of the batch (each centres it, the same way), then rows() hands one block of
+// rows to the next idle worker, which sends that block back for the caller to merge into its
+// total. So no worker ever holds a d x d matrix, only the batch and one block.
+//
+// Each worker runs an inline script: the source text of a self-contained engine factory (handed
 // in by the kernel, so this file knows nothing of its memory layout) wrapped in a message loop. The
-// compiled WebAssembly.Module is posted once; slices travel as transferred buffers, and come back
-// with the result so that the caller can reuse them (`buffer()`), so no batch allocates afresh.
-// Idle Node workers are unref'd, so a pool that was never closed does not keep the process alive;
-// close() terminates them.
+// compiled WebAssembly.Module is posted once; batches and blocks travel as transferred buffers and
+// come back for reuse (`buffer()`, `recycle()`), so no batch allocates afresh. Idle Node workers
+// are unref'd, so a pool that was never closed does not keep the process alive; close()
+// terminates them.
 import { inlineWorkerPrelude, startWorkers, type WorkerPlatform } from '../../platform/workers.js';
 import { wasmImports } from '../wasm-module.js';
-import type { BatchMoments } from './contract.js';
+
+/** What loading a batch tells: per unit, the mean and the sum of squares of the centred values. */
+export interface LoadedBatch {
+  mean: Float64Array;
+  sumsq: Float64Array;
+}
+
+/** A block of rows [i0, i1) of the loaded batch's co-moments: entry (i, j >= i) at (i - i0) stride + (j - i0). */
+export interface RowBlock {
+  block: Float64Array;
+  stride: number;
+}
 
 export interface MomentWorkerPool {
   readonly size: number;
   /**
-   * The moments of one slice (d units x n samples, unit-major, `slice.length === d * n`) computed
-   * on the next idle worker. The slice's buffer is transferred (detached here) and recycled.
+   * Gives every worker samples [s0, s1) of `data` (d rows of `rowLength`, unit-major) and resolves
+   * to what the first one found (all compute the same). Rows of that batch may be asked for after.
    */
-  run(slice: Float32Array, d: number, n: number): Promise<BatchMoments>;
-  /** An ArrayBuffer of at least `byteLength` bytes: a recycled one, or a new one. */
-  buffer(byteLength: number): ArrayBuffer;
-  /** Hands a buffer (e.g. the m2 of a result already merged) back for reuse by later runs. */
+  load(data: Float32Array, rowLength: number, d: number, s0: number, s1: number): Promise<LoadedBatch>;
+  /**
+   * Rows [i0, i1) (i0 a multiple of 4) of the loaded batch, from the next idle worker, in a block
+   * of `bytes` bytes (a recycled buffer of that size travels with the task when there is one);
+   * recycle(block.buffer) once merged.
+   */
+  rows(i0: number, i1: number, bytes: number): Promise<RowBlock>;
+  /** Hands a buffer (a merged block) back for reuse by later runs. */
   recycle(buffer: ArrayBuffer): void;
   /** Terminates every worker; pending runs are rejected. Idempotent. */
   close(): Promise<void>;
 }
 
 /**
- * Source of a function `(exports, data, rowLength, d, s0, s1, m2Buffer?) => BatchMoments` that
- * references nothing outside itself (it is evaluated inside the worker); m2Buffer, when given, is a
- * recycled buffer the function may fill with the result's m2.
+ * Source of a function `(exports) => { load(data, rowLength, d, s0, s1): LoadedBatch; rows(i0, i1):
+ * RowBlock }` that references nothing outside itself (it is evaluated inside the worker); rows()
+ * may return a view of WASM memory.
  */
-export type ComputeSource = string;
+export type EngineSource = string;
+
+type Message = { type: 'load'; data: Float32Array; d: number; n: number } | { type: 'rows'; i0: number; i1: number; out?: ArrayBuffer };
 
 interface Task {
-  slice: Float32Array;
-  d: number;
-  n: number;
-  resolve(m: BatchMoments): void;
+  /** The worker that must run it (loads), or undefined for any. */
+  worker?: number;
+  message: Message;
+  transfer: ArrayBuffer[];
+  resolve(reply: Reply): void;
   reject(e: unknown): void;
 }
 
 interface Reply {
   id: number;
   error?: string;
-  n?: number;
-  d?: number;
   mean?: Float64Array;
-  m2?: Float64Array;
+  sumsq?: Float64Array;
+  block?: Float64Array;
+  stride?: number;
   data?: Float32Array;
 }
 
-function workerScript(platform: WorkerPlatform, computeSource: ComputeSource): string {
+function workerScript(platform: WorkerPlatform, engineSource: EngineSource): string {
   return `${inlineWorkerPrelude(platform)}
-const compute = (${computeSource});
+const makeEngine = (${engineSource});
 const wasmImports = (${wasmImports.toString()});
 let ready;
 listen((msg) => {
   if (msg.type === 'init') {
-    ready = WebAssembly.instantiate(msg.module, wasmImports());
+    ready = WebAssembly.instantiate(msg.module, wasmImports()).then((instance) => makeEngine(instance.exports));
     return;
   }
   ready
-    .then((instance) => {
-      const m = compute(instance.exports, msg.data, msg.n, msg.d, 0, msg.n, msg.out);
-      reply({ id: msg.id, n: m.n, d: m.d, mean: m.mean, m2: m.m2, data: msg.data }, [m.mean.buffer, m.m2.buffer, msg.data.buffer]);
+    .then((engine) => {
+      if (msg.type === 'load') {
+        const m = engine.load(msg.data, msg.n, msg.d, 0, msg.n);
+        reply({ id: msg.id, mean: m.mean, sumsq: m.sumsq, data: msg.data }, [m.mean.buffer, m.sumsq.buffer, msg.data.buffer]);
+        return;
+      }
+      const r = engine.rows(msg.i0, msg.i1);
+      const fits = msg.out && msg.out.byteLength >= r.block.byteLength;
+      const block = fits ? new Float64Array(msg.out, 0, r.block.length) : new Float64Array(r.block.length);
+      block.set(r.block);
+      reply({ id: msg.id, block, stride: r.stride }, [block.buffer]);
     })
-    .catch((e) => reply({ id: msg.id, error: String((e && e.stack) || e), data: msg.data }, [msg.data.buffer]));
+    .catch((e) => reply({ id: msg.id, error: String((e && e.stack) || e), data: msg.data }, msg.data ? [msg.data.buffer] : []));
 });
 `;
 }
 
 /**
- * Starts `size` workers that compute moment slices with `computeSource` on instances of
- * `module`, or resolves to undefined where the platform has no workers.
+ * Starts `size` workers that run `engineSource` on instances of `module`, or resolves to
+ * undefined where the platform has no workers.
  */
-export async function createMomentWorkerPool(
-  size: number,
-  module: WebAssembly.Module,
-  computeSource: ComputeSource,
-): Promise<MomentWorkerPool | undefined> {
+export async function createMomentWorkerPool(size: number, module: WebAssembly.Module, engineSource: EngineSource): Promise<MomentWorkerPool | undefined> {
   const busy: (({ id: number } & Task) | undefined)[] = [];
   const queue: Task[] = [];
   const spare: ArrayBuffer[] = [];
@@ -100,7 +126,7 @@ export async function createMomentWorkerPool(
   };
   const workers = await startWorkers<Reply>({
     count: size,
-    source: { script: (platform) => workerScript(platform, computeSource) },
+    source: { script: (platform) => workerScript(platform, engineSource) },
     unref: true,
     onMessage: (index, r) => {
       const task = busy[index];
@@ -108,7 +134,7 @@ export async function createMomentWorkerPool(
       busy[index] = undefined;
       if (r.data) keepSpare(r.data.buffer as ArrayBuffer);
       if (r.error !== undefined) task.reject(new Error(`moment worker: ${r.error}`));
-      else task.resolve({ n: r.n!, d: r.d!, mean: r.mean!, m2: r.m2! });
+      else task.resolve(r);
       dispatch();
     },
     onError: (index, error) => failWith(index, new Error(`moment worker failed: ${error.message}`, { cause: error })),
@@ -124,53 +150,55 @@ export async function createMomentWorkerPool(
     if (spare.length > 4 * size) spare.shift();
   }
 
-  /**
-   * The smallest spare of at least `byteLength` bytes (and not much larger), or of exactly that
-   * size when `exact` (result matrices are handed to the caller, so they get a buffer of their own
-   * size). Else a new buffer when `create`.
-   */
-  function takeSpare(byteLength: number, exact: boolean, create: true): ArrayBuffer;
-  function takeSpare(byteLength: number, exact: boolean, create: false): ArrayBuffer | undefined;
-  function takeSpare(byteLength: number, exact: boolean, create: boolean): ArrayBuffer | undefined {
+  /** The smallest spare of at least `byteLength` bytes (and not much larger), else undefined. */
+  function takeSpare(byteLength: number): ArrayBuffer | undefined {
     let best = -1;
     for (let i = 0; i < spare.length; i++) {
       const b = spare[i].byteLength;
-      const fits = exact ? b === byteLength : b >= byteLength && b <= 2 * byteLength + 65536;
-      if (fits && (best < 0 || b < spare[best].byteLength)) best = i;
+      if (b >= byteLength && b <= 2 * byteLength + 65536 && (best < 0 || b < spare[best].byteLength)) best = i;
     }
-    if (best >= 0) return spare.splice(best, 1)[0];
-    return create ? new ArrayBuffer(byteLength) : undefined;
+    return best >= 0 ? spare.splice(best, 1)[0] : undefined;
   }
 
   function dispatch(): void {
     for (let i = 0; i < workers!.length && queue.length > 0; i++) {
       if (busy[i]) continue;
-      const task = queue.shift()!;
+      const at = queue.findIndex((t) => t.worker === undefined || t.worker === i);
+      if (at < 0) continue;
+      const [task] = queue.splice(at, 1);
       const id = nextId++;
       busy[i] = { id, ...task };
       workers![i].ref();
-      // A recycled buffer for the result's m2 travels with the slice, when one is at hand.
-      const out = takeSpare(task.d * task.d * 8, true, false);
-      const transfer = [task.slice.buffer as ArrayBuffer];
-      if (out) transfer.push(out);
-      workers![i].post({ type: 'run', id, data: task.slice, d: task.d, n: task.n, out }, transfer);
+      workers![i].post({ ...task.message, id }, task.transfer);
     }
     for (let i = 0; i < workers!.length; i++) if (!busy[i]) workers![i].unref();
   }
 
+  function submit(worker: number | undefined, message: Message, transfer: ArrayBuffer[]): Promise<Reply> {
+    if (closed) return Promise.reject(new Error('the moment worker pool is closed'));
+    if (failure) return Promise.reject(failure);
+    return new Promise<Reply>((resolve, reject) => {
+      queue.push({ worker, message, transfer, resolve, reject });
+      dispatch();
+    });
+  }
+
   return {
     size,
-    run(slice, d, n) {
-      if (closed) return Promise.reject(new Error('the moment worker pool is closed'));
-      if (failure) return Promise.reject(failure);
-      if (slice.length !== d * n) return Promise.reject(new Error(`slice has ${slice.length} values, expected ${d} x ${n}`));
-      return new Promise<BatchMoments>((resolve, reject) => {
-        queue.push({ slice, d, n, resolve, reject });
-        dispatch();
+    async load(data, rowLength, d, s0, s1) {
+      const n = s1 - s0;
+      const replies = workers.map((_, k) => {
+        const copy = new Float32Array(takeSpare(d * n * 4) ?? new ArrayBuffer(d * n * 4), 0, d * n);
+        for (let u = 0; u < d; u++) copy.set(data.subarray(u * rowLength + s0, u * rowLength + s1), u * n);
+        return submit(k, { type: 'load', data: copy, d, n }, [copy.buffer as ArrayBuffer]);
       });
+      const [first] = await Promise.all(replies);
+      return { mean: first.mean!, sumsq: first.sumsq! };
     },
-    buffer(byteLength) {
-      return takeSpare(byteLength, false, true);
+    async rows(i0, i1, bytes) {
+      const out = takeSpare(bytes);
+      const r = await submit(undefined, { type: 'rows', i0, i1, out }, out ? [out] : []);
+      return { block: r.block!, stride: r.stride! };
     },
     recycle(buffer) {
       keepSpare(buffer);

@@ -30,19 +30,27 @@
 // 4 (float32 files) or 8 (float64) bytes x min(K, samples) per unit during pass 0.
 //
 // Each unit draws from its own generator (seeded from `seed`, the net and the unit), so the edges
-// do not depend on the batch size.
-import { MAX_BINS, createWasmJointHistogramKernel, type JointHistogramKernel, type JointHistogramSpec } from '../../kernels/joint-histogram/index.js';
-import type { Reducer, ReducerLayer, ReducerOutput, ReducerState } from './types.js';
+// do not depend on the batch size (src/probe/reducers/mi-reservoir.ts).
+//
+// Checkpoints and shards (src/probe/reducers/mi-snapshot.ts). snapshot/restore are exact in both
+// passes: pass 0 saves the reservoirs with their generators' states, pass 1 the edges and the
+// counts so far (restored as float64 base counts that finish() adds to the kernel's: 8 bytes a
+// counter more than miHistogramBytes says, for a state resumed in pass 1). merge:
+// pass 0 merges the reservoirs, pass 1 adds the counts of parts that used the same edges (else it
+// refuses, naming the layer, net and unit). The merged edges are those of a single run when every
+// unit has at most `reservoir` values above the threshold (result.json `exactEdges` counts such
+// units): the reservoirs then hold all values. Beyond that, the merged reservoir is a uniform
+// sample of `reservoir` of the unit's values, as a single run's is, but a different one (drawn
+// from the parts' samples by the hypergeometric law), so the edges come from a different, equally
+// valid, sample, with the error bounds above; the counts are exact for the edges used.
+import { createWasmJointHistogramKernel, type JointHistogramKernel, type JointHistogramSpec } from '../../kernels/joint-histogram/index.js';
+import type { Reducer, ReducerLayer, ReducerOutput, ReducerSnapshot, ReducerState } from './types.js';
+import { MI_HISTOGRAMS, layerPairs, miHistogramSettings, type MiHistogramSettings } from './mi-settings.js';
+import { NetReservoir } from './mi-reservoir.js';
+import { decodeMiSnapshot, encodeMiSnapshot, mergeMiSnapshots, type MiPass0, type MiPass1 } from './mi-snapshot.js';
 
-export const MI_HISTOGRAMS = 'mi-histograms';
-
-export interface MiHistogramSettings {
-  bins: number;
-  zeroThreshold: number;
-  reservoir: number;
-  seed: number;
-  maxMemoryMb: number;
-}
+export { MI_HISTOGRAMS, miHistogramSettings, type MiHistogramSettings } from './mi-settings.js';
+export { orderStatistic, selectRanks } from './mi-quantiles.js';
 
 /** What the reducer writes to result.json, read back by the `mi` method. */
 export interface MiHistogramsJson {
@@ -56,32 +64,6 @@ export interface MiHistogramsJson {
   pairs: [number, number][];
   kernel: string;
   quantiles: string;
-}
-
-export function miHistogramSettings(options: Record<string, unknown> | undefined): MiHistogramSettings {
-  const o = options ?? {};
-  const num = (key: string, fallback: number) => (o[key] === undefined ? fallback : Number(o[key]));
-  const s: MiHistogramSettings = {
-    bins: num('bins', 10),
-    zeroThreshold: num('zero-threshold', 0),
-    reservoir: num('reservoir', 65536),
-    seed: num('seed', 0),
-    maxMemoryMb: num('max-memory-mb', 2048),
-  };
-  if (!Number.isInteger(s.bins) || s.bins < 2 || s.bins > MAX_BINS) throw new Error(`${MI_HISTOGRAMS}: bins must be an integer from 2 to ${MAX_BINS} (a zero bin and at least one more), got ${o.bins}`);
-  if (!Number.isFinite(s.zeroThreshold)) {
-    throw new Error(`${MI_HISTOGRAMS}: zero-threshold must be a finite number (a very negative one, e.g. -1e30, leaves the zero bin empty), got ${o['zero-threshold']}`);
-  }
-  if (!Number.isInteger(s.reservoir) || s.reservoir < 1) throw new Error(`${MI_HISTOGRAMS}: reservoir must be a positive integer, got ${o.reservoir}`);
-  if (!Number.isInteger(s.seed)) throw new Error(`${MI_HISTOGRAMS}: seed must be an integer, got ${o.seed}`);
-  if (!(s.maxMemoryMb > 0)) throw new Error(`${MI_HISTOGRAMS}: max-memory-mb must be positive, got ${o['max-memory-mb']}`);
-  return s;
-}
-
-function layerPairs(count: number): [number, number][] {
-  const pairs: [number, number][] = [];
-  for (let a = 0; a < count; a++) for (let b = a + 1; b < count; b++) pairs.push([a, b]);
-  return pairs;
 }
 
 /** Bytes the reducer holds at its peak for a layer: counters (u32 + float64 totals + the float64 copy written out) and reservoirs. */
@@ -106,150 +88,93 @@ function checkMemory(layer: ReducerLayer, s: MiHistogramSettings): void {
   }
 }
 
-/** mulberry32 step: the next state and a uniform number in (0, 1). */
-function nextUniform(states: Uint32Array, i: number): number {
-  const a = (states[i] + 0x6d2b79f5) >>> 0;
-  states[i] = a;
-  let t = a;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-}
-
-/** A 32-bit seed per (seed, net, unit), well mixed (splitmix-style). */
-function unitSeed(seed: number, net: number, unit: number): number {
-  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(net + 1, 0xc2b2ae35) ^ Math.imul(unit + 1, 0x27d4eb2f);
-  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
-  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-/** Per-unit reservoir samples of one net's values above the threshold (algorithm L). */
-class NetReservoir {
-  readonly seen: Float64Array;
-  private values: Float32Array | Float64Array | null = null;
-  private readonly next: Float64Array;
-  private readonly w: Float64Array;
-  private readonly rng: Uint32Array;
-
-  constructor(readonly units: number, readonly capacity: number, seed: number, net: number) {
-    this.seen = new Float64Array(units);
-    this.next = new Float64Array(units);
-    this.w = new Float64Array(units);
-    this.rng = new Uint32Array(units);
-    for (let u = 0; u < units; u++) this.rng[u] = unitSeed(seed, net, u);
-  }
-
-  add(data: Float32Array | Float64Array, samples: number, threshold: number): void {
-    const k = this.capacity;
-    this.values ??= data instanceof Float64Array ? new Float64Array(this.units * k) : new Float32Array(this.units * k);
-    const values = this.values;
-    for (let u = 0; u < this.units; u++) {
-      const row = u * samples;
-      const base = u * k;
-      let seen = this.seen[u];
-      let next = this.next[u];
-      for (let s = 0; s < samples; s++) {
-        const x = data[row + s];
-        if (!(x > threshold)) continue;
-        if (seen < k) {
-          values[base + seen] = x;
-          if (seen === k - 1) {
-            // Full: draw the skip to the first replacement.
-            this.w[u] = Math.exp(Math.log(nextUniform(this.rng, u)) / k);
-            next = seen + Math.floor(Math.log(nextUniform(this.rng, u)) / Math.log1p(-this.w[u])) + 1;
-          }
-        } else if (seen === next) {
-          values[base + Math.floor(nextUniform(this.rng, u) * k)] = x;
-          this.w[u] *= Math.exp(Math.log(nextUniform(this.rng, u)) / k);
-          next = seen + Math.floor(Math.log(nextUniform(this.rng, u)) / Math.log1p(-this.w[u])) + 1;
-        }
-        seen++;
-      }
-      this.seen[u] = seen;
-      this.next[u] = next;
-    }
-  }
-
-  /** Edges [threshold, cut 1 .. cut bins-2] per unit, and how many units' edges are exact. */
-  edges(bins: number, threshold: number): { edges: Float64Array; exact: number } {
-    const ne = bins - 1;
-    const edges = new Float64Array(this.units * ne);
-    let exact = 0;
-    for (let u = 0; u < this.units; u++) {
-      const m = Math.min(this.seen[u], this.capacity);
-      if (this.seen[u] <= this.capacity) exact++;
-      edges[u * ne] = threshold;
-      if (m === 0 || !this.values) {
-        for (let k = 1; k < ne; k++) edges[u * ne + k] = threshold;
-        continue;
-      }
-      const ranks = Array.from({ length: ne - 1 }, (_, k) => orderStatistic(m, k + 1, bins - 1) - 1);
-      const cuts = selectRanks(this.values.subarray(u * this.capacity, u * this.capacity + m), ranks);
-      for (let k = 1; k < ne; k++) edges[u * ne + k] = cuts[k - 1];
-    }
-    this.values = null;
-    return { edges, exact };
-  }
-}
-
 /**
- * The values of `a` at the given 0-based ranks (non-decreasing) of its ascending order, as a full
- * sort would give them, in O(length x log(ranks)) by quickselect (Hoare partitions, median-of-3
- * pivots, recursing on the ranks either side of the middle one). Reorders `a` in place.
+ * The reducer's state for one layer, from its start (`create`) or a saved state (`restore`):
+ * pass 0 fills the reservoirs, nextPass(1) turns them into edges and a counting kernel, pass 1
+ * counts. A restored pass-1 state keeps the saved counts as `base` and adds the kernel's to them.
  */
-export function selectRanks(a: Float32Array | Float64Array, ranks: number[]): number[] {
-  const out = new Array<number>(ranks.length);
-  const swap = (i: number, j: number) => {
-    const t = a[i];
-    a[i] = a[j];
-    a[j] = t;
+function miState(layer: ReducerLayer, s: MiHistogramSettings, start: MiPass0 | MiPass1): ReducerState {
+  const pairs = layerPairs(layer.nets.length);
+  let reservoirs: NetReservoir[] | null = start.pass === 0 ? start.reservoirs.map((r, k) => NetReservoir.restore(layer.nets[k].units, r, `${MI_HISTOGRAMS}, layer ${layer.layer}, net ${layer.nets[k].name}`)) : null;
+  let counted: (Omit<MiPass1, 'pass' | 'counts'> & { base: Float64Array[] | null }) | null = start.pass === 1 ? { ...start, base: start.counts } : null;
+  let kernel: JointHistogramKernel | null = null;
+  const startKernel = async (edges: Float64Array[]) => {
+    const spec: JointHistogramSpec = { bins: s.bins, units: layer.nets.map((n) => n.units), edges, pairs };
+    // On the probe's backend (its own device); a layer given without one counts on WASM.
+    kernel = await (layer.backend ? layer.backend.jointHistogram(spec) : createWasmJointHistogramKernel(spec));
   };
-  // After nth(lo, hi, k): a[k] is the value of rank k, a[lo..k) <= a[k] <= a(k..hi].
-  const nth = (lo: number, hi: number, k: number) => {
-    while (hi > lo) {
-      const mid = (lo + hi) >> 1;
-      if (a[mid] < a[lo]) swap(mid, lo);
-      if (a[hi] < a[lo]) swap(hi, lo);
-      if (a[hi] < a[mid]) swap(hi, mid);
-      const x = a[mid];
-      let i = lo;
-      let j = hi;
-      do {
-        while (a[i] < x) i++;
-        while (x < a[j]) j--;
-        if (i <= j) {
-          swap(i, j);
-          i++;
-          j--;
-        }
-      } while (i <= j);
-      if (j < k) lo = i;
-      if (k < i) hi = j;
+  /** The counts so far: the kernel's plus the restored base (new arrays, or the base itself); null when nothing was counted. */
+  const counts = async (): Promise<Float64Array[] | null> => {
+    if (!counted) throw new Error(`${MI_HISTOGRAMS}, layer ${layer.layer}: no counts before the second pass`);
+    const fresh = kernel ? await kernel.counts() : null;
+    const base = counted.base;
+    if (!fresh) return base;
+    if (base) {
+      fresh.forEach((c, p) => {
+        for (let i = 0; i < c.length; i++) c[i] += base[p][i];
+      });
     }
+    return fresh;
   };
-  const select = (lo: number, hi: number, r0: number, r1: number) => {
-    if (r0 > r1) return;
-    const mid = (r0 + r1) >> 1;
-    const k = ranks[mid];
-    nth(lo, hi, k);
-    out[mid] = a[k];
-    let left = mid - 1;
-    while (left >= r0 && ranks[left] === k) out[left--] = a[k];
-    let right = mid + 1;
-    while (right <= r1 && ranks[right] === k) out[right++] = a[k];
-    select(lo, k - 1, r0, left);
-    select(k + 1, hi, right, r1);
+  const kernelNames = () => [...new Set([...(counted?.kernels ?? []), ...(kernel ? [kernel.name] : [])])];
+  return {
+    async update(batch) {
+      if ((batch.pass ?? 0) === 0) {
+        if (!reservoirs) throw new Error(`${MI_HISTOGRAMS}: pass 0 after the edges were fixed`);
+        if (reservoirs.some((r) => r.complete)) throw new Error(`${MI_HISTOGRAMS}, layer ${layer.layer}: a state merged from parts holds the whole of pass 0 and takes no more pass-0 batches`);
+        batch.nets.forEach((data, k) => reservoirs![k].add(data, batch.samples, s.zeroThreshold));
+      } else {
+        if (!counted) throw new Error(`${MI_HISTOGRAMS}: counting before the edges were fixed`);
+        if (!kernel) await startKernel(counted.edges);
+        await kernel!.add(batch.nets, batch.samples);
+      }
+    },
+    nextPass(pass) {
+      if (pass !== 1 || !reservoirs) throw new Error(`${MI_HISTOGRAMS}: unexpected pass ${pass}`);
+      const made = reservoirs.map((r) => r.edges(s.bins, s.zeroThreshold));
+      counted = { edges: made.map((m) => m.edges), above: reservoirs.map((r) => r.seen), exact: made.map((m) => m.exact), kernels: [], base: null };
+      reservoirs = null;
+      // The counting kernel starts with the first pass-1 batch: a state that only hands its edges
+      // on (`convergent merge` between the passes of a sharded probe) allocates no counters.
+    },
+    async snapshot(): Promise<ReducerSnapshot> {
+      if (reservoirs) return encodeMiSnapshot(layer.nets, s, { pass: 0, reservoirs: reservoirs.map((r) => r.arrays()) });
+      if (!counted) throw new Error(`${MI_HISTOGRAMS}, layer ${layer.layer}: the state was disposed`);
+      const { edges, above, exact } = counted;
+      return encodeMiSnapshot(layer.nets, s, { pass: 1, edges, above, exact, counts: await counts(), kernels: kernelNames() });
+    },
+    async finish(): Promise<ReducerOutput> {
+      if (!counted) throw new Error(`${MI_HISTOGRAMS}: finished before the second pass`);
+      const { edges, above, exact } = counted;
+      const joint = (await counts()) ?? pairs.map(([a, b]) => new Float64Array(layer.nets[a].units * layer.nets[b].units * s.bins * s.bins));
+      const arrays: NonNullable<ReducerOutput['arrays']> = {};
+      layer.nets.forEach((n, k) => {
+        arrays[`edges.${n.name}`] = { data: edges[k], shape: [n.units, s.bins - 1] };
+        arrays[`above.${n.name}`] = { data: above[k], shape: [n.units] };
+      });
+      pairs.forEach(([a, b], p) => {
+        arrays[`joint.${layer.nets[a].name}.${layer.nets[b].name}`] = { data: joint[p], shape: [layer.nets[a].units, layer.nets[b].units, s.bins, s.bins] };
+      });
+      const json: MiHistogramsJson = {
+        bins: s.bins,
+        zeroThreshold: s.zeroThreshold,
+        reservoir: s.reservoir,
+        seed: s.seed,
+        samples: layer.samples,
+        nets: layer.nets.map((n, k) => ({ name: n.name, units: n.units, exactEdges: exact[k] })),
+        pairs,
+        kernel: kernelNames().join(' + ') || 'none (no samples counted)',
+        quantiles: 'edges: [zero-threshold, order statistics ceil(m k / (bins - 1)), k = 1 .. bins-2, of a per-unit reservoir sample of the m values above the threshold (exact when m <= reservoir)]',
+      };
+      return { arrays, json };
+    },
+    async dispose() {
+      await kernel?.dispose();
+      kernel = null;
+      reservoirs = null;
+      counted = null;
+    },
   };
-  for (let r = 1; r < ranks.length; r++) if (ranks[r] < ranks[r - 1]) throw new Error('selectRanks: ranks must be non-decreasing');
-  for (const r of ranks) if (!(r >= 0 && r < a.length && Number.isInteger(r))) throw new RangeError(`selectRanks: rank ${r} outside 0..${a.length - 1}`);
-  select(0, a.length - 1, 0, ranks.length - 1);
-  return out;
-}
-
-/** The 1-based rank ceil(m k / parts) of the cut k of m sorted values into `parts` equal-mass parts. */
-export function orderStatistic(m: number, k: number, parts: number): number {
-  return Math.floor((m * k + parts - 1) / parts);
 }
 
 export const miHistogramsReducer: Reducer = {
@@ -269,63 +194,15 @@ export const miHistogramsReducer: Reducer = {
   create(layer): ReducerState {
     const s = miHistogramSettings(layer.options);
     checkMemory(layer, s);
-    const pairs = layerPairs(layer.nets.length);
     const capacity = Math.max(1, Math.min(s.reservoir, layer.samples));
-    let reservoirs: NetReservoir[] | null = layer.nets.map((n, k) => new NetReservoir(n.units, capacity, s.seed, k));
-    let edges: Float64Array[] = [];
-    let exact: number[] = [];
-    let above: Float64Array[] = [];
-    let kernel: JointHistogramKernel | null = null;
-    return {
-      async update(batch) {
-        if ((batch.pass ?? 0) === 0) {
-          if (!reservoirs) throw new Error(`${MI_HISTOGRAMS}: pass 0 after the edges were fixed`);
-          batch.nets.forEach((data, k) => reservoirs![k].add(data, batch.samples, s.zeroThreshold));
-        } else {
-          if (!kernel) throw new Error(`${MI_HISTOGRAMS}: counting before the edges were fixed`);
-          await kernel.add(batch.nets, batch.samples);
-        }
-      },
-      async nextPass(pass) {
-        if (pass !== 1 || !reservoirs) throw new Error(`${MI_HISTOGRAMS}: unexpected pass ${pass}`);
-        const made = reservoirs.map((r) => r.edges(s.bins, s.zeroThreshold));
-        above = reservoirs.map((r) => r.seen);
-        edges = made.map((m) => m.edges);
-        exact = made.map((m) => m.exact);
-        reservoirs = null;
-        const spec: JointHistogramSpec = { bins: s.bins, units: layer.nets.map((n) => n.units), edges, pairs };
-        // On the probe's backend (its own device); a layer given without one counts on WASM.
-        kernel = await (layer.backend ? layer.backend.jointHistogram(spec) : createWasmJointHistogramKernel(spec));
-      },
-      async finish(): Promise<ReducerOutput> {
-        if (!kernel) throw new Error(`${MI_HISTOGRAMS}: finished before the second pass`);
-        const counts = await kernel.counts();
-        const arrays: NonNullable<ReducerOutput['arrays']> = {};
-        layer.nets.forEach((n, k) => {
-          arrays[`edges.${n.name}`] = { data: edges[k], shape: [n.units, s.bins - 1] };
-          arrays[`above.${n.name}`] = { data: above[k], shape: [n.units] };
-        });
-        pairs.forEach(([a, b], p) => {
-          arrays[`joint.${layer.nets[a].name}.${layer.nets[b].name}`] = { data: counts[p], shape: [layer.nets[a].units, layer.nets[b].units, s.bins, s.bins] };
-        });
-        const json: MiHistogramsJson = {
-          bins: s.bins,
-          zeroThreshold: s.zeroThreshold,
-          reservoir: s.reservoir,
-          seed: s.seed,
-          samples: layer.samples,
-          nets: layer.nets.map((n, k) => ({ name: n.name, units: n.units, exactEdges: exact[k] })),
-          pairs,
-          kernel: kernel.name,
-          quantiles: 'edges: [zero-threshold, order statistics ceil(m k / (bins - 1)), k = 1 .. bins-2, of a per-unit reservoir sample of the m values above the threshold (exact when m <= reservoir)]',
-        };
-        return { arrays, json };
-      },
-      async dispose() {
-        await kernel?.dispose();
-        kernel = null;
-        reservoirs = null;
-      },
-    };
+    return miState(layer, s, { pass: 0, reservoirs: layer.nets.map((n, k) => NetReservoir.create(n.units, capacity, s.seed, k).arrays()) });
+  },
+  restore(layer, snapshot): ReducerState {
+    const s = miHistogramSettings(layer.options);
+    checkMemory(layer, s);
+    return miState(layer, s, decodeMiSnapshot(layer, s, snapshot, 'the saved state'));
+  },
+  merge(layer, a, b): ReducerSnapshot {
+    return mergeMiSnapshots(layer, miHistogramSettings(layer.options), a, b);
   },
 };

@@ -8,6 +8,12 @@
 // never filler items at value 0 that would be drawn as if they were its best. The reducer also
 // counts, per unit, the items it fires on (`activeItems`): the rare-unit rule of align
 // (src/align/rare-units.ts) leaves out units that fire on too few images to be matched.
+//
+// Checkpoints and shards. The state is exactly its TopKRecord (the kept lists, the positions, the
+// active counts, the items seen; the per-unit floor is the last kept value), so `snapshot()` is
+// the record and `TopKUnits.restore` continues from it exactly. Parts over contiguous item ranges
+// merge with `mergeTopKRecords`, from the records in their files, into the record of one run over
+// all the items (same tie rule: on equal values the earlier item stays ahead).
 
 export interface TopKRecord {
   /** units x k, best first; -Infinity in empty slots (the unit fired on fewer than k items). */
@@ -106,6 +112,30 @@ export class TopKUnits {
     this.floor[u] = this.values[row + k - 1];
   }
 
+  /** The whole state (a copy), at a batch boundary: `TopKUnits.restore` continues from it exactly. */
+  snapshot(): TopKRecord {
+    return this.result();
+  }
+
+  /** A tracker continuing from `record` (a snapshot, a merge, or a part's files) with k slots per unit. */
+  static restore(record: TopKRecord, k: number, height: number, width: number): TopKUnits {
+    const units = record.activeItems.length;
+    checkTopKRecord(record, k, 'top-k restore');
+    const top = new TopKUnits(units, k, height, width);
+    top.values.set(record.values);
+    top.items.set(record.items);
+    top.active.set(record.activeItems);
+    top.seen = record.itemsSeen;
+    for (let i = 0; i < units * k; i++) {
+      if (record.items[i] === -1) continue;
+      const [y, x] = [record.ys[i], record.xs[i]];
+      if (!(y < height && x < width)) throw new Error(`top-k restore: unit ${Math.floor(i / k)} keeps position (${y}, ${x}), outside the ${height} x ${width} map`);
+      top.pos[i] = y * width + x;
+    }
+    for (let u = 0; u < units; u++) top.floor[u] = top.values[u * k + k - 1];
+    return top;
+  }
+
   result(): TopKRecord {
     const ys = new Int32Array(this.pos.length);
     const xs = new Int32Array(this.pos.length);
@@ -114,6 +144,83 @@ export class TopKUnits {
       xs[i] = p < 0 ? -1 : p % this.width;
     });
     return { values: this.values.slice(), items: this.items.slice(), ys, xs, activeItems: this.active.slice(), itemsSeen: this.seen };
+  }
+}
+
+/**
+ * The record one TopKUnits would give fed a's items, then b's (disjoint item ranges, a's first;
+ * item indices are global source indices): per unit, the k best of both lists, a's ahead of b's
+ * on equal values (a single run keeps the earlier item on ties), empty slots last; the active
+ * counts and items seen add up. Exact, since every item of the k best overall is among the k best
+ * of its own part. An item kept by both parts for one unit (overlapping ranges) is refused.
+ */
+export function mergeTopKRecords(a: TopKRecord, b: TopKRecord, k: number): TopKRecord {
+  checkTopKRecord(a, k, 'top-k merge: the first part');
+  checkTopKRecord(b, k, 'top-k merge: the second part');
+  const units = a.activeItems.length;
+  if (b.activeItems.length !== units) throw new Error(`top-k merge: the first part has ${units} units, the second ${b.activeItems.length}`);
+  const out: TopKRecord = {
+    values: new Float32Array(units * k).fill(-Infinity),
+    items: new Int32Array(units * k).fill(-1),
+    ys: new Int32Array(units * k).fill(-1),
+    xs: new Int32Array(units * k).fill(-1),
+    activeItems: new Int32Array(units),
+    itemsSeen: a.itemsSeen + b.itemsSeen,
+  };
+  const take = (from: TopKRecord, i: number, to: number) => {
+    out.values[to] = from.values[i];
+    out.items[to] = from.items[i];
+    out.ys[to] = from.ys[i];
+    out.xs[to] = from.xs[i];
+  };
+  for (let u = 0; u < units; u++) {
+    const row = u * k;
+    out.activeItems[u] = a.activeItems[u] + b.activeItems[u];
+    for (let i = row; i < row + k && a.items[i] !== -1; i++) {
+      for (let j = row; j < row + k && b.items[j] !== -1; j++) {
+        if (a.items[i] === b.items[j]) throw new Error(`top-k merge: unit ${u} keeps item ${a.items[i]} in both parts (their item ranges overlap)`);
+      }
+    }
+    let i = row;
+    let j = row;
+    for (let slot = row; slot < row + k; slot++) {
+      const aLeft = i < row + k && a.items[i] !== -1;
+      const bLeft = j < row + k && b.items[j] !== -1;
+      if (aLeft && (!bLeft || !(b.values[j] > a.values[i]))) take(a, i++, slot);
+      else if (bLeft) take(b, j++, slot);
+      else break;
+    }
+  }
+  return out;
+}
+
+/** Refuses a record that is not a top-k state of k slots per unit (lengths, order, empty slots). */
+function checkTopKRecord(r: TopKRecord, k: number, what: string): void {
+  const units = r.activeItems.length;
+  if (!(Number.isInteger(k) && k >= 1)) throw new Error(`${what}: k must be a positive integer, got ${k}`);
+  for (const [name, array] of [['values', r.values], ['items', r.items], ['ys', r.ys], ['xs', r.xs]] as const) {
+    if (array.length !== units * k) throw new Error(`${what}: ${name} holds ${array.length} slots, expected ${units} units x ${k}`);
+  }
+  if (!(Number.isSafeInteger(r.itemsSeen) && r.itemsSeen >= 0)) throw new Error(`${what}: items seen must be a count, got ${r.itemsSeen}`);
+  for (let u = 0; u < units; u++) {
+    const row = u * k;
+    let filled = 0;
+    while (filled < k && r.items[row + filled] !== -1) filled++;
+    if (!(r.activeItems[u] >= filled && r.activeItems[u] <= r.itemsSeen)) throw new Error(`${what}: unit ${u} fired on ${r.activeItems[u]} of ${r.itemsSeen} items but keeps ${filled}`);
+    for (let j = 0; j < k; j++) {
+      const i = row + j;
+      if (j < filled) {
+        // Kept items fired (value > 0), best first, at a position inside the map.
+        if (!(r.values[i] > 0) || (j > 0 && r.values[i] > r.values[i - 1]) || !(r.items[i] >= 0 && r.ys[i] >= 0 && r.xs[i] >= 0)) {
+          throw new Error(`${what}: unit ${u} slot ${j} (item ${r.items[i]}, value ${r.values[i]}, position (${r.ys[i]}, ${r.xs[i]})) breaks the order of a top-k list`);
+        }
+      } else if (r.items[i] !== -1 || r.values[i] !== -Infinity || r.ys[i] !== -1 || r.xs[i] !== -1) {
+        throw new Error(
+          `${what}: unit ${u} slot ${j} (item ${r.items[i]}, value ${r.values[i]}, position (${r.ys[i]}, ${r.xs[i]})) is not empty, ` +
+            'but empty slots (item -1, value -Infinity, position (-1, -1)) come after the kept items and only empty slots follow them',
+        );
+      }
+    }
   }
 }
 

@@ -5,6 +5,16 @@
 // the layer again: the probe re-reads the layer's files for it (only for it: the moments, and
 // reducers that declared fewer passes, are done after the first pass), calling `nextPass` on its
 // state between passes. E.g. a histogram reducer finds its bin edges in pass 0 and counts in pass 1.
+//
+// Checkpoints and shards (optional, see ReducerSnapshot). A reducer whose state offers `snapshot()`
+// and which offers `restore()` can be checkpointed: the probe saves the state at a batch boundary
+// and, after a crash, restores it and feeds the batches that follow. "Exactly" means: restore from
+// a snapshot taken at a batch boundary, then the same batches, gives bit-identical output to the
+// state that was never stopped. A reducer that also offers `merge()` can run sharded (`probe
+// --shard K/N`): every part reduces a contiguous range of items, and `convergent merge` combines
+// the parts' snapshots, taken at the end of the same pass, in item order. Without snapshot/restore
+// the probe checkpoints only between layers (or refuses --checkpoint-every); without merge it
+// refuses --shard, naming the reducer.
 import type { Backend } from '../../backend/types.js';
 import type { OptionSpec } from '../../util/option-spec.js';
 
@@ -35,6 +45,13 @@ export interface ReducerState {
   finish(): ReducerOutput | Promise<ReducerOutput>;
   /** Releases what the state holds (device buffers, ...); called after finish() or on an error. */
   dispose?(): void | Promise<void>;
+  /**
+   * The whole state, exactly, at a batch boundary (never called during update): `restore()` of it
+   * continues as if never stopped. The snapshot may hold views of the state's own arrays: the
+   * probe writes it out before the next update. Its json must say which pass the state is in and
+   * the options the output depends on, so that restore/merge can refuse a state of other settings.
+   */
+  snapshot?(): ReducerSnapshot | Promise<ReducerSnapshot>;
 }
 
 /** What a reducer is told about the layer it is created for. */
@@ -61,4 +78,34 @@ export interface Reducer {
    */
   validate?(layer: ReducerLayer): void;
   create(layer: ReducerLayer): ReducerState;
+  /**
+   * A state continuing from `snapshot` (taken by ReducerState.snapshot, or made by merge) for the
+   * same layer and options: fed the batches that followed the snapshot (and nextPass / finish as
+   * usual), it gives bit-identical output to the state that was never stopped. It may take over
+   * the snapshot's arrays (no copies). Refuse, naming both values, a snapshot of other options,
+   * nets or pass than this layer's.
+   */
+  restore?(layer: ReducerLayer, snapshot: ReducerSnapshot): ReducerState;
+  /**
+   * Two states at the end of the same pass over disjoint item ranges, a's items before b's (e.g.
+   * parts K and K+1 of `--shard K/N`), into one: the state one run would have after a's batches
+   * then b's, so that restore(merge(a, b)) then nextPass/finish gives the single run's output (or
+   * say, in the reducer's docs, where it may differ and why that is equally valid). `layer`
+   * describes the merged range (its `samples` is a's plus b's). Merging is pairwise, in item
+   * order: merge(merge(p0, p1), p2), ... Refuse, naming both values, snapshots of other options,
+   * nets or passes. It may build the result in a's arrays (a is not used again: so merging N
+   * parts holds two states, not three) but must leave b unchanged.
+   */
+  merge?(layer: ReducerLayer, a: ReducerSnapshot, b: ReducerSnapshot): ReducerSnapshot;
+}
+
+/**
+ * A reducer state saved for a checkpoint or a part (see ReducerState.snapshot, Reducer.restore,
+ * Reducer.merge), on disk as one folder (src/probe/snapshot-io.ts).
+ */
+export interface ReducerSnapshot {
+  /** Saved as <key>.npy in the snapshot folder (keys: letters, digits, '.', '_', '-'). */
+  arrays: Record<string, { data: Float64Array | Float32Array | Int32Array | Uint32Array; shape: number[] }>;
+  /** Saved as snapshot.json: must say which pass the state is in. */
+  json: Record<string, unknown>;
 }

@@ -1,0 +1,323 @@
+// The batch loop of the probe from ONNX models (prepared by forward-probe.ts): images flow decode ->
+// forward pass of every net -> moments of every captured layer, top-k records and reducers, over
+// the items of the whole data or of one shard (`--shard K/N`), with a checkpoint every few
+// minutes from which `--resume` continues exactly, and then the run directory is written.
+//
+// Kinds of probe, as for activation files (src/probe/activation-layer.ts): whole (every pass of
+// every reducer); part (pass 0 only; plugin reducer states saved for `merge`); next pass
+// (`--next-pass RUN`: only the reducers RUN owes a pass, from its merged state; no moments, top-k
+// or accuracy, which RUN has).
+import { join } from 'node:path';
+import type { Backend } from '../backend/types.js';
+import type { ImageBatch } from '../inputs/data/source.js';
+import type { ForwardEngine, ForwardNet } from '../forward/engine.js';
+import type { DeviceProbeEngine } from '../forward/webgpu/device-engine.js';
+import type { ReceptiveField } from '../forward/receptive-field.js';
+import { ensureDir, writeJsonAtomic } from '../run-dir/atomic-write.js';
+import { writeNpy } from '../run-dir/npy-write.js';
+import { activeImagesPath, runPaths, topkRecordPath, type ProbeLayerRecord, type ProbeManifest } from '../run-dir/layout.js';
+import { argmaxRows } from '../util/argmax.js';
+import { plural } from '../util/plural.js';
+import { CheckpointClock, DEFAULT_CHECKPOINT_EVERY, momentsFromSnapshot, momentsToSnapshot, removeCheckpoint, topkFromSnapshot, topkToSnapshot, writeCheckpoint, type CheckpointLayer } from './checkpoint.js';
+import type { ForwardProbeOptions, PreparedOnnxProbe } from './forward-probe.js';
+import { LayerAccumulator } from './layer-accumulator.js';
+import { ItemCache, patchDir, writeUnitPatches } from './patches.js';
+import { passesOf, writeLayerState, writeManifest } from './probe.js';
+import { readPendingState, restoreReducer, saveReducerStates, snapshotOf, unsavable } from './reducer-states.js';
+import { TopKUnits } from './reducers/topk.js';
+import type { Reducer, ReducerLayer, ReducerState } from './reducers/types.js';
+import { startProbe } from './resume.js';
+
+/** Images per batch of the probe from ONNX models unless --batch says otherwise. */
+export const DEFAULT_BATCH_ITEMS = 64;
+
+/** Where the probe was at its checkpoint (items counted from the shard's first). */
+interface OnnxPosition {
+  pass: number;
+  itemsDone: number;
+  correct: number[];
+  judged: number;
+  skipped: { index: number; path: string; reason: string }[];
+}
+
+/** Runs a prepared probe from ONNX models on `backend` (the reducers' own checks come first). */
+export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend: Backend): Promise<ProbeManifest> {
+  const options: ForwardProbeOptions = { ...prepared.inputs, backend };
+  const log = options.log ?? (() => {});
+  const { models, itemShape, layers, shapes, fields, outputs, items, reducerOptions, dataLabel, provenance, nextPass } = prepared;
+  const data = options.data;
+  const labels = nextPass ? undefined : data.labels;
+  const batchItems = options.batchItems ?? DEFAULT_BATCH_ITEMS;
+  const topK = nextPass ? 0 : (options.topK ?? 9);
+  const range = provenance.items; // the shard's items (src/probe/shard.ts), all of them without one
+  const rangeItems = range.end - range.start;
+  const layerNets = (li: number) => models.map((m, k) => ({ name: m.name, units: shapes[k][li].units }));
+  const reducerLayer = (li: number, reducer: Reducer): ReducerLayer => ({
+    layer: layers[li].name,
+    nets: layerNets(li),
+    samples: rangeItems * shapes[0][li].height * shapes[0][li].width,
+    backend: options.backend,
+    options: reducerOptions.get(reducer) ?? {},
+  });
+  const reducers = nextPass ? nextPass.reducers.map((r) => r.reducer) : (options.reducers ?? []);
+  layers.forEach((_, li) => reducers.forEach((r) => r.validate?.(reducerLayer(li, r))));
+  // Passes [firstPass, lastPass]: a part runs pass 0 only, a next-pass part the pass RUN owes.
+  const firstPass = nextPass ? nextPass.reducers[0].pass : 0;
+  const lastPass = nextPass ? firstPass : options.shard ? 0 : Math.max(0, ...reducers.map((r) => passesOf(r) - 1));
+
+  const batchOptions = { batchItems };
+  const start = await startProbe(options.out, provenance, { resume: options.resume, overwrite: options.overwrite, command: options.command, log, batchOptions });
+  if (start.complete) return start.complete;
+  const target = start.target!;
+  const out = target.dir;
+  const saved = start.checkpoint;
+  const position = saved?.meta.position as OnnxPosition | undefined;
+  const savedState = (layer: string, state: string) => saved?.layers.find((l) => l.name === layer)?.states.find((s) => s.name === state)?.snapshot;
+
+  const nets: ForwardNet[] = models.map((m, k) => ({ name: m.name, model: m.model, captures: [...layers.map((l) => l.tensors[k]), ...(outputs[k] ? [outputs[k]!] : [])] }));
+  // On the device only when no reducer needs the activations on the host (src/probe/forward-probe.ts).
+  const onDevice = options.engine || reducers.length > 0 ? undefined : options.backend.probeOnDevice;
+  let device: DeviceProbeEngine | undefined;
+  let engine: ForwardEngine | undefined;
+  const moments: (LayerAccumulator | undefined)[] = [];
+  const tops: TopKUnits[][] = [];
+  const states: { reducer: Reducer; state: ReducerState }[][] = layers.map(() => []);
+  try {
+    if (onDevice) device = onDevice({ nets: models, itemShape, layers, outputs });
+    else engine = options.engine ?? (await options.backend.forwardEngine(nets, itemShape, { threads: options.threads }));
+    for (let li = 0; li < layers.length; li++) {
+      const name = layers[li].name;
+      const m = savedState(name, 'moments');
+      moments.push(nextPass ? undefined : m ? LayerAccumulator.restore(name, layerNets(li), options.backend.moments, momentsFromSnapshot(m, `checkpoint of layer ${name}`)) : new LayerAccumulator(name, layerNets(li), options.backend.moments));
+      tops.push(
+        topK > 0
+          ? models.map((net, k) => {
+              const t = savedState(name, `topk.${net.name}`);
+              const { units, height, width } = shapes[k][li];
+              return t ? TopKUnits.restore(topkFromSnapshot(t, `checkpoint of layer ${name}`), topK, height, width) : new TopKUnits(units, topK, height, width);
+            })
+          : [],
+      );
+      for (const reducer of reducers) {
+        const r = savedState(name, reducer.name);
+        const layer = reducerLayer(li, reducer);
+        states[li].push({ reducer, state: r ? restoreReducer(reducer, layer, r) : nextPass ? await readPendingState(nextPass.run, reducer, layer) : reducer.create(layer) });
+      }
+    }
+    // A later part shifts its values as the whole probe does: by the data's first batch.
+    const fresh = moments.filter((m, li) => m && !savedState(layers[li].name, 'moments'));
+    if (engine && range.start > 0 && fresh.length > 0) {
+      const first = await firstImages(data, batchItems, range.end);
+      if (first) {
+        const captured = await engine.forward(first.data, first.n);
+        moments.forEach((m, li) => {
+          if (!m || !fresh.includes(m)) return;
+          const positions = shapes[0][li].height * shapes[0][li].width;
+          m.shiftLike(models.map((_, k) => ({ data: toUnitMajor(captured[k][li], first.n, shapes[k][li].units, positions), units: shapes[k][li].units, samples: first.n * positions })));
+        });
+      }
+    }
+  } catch (e) {
+    for (const layerStates of states) for (const { state } of layerStates) await state.dispose?.();
+    await device?.dispose();
+    if (engine && !options.engine) await engine.dispose();
+    target.fail();
+    throw e;
+  }
+  const engineName = (device ?? engine)!.name;
+  log(`forward passes: ${engineName}; ${plural(layers.length, 'layer')} (${layers.map((l) => l.name).join(', ')}) of ${plural(models.length, 'net')} over ${plural(rangeItems, 'item')}${options.shard ? ` (part ${options.shard.index} of ${options.shard.count}: items ${range.start}..${range.end - 1})` : ''}`);
+
+  const manifest: ProbeManifest = start.existing ?? {
+    version: 1,
+    created: new Date().toISOString(),
+    command: options.command ?? '',
+    backend: `${options.backend.description}; forward ${engineName}`,
+    nets: options.nets.map((n) => ({ name: n.name, path: n.path })),
+    data: { source: dataLabel, items: rangeItems, itemShape, skipped: [], tensors: Object.fromEntries(provenance.layers.map((l) => [l.name, l.tensors])) },
+    layers: [],
+    pending: layers.map((l) => l.name),
+    reducers: provenance.reducers.map((r) => r.name),
+    provenance,
+    ...(nextPass ? { nextPassOf: nextPass.run } : {}),
+  };
+  const skipped = position?.skipped ?? [];
+  const correct = position?.correct ?? models.map(() => 0);
+  let judged = position?.judged ?? 0;
+  const started = performance.now();
+  const clock = new CheckpointClock(options.checkpointEvery === undefined ? DEFAULT_CHECKPOINT_EVERY : (options.checkpointEvery ?? undefined));
+  const cannotSave = unsavable(states.flat());
+  if (cannotSave.length > 0 && options.checkpointEvery) log(`no checkpoints: reducer ${cannotSave.join(', ')} cannot save its state`);
+  const checkpoint = async (pass: number, itemsDone: number) => {
+    const checkpointLayers: CheckpointLayer[] = [];
+    for (let li = 0; li < layers.length; li++) {
+      const layerStates: CheckpointLayer['states'] = [];
+      const m = moments[li];
+      if (m) layerStates.push({ name: 'moments', snapshot: momentsToSnapshot(m.snapshot()) });
+      tops[li].forEach((t, k) => layerStates.push({ name: `topk.${models[k].name}`, snapshot: topkToSnapshot(t.snapshot()) }));
+      for (const { reducer, state } of states[li]) layerStates.push({ name: reducer.name, snapshot: await snapshotOf(reducer, state, layers[li].name) });
+      checkpointLayers.push({ name: layers[li].name, states: layerStates });
+    }
+    const at: OnnxPosition = { pass, itemsDone, correct, judged, skipped };
+    await writeCheckpoint(out, { provenance, options: batchOptions, position: { ...at } }, checkpointLayers);
+  };
+  try {
+    if (!start.existing) await writeManifest(out, manifest);
+    const resumePass = position?.pass ?? firstPass;
+    options.onStart?.(rangeItems, lastPass - firstPass + 1);
+    for (let pass = resumePass; pass <= lastPass; pass++) {
+      if (pass !== resumePass) for (const layerStates of states) for (const { reducer, state } of layerStates) if (nextPass || passesOf(reducer) > pass) await state.nextPass?.(pass);
+      const resumeAt = pass === resumePass ? (position?.itemsDone ?? 0) : 0;
+      let itemsDone = resumeAt; // source indices visited, from the shard's first: batches of batchItems indices
+      let done = resumeAt;
+      const progressBase = (pass - firstPass) * rangeItems;
+      const finishBatch = async (batch: ImageBatch, predictions: (ArrayLike<number> | undefined)[]) => {
+        if (pass === 0 && labels) {
+          predictions.forEach((predicted, k) => {
+            if (predicted) for (let i = 0; i < batch.n; i++) if (predicted[i] === labels[batch.indices[i]]) correct[k]++;
+          });
+          judged += batch.n;
+        }
+        itemsDone = Math.min(rangeItems, itemsDone + batchItems);
+        done = itemsDone;
+        options.onProgress?.(progressBase + done);
+        if (cannotSave.length === 0 && itemsDone < rangeItems && clock.batchDone()) await checkpoint(pass, itemsDone);
+      };
+      const reduceOnHost = async (batch: ImageBatch, captured: Float32Array[][]) => {
+        for (let li = 0; li < layers.length; li++) {
+          const positions = shapes[0][li].height * shapes[0][li].width;
+          const unitMajor = models.map((_, k) => ({ data: toUnitMajor(captured[k][li], batch.n, shapes[k][li].units, positions), units: shapes[k][li].units, samples: batch.n * positions }));
+          if (pass === 0 && moments[li]) {
+            await moments[li]!.add(unitMajor);
+            tops[li].forEach((t, k) => t.add(captured[k][li], batch.indices));
+          }
+          for (const { reducer, state } of states[li]) {
+            if (nextPass || passesOf(reducer) > pass) await state.update({ nets: unitMajor.map((b) => b.data), samples: batch.n * positions, firstSample: (batch.indices[0] ?? 0) * positions, pass });
+          }
+        }
+        await finishBatch(batch, models.map((_, k) => (outputs[k] ? argmaxRows(captured[k][layers.length], captured[k][layers.length].length / batch.n) : undefined)));
+      };
+      // Host path: the forward pass of batch k + 1 runs (on the workers) while batch k is reduced.
+      let inFlight: { batch: ImageBatch; captured: Promise<Float32Array[][]> } | undefined;
+      try {
+        for await (const batch of data.batches(batchItems, { start: range.start + resumeAt, limit: range.end })) {
+          if (pass === 0) skipped.push(...batch.skipped);
+          if (batch.n === 0) {
+            // Every image of the batch was skipped: it still counts as visited, in order.
+            if (inFlight) {
+              await reduceOnHost(inFlight.batch, await inFlight.captured);
+              inFlight = undefined;
+            }
+            await finishBatch(batch, []);
+            continue;
+          }
+          if (device) {
+            // passes is 1 here: the device path is only taken without plugin reducers.
+            const reduced = await device.forward(batch.data, batch.n);
+            for (let li = 0; li < layers.length; li++) {
+              moments[li]!.addMoments(reduced.moments[li]);
+              tops[li].forEach((t, k) => t.addMaxima(reduced.maxima[li][k].values, reduced.maxima[li][k].positions, batch.indices, 'unit-major'));
+            }
+            await finishBatch(batch, reduced.predictions);
+            continue;
+          }
+          const next = { batch, captured: engine!.forward(batch.data, batch.n) };
+          next.captured.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
+          if (inFlight) await reduceOnHost(inFlight.batch, await inFlight.captured);
+          inFlight = next;
+        }
+        if (inFlight) await reduceOnHost(inFlight.batch, await inFlight.captured);
+      } finally {
+        // On an error, let a forward pass still running finish before the engine is disposed.
+        await inFlight?.captured.catch(() => {});
+      }
+    }
+    options.onDone?.();
+    if (!nextPass) {
+      const record = manifest.data!;
+      record.skipped = skipped;
+      if (skipped.length >= rangeItems) throw new Error(`no readable images in ${record.source}: all ${rangeItems} were skipped (${skipped[0]?.path}: ${skipped[0]?.reason})`);
+      if (skipped.length > 0) log(`skipped ${plural(skipped.length, 'unreadable image')} (listed in probe.json): ${skipped.slice(0, 3).map((s) => s.path).join(', ')}${skipped.length > 3 ? ', ...' : ''}`);
+      if (labels && judged > 0) {
+        record.judged = judged;
+        models.forEach((_, k) => {
+          if (!outputs[k]) return;
+          manifest.nets[k].accuracy = correct[k] / judged;
+          manifest.nets[k].correct = correct[k];
+        });
+      }
+    }
+
+    const seconds = (performance.now() - started) / 1000;
+    for (let li = 0; li < layers.length; li++) {
+      const name = layers[li].name;
+      if (manifest.layers.some((l) => l.name === name)) continue;
+      if (options.shard) await saveReducerStates(out, name, states[li]);
+      const finishing = nextPass ? [] : states[li].filter(({ reducer }) => passesOf(reducer) - 1 <= lastPass);
+      const positions = shapes[0][li].height * shapes[0][li].width;
+      const samples = moments[li] ? (await writeLayerState(out, name, layerNets(li), moments[li]!, finishing)).n : (rangeItems - skipped.length) * positions;
+      if (topK > 0) await writeTopK({ ...options, out }, name, models.map((m) => m.name), tops[li], fields.map((f) => f[li]), topK);
+      const record: ProbeLayerRecord = {
+        name,
+        samples,
+        items: samples / positions,
+        samplesPerItem: positions,
+        units: Object.fromEntries(models.map((m, k) => [m.name, shapes[k][li].units])),
+        sources: Object.fromEntries(models.map((m, k) => [m.name, `${m.path}:${layers[li].tensors[k]}`])),
+        seconds,
+        ...(options.shard ? { itemRange: range } : {}),
+      };
+      manifest.layers.push(record);
+      manifest.pending = manifest.pending.filter((p) => p !== name);
+      if (options.shard) manifest.reducerStates = reducers.map((r) => ({ reducer: r.name, pass: lastPass }));
+      await writeManifest(out, manifest);
+    }
+    removeCheckpoint(out);
+    target.finish();
+    return manifest;
+  } catch (e) {
+    target.fail();
+    throw e;
+  } finally {
+    for (const layerStates of states) for (const { state } of layerStates) await state.dispose?.();
+    await device?.dispose();
+    if (engine && !options.engine) await engine.dispose();
+  }
+}
+
+/** The whole probe's first batch that holds an image (a batch of skipped images shifts nothing), or none before `end`. */
+async function firstImages(data: ForwardProbeOptions['data'], batchItems: number, end: number): Promise<ImageBatch | undefined> {
+  for await (const batch of data.batches(batchItems, { start: 0, limit: end })) if (batch.n > 0) return batch;
+  return undefined;
+}
+
+async function writeTopK(options: ForwardProbeOptions, layer: string, nets: string[], tops: TopKUnits[], fields: ReceptiveField[], k: number): Promise<void> {
+  const dir = runPaths.reducerDir(options.out, 'topk', layer);
+  await ensureDir(dir);
+  const cache = new ItemCache(options.data);
+  const meta: Record<string, unknown> = {};
+  for (let j = 0; j < nets.length; j++) {
+    const record = tops[j].result();
+    const units = tops[j].units;
+    await writeNpy(topkRecordPath(dir, nets[j], 'values'), record.values, [units, k]);
+    await writeNpy(topkRecordPath(dir, nets[j], 'items'), record.items, [units, k]);
+    await writeNpy(topkRecordPath(dir, nets[j], 'y'), record.ys, [units, k]);
+    await writeNpy(topkRecordPath(dir, nets[j], 'x'), record.xs, [units, k]);
+    await writeNpy(activeImagesPath(dir, nets[j]), record.activeItems, [units]);
+    meta[nets[j]] = { units, map: [tops[j].height, tops[j].width], receptiveField: fields[j], images: record.itemsSeen };
+    if (options.patches ?? true) await writeUnitPatches(patchDir(dir, nets[j]), record, k, fields[j], options.data, cache);
+  }
+  const notes = { items: 'indices into the probe data (see probe.json data.source); -1: an empty slot (the unit fired on fewer than k images)', active: 'per unit, the images on which it fires (maximum over positions > 0)' };
+  await writeJsonAtomic(join(dir, 'result.json'), { k, nets: meta, ...notes });
+}
+
+/** (n, C, H, W) batch-first into unit-major (C, n*H*W): what the moment kernels read. */
+export function toUnitMajor(data: Float32Array, n: number, units: number, positions: number, out = new Float32Array(data.length)): Float32Array {
+  const samples = n * positions;
+  for (let i = 0; i < n; i++) {
+    for (let u = 0; u < units; u++) {
+      const src = (i * units + u) * positions;
+      out.set(data.subarray(src, src + positions), u * samples + i * positions);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,41 @@
+// The `mi-histograms` reducer's settings (its options, checked), shared by the reducer
+// (mi-histograms.ts) and its saved states (mi-snapshot.ts).
+import { MAX_BINS } from '../../kernels/joint-histogram/index.js';
+
+export const MI_HISTOGRAMS = 'mi-histograms';
+
+export interface MiHistogramSettings {
+  bins: number;
+  zeroThreshold: number;
+  reservoir: number;
+  seed: number;
+  maxMemoryMb: number;
+}
+
+export function miHistogramSettings(options: Record<string, unknown> | undefined): MiHistogramSettings {
+  const o = options ?? {};
+  const num = (key: string, fallback: number) => (o[key] === undefined ? fallback : Number(o[key]));
+  const s: MiHistogramSettings = {
+    bins: num('bins', 10),
+    zeroThreshold: num('zero-threshold', 0),
+    reservoir: num('reservoir', 65536),
+    seed: num('seed', 0),
+    maxMemoryMb: num('max-memory-mb', 2048),
+  };
+  if (!Number.isInteger(s.bins) || s.bins < 2 || s.bins > MAX_BINS) throw new Error(`${MI_HISTOGRAMS}: bins must be an integer from 2 to ${MAX_BINS} (a zero bin and at least one more), got ${o.bins}`);
+  if (!Number.isFinite(s.zeroThreshold)) {
+    throw new Error(`${MI_HISTOGRAMS}: zero-threshold must be a finite number (a very negative one, e.g. -1e30, leaves the zero bin empty), got ${o['zero-threshold']}`);
+  }
+  if (!Number.isInteger(s.reservoir) || s.reservoir < 1) throw new Error(`${MI_HISTOGRAMS}: reservoir must be a positive integer, got ${o.reservoir}`);
+  if (!Number.isInteger(s.seed)) throw new Error(`${MI_HISTOGRAMS}: seed must be an integer, got ${o.seed}`);
+  if (!(s.maxMemoryMb > 0)) throw new Error(`${MI_HISTOGRAMS}: max-memory-mb must be positive, got ${o['max-memory-mb']}`);
+  return s;
+}
+
+/** Every between-net pair of net indices [a, b], a < b (the joint histograms kept). */
+export function layerPairs(count: number): [number, number][] {
+  const pairs: [number, number][] = [];
+  for (let a = 0; a < count; a++) for (let b = a + 1; b < count; b++) pairs.push([a, b]);
+  return pairs;
+}
+

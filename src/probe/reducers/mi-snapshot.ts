@@ -1,0 +1,202 @@
+// The `mi-histograms` reducer's saved state (checkpoints, and the parts of a sharded probe), and
+// the merge of two parts' states. snapshot.json says the pass and the settings the output depends
+// on (bins, zero threshold, reservoir, seed) and the nets; a state of other settings, nets or pass
+// is refused, naming both values.
+//
+//  pass 0  per net: `reservoir.<net>` (units x capacity, the file's precision), `seen.<net>`
+//          (values above the threshold per unit) and, until merged, algorithm L's state
+//          `next.<net>`, `w.<net>` and `rng.<net>` (src/probe/reducers/mi-reservoir.ts).
+//  pass 1  per net: `edges.<net>` and `above.<net>` (as in result.json), per pair of nets
+//          `joint.<a>.<b>`: the float64 counts so far, left out before the first pass-1 batch
+//          (json `counted: false`: the merged edges handed to the shards of pass 1 carry no
+//          arrays of zeros). json: exactEdges per net, the kernels.
+//
+// Merge: pass 0 merges the reservoirs (exact while a unit has at most `reservoir` values above the
+// threshold, else a uniform sample of the union: see mi-reservoir.ts); pass 1 adds the counts of
+// parts that counted with the same edges (parts of stage 2 of a sharded probe all start from the
+// one merged pass-0 state), and refuses parts whose edges differ, naming the layer, net and unit.
+import type { ReducerLayer, ReducerSnapshot } from './types.js';
+import { MI_HISTOGRAMS, layerPairs, type MiHistogramSettings } from './mi-settings.js';
+import { checkReservoirArrays, mergeReservoirs, type ReservoirArrays } from './mi-reservoir.js';
+
+/** The settings a saved state must share with the probe restoring or merging it. */
+const SAVED_SETTINGS = ['bins', 'zeroThreshold', 'reservoir', 'seed'] as const;
+
+export interface MiPass0 {
+  pass: 0;
+  reservoirs: ReservoirArrays[];
+}
+
+export interface MiPass1 {
+  pass: 1;
+  edges: Float64Array[];
+  above: Float64Array[];
+  exact: number[];
+  /** Per pair of nets (layerPairs order), the counts so far; null before any sample was counted. */
+  counts: Float64Array[] | null;
+  /** The joint histogram kernels that counted them (e.g. 'wasm-simd (1 thread)'). */
+  kernels: string[];
+}
+
+type Nets = ReducerLayer['nets'];
+type Arrays = ReducerSnapshot['arrays'];
+
+/** The snapshot of a state in pass 0 or 1 (views of its arrays, no copies). */
+export function encodeMiSnapshot(nets: Nets, s: MiHistogramSettings, state: MiPass0 | MiPass1): ReducerSnapshot {
+  const arrays: Arrays = {};
+  const json: Record<string, unknown> = {
+    reducer: MI_HISTOGRAMS,
+    pass: state.pass,
+    settings: Object.fromEntries(SAVED_SETTINGS.map((key) => [key, s[key]])),
+    nets: nets.map((n) => ({ name: n.name, units: n.units })),
+  };
+  if (state.pass === 0) {
+    json.capacity = state.reservoirs.map((r) => r.capacity);
+    json.merged = state.reservoirs.some((r) => !r.sampler);
+    nets.forEach((n, k) => {
+      const r = state.reservoirs[k];
+      if (r.values) arrays[`reservoir.${n.name}`] = { data: r.values, shape: [n.units, r.capacity] };
+      arrays[`seen.${n.name}`] = { data: r.seen, shape: [n.units] };
+      if (r.sampler) {
+        arrays[`next.${n.name}`] = { data: r.sampler.next, shape: [n.units] };
+        arrays[`w.${n.name}`] = { data: r.sampler.w, shape: [n.units] };
+        arrays[`rng.${n.name}`] = { data: r.sampler.rng, shape: [n.units] };
+      }
+    });
+  } else {
+    json.exactEdges = state.exact;
+    json.kernels = state.kernels;
+    json.counted = state.counts !== null;
+    nets.forEach((n, k) => {
+      arrays[`edges.${n.name}`] = { data: state.edges[k], shape: [n.units, s.bins - 1] };
+      arrays[`above.${n.name}`] = { data: state.above[k], shape: [n.units] };
+    });
+    const counts = state.counts;
+    if (counts) {
+      layerPairs(nets.length).forEach(([a, b], p) => {
+        arrays[`joint.${nets[a].name}.${nets[b].name}`] = { data: counts[p], shape: [nets[a].units, nets[b].units, s.bins, s.bins] };
+      });
+    }
+  }
+  return { arrays, json };
+}
+
+/**
+ * The state saved in `snapshot`, checked against the layer's nets and `s` (the settings of the
+ * probe restoring it); `what` names the snapshot in messages. The arrays are taken over.
+ */
+export function decodeMiSnapshot(layer: Pick<ReducerLayer, 'layer' | 'nets'>, s: MiHistogramSettings, snapshot: ReducerSnapshot, what: string): MiPass0 | MiPass1 {
+  const { json } = snapshot;
+  const where = `${MI_HISTOGRAMS}, layer ${layer.layer}: ${what}`;
+  if (json.reducer !== MI_HISTOGRAMS) throw new Error(`${where} is a state of reducer ${String(json.reducer)}, not ${MI_HISTOGRAMS}`);
+  const saved = json.settings as Record<string, unknown> | undefined;
+  for (const key of SAVED_SETTINGS) {
+    if (saved?.[key] !== s[key]) throw new Error(`${where} was made with ${optionName(key)} ${String(saved?.[key])}, this probe uses ${s[key]}`);
+  }
+  const savedNets = json.nets as Nets | undefined;
+  const describe = (nets: Nets | undefined) => (nets ?? []).map((n) => `${n.name} (${n.units} units)`).join(', ');
+  if (describe(savedNets) !== describe(layer.nets)) throw new Error(`${where} holds nets ${describe(savedNets)}, this layer has ${describe(layer.nets)}`);
+  const array = <T extends Arrays[string]['data']>(key: string, type: new (n: number) => T, length: number): T => {
+    const found = snapshot.arrays[key];
+    if (!found) throw new Error(`${where} has no array ${key}`);
+    if (!(found.data instanceof type) || found.data.length !== length) {
+      throw new Error(`${where}: array ${key} holds ${found.data.length} ${found.data.constructor.name} values, expected ${length} ${type.name}`);
+    }
+    return found.data as T;
+  };
+  if (json.pass === 0) {
+    const capacity = json.capacity as number[] | undefined;
+    return {
+      pass: 0,
+      reservoirs: layer.nets.map((n, k) => {
+        const cap = capacity?.[k] ?? 0;
+        const values = snapshot.arrays[`reservoir.${n.name}`]?.data ?? null;
+        if (values && !(values instanceof Float32Array || values instanceof Float64Array)) throw new Error(`${where}: array reservoir.${n.name} is not float32 or float64`);
+        const sampled = json.merged !== true;
+        const r: ReservoirArrays = {
+          values,
+          capacity: cap,
+          seen: array(`seen.${n.name}`, Float64Array, n.units),
+          sampler: sampled ? { next: array(`next.${n.name}`, Float64Array, n.units), w: array(`w.${n.name}`, Float64Array, n.units), rng: array(`rng.${n.name}`, Uint32Array, n.units) } : null,
+        };
+        checkReservoirArrays(n.units, r, `${where}, net ${n.name}`);
+        return r;
+      }),
+    };
+  }
+  if (json.pass === 1) {
+    const exact = json.exactEdges as number[] | undefined;
+    if (!Array.isArray(exact) || exact.length !== layer.nets.length) throw new Error(`${where} has no exactEdges per net`);
+    return {
+      pass: 1,
+      edges: layer.nets.map((n) => array(`edges.${n.name}`, Float64Array, n.units * (s.bins - 1))),
+      above: layer.nets.map((n) => array(`above.${n.name}`, Float64Array, n.units)),
+      exact,
+      counts:
+        json.counted === false
+          ? null
+          : layerPairs(layer.nets.length).map(([a, b]) => {
+              const [A, B] = [layer.nets[a], layer.nets[b]];
+              return array(`joint.${A.name}.${B.name}`, Float64Array, A.units * B.units * s.bins * s.bins);
+            }),
+      kernels: Array.isArray(json.kernels) ? (json.kernels as string[]) : [],
+    };
+  }
+  throw new Error(`${where} is in pass ${String(json.pass)}; ${MI_HISTOGRAMS} has passes 0 (edges) and 1 (counts)`);
+}
+
+/**
+ * The state after a's items then b's (both at the end of the same pass; see the file's header).
+ * Pass 1 adds b's counts into a's arrays; b is left unchanged.
+ */
+export function mergeMiSnapshots(layer: Pick<ReducerLayer, 'layer' | 'nets'>, s: MiHistogramSettings, a: ReducerSnapshot, b: ReducerSnapshot): ReducerSnapshot {
+  const where = `${MI_HISTOGRAMS}, layer ${layer.layer}`;
+  // Name the first difference between the parts themselves before checking them against the probe.
+  const settingsOf = (j: Record<string, unknown>) => (j.settings ?? {}) as Record<string, unknown>;
+  for (const key of SAVED_SETTINGS) {
+    const [x, y] = [settingsOf(a.json)[key], settingsOf(b.json)[key]];
+    if (x !== y) throw new Error(`${where}: cannot merge the state of ${optionName(key)} ${String(x)} with one of ${optionName(key)} ${String(y)}`);
+  }
+  if (a.json.pass !== b.json.pass) throw new Error(`${where}: cannot merge a state in pass ${String(a.json.pass)} with one in pass ${String(b.json.pass)} (parts merge at the end of the same pass)`);
+  const first = decodeMiSnapshot(layer, s, a, 'the first state');
+  const second = decodeMiSnapshot(layer, s, b, 'the second state');
+  if (first.pass === 0 && second.pass === 0) {
+    const reservoirs = first.reservoirs.map((r, k) => mergeReservoirs(r, second.reservoirs[k], s.reservoir, s.seed, k, `${where}, net ${layer.nets[k].name}`));
+    return encodeMiSnapshot(layer.nets, s, { pass: 0, reservoirs });
+  }
+  if (first.pass !== 1 || second.pass !== 1) throw new Error(`${where}: cannot merge a state in pass ${first.pass} with one in pass ${second.pass}`);
+  const ne = s.bins - 1;
+  layer.nets.forEach((n, k) => {
+    const [ea, eb] = [first.edges[k], second.edges[k]];
+    for (let i = 0; i < ea.length; i++) {
+      if (!Object.is(ea[i], eb[i])) {
+        const unit = Math.floor(i / ne);
+        throw new Error(
+          `${where}, net ${n.name}, unit ${unit}: the parts counted with different bin edges (edge ${i % ne}: ${ea[i]} and ${eb[i]}); ` +
+            'the parts of pass 1 must all start from the one merged pass-0 state (probe --next-pass RUN)',
+        );
+      }
+    }
+    const [xa, xb] = [first.above[k], second.above[k]];
+    for (let u = 0; u < n.units; u++) {
+      if (xa[u] !== xb[u]) throw new Error(`${where}, net ${n.name}, unit ${u}: the parts' edges come from different pass-0 states (${xa[u]} and ${xb[u]} values above the threshold)`);
+    }
+  });
+  // Into a's arrays: merging N parts holds two sets of counts, not three (a copy of b's when a
+  // counted nothing, so that later merges into the result leave b unchanged).
+  const [countsA, countsB] = [first.counts, second.counts];
+  const counts = !countsA || !countsB ? (countsA ?? countsB?.map((c) => c.slice()) ?? null) : countsA;
+  if (countsA && countsB) {
+    countsA.forEach((c, p) => {
+      const add = countsB[p];
+      for (let i = 0; i < c.length; i++) c[i] += add[i];
+    });
+  }
+  const kernels = [...new Set([...first.kernels, ...second.kernels])];
+  return encodeMiSnapshot(layer.nets, s, { pass: 1, edges: first.edges, above: first.above, exact: first.exact, counts, kernels });
+}
+
+/** The option's name on the command line (`--mi-histograms.<name>`). */
+function optionName(key: (typeof SAVED_SETTINGS)[number]): string {
+  return key === 'zeroThreshold' ? 'zero-threshold' : key;
+}

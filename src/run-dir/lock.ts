@@ -9,6 +9,7 @@ import { linkSync, readFileSync, rmdirSync, readdirSync, unlinkSync, writeFileSy
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { fsError, tempPathFor } from './atomic-write.js';
+import { currentSlurmJob, slurmJobEnded } from './lock-slurm.js';
 import { makeDirSync } from './make-dir.js';
 import { runPaths } from './layout.js';
 
@@ -17,6 +18,8 @@ export interface LockOwner {
   host: string;
   command: string;
   started: string;
+  /** The SLURM job of the owner, when it ran in one (src/run-dir/lock-slurm.ts). */
+  slurmJob?: string;
 }
 
 export interface RunLock {
@@ -50,7 +53,8 @@ export async function acquireRunLock(run: string, options: LockOptions = {}): Pr
     return handle(path);
   }
   const createdDir = makeDirSync(run, 'create the run directory');
-  const owner: LockOwner = { pid: process.pid, host: hostname(), command: options.command ?? process.argv.slice(1).join(' '), started: new Date().toISOString() };
+  const slurmJob = currentSlurmJob();
+  const owner: LockOwner = { pid: process.pid, host: hostname(), command: options.command ?? process.argv.slice(1).join(' '), started: new Date().toISOString(), ...(slurmJob ? { slurmJob } : {}) };
   try {
     for (let attempt = 0; !createExclusively(path, JSON.stringify(owner, null, 2) + '\n'); attempt++) {
       const other = readOwner(path);
@@ -176,7 +180,10 @@ function createExclusively(path: string, text: string): boolean {
 
 /** Why a lock no longer protects anything, or undefined while its owner may be running. */
 function staleReason(owner: LockOwner): string | undefined {
-  if (owner.host !== hostname()) return undefined; // cannot look at another machine's processes
+  if (owner.host !== hostname()) {
+    // Another machine's processes cannot be looked at, but a SLURM job's end can be.
+    return owner.slurmJob && owner.slurmJob !== currentSlurmJob() ? slurmJobEnded(owner.slurmJob) : undefined;
+  }
   if (owner.pid === process.pid) return 'it names this process, which does not hold it';
   try {
     process.kill(owner.pid, 0);
@@ -192,7 +199,12 @@ function describeOwner(owner: LockOwner): string {
 }
 
 function heldMessage(run: string, path: string, owner: LockOwner): string {
-  const where = owner.host === hostname() ? `process ${owner.pid} (still running)` : `process ${owner.pid} on another host, ${owner.host} (which cannot be checked from here)`;
+  const where =
+    owner.host === hostname()
+      ? `process ${owner.pid} (still running)`
+      : owner.slurmJob
+        ? `process ${owner.pid} on another host, ${owner.host}, in SLURM job ${owner.slurmJob} (running, or squeue cannot say)`
+        : `process ${owner.pid} on another host, ${owner.host} (which cannot be checked from here)`;
   return (
     `run directory ${run} is in use by ${where}, since ${owner.started}, command: ${owner.command || '(unknown)'}. ` +
     `Wait for it to finish or use another --out; if that process is gone, delete ${path}`

@@ -3,7 +3,8 @@
 // run while a probe or align holds the lock (and says so).
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { runPaths, type ProbeManifest, type ProbeProvenance } from './layout.js';
+import { join } from 'node:path';
+import { CHECKPOINT_ENTRIES, runPaths, type ProbeManifest, type ProbeProvenance } from './layout.js';
 import { readManifest } from './manifest.js';
 
 export interface RunInfo {
@@ -22,6 +23,12 @@ export interface RunInfo {
   locked: boolean;
   /** Absent for runs probed before provenance was recorded. */
   provenance?: ProbeProvenance;
+  /** A merge of parts (`convergent merge`): the parts, the items covered. */
+  merged?: ProbeManifest['merged'];
+  /** Reducer passes a sharded probe still owes (`probe --next-pass RUN`). */
+  pendingPasses?: ProbeManifest['pendingPasses'];
+  /** A probe stopped with a checkpoint that `--resume` continues from. */
+  checkpoint: boolean;
 }
 
 /** Reads RUN/probe.json; a path that is not a run directory is refused, saying why. */
@@ -45,6 +52,9 @@ export async function readRunInfo(run: string): Promise<RunInfo> {
     aligned: existsSync(runPaths.summary(run)),
     locked: existsSync(runPaths.lock(run)),
     ...(manifest.provenance ? { provenance: manifest.provenance } : {}),
+    ...(manifest.merged ? { merged: manifest.merged } : {}),
+    ...(manifest.pendingPasses?.length ? { pendingPasses: manifest.pendingPasses } : {}),
+    checkpoint: CHECKPOINT_ENTRIES.some((entry) => existsSync(join(run, entry))),
   };
 }
 
@@ -76,6 +86,15 @@ export function formatRunInfo(info: RunInfo): string {
     lines.push(`  ${name}${options && Object.keys(options).length > 0 ? `  ${JSON.stringify(options)}` : ''}`);
   }
   lines.push('', p ? `items     ${p.items.start} .. ${p.items.end} (end excluded)` : 'provenance not recorded: this run was probed before convergent recorded it');
+  if (p?.shard) lines.push(`shard     part ${p.shard.index} of ${p.shard.count} (0-based) of a probe over ${p.shard.items} items`);
+  if (p?.batch) lines.push(`batch     ${p.batch.items !== undefined ? `${p.batch.items} items` : `${p.batch.samples} samples`}`);
+  if (info.merged) {
+    const covered = info.merged.coverage.map((r) => `${r.start} .. ${r.end}`).join(', ');
+    lines.push(`merged    ${info.merged.parts.length} parts, items ${covered}${info.merged.complete ? '' : ' (partial: --allow-partial)'}`);
+    for (const part of info.merged.parts) lines.push(`  ${part.path}  items ${part.items.start} .. ${part.items.end}`);
+  }
+  for (const pending of info.pendingPasses ?? []) lines.push(`pending   reducer ${pending.reducer} pass ${pending.pass}: every part runs \`probe ... --next-pass ${info.run}\`, then merge`);
+  if (info.checkpoint) lines.push(`checkpoint  yes: the probe stopped; the same command with --resume continues it`);
   return `${lines.join('\n')}\n`;
 }
 

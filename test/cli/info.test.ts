@@ -2,7 +2,7 @@
 // layers, reducers, backend, command and align, as text and JSON; read-only (it works and changes
 // nothing while another command holds the run's lock); a directory that is not a run is refused.
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +35,21 @@ describe('convergent info', () => {
     for (const net of info.provenance!.nets) {
       for (const file of net.files) expect(file.sha256).toBe(createHash('sha256').update(readFileSync(file.path)).digest('hex'));
     }
+  });
+
+  it('shows a part of a sharded probe, its batch, a merged run with its parts, and a checkpoint', () => {
+    const dir = tempDir('info-shards');
+    const nets = ['--net', 'netA=test/fixtures/e2e/netA', '--net', 'netB=test/fixtures/e2e/netB.npz'];
+    for (const k of [0, 1]) expect(convergent(['probe', ...nets, '--out', join(dir, `p${k}`), '--shard', `${k}/2`, '--batch', '10', '--quiet', '--backend', 'reference']).code).toBe(0);
+    expect(convergent(['merge', join(dir, 'p1'), join(dir, 'p0'), '--out', join(dir, 'run'), '--backend', 'reference']).code).toBe(0);
+    const part = convergent(['info', join(dir, 'p1')]).stdout;
+    expect(part).toContain('items     20 .. 37 (end excluded)\nshard     part 1 of 2 (0-based) of a probe over 37 items\nbatch     10 items');
+    const merged = convergent(['info', join(dir, 'run')]).stdout;
+    expect(merged).toContain(`items     0 .. 37 (end excluded)\nbatch     10 items\nmerged    2 parts, items 0 .. 37\n  ${join(dir, 'p0')}  items 0 .. 20\n  ${join(dir, 'p1')}  items 20 .. 37`);
+    expect(merged).not.toContain('checkpoint');
+    // A checkpoint left by a stopped probe (its contents are the probe's business: info only says it is there).
+    mkdirSync(join(dir, 'p1', '.checkpoint'));
+    expect(convergent(['info', join(dir, 'p1')]).stdout).toContain('checkpoint  yes: the probe stopped; the same command with --resume continues it');
   });
 
   it('prints the same as text, each file with its full sha256', () => {

@@ -54,6 +54,30 @@ describe('the run lock', () => {
     await expect(probe({ nets: NETS, out: run, backend: reference.get() })).rejects.toThrow(`delete ${path}`);
   });
 
+  it('takes over a lock from another host whose SLURM job has ended (a re-submitted task), and keeps one whose job runs', async () => {
+    // A stand-in for squeue on PATH: job 41 ended and forgotten, job 42 failed, job 43 running.
+    const bin = join(newRun('squeue'), 'bin');
+    mkdirSync(bin, { recursive: true });
+    const script = ['#!/bin/sh', 'case "$*" in', '*41*) echo "slurm_load_jobs error: Invalid job id specified" >&2; exit 1;;', '*42*) echo FAILED;;', '*43*) echo RUNNING;;', 'esac'].join('\n');
+    writeFileSync(join(bin, 'squeue'), script + '\n', { mode: 0o755 });
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      for (const [job, why] of [['41', 'squeue no longer knows it'], ['42', 'FAILED']]) {
+        const run = newRun('lock');
+        lockBy(run, 12345, 'node-3.cluster', job);
+        const notes: string[] = [];
+        await probe({ nets: NETS, out: run, backend: reference.get(), log: (m) => notes.push(m) });
+        expect(notes.join('\n')).toContain(`took over the lock of ${run}: its SLURM job ${job} has ended (${why})`);
+      }
+      const run = newRun('lock');
+      lockBy(run, 12345, 'node-3.cluster', '43');
+      await expect(probe({ nets: NETS, out: run, backend: reference.get() })).rejects.toThrow('in use by process 12345 on another host, node-3.cluster, in SLURM job 43 (running, or squeue cannot say)');
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
   it('refuses an unreadable lock file, saying how to remove it', async () => {
     const run = newRun('lock');
     mkdirSync(run, { recursive: true });

@@ -27,10 +27,10 @@ export function newRun(tag: string): string {
 }
 
 /** A lock file as another process would have left it. */
-export function lockBy(run: string, pid: number, host = hostname()): string {
+export function lockBy(run: string, pid: number, host = hostname(), slurmJob?: string): string {
   mkdirSync(run, { recursive: true });
   const path = runPaths.lock(run);
-  writeFileSync(path, JSON.stringify({ pid, host, command: 'convergent probe --out elsewhere (test)', started: '2026-01-02T03:04:05.000Z' }));
+  writeFileSync(path, JSON.stringify({ pid, host, command: 'convergent probe --out elsewhere (test)', started: '2026-01-02T03:04:05.000Z', ...(slurmJob ? { slurmJob } : {}) }));
   return path;
 }
 

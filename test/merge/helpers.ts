@@ -14,8 +14,9 @@ export function tempDir(tag: string): string {
 }
 
 /**
- * Two nets as directories of .npy files: `conv` (items, 3, 2, 3) and `fc` (items, 5), float32,
- * with an offset of 12 (so the shift matters) and no special structure: parts agree with the
+ * Two nets as directories of .npy files: `conv` (items, 3, 2, 3) and `fc` (items, 5), netA's
+ * float64 and netB's float32, with an offset of 12 (so the shift matters: float64 values shifted
+ * by another offset round to other float32 numbers) and no special structure: parts agree with the
  * single run because they cut its batches and share its shift, not because the numbers are kind.
  * The nets share a signal, so that their units correlate.
  */
@@ -31,7 +32,8 @@ export function writeExactActivations(dir: string, items: number): { name: strin
     mkdirSync(net.path, { recursive: true });
     const noise = seededNormal(100 + k);
     layers.forEach((layer, li) => {
-      const values = Float32Array.from(signal[li], (s) => 12 + 1.2 * s + 0.8 * noise());
+      const value = (s: number) => 12 + 1.2 * s + 0.8 * noise();
+      const values = k === 0 ? Float64Array.from(signal[li], value) : Float32Array.from(signal[li], value);
       writeFileSync(join(net.path, `${layer.name}.npy`), encodeNpy(values, layer.shape));
     });
   });

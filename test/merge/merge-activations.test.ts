@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { builtinPlugin } from '../../src/align/methods/builtin/index.js';
 import { align } from '../../src/align/align.js';
+import { createBackend } from '../../src/backend/select.js';
 import { mergeRun } from '../../src/merge/merge-run.js';
 import { PluginRegistry } from '../../src/plugins/registry.js';
 import { probe } from '../../src/probe/probe.js';
@@ -51,5 +52,23 @@ describe('merge of activation-file parts', () => {
     expect(manifest.merged).toEqual({ parts: parts.map((path, index) => ({ path, items: readManifestSync(path).provenance!.items })), coverage: [{ start: 0, end: ITEMS }], complete: true });
     await alignRun(merged);
     expectSameTables(single, merged, ['units.csv', 'matches.csv', 'summary.csv'], 1e-12);
+  });
+});
+
+describe('merge of activation-file parts probed on the WASM backend (float32 SIMD sums over blocks)', () => {
+  it('of 3 parts equals the single WASM probe: moments within 1e-12', async () => {
+    const wasm = await createBackend('wasm', { threads: 2 });
+    try {
+      const dir = tempDir('wasm');
+      const nets = writeExactActivations(join(dir, 'nets'), 2 * ITEMS + 3);
+      const single = join(dir, 'single');
+      await probe({ nets, out: single, backend: wasm, batchItems: 5 });
+      const parts = [0, 1, 2].map((index) => join(dir, `part${index}`));
+      for (const [index, out] of parts.entries()) await probe({ nets, out, backend: wasm, batchItems: 5, shard: { index, count: 3 } });
+      await mergeRun({ parts, out: join(dir, 'merged') });
+      await expectSameMoments(single, join(dir, 'merged'), LAYERS, 1e-12);
+    } finally {
+      await wasm.dispose();
+    }
   });
 });

@@ -20,7 +20,10 @@ import type { Shard } from '../../src/probe/shard.js';
 import { runPaths } from '../../src/run-dir/layout.js';
 import { seededNormal } from '../../src/util/random.js';
 import { referenceBackend } from '../run-dir/run-helpers.js';
-import { expectSameMoments, readManifestSync, tempDir } from './helpers.js';
+import { miHistogramsReducer } from '../../src/probe/reducers/mi-histograms.js';
+import type { Reducer } from '../../src/probe/reducers/types.js';
+import { expectSameMoments, expectSameTables, readManifestSync, tempDir } from './helpers.js';
+import { alignWithMi, expectSameMiRun, mergeMiParts } from './mi-helpers.js';
 
 const SPLIT = '8000:8037'; // 37 held-out digits: uneven in 2, 3 and 7 parts
 const LAYERS = ['conv1', 'fc1'];
@@ -55,10 +58,16 @@ function writeNets(dir: string): { name: string; path: string }[] {
   });
 }
 
-async function probeInto(nets: { name: string; path: string }[], out: string, data: ProbeDataOptions, shard?: Shard, options: { topK?: number; patches?: boolean } = {}): Promise<void> {
+async function probeInto(
+  nets: { name: string; path: string }[],
+  out: string,
+  data: ProbeDataOptions,
+  shard?: Shard,
+  options: { topK?: number; patches?: boolean; reducers?: Reducer[]; nextPassFrom?: string } = {},
+): Promise<void> {
   const { source, label, spec } = await openProbeData(data, nets);
   try {
-    await probeOnnx({ nets, data: source, dataLabel: label, dataSpec: spec, out, backend: backend.get(), batchItems: 4, topK: options.topK ?? 3, patches: options.patches, shard, layers: LAYERS });
+    await probeOnnx({ nets, data: source, dataLabel: label, dataSpec: spec, out, backend: backend.get(), batchItems: 4, topK: options.topK ?? 3, patches: options.patches, shard, layers: LAYERS, reducers: options.reducers, nextPassFrom: options.nextPassFrom });
   } finally {
     await source.close();
   }
@@ -116,8 +125,17 @@ describe('merge of ONNX-model parts', () => {
     for (const [path, bytes] of a) expect(b.get(path)!.equals(bytes), path).toBe(true);
     await expectSameMoments(single, merged, LAYERS, 1e-12);
     await alignRun(merged);
-    const matches = (run: string) => readFileSync(join(runPaths.tablesDir(run), 'matches.csv'), 'utf8').split('\n').map((line) => line.split(',').filter((_, c) => c !== 5 && c !== 7).join(','));
-    expect(matches(merged)).toEqual(matches(single));
+    expectSameTables(single, merged, ['units.csv', 'matches.csv', 'summary.csv'], 1e-12);
+  });
+
+  it.each([2, 7])('with mi-histograms, of %i parts (two passes: edges, then counts) equals the single probe', async (count) => {
+    const reducers = [miHistogramsReducer];
+    const singleMi = join(dir, `single-mi${count}`);
+    await probeInto(nets, singleMi, data, undefined, { reducers, topK: 0 });
+    await alignWithMi(singleMi);
+    const run = await mergeMiParts(join(dir, `mi${count}`), count, (out, { shard, nextPassFrom }) => probeInto(nets, out, data, shard, { reducers, topK: 0, nextPassFrom }));
+    await expectSameMoments(singleMi, run, LAYERS, 1e-12);
+    await expectSameMiRun(singleMi, run, LAYERS);
   });
 
   it('refuses parts of other data or other top-k options, naming them; parts that differ only in drawing patches merge', async () => {

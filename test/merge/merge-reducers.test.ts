@@ -5,14 +5,16 @@
 // A reducer that cannot merge, or that no loaded plugin provides, is refused by name.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readNpy } from '../../src/inputs/npy/npy-read.js';
 import { mergeRun } from '../../src/merge/merge-run.js';
 import { probe } from '../../src/probe/probe.js';
 import type { Reducer, ReducerLayer, ReducerSnapshot, ReducerState } from '../../src/probe/reducers/types.js';
 import { runPaths } from '../../src/run-dir/layout.js';
 import { referenceBackend } from '../run-dir/run-helpers.js';
+import { miHistogramsReducer } from '../../src/probe/reducers/mi-histograms.js';
 import { readManifestSync, tempDir, writeExactActivations } from './helpers.js';
+import { alignWithMi, expectSameMiRun, mergeMiParts } from './mi-helpers.js';
 
 const ITEMS = 29;
 const backend = referenceBackend();
@@ -128,37 +130,18 @@ describe('merge of plugin reducer states', () => {
 });
 
 describe('merge of mi-histograms (two passes: edges, then joint counts)', () => {
-  it('equals the single run: the same histograms and the same MI tables after align', async () => {
-    const { miHistogramsReducer } = await import('../../src/probe/reducers/mi-histograms.js');
-    const { builtinPlugin } = await import('../../src/align/methods/builtin/index.js');
-    const { PluginRegistry } = await import('../../src/plugins/registry.js');
-    const { align } = await import('../../src/align/align.js');
-    const { expectSameTables } = await import('./helpers.js');
-    const dir = tempDir('mi');
-    const nets = writeExactActivations(join(dir, 'nets'), ITEMS);
-    const reducers = [miHistogramsReducer];
-    const lookup = (name: string) => (name === miHistogramsReducer.name ? miHistogramsReducer : undefined);
-    const alignMi = async (run: string) => {
-      const registry = new PluginRegistry();
-      registry.add(builtinPlugin, 'built-in');
-      await align({ run, backend: backend.get(), registry: registry.methods, methods: ['semi', 'bipartite', 'mi'] });
-    };
-    const single = join(dir, 'single');
-    await probe({ nets, out: single, backend: backend.get(), batchItems: 4, reducers });
-    const run = join(dir, 'merged');
-    const shard = (pass: number, index: number) => join(dir, `pass${pass}-${index}`);
-    for (let index = 0; index < 3; index++) await probe({ nets, out: shard(0, index), backend: backend.get(), batchItems: 4, reducers, shard: { index, count: 3 } });
-    const first = await mergeRun({ parts: [0, 1, 2].map((k) => shard(0, k)), out: run, reducer: lookup, backend: async () => backend.get() });
-    expect(first.pendingPasses).toEqual([{ reducer: 'mi-histograms', pass: 1 }]);
-    for (let index = 0; index < 3; index++) await probe({ nets, out: shard(1, index), backend: backend.get(), batchItems: 4, reducers, shard: { index, count: 3 }, nextPassFrom: run });
-    await mergeRun({ parts: [0, 1, 2].map((k) => shard(1, k)), out: run, reducer: lookup, backend: async () => backend.get() });
-    for (const layer of ['conv', 'fc']) {
-      const dirOf = (r: string) => runPaths.reducerDir(r, 'mi-histograms', layer);
-      expect(JSON.parse(readFileSync(join(dirOf(run), 'result.json'), 'utf8'))).toEqual(JSON.parse(readFileSync(join(dirOf(single), 'result.json'), 'utf8')));
-      for (const file of ['joint.netA.netB.npy']) expect(readFileSync(join(dirOf(run), file)).equals(readFileSync(join(dirOf(single), file))), `${layer} ${file}`).toBe(true);
-    }
-    await alignMi(single);
-    await alignMi(run);
-    expectSameTables(single, run, ['summary.csv', 'matches.csv', 'metrics.csv', 'mi_matches.csv', 'units.csv'], 1e-12);
+  const dir = tempDir('mi');
+  const nets = writeExactActivations(join(dir, 'nets'), ITEMS);
+  const single = join(dir, 'single');
+  const probeMi = (out: string, options: { shard?: { index: number; count: number }; nextPassFrom?: string } = {}) =>
+    probe({ nets, out, backend: backend.get(), batchItems: 4, reducers: [miHistogramsReducer], ...options });
+  beforeAll(async () => {
+    await probeMi(single);
+    await alignWithMi(single);
+  });
+
+  it.each([1, 2, 3, 7])('of %i parts equals the single run: the same histograms and the same MI tables after align', async (count) => {
+    const run = await mergeMiParts(join(dir, `p${count}`), count, probeMi);
+    await expectSameMiRun(single, run, ['conv', 'fc']);
   });
 });

@@ -51,7 +51,7 @@ export function runCommand(ctx: CliContext) {
       const nets = parseNets(argv.net);
       if (argv.example && nets.length > 0) throw new Error('--example brings its own nets; leave out --net');
       const { methods, reducers, methodOptions, reducerOptions: probeOptions } = planRun(argv, ctx, nets);
-      checkProbeTarget(argv.out, argv.overwrite); // before the example data is written
+      if (!argv.resume) checkProbeTarget(argv.out, argv.overwrite); // before the example data is written (--resume continues what is there)
       const probeArgs = { ...argv, reducer: reducers };
       // Given nets are opened and planned before anything is written; the example's once written.
       let prepared = argv.example ? undefined : await prepareCliProbe(probeArgs, ctx, nets, probeOptions);

@@ -36,6 +36,8 @@ const parts: Record<string, () => Promise<unknown>> = {
   'memory-10000': async () => (await import('./memory-probe.js')).benchProbeMemory(10000),
   'probe-memory-2048': async () => (await import('./probe-memory-state.js')).benchProbeStateMemory(2048),
   'probe-memory-4096': async () => (await import('./probe-memory-state.js')).benchProbeStateMemory(4096),
+  'merge-parts': async () => (await import('./merge-shards.js')).benchMerge(),
+  'shard-throughput': async () => (await import('./merge-shards.js')).benchShardThroughput(),
   'train-ours': async () => (await import('./train-ours.js')).benchOurTraining(),
   'train-torch': async () => (await import('./train-ours.js')).benchTorchPart(),
 };
@@ -121,5 +123,6 @@ async function runAll(only: string[]): Promise<void> {
   if (want('forward')) console.log((await import('./forward-report.js')).forwardSection(runPart) + '\n');
   if (want('memory')) console.log((await import('./memory-probe.js')).memorySection(runPart) + '\n');
   if (want('probe-memory')) console.log((await import('./probe-memory-state.js')).probeStateMemorySection(runPart) + '\n');
+  if (want('merge')) console.log((await import('./merge-shards.js')).mergeShardsSection(runPart) + '\n');
   if (want('train')) console.log((await import('./train-ours.js')).trainSection(runPart) + '\n');
 }

@@ -38,7 +38,7 @@ export interface ProbeStateMemoryResult {
 }
 
 /** Writes `samples` x `units` float32 values with shared latent factors, a row chunk at a time. */
-async function writeLayer(path: string, samples: number, units: number, seed: number): Promise<void> {
+export async function writeLayer(path: string, samples: number, units: number, seed: number): Promise<void> {
   const header = encodeNpyHeader({ descr: '<f4', shape: [samples, units] });
   const file = await open(path, 'w');
   try {

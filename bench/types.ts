@@ -38,3 +38,6 @@ export interface ForwardPart {
 
 /** Runs one part in a child process (bench/main.ts): its result, or why there is none. */
 export type RunPart = <T>(name: string) => T | { error: string };
+
+/** What bench/max-rss-preload.ts prints on stderr before a child's peak RSS in KiB. */
+export const MAX_RSS_MARK = '@@max-rss-kib@@';

@@ -46,7 +46,7 @@ export function slurmCommand(ctx: CliContext) {
       const parts = argv.parts!; // demanded by yargs
       const nets = parseNets(argv.net);
       const { methods, reducers, methodOptions, reducerOptions } = planRun(argv, ctx, nets);
-      if (argv.limit !== undefined && parts > argv.limit) throw new Error(`--parts ${parts} is more than the ${argv.limit} items of --limit: every part needs one item at least`);
+      checkPartsFit(parts, argv.limit, argv.batch);
       const checkpointEvery = argv['checkpoint-every'] ?? DEFAULT_CHECKPOINT_EVERY;
       parseCheckpointEvery(checkpointEvery); // refused here, not in every task
       if (argv.submit && !hasSbatch()) throw new Error('--submit: sbatch is not on PATH (is this a SLURM login node?); leave out --submit to write the scripts only');
@@ -80,7 +80,7 @@ export function slurmCommand(ctx: CliContext) {
       writeScript(paths.submit, submitScript(plan, stages));
       info(`wrote ${plural(stages.length + 1, 'script')} under ${paths.dir} for ${plural(parts, 'part')} (methods ${methods.join(', ')}${passes > 1 ? `; ${passes} passes over the data` : ''})`);
       const earlier = readdirSync(paths.parts).length;
-      if (earlier > 0) info(`${paths.parts} holds ${plural(earlier, 'part')} of an earlier submission: each task resumes its part (--resume), or refuses if the inputs differ`);
+      if (earlier > 0) info(`${paths.parts} holds ${plural(earlier, 'part')} of an earlier submission: each task resumes its part (--resume; a complete one is kept), or refuses if the inputs or options differ (then remove ${paths.parts} to start afresh)`);
       if (!argv.submit) {
         print(`Submit with: bash ${paths.submit}\n`);
         return;
@@ -90,6 +90,19 @@ export function slurmCommand(ctx: CliContext) {
       print(submitted.stdout);
     },
   });
+}
+
+/**
+ * A part is whole batches of the probe (src/probe/shard.ts), so with --limit there are at most
+ * ceil(limit / batch) of them that hold an item; more would leave a task that its probe refuses.
+ * (Without --limit the items are counted by each task; its probe refuses an empty part itself.)
+ */
+function checkPartsFit(parts: number, limit: number | undefined, batch: number | undefined): void {
+  if (limit === undefined) return;
+  const batches = Math.ceil(limit / (batch ?? 1));
+  if (parts <= batches) return;
+  const cut = batch === undefined ? `the ${limit} items of --limit` : `the ${batches} batches of --batch ${batch} that --limit ${limit} makes`;
+  throw new Error(`--parts ${parts} is more than ${cut}: every part needs one ${batch === undefined ? 'item' : 'batch'} at least (a part is whole batches)`);
 }
 
 /** --plugin and --config (options of every command, so not in this builder's types): every job loads the same plugins. */

@@ -32,9 +32,10 @@ alive() { [[ -f $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 node_state() { sinfo -h -N -o '%T' 2>/dev/null | head -n 1; }
 
+# Up to two minutes: the node registers within seconds, but a small, busy machine may be slow.
 wait_idle() {
   local state=''
-  for _ in $(seq 1 120); do
+  for _ in $(seq 1 240); do
     state=$(node_state)
     if [[ $state == idle || $state == mixed || $state == allocated ]]; then
       return 0

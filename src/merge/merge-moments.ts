@@ -29,8 +29,11 @@ interface CountRecord {
 export async function mergeLayerMoments(parts: Part[], layer: string, nets: { name: string; units: number }[], onPartMerged?: (done: number) => void): Promise<LayerAccumulator> {
   let total: BatchMoments | undefined;
   let dtype: Record<string, ActivationDtype> | undefined;
+  // Every next part is read into the same buffer: two D x D states in memory, whatever the parts.
+  let spare: ArrayBuffer | undefined;
   for (const [i, part] of parts.entries()) {
-    const next = await readPartMoments(part, layer);
+    const next = await readPartMoments(part, layer, spare);
+    if (total) spare = next.moments.m2.buffer as ArrayBuffer;
     if (!total) {
       [total, dtype] = [next.moments, next.count.dtype];
     } else {
@@ -56,7 +59,7 @@ function mergeDtypes(a: Record<string, ActivationDtype> | undefined, b: Record<s
   return Object.fromEntries(Object.keys({ ...a, ...b }).map((net) => [net, a[net] === 'float32' || b[net] === 'float32' ? 'float32' : 'float64']));
 }
 
-async function readPartMoments(part: Part, layer: string): Promise<{ moments: BatchMoments; count: CountRecord }> {
+async function readPartMoments(part: Part, layer: string, reuse?: ArrayBuffer): Promise<{ moments: BatchMoments; count: CountRecord }> {
   const dir = runPaths.momentsDir(part.path, layer);
   const countPath = join(dir, 'count.json');
   let count: CountRecord;
@@ -67,7 +70,7 @@ async function readPartMoments(part: Part, layer: string): Promise<{ moments: Ba
   }
   if (!Number.isSafeInteger(count.samples) || count.samples < 0 || !Array.isArray(count.units)) throw new Error(`${countPath}: not a moments count (samples, units)`);
   const mean = await readNpy(join(dir, 'mean.npy'));
-  const m2 = await readNpy(join(dir, 'm2.npy'));
+  const m2 = await readNpy(join(dir, 'm2.npy'), reuse);
   const d = mean.data.length;
   if (!(mean.data instanceof Float64Array) || !(m2.data instanceof Float64Array) || m2.data.length !== d * d) {
     throw new Error(`part ${part.path}, layer ${layer}: ${dir} must hold float64 mean.npy (${d}) and m2.npy (${d} x ${d}), as the probe writes them`);

@@ -90,6 +90,9 @@ export async function probeActivationLayer(ctx: LayerContext): Promise<LayerOutc
     const passes = lastPass - firstPass + 1;
     options.onLayerStart?.(name, samplesTotal * passes);
     const canCheckpoint = unsavable(states).length === 0;
+    if (!canCheckpoint && options.checkpointEvery !== null) {
+      options.log?.(`layer ${name}: no checkpoints inside the layer, as reducer ${unsavable(states).join(', ')} cannot save its state; a stopped probe resumes at the start of the layer`);
+    }
     const resumePass = ctx.resume?.pass ?? firstPass;
 
     for (let pass = resumePass; pass <= lastPass; pass++) {

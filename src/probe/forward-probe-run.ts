@@ -171,6 +171,9 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
       let done = resumeAt;
       const progressBase = (pass - firstPass) * rangeItems;
       const finishBatch = async (batch: ImageBatch, predictions: (ArrayLike<number> | undefined)[]) => {
+        // Counted here, when the batch is reduced, not when it is read: the host path reads a
+        // batch ahead, and a checkpoint must not list the skipped images of a batch it does not cover.
+        if (pass === 0) skipped.push(...batch.skipped);
         if (pass === 0 && labels) {
           predictions.forEach((predicted, k) => {
             if (predicted) for (let i = 0; i < batch.n; i++) if (predicted[i] === labels[batch.indices[i]]) correct[k]++;
@@ -200,7 +203,6 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
       let inFlight: { batch: ImageBatch; captured: Promise<Float32Array[][]> } | undefined;
       try {
         for await (const batch of data.batches(batchItems, { start: range.start + resumeAt, limit: range.end })) {
-          if (pass === 0) skipped.push(...batch.skipped);
           if (batch.n === 0) {
             // Every image of the batch was skipped: it still counts as visited, in order.
             if (inFlight) {

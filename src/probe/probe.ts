@@ -292,6 +292,8 @@ async function probeInto(options: ProbeOptions, prepared: PreparedProbe, start: 
       nextPass,
       resume: saved && position ? { pass: position.pass, samplesDone: position.samplesDone, states: saved.states } : undefined,
     });
+    // The checkpoint's states now live in (or were folded into) this layer's: let them go.
+    if (saved) start.checkpoint = undefined;
     manifest.layers.push(record);
     manifest.pending = manifest.pending.filter((p) => p !== record.name);
     if (savedStates.length > 0) manifest.reducerStates = savedStates;

@@ -44,6 +44,12 @@ export async function startProbe(out: string, provenance: ProbeProvenance, optio
   try {
     const checkpoint = await readCheckpoint(out);
     if (checkpoint) {
+      // probe.json is this probe's (checked above); its checkpoint must be too, or the rest of
+      // the probe would continue another probe's state.
+      const foreign = provenanceDifferences(checkpoint.meta.provenance, provenance);
+      if (foreign.length > 0) {
+        throw new Error(`cannot resume ${out}: its checkpoint was written by another probe (${describeDifferences(foreign, 'the checkpoint', 'this command')}); delete the .checkpoint folders in ${out} to resume without it`);
+      }
       const diffs = Object.keys({ ...checkpoint.meta.options, ...options.batchOptions }).filter((k) => JSON.stringify(checkpoint.meta.options[k]) !== JSON.stringify(options.batchOptions[k]));
       if (diffs.length > 0) {
         throw new Error(`cannot resume ${out}: its checkpoint was made with ${diffs.map((k) => `${k} ${JSON.stringify(checkpoint.meta.options[k])}`).join(', ')}, this command has ${diffs.map((k) => `${k} ${JSON.stringify(options.batchOptions[k])}`).join(', ')}; the batches must be the same`);

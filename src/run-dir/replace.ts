@@ -13,7 +13,8 @@
 // only a hard kill (or a power cut) can interrupt it; the next command then finishes the cleanup or
 // says what to do. Every command here holds the run's lock (lock.ts) while it works.
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { plural } from '../util/plural.js';
 import { fsError } from './fs-error.js';
 import { makeDirSync } from './make-dir.js';
 import { acquireRunLock, type LockOptions } from './lock.js';
@@ -33,9 +34,27 @@ function runEntries(run: string): string[] {
 export function checkProbeTarget(run: string, overwrite: boolean | undefined): void {
   const entries = runEntries(run);
   if (entries.length === 0 || overwrite) return;
+  // A probe killed or stopped midway: the one who repeats its command most likely wants --resume.
+  const unfinished = unfinishedProbe(run);
+  if (unfinished) {
+    throw new Error(
+      `${run} already holds an unfinished probe (${unfinished}): the same \`probe\` command with --resume continues it; pass --overwrite to replace it, or choose another --out`,
+    );
+  }
   throw new Error(
     `${run} already holds a run (${entries.join(', ')}); pass --overwrite to replace it (the old run stays until the new probe is complete), or choose another --out`,
   );
+}
+
+/** What shows that the probe in `run` did not finish (a checkpoint, layers still pending), if anything. */
+function unfinishedProbe(run: string): string | undefined {
+  if (CHECKPOINT_ENTRIES.some((e) => existsSync(join(run, e)))) return 'it holds a checkpoint';
+  try {
+    const pending = (JSON.parse(readFileSync(runPaths.manifest(run), 'utf8')) as ProbeManifest).pending ?? [];
+    return pending.length > 0 ? `layers not finished: ${pending.join(', ')}` : undefined;
+  } catch {
+    return undefined; // no readable probe.json: described as a run like any other
+  }
 }
 
 /**
@@ -77,6 +96,7 @@ export async function beginProbeRun(run: string, options: ProbeTargetOptions): P
     throw e;
   }
   if (runEntries(run).length === 0) {
+    removeOrphanCheckpoint(run, options.log);
     return {
       dir: run,
       finish: () => lock.release(),
@@ -99,7 +119,8 @@ export async function beginProbeRun(run: string, options: ProbeTargetOptions): P
     dir: stage,
     finish() {
       try {
-        swapIn(run, 'probe', stage, [...PROBE_ENTRIES, ...ALIGN_ENTRIES, ...REPORT_ENTRIES], 'probe.json');
+        // The replaced run's checkpoint goes with it: it must never meet the new run's probe.json.
+        swapIn(run, 'probe', stage, [...PROBE_ENTRIES, ...ALIGN_ENTRIES, ...REPORT_ENTRIES, ...CHECKPOINT_ENTRIES], 'probe.json');
       } finally {
         lock.release();
       }
@@ -120,11 +141,45 @@ export async function resumeProbeRun(run: string, options: LockOptions): Promise
   const lock = await acquireRunLock(run, options);
   try {
     clearLeftovers(run, 'probe', options.log);
+    removeTemporaryFiles(run, options.log);
   } catch (e) {
     lock.release();
     throw e;
   }
   return { dir: run, finish: () => lock.release(), fail: () => lock.release() };
+}
+
+/** The temporary file of an atomic write (tempPathFor in atomic-write.ts): `.<name>.<pid>.<n>.tmp`. */
+const TEMPORARY_FILE = /^\..+\.\d+\.\d+\.tmp$/;
+
+/**
+ * The temporary files of writes a killed probe never finished (a layer's m2.npy can be gigabytes):
+ * with the run's lock held no other process writes here, so every one of them is garbage. Only
+ * the lock's own temporary files are left alone: another process may be writing one right now,
+ * on its way to finding the lock held.
+ */
+function removeTemporaryFiles(run: string, log: (message: string) => void = () => {}): void {
+  const lockTemp = `.${basename(runPaths.lock(run))}.`;
+  let removed = 0;
+  for (const entry of readdirSync(run, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !TEMPORARY_FILE.test(entry.name) || entry.name.startsWith(lockTemp)) continue;
+    rmSync(join(entry.parentPath, entry.name), { force: true });
+    removed++;
+  }
+  if (removed > 0) log(`removed ${plural(removed, 'temporary file')} of writes the stopped probe did not finish`);
+}
+
+/**
+ * A checkpoint with no run beside it is that of a probe whose files were deleted (`rm -r RUN/*`
+ * keeps hidden folders): a fresh probe here must never continue from it, so it goes, with a note.
+ */
+function removeOrphanCheckpoint(run: string, log: (message: string) => void = () => {}): void {
+  for (const entry of CHECKPOINT_ENTRIES) {
+    const path = join(run, entry);
+    if (!existsSync(path)) continue;
+    rmSync(path, { recursive: true, force: true });
+    log(`removed ${path}: the checkpoint of an earlier probe whose run (probe.json) is gone`);
+  }
 }
 
 function finishedLayers(run: string): boolean {

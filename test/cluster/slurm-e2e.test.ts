@@ -3,20 +3,21 @@
 // report; the run it leaves equals `convergent run` of the same inputs on one machine (moments and
 // correlations within 1e-12, the same matches; tables equal but for float64 rounding in the last
 // digit). With mutual information (a reducer of two passes) the chain has four jobs, and its run
-// equals the single one too. Then a task that fails is re-submitted alone as submit.sh says, and
-// the waiting merge job is pointed at it.
+// equals the single one too. Then a task killed (SIGKILL) after its second checkpoint is
+// re-submitted alone as submit.sh says, resumes from that checkpoint, and the merge job waiting
+// for it, pointed at the new job, completes a run equal to the single one.
 //
 // The jobs are polled with generous budgets (the machine may be small and busy); nothing is timed.
 // Every job the tests submitted is cancelled at the end and the cluster, if they started it, stopped.
 // Skipped without root or SLURM, except under CI=true, where it must run (.ci/run installs the packages).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shellQuote } from '../../src/cluster/shell-quote.js';
 import { parseSubmitted, slurmPaths } from '../../src/cluster/slurm.js';
 import { tempDir } from '../cli/helpers.js';
-import { expectSameMoments, expectSameTables, writeExactActivations } from '../merge/helpers.js';
+import { expectSameMoments, expectSameTables, readManifestSync, writeExactActivations } from '../merge/helpers.js';
 
 const SLURM_DIR = '/var/spool/convergent-slurm';
 const env = { ...process.env, SLURM_CONF: join(SLURM_DIR, 'slurm.conf') };
@@ -34,8 +35,8 @@ const installed = ['sbatch', 'slurmctld', 'slurmd', 'munged'].every((tool) => sp
 const root = process.getuid?.() === 0;
 const run = (root && installed) || process.env.CI === 'true';
 
-function sh(command: string, args: string[], options: { cwd?: string } = {}) {
-  const r = spawnSync(command, args, { encoding: 'utf8', env, cwd: options.cwd });
+function sh(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const r = spawnSync(command, args, { encoding: 'utf8', env: { ...env, ...options.env }, cwd: options.cwd });
   return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? String(r.error ?? '') };
 }
 
@@ -47,6 +48,25 @@ function convergent(args: string[], cwd: string) {
 function clusterRunning(): boolean {
   return ['munged', 'slurmctld', 'slurmd'].every((d) => sh('sh', ['-c', `kill -0 "$(cat ${join(SLURM_DIR, 'run', `${d}.pid`)})"`]).code === 0);
 }
+
+/**
+ * Preloaded into every node of a submission (NODE_OPTIONS; sbatch passes the environment on):
+ * task 1 of the array kills itself with SIGKILL just after its second checkpoint took its place,
+ * as a crash or a preempted node would, at a step of the probe rather than a moment in time. The
+ * other tasks and the merge are left alone. (test/cli/kill-helpers.ts kills at more kinds of step.)
+ */
+const KILL_TASK_1 = String.raw`
+const fs = require('node:fs');
+if (process.env.SLURM_ARRAY_TASK_ID === '1') {
+  let checkpoints = 0;
+  const renameSync = fs.renameSync;
+  fs.renameSync = (from, to) => {
+    renameSync(from, to);
+    if (require('node:path').basename(to) === '.checkpoint' && ++checkpoints === 2) process.kill(process.pid, 'SIGKILL');
+  };
+  require('node:module').syncBuiltinESMExports();
+}
+`;
 
 /** Every job id the tests submitted, cancelled at the end whatever happened. */
 const submittedIds: string[] = [];
@@ -80,14 +100,33 @@ function jobStates(id: string): { state: string; reason: string }[] {
 
 const FINISHED = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'NODE_FAIL', 'OUT_OF_MEMORY', 'BOOT_FAIL', 'DEADLINE', 'PREEMPTED']);
 
-/** Polls until every job has finished or waits for a dependency that can no longer be met. */
-async function settle(ids: string[]): Promise<Record<string, { state: string; reason: string }[]>> {
+type JobStates = Record<string, { state: string; reason: string }[]>;
+
+/**
+ * Polls until the chain `ids` (each job after the one before) can move no more: every job has
+ * finished, waits for a dependency that can no longer be met, or waits behind a job that did.
+ */
+async function settle(ids: string[]): Promise<JobStates> {
+  return poll(() => {
+    const states: JobStates = Object.fromEntries(ids.map((id) => [id, jobStates(id)]));
+    let behindDeadJob = false;
+    for (const id of ids) {
+      const tasks = states[id]!;
+      const stopped = tasks.every((t) => FINISHED.has(t.state) || t.reason === 'DependencyNeverSatisfied' || (behindDeadJob && t.state === 'PENDING'));
+      if (!stopped) return { done: false, value: states };
+      behindDeadJob = tasks.some((t) => t.state !== 'COMPLETED');
+    }
+    return { done: true, value: states };
+  }, 'the jobs did not finish');
+}
+
+/** Calls `check` every second until it is done, or throws after the budget with what it saw last. */
+async function poll<T>(check: () => { done: boolean; value: T }, what: string): Promise<T> {
   const until = Date.now() + JOB_BUDGET_MS;
   for (;;) {
-    const states = Object.fromEntries(ids.map((id) => [id, jobStates(id)]));
-    const settled = Object.values(states).every((tasks) => tasks.every((t) => FINISHED.has(t.state) || t.reason === 'DependencyNeverSatisfied'));
-    if (settled) return states;
-    if (Date.now() > until) throw new Error(`the jobs did not finish within the test's budget: ${JSON.stringify(states)}`);
+    const { done, value } = check();
+    if (done) return value;
+    if (Date.now() > until) throw new Error(`${what} within the test's budget: ${JSON.stringify(value)}`);
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 }
@@ -109,7 +148,7 @@ async function expectSameRun(merged: string, single: string, tables = ['units.cs
 }
 
 /** Every job and task of `ids` completed, or the states and logs in the message. */
-function expectCompleted(states: Record<string, { state: string; reason: string }[]>, runDir: string): void {
+function expectCompleted(states: JobStates, runDir: string): void {
   expect(Object.values(states).flat().every((t) => t.state === 'COMPLETED'), `${JSON.stringify(states)}\n${logs(runDir)}`).toBe(true);
 }
 
@@ -179,24 +218,29 @@ describe.skipIf(!run)('convergent slurm on a one-node SLURM cluster', () => {
     }
   }, TEST_TIMEOUT_MS);
 
-  it('a failed task re-submitted alone, as submit.sh says, completes the run', async () => {
+  it('a task killed mid-probe, re-submitted alone as submit.sh says, resumes from its checkpoint and completes the run', async () => {
     const runDir = join(nets, 'failing run');
-    const written = convergent(['slurm', ...netFlags, '--out', runDir, '--parts', '3'], nets);
+    // A checkpoint after every batch: task 1 (items 8..19, 3 batches a layer) dies in its first layer.
+    const written = convergent(['slurm', ...netFlags, '--out', runDir, '--parts', '3', '--checkpoint-every', '1batch'], nets);
     expect(written.code, written.stderr).toBe(0);
     const paths = slurmPaths(runDir);
-    // Task 1 cannot write its part: a file stands where its folder goes.
-    const blocker = paths.part(1);
-    writeFileSync(blocker, 'not a run directory\n');
-    const submission = sh('bash', [paths.submit]);
+    const killer = join(dirname(nets), 'kill-task-1.cjs');
+    writeFileSync(killer, KILL_TASK_1);
+    const submission = sh('bash', [paths.submit], { env: { NODE_OPTIONS: `--require ${killer}` } });
     expect(submission.code, submission.stderr).toBe(0);
     const [array, merge] = submitted(parseSubmitted(submission.stdout));
     const first = await settle([array!, merge!]);
     expect(first[array!]!.map((t) => t.state).sort(), logs(runDir)).toEqual(['COMPLETED', 'COMPLETED', 'FAILED']);
-    expect(first[merge!]).toEqual([{ state: 'PENDING', reason: 'DependencyNeverSatisfied' }]);
-    expect(readFileSync(join(paths.logs, 'probe-1.out'), 'utf8')).toMatch(/convergent: error: .*part-1/);
+    // The merge waits for good (SLURM marks it at its next look at the queue), neither runs nor is dropped.
+    const waiting = await poll(() => {
+      const states = jobStates(merge!);
+      return { done: states[0]?.reason === 'DependencyNeverSatisfied', value: states };
+    }, 'the merge job was not marked as waiting for good');
+    expect(waiting).toEqual([{ state: 'PENDING', reason: 'DependencyNeverSatisfied' }]);
+    expect(existsSync(join(paths.part(1), '.checkpoint')), 'the killed task left its checkpoint').toBe(true);
+    expect(existsSync(join(paths.part(1), 'probe.json')) && readManifestSync(paths.part(1)).layers.length, 'the killed task finished no layer').toBeFalsy();
 
-    // The cause fixed, the task re-submitted alone and the merge pointed at it: the printed recipe.
-    rmSync(blocker);
+    // The task re-submitted alone (without the killer) and the merge pointed at it: the printed recipe.
     const again = sh('sbatch', ['--parsable', '--array=1', join(paths.dir, 'probe.sh')]);
     expect(again.code, again.stderr).toBe(0);
     const retry = submitted([again.stdout.trim().split(';')[0]!])[0]!;
@@ -204,6 +248,7 @@ describe.skipIf(!run)('convergent slurm on a one-node SLURM cluster', () => {
     const update = sh('scontrol', ['update', `JobId=${merge}`, `Dependency=afterok:${retry}`]);
     expect(update.code, update.stderr).toBe(0);
     expectCompleted(await settle([retry, merge!]), runDir);
+    expect(readFileSync(join(paths.logs, 'probe-1.out'), 'utf8')).toMatch(/resuming .*part-1 from its checkpoint/);
     await expectSameRun(runDir, single);
   }, TEST_TIMEOUT_MS);
 });

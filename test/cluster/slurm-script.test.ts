@@ -271,6 +271,7 @@ describe('convergent slurm (the command)', () => {
   const refusals: [string, string[], RegExp][] = [
     ['--parts 0', ['--parts', '0'], /--parts expects an integer 1 or more, got "0"/],
     ['more parts than --limit items', ['--parts', '5', '--limit', '3'], /--parts 5 is more than the 3 items of --limit/],
+    ['more parts than batches', ['--parts', '4', '--limit', '10', '--batch', '4'], /--parts 4 is more than the 3 batches of --batch 4 that --limit 10 makes: every part needs one batch at least/],
     ['a --time SLURM cannot read', ['--parts', '2', '--time', '2 hours'], /--time expects SLURM's time format/],
     ['a --checkpoint-every in words', ['--parts', '2', '--checkpoint-every', 'often'], /--checkpoint-every takes a duration \(90s, 5m, 1h, or seconds\)/],
     ['a missing net', ['--parts', '2', '--net', 'netC=missing.npz'], /--net netC=missing.npz: no such file or directory/],

@@ -265,6 +265,16 @@ describe.runIf(gpu !== null)('WebGPU moment kernel', () => {
     });
   });
 
+  it('reads S2 back a column of tiles at a time and merges it into the total, exactly symmetric', async () => {
+    const d = 203; // several tiles, the last one partial
+    const n = 517;
+    const data = correlatedBatch(d, n, 31);
+    const want = batchMomentsReference(data, d, n);
+    const got = await withGpuErrorScope(device(), () => kernel({ readbackBytes: 1, maxChunkSamples: 200 }).batchMoments(data, d, n));
+    expectClose(got, want, 1e-5);
+    for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) expect(got.m2[i * d + j]).toBe(got.m2[j * d + i]);
+  });
+
   it('serialises concurrent calls and handles empty batches', async () => {
     const k = kernel();
     const batches = [

@@ -8,7 +8,7 @@ import { expect } from 'vitest';
 import { OnnxBuilder } from '../../src/inputs/onnx/builder.js';
 import { encodeOnnx } from '../../src/inputs/onnx/encode.js';
 import { CHECKPOINT_ENTRIES, runPaths, type ProbeManifest } from '../../src/run-dir/layout.js';
-import { seededNormal } from '../../src/util/random.js';
+import { seededNormal, seededUniform } from '../../src/util/random.js';
 
 /** 37 held-out digits: batches of 4 leave a short last one. */
 export const MNIST_SPLIT = '8000:8037';
@@ -37,13 +37,16 @@ export function writeMnistNet(path: string, seed: number): void {
   writeFileSync(path, encodeOnnx(net.build({ opset: 13 })));
 }
 
-/** Every file of a run but probe.json and the lock, by path within the run. */
+/** Every file of a run but probe.json, the lock and the report, by path within the run; the run's own path in summary.json made `RUN`. */
 function runFiles(run: string): Map<string, Buffer> {
   const files = new Map<string, Buffer>();
   for (const entry of readdirSync(run, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
     const path = relative(run, join(entry.parentPath, entry.name));
-    if (path !== 'probe.json' && path !== 'convergent.lock') files.set(path, readFileSync(join(run, path)));
+    // report.html says when it was made; what it shows comes from the tables, compared here.
+    if (path === 'probe.json' || path === 'convergent.lock' || path === 'report.html') continue;
+    const bytes = readFileSync(join(run, path));
+    files.set(path, path === 'summary.json' ? Buffer.from(bytes.toString('utf8').replaceAll(JSON.stringify(run), '"RUN"')) : bytes);
   }
   return files;
 }
@@ -65,4 +68,13 @@ export function expectSameRun(whole: string, resumed: string): void {
   expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
   for (const [path, bytes] of a) expect(b.get(path)!.equals(bytes), `${path} differs`).toBe(true);
   expect(manifestContent(resumed)).toEqual(manifestContent(whole));
+  expect(existsSync(join(resumed, 'report.html'))).toBe(existsSync(join(whole, 'report.html')));
+}
+
+/** `count` distinct points in 1..total, drawn by a seeded generator (not hand-picked), ascending. */
+export function seededPoints(total: number, count: number, seed: number): number[] {
+  const uniform = seededUniform(seed);
+  const points = new Set<number>();
+  while (points.size < Math.min(count, total)) points.add(1 + Math.floor(uniform() * total));
+  return [...points].sort((a, b) => a - b);
 }

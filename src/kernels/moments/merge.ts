@@ -46,30 +46,34 @@ export class RowBlockMerge {
 
   /**
    * Merges rows [i0, i1) of the batch's co-moments, entries j >= i only: entry (i, j) is
-   * block[(i - i0) * stride + (j - offset)] (so `offset` is the first column the block holds).
+   * block[(i - i0) * stride + (j - offset)] (so `offset`, at most i0, is the first column the block holds).
    */
   rows(i0: number, i1: number, block: Float64Array, stride: number, offset: number): void {
+    this.tile(i0, i1, offset, this.total.d, block, stride);
+  }
+
+  /**
+   * Merges the entries (i, j), j >= i, of rows [i0, i1) x columns [j0, j1) of the batch's
+   * co-moments (a tile: any partition of the upper triangle into tiles merges every entry once):
+   * entry (i, j) is block[(i - i0) * stride + (j - j0)]. The same value as rows() gives it.
+   */
+  tile(i0: number, i1: number, j0: number, j1: number, block: Float64Array, stride: number): void {
     if (this.n === 0) return;
     const { d, m2 } = this.total;
     const { delta, factor, first, scale } = this;
     for (let i = i0; i < i1; i++) {
-      const from = (i - i0) * stride - offset;
+      const from = (i - i0) * stride - j0;
       const row = i * d;
       const di = delta[i];
-      for (let j = i; j < d; j++) {
+      for (let j = Math.max(i, j0); j < j1; j++) {
         let b = block[from + j];
         if (scale) b *= scale[i] * scale[j];
         // (delta_i delta_j) factor, not (delta_i factor) delta_j: the product commutes, so the
         // entry is the same whichever of (i, j) and (j, i) it is computed for.
         const v = first ? b : m2[row + j] + (b + di * delta[j] * factor);
         m2[row + j] = v;
-        if (j < i1) m2[j * d + i] = v;
+        m2[j * d + i] = v;
       }
-    }
-    // Below the block's rows, column by column: each (j, i) reads the R rows of the block at once.
-    for (let j = i1; j < d; j++) {
-      const col = j * d;
-      for (let i = i0; i < i1; i++) m2[col + i] = m2[i * d + j];
     }
   }
 

@@ -77,7 +77,7 @@ export interface MomentTileEngine {
 
 /**
  * The engine on the WASM instance `ex`. Memory: the packed batch, the means and sums of squares,
- * then one region that holds the raw batch while it is centred and the block of rows after.
+ * then one region that holds a piece of the raw batch while it is centred and the block of rows after.
  *
  * This function is also the code of the workers: its source text is evaluated there, so it must
  * not reference anything outside itself (no imports, no module-level constants).
@@ -99,11 +99,17 @@ export function momentTileEngine(ex: MomentExports): MomentTileEngine {
       const meanOff = align(pOff + dp * groups * 16);
       const sumsqOff = align(meanOff + d * 8);
       const regionOff = align(sumsqOff + d * 8);
-      reserve(regionOff + d * n * 4);
-      const x = new Float32Array(ex.memory.buffer, regionOff, d * n);
-      if (s0 === 0 && rowLength === n) x.set(data.subarray(0, d * n));
-      else for (let u = 0; u < d; u++) x.set(data.subarray(u * rowLength + s0, u * rowLength + s1), u * n);
-      ex.momentsCentre(regionOff, d, dp, n, pOff, meanOff, sumsqOff);
+      // The raw rows are centred a few panels of units at a time (the packing is per panel of 4),
+      // so the region holds about 8 MiB of them, not the whole batch a second time.
+      const unitsPerPiece = Math.max(4, Math.floor(2097152 / n) & ~3);
+      reserve(regionOff + Math.min(dp, unitsPerPiece) * n * 4);
+      for (let u0 = 0; u0 < d; u0 += unitsPerPiece) {
+        const u1 = Math.min(d, u0 + unitsPerPiece);
+        const x = new Float32Array(ex.memory.buffer, regionOff, (u1 - u0) * n);
+        for (let u = u0; u < u1; u++) x.set(data.subarray(u * rowLength + s0, u * rowLength + s1), (u - u0) * n);
+        const panels = pOff + (u0 >> 2) * groups * 64;
+        ex.momentsCentre(regionOff, u1 - u0, (u1 === d ? dp : u1) - u0, n, panels, meanOff + u0 * 8, sumsqOff + u0 * 8);
+      }
       loaded = { dp, groups, pOff, regionOff };
       const buffer = ex.memory.buffer;
       return { mean: new Float64Array(buffer, meanOff, d).slice(), sumsq: new Float64Array(buffer, sumsqOff, d).slice() };

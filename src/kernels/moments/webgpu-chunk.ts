@@ -2,13 +2,14 @@
 // GEMM (moments_comoment.wgsl), the optional split reduction (moments_reduce.wgsl), then the
 // exact float64 finish on the host:
 //   mean = c + S1 / n,   M2 = S2 - S1 S1' / n,
-// formed a row of tiles at a time and merged straight into the caller's total (RowBlockMerge).
+// read back a few columns of tiles at a time and merged tile by tile straight into the caller's
+// total (RowBlockMerge): the host holds neither S2 whole nor the chunk's M2.
 import { bindGroup } from '../../gpu/buffers.js';
 import { gpuLabel } from '../../gpu/labels.js';
 import { packUniforms } from '../../gpu/uniforms.js';
 import { MAP_MODE_READ } from '../../gpu/usage.js';
 import type { RowBlockMerge } from './merge.js';
-import { KERNEL, type MomentPipelines, type ShapePlan } from './webgpu-plan.js';
+import { KERNEL, type MomentPipelines, type ShapePlan, columnOffset } from './webgpu-plan.js';
 
 /** Where a chunk's samples are: rows of `inStride` floats, the chunk at [inOffset, inOffset + len) of each. */
 export interface ChunkSource {
@@ -56,67 +57,111 @@ function encodePasses(device: GPUDevice, p: MomentPipelines, plan: ShapePlan, sr
     pass.dispatchWorkgroups(plan.reduceGroups[0], plan.reduceGroups[1]);
   }
   pass.end();
+  // The head of the read-back: the shift and S1, then the whole S2 or, when S2 is read back in
+  // pieces, each diagonal tile (the range check needs the diagonal before anything is merged).
   encoder.copyBufferToBuffer(plan.stats, 0, plan.readback, 0, 2 * dPad * 4);
-  encoder.copyBufferToBuffer(plan.sums ?? plan.partials, 0, plan.readback, 2 * dPad * 4, plan.sumBytes);
+  if (wholeS2(plan)) encoder.copyBufferToBuffer(s2Of(plan), 0, plan.readback, 2 * dPad * 4, plan.sumBytes);
+  else for (let t = 0; t < plan.nTiles; t++) encoder.copyBufferToBuffer(s2Of(plan), diagonalTile(plan, t, true) * 4, plan.readback, (2 * dPad + diagonalTile(plan, t, false)) * 4, plan.tile * plan.tile * 4);
   return encoder.finish();
 }
 
-/**
- * One chunk computed on the device and read back: per padded unit the shift c and S1, then the
- * upper-triangle tiles of S2 (f32), as webgpu-plan.ts lays them out.
- */
-export async function runChunk(device: GPUDevice, p: MomentPipelines, plan: ShapePlan, src: ChunkSource): Promise<Float32Array> {
-  device.queue.submit([encodePasses(device, p, plan, src)]);
-  const bytes = 2 * plan.dPad * 4 + plan.sumBytes;
+/** True when the head read-back holds the whole S2 (no pieces after it). */
+const wholeS2 = (plan: ShapePlan) => plan.pieces.length === 0;
+
+/** Float offset of diagonal tile t: in S2 (`inS2`), or after the shift and S1 in the head. */
+function diagonalTile(plan: ShapePlan, t: number, inS2: boolean): number {
+  const tt = plan.tile * plan.tile;
+  return inS2 || wholeS2(plan) ? columnOffset(t, plan.tile) / 4 + t * tt : t * tt;
+}
+
+const s2Of = (plan: ShapePlan) => plan.sums ?? plan.partials;
+
+/** Maps the first `bytes` of the read-back buffer, hands them to `use` (valid only there), unmaps. */
+async function readBack<R>(plan: ShapePlan, bytes: number, use: (raw: Float32Array) => R): Promise<R> {
   await plan.readback.mapAsync(MAP_MODE_READ, 0, bytes);
-  const raw = new Float32Array(plan.readback.getMappedRange(0, bytes).slice(0));
-  plan.readback.unmap();
-  return raw;
+  try {
+    return use(new Float32Array(plan.readback.getMappedRange(0, bytes)));
+  } finally {
+    plan.readback.unmap();
+  }
 }
 
 /** A chunk's means (mean = c + S1 / n), S1 and the diagonal of its M2, in float64. */
-export function chunkStats(plan: ShapePlan, tile: number, raw: Float32Array): { mean: Float64Array; s1: Float64Array; diagonal: Float64Array } {
-  const { d, len: n, dPad } = plan;
+export interface ChunkStats {
+  mean: Float64Array;
+  s1: Float64Array;
+  diagonal: Float64Array;
+}
+
+/**
+ * One chunk computed on the device, then read back: first its shift, S1 and diagonal tiles, which
+ * `start` turns into the chunk's merge into a total (or null: the chunk is not merged, and false
+ * returned); then the S2 tiles a few columns at a time (plan.pieces), each merged as
+ * M2 = S2 - S1 S1' / n in float64 from the mapped read-back itself. So the host never holds more
+ * than READBACK_BYTES of S2 (a small S2 comes whole with the head, in one read-back), nor the
+ * chunk's M2 as a d x d matrix.
+ */
+export async function runChunk(device: GPUDevice, p: MomentPipelines, plan: ShapePlan, src: ChunkSource, start: (stats: ChunkStats) => RowBlockMerge | null): Promise<boolean> {
+  const { tile } = plan;
+  device.queue.submit([encodePasses(device, p, plan, src)]);
+  const { stats, merge } = await readBack(plan, plan.headBytes, (head) => {
+    const stats = chunkStats(plan, head);
+    if (!wholeS2(plan)) return { stats, merge: start(stats) };
+    // A small S2 came whole with the head: merged from this one read-back.
+    const merge = start(stats);
+    if (merge) mergeColumns(plan, tile, head.subarray(2 * plan.dPad), 0, plan.nTiles, stats.s1, merge);
+    return { stats, merge };
+  });
+  if (!merge) return false;
+  for (const [tj0, tj1] of plan.pieces) {
+    const offset = columnOffset(tj0, tile);
+    const bytes = columnOffset(tj1, tile) - offset;
+    const encoder = device.createCommandEncoder({ label: gpuLabel(KERNEL, 'read-back') });
+    encoder.copyBufferToBuffer(s2Of(plan), offset, plan.readback, 0, bytes);
+    device.queue.submit([encoder.finish()]);
+    await readBack(plan, bytes, (raw) => mergeColumns(plan, tile, raw, tj0, tj1, stats.s1, merge));
+  }
+  merge.finish();
+  return true;
+}
+
+function chunkStats(plan: ShapePlan, head: Float32Array): ChunkStats {
+  const { d, len: n, dPad, tile } = plan;
   const mean = new Float64Array(d);
   const s1 = new Float64Array(d);
   const diagonal = new Float64Array(d);
   for (let i = 0; i < d; i++) {
-    s1[i] = raw[dPad + i];
-    mean[i] = raw[i] + s1[i] / n;
+    s1[i] = head[dPad + i];
+    mean[i] = head[i] + s1[i] / n;
+    const t = Math.floor(i / tile);
+    const r = i - t * tile;
+    diagonal[i] = head[2 * dPad + diagonalTile(plan, t, false) + r * tile + r] - (s1[i] / n) * s1[i];
   }
-  for (let i = 0; i < d; i++) diagonal[i] = raw[s2Index(plan, tile, i, i)] - (s1[i] / n) * s1[i];
   return { mean, s1, diagonal };
 }
 
-/** Where S2 (i, j), i <= j, lies in the read-back chunk. */
-function s2Index(plan: ShapePlan, tile: number, i: number, j: number): number {
-  const ti = Math.floor(i / tile);
-  const tj = Math.floor(j / tile);
-  return 2 * plan.dPad + ((tj * (tj + 1)) / 2 + ti) * tile * tile + (i - ti * tile) * tile + (j - tj * tile);
-}
-
 /**
- * M2 = S2 - S1 S1' / n in float64, merged into `merge` a row of tiles at a time (each row block
- * holds the tile rows' entries j >= the block's first unit), never as a d x d matrix.
+ * M2 = S2 - S1 S1' / n in float64 for tile columns [tj0, tj1) (read back from the first of them
+ * on), merged into `merge` tile by tile.
  */
-export function mergeChunk(plan: ShapePlan, tile: number, raw: Float32Array, s1: Float64Array, merge: RowBlockMerge): void {
-  const { d, len: n, nTiles } = plan;
-  const block = new Float64Array(tile * d);
+function mergeColumns(plan: ShapePlan, tile: number, raw: Float32Array, tj0: number, tj1: number, s1: Float64Array, merge: RowBlockMerge): void {
+  const { d, len: n } = plan;
+  const block = new Float64Array(tile * tile);
   const tt = tile * tile;
-  for (let ti = 0; ti < nTiles; ti++) {
-    const i0 = ti * tile;
-    const stride = d - i0;
-    const rowEnd = Math.min(tile, d - i0);
-    for (let tj = ti; tj < nTiles; tj++) {
-      const pairOffset = 2 * plan.dPad + ((tj * (tj + 1)) / 2 + ti) * tt;
-      const colEnd = Math.min(tile, d - tj * tile);
+  const base = columnOffset(tj0, tile) / 4;
+  for (let tj = tj0; tj < tj1; tj++) {
+    const j0 = tj * tile;
+    const colEnd = Math.min(tile, d - j0);
+    for (let ti = 0; ti <= tj; ti++) {
+      const i0 = ti * tile;
+      const rowEnd = Math.min(tile, d - i0);
+      const tileOffset = columnOffset(tj, tile) / 4 - base + ti * tt;
       for (let r = 0; r < rowEnd; r++) {
         const si = s1[i0 + r] / n;
-        const rowOffset = pairOffset + r * tile;
-        const at = r * stride + tj * tile - i0;
-        for (let c = ti === tj ? r : 0; c < colEnd; c++) block[at + c] = raw[rowOffset + c] - si * s1[tj * tile + c];
+        const rowOffset = tileOffset + r * tile;
+        for (let c = ti === tj ? r : 0; c < colEnd; c++) block[r * tile + c] = raw[rowOffset + c] - si * s1[j0 + c];
       }
+      merge.tile(i0, i0 + rowEnd, j0, j0 + colEnd, block, tile);
     }
-    merge.rows(i0, i0 + rowEnd, block, stride, i0);
   }
 }

@@ -34,11 +34,21 @@ export interface MomentLimits {
   /** Workgroups the GEMM aims for (see WebGpuMomentKernelOptions). */
   targetWorkgroups: number;
   maxPerDim: number;
+  /** Bytes of S2 tiles read back at a time (at least one column of tiles). */
+  readbackBytes: number;
 }
+
+/**
+ * Bytes of S2 tiles read back at a time: the read-back buffer is mapped into host memory, so a
+ * whole S2 (D^2 / 2 floats: 512 MiB for 16,384 units) would add a quarter of the state to it.
+ */
+export const READBACK_BYTES = 16 * 1024 * 1024;
 
 /** Buffers and bind groups for one (d, chunk length) shape; reused across batches of that shape. */
 export interface ShapePlan {
   d: number;
+  /** Units per tile side (tiles.tile). */
+  tile: number;
   len: number;
   dPad: number;
   stride: number;
@@ -48,6 +58,14 @@ export interface ShapePlan {
   reduceGroups: [number, number];
   /** Bytes of the S2 tiles. */
   sumBytes: number;
+  /**
+   * Bytes of the first read-back: the shift and S1 (2 dPad floats), then the whole S2 when it fits
+   * READBACK_BYTES with them (`pieces` is then empty: one read-back per chunk), else the diagonal
+   * tiles alone.
+   */
+  headBytes: number;
+  /** Columns of tiles [tj0, tj1) read back at a time (contiguous in S2) after the head, in order. */
+  pieces: [number, number][];
   xc: GPUBuffer;
   stats: GPUBuffer;
   partials: GPUBuffer;
@@ -96,7 +114,11 @@ export function createShapePlan(device: GPUDevice, p: MomentPipelines, tiles: Mo
   const stats = make('shift and S1', 2 * dPad * 4, USAGE_STORAGE | USAGE_COPY_SRC);
   const partials = make(splits > 1 ? 'S2 partials' : 'S2', splits * sumBytes, USAGE_STORAGE | USAGE_COPY_SRC);
   const sums = splits > 1 ? make('S2', sumBytes, USAGE_STORAGE | USAGE_COPY_SRC) : null;
-  const readback = make('readback', 2 * dPad * 4 + sumBytes, USAGE_MAP_READ | USAGE_COPY_DST);
+  const whole = 2 * dPad * 4 + sumBytes <= limits.readbackBytes;
+  const headBytes = 2 * dPad * 4 + (whole ? sumBytes : nTiles * tile * tile * 4);
+  const pieces = whole ? [] : readbackPieces(nTiles, tile * tile * 4, limits.readbackBytes);
+  const readbackBytes = Math.max(headBytes, ...pieces.map(([tj0, tj1]) => columnsBytes(tj0, tj1, tile)));
+  const readback = make('readback', readbackBytes, USAGE_MAP_READ | USAGE_COPY_DST);
   const centerParams = make('center params', uniformLayout('moments_center').size, USAGE_UNIFORM | USAGE_COPY_DST);
   const gemmParams = uniform(
     'comoment params',
@@ -111,10 +133,49 @@ export function createShapePlan(device: GPUDevice, p: MomentPipelines, tiles: Mo
     reduceBindGroup = bindGroup(device, KERNEL, 'reduce', p.reduce, [reduceParams, { buffer: partials, size: splits * sumBytes }, { buffer: sums, size: sumBytes }]);
   }
   const centerGroups = grid(dPad, limits.maxPerDim);
-  return { d, len, dPad, stride, nTiles, splits, centerGroups, reduceGroups, sumBytes, xc, stats, partials, sums, readback, centerParams, gemmBindGroup, reduceBindGroup, buffers };
+  return { d, tile, len, dPad, stride, nTiles, splits, centerGroups, reduceGroups, sumBytes, headBytes, pieces, xc, stats, partials, sums, readback, centerParams, gemmBindGroup, reduceBindGroup, buffers };
 }
 
-/** The plans of the two most recently used shapes; older ones are destroyed. */
+/**
+ * Bytes of device buffers above which the cache keeps one plan, not two: a large layer's plan
+ * (its S2 tiles are D^2 / 2 floats, host memory on a software device such as llvmpipe) is remade
+ * for the last, shorter batch rather than held twice, which costs an allocation against that
+ * batch's D^2 n work.
+ */
+export const SHAPE_PLANS_BYTES = 64 * 1024 * 1024;
+
+/** Byte offset in S2 of tile column tj (columns are stored one after another, tiles ti <= tj each). */
+export function columnOffset(tj: number, tile: number): number {
+  return ((tj * (tj + 1)) / 2) * tile * tile * 4;
+}
+
+/** Bytes of tile columns [tj0, tj1) of S2. */
+function columnsBytes(tj0: number, tj1: number, tile: number): number {
+  return columnOffset(tj1, tile) - columnOffset(tj0, tile);
+}
+
+/** Consecutive ranges of tile columns of at most `most` bytes each (one column at least). */
+function readbackPieces(nTiles: number, tileBytes: number, most: number): [number, number][] {
+  const pieces: [number, number][] = [];
+  let tj0 = 0;
+  let bytes = 0;
+  for (let tj = 0; tj < nTiles; tj++) {
+    const column = (tj + 1) * tileBytes;
+    if (bytes > 0 && bytes + column > most) {
+      pieces.push([tj0, tj]);
+      [tj0, bytes] = [tj, 0];
+    }
+    bytes += column;
+  }
+  pieces.push([tj0, nTiles]);
+  return pieces;
+}
+
+function planBytes(plan: ShapePlan): number {
+  return plan.buffers.reduce((sum, b) => sum + b.size, 0);
+}
+
+/** The plans of the two most recently used shapes (one when they are large); older ones are destroyed. */
 export class ShapePlanCache {
   private readonly plans = new Map<string, ShapePlan>();
 
@@ -128,14 +189,28 @@ export class ShapePlanCache {
       this.plans.set(key, cached); // most recently used last
       return cached;
     }
+    // The new plan will be about the size of the latest (the same layer, another chunk length):
+    // large plans go before it is made, so that two are never held at once.
+    const latest = [...this.plans.values()].at(-1);
+    const expected = latest ? planBytes(latest) : 0;
+    while (this.plans.size > 0 && this.bytes() + expected > SHAPE_PLANS_BYTES) this.evictOldest();
     const plan = this.create(d, len);
     this.plans.set(key, plan);
-    while (this.plans.size > 2) {
-      const [oldKey, old] = this.plans.entries().next().value as [string, ShapePlan];
-      this.plans.delete(oldKey);
-      for (const b of old.buffers) b.destroy();
-    }
+    while (this.plans.size > 2 || (this.plans.size > 1 && this.bytes() > SHAPE_PLANS_BYTES)) this.evictOldest();
     return plan;
+  }
+
+  /** Destroys the least recently used plan. */
+  private evictOldest(): void {
+    const [oldKey, old] = this.plans.entries().next().value as [string, ShapePlan];
+    this.plans.delete(oldKey);
+    for (const b of old.buffers) b.destroy();
+  }
+
+  private bytes(): number {
+    let sum = 0;
+    for (const plan of this.plans.values()) sum += planBytes(plan);
+    return sum;
   }
 
   destroy(): void {

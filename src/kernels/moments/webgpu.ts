@@ -24,8 +24,8 @@ import { RowBlockMerge, emptyMoments } from './merge.js';
 import type { BatchMoments, MomentKernel } from './contract.js';
 import { samplesOf, sumsOutOfFloat32Range } from './range-check.js';
 import { accumulateMomentsReference } from './reference.js';
-import { chunkStats, mergeChunk, runChunk } from './webgpu-chunk.js';
-import { KERNEL, type MomentLimits, type MomentPipelines, ShapePlanCache, createShapePlan, momentPipelines } from './webgpu-plan.js';
+import { type ChunkStats, runChunk } from './webgpu-chunk.js';
+import { KERNEL, type MomentLimits, type MomentPipelines, READBACK_BYTES, ShapePlanCache, createShapePlan, momentPipelines } from './webgpu-plan.js';
 import { type MomentTileConfig, checkMomentTiles, chooseMomentTiles } from './webgpu-tiles.js';
 
 export type { MomentTileConfig } from './webgpu-tiles.js';
@@ -47,6 +47,11 @@ export interface WebGpuMomentKernelOptions {
   tiles?: Partial<MomentTileConfig>;
   /** Workgroups the GEMM aims for, splitting the sample range when d is small (default 1024). */
   targetWorkgroups?: number;
+  /**
+   * Bytes of S2 tiles read back at a time (default READBACK_BYTES; at least one column of tiles).
+   * Lower it only to exercise the read-back in many pieces in tests.
+   */
+  readbackBytes?: number;
 }
 
 export interface WebGpuMomentKernel extends MomentKernel {
@@ -74,6 +79,7 @@ function momentLimits(limits: GPUSupportedLimits, options: WebGpuMomentKernelOpt
     bufferCap: Math.min(bindLimit, options.maxBufferBytes ?? 256 * 1024 * 1024),
     targetWorkgroups: options.targetWorkgroups ?? 1024,
     maxPerDim: limits.maxComputeWorkgroupsPerDimension,
+    readbackBytes: options.readbackBytes ?? READBACK_BYTES,
   };
 }
 
@@ -122,23 +128,19 @@ export function createWebGpuMomentKernel(gpu: GpuContext, options: WebGpuMomentK
     for (let start = 0; start < n; start += len) {
       const chunkLen = Math.min(len, n - start);
       const plan = plans.get(d, chunkLen);
-      let raw: Float32Array;
+      // The chunk's merge into the total, or null when it must be redone exactly instead.
+      const startMerge = ({ mean, diagonal }: ChunkStats): RowBlockMerge | null =>
+        sumsOutOfFloat32Range(chunkLen, mean, diagonal, Infinity) ? null : new RowBlockMerge(total, chunkLen, mean, exponents);
+      let merged: boolean;
       if (whole) {
-        raw = await runChunk(device, p, plan, { ...whole, inStride: n, inOffset: start });
+        merged = await runChunk(device, p, plan, { ...whole, inStride: n, inOffset: start }, startMerge);
       } else {
         const target = uploadBuffer(d * chunkLen * 4);
         const prepare = (encoder: GPUCommandEncoder) => copyChunk(start, chunkLen, target, encoder);
-        raw = await runChunk(device, p, plan, { buffer: target, bytes: d * chunkLen * 4, inStride: chunkLen, inOffset: 0, prepare });
+        merged = await runChunk(device, p, plan, { buffer: target, bytes: d * chunkLen * 4, inStride: chunkLen, inOffset: 0, prepare }, startMerge);
       }
-      const { mean, s1, diagonal } = chunkStats(plan, tiles.tile, raw);
       // Values beyond float32's range for squares: this chunk is redone exactly, in float64.
-      if (sumsOutOfFloat32Range(chunkLen, mean, diagonal, Infinity)) {
-        accumulateMomentsReference(total, await values(start, chunkLen), d, chunkLen, exponents);
-        continue;
-      }
-      const merge = new RowBlockMerge(total, chunkLen, mean, exponents);
-      mergeChunk(plan, tiles.tile, raw, s1, merge);
-      merge.finish();
+      if (!merged) accumulateMomentsReference(total, await values(start, chunkLen), d, chunkLen, exponents);
     }
   }
 

@@ -4,9 +4,9 @@
 // exists, createMomentWorkerPool resolves to undefined and the caller stays on one thread.
 //
 // Work is shared by blocks of rows of the co-moment matrix, not by samples: load() gives every
-// worker its own copy of the batch (each centres it, the same way), then rows() hands one block of
-// rows to the next idle worker, which sends that block back for the caller to merge into its
-// total. So no worker ever holds a d x d matrix, only the batch and one block.
+// worker the batch in turn (each centres it into its own memory, the same way), then rows()
+// hands one block of rows to the next idle worker, which sends that block back for the caller
+// to merge into its total. So no worker ever holds a d x d matrix, only the batch and one block.
 //
 // Each worker runs an inline script: the source text of a self-contained engine factory (handed
 // in by the kernel, so this file knows nothing of its memory layout) wrapped in a message loop. The
@@ -62,6 +62,8 @@ interface Task {
   worker?: number;
   message: Message;
   transfer: ArrayBuffer[];
+  /** Rows: bytes of the block, for a recycled buffer taken when the task is posted. */
+  outBytes?: number;
   resolve(reply: Reply): void;
   reject(e: unknown): void;
 }
@@ -169,16 +171,19 @@ export async function createMomentWorkerPool(size: number, module: WebAssembly.M
       const id = nextId++;
       busy[i] = { id, ...task };
       workers![i].ref();
-      workers![i].post({ ...task.message, id }, task.transfer);
+      // A block's recycled buffer is taken now, not when the task was queued: the blocks merged
+      // meanwhile come back for it, so only the blocks in flight exist, however many are queued.
+      const out = task.outBytes !== undefined ? takeSpare(task.outBytes) : undefined;
+      workers![i].post({ ...task.message, ...(out ? { out } : {}), id }, out ? [...task.transfer, out] : task.transfer);
     }
     for (let i = 0; i < workers!.length; i++) if (!busy[i]) workers![i].unref();
   }
 
-  function submit(worker: number | undefined, message: Message, transfer: ArrayBuffer[]): Promise<Reply> {
+  function submit(worker: number | undefined, message: Message, transfer: ArrayBuffer[], outBytes?: number): Promise<Reply> {
     if (closed) return Promise.reject(new Error('the moment worker pool is closed'));
     if (failure) return Promise.reject(failure);
     return new Promise<Reply>((resolve, reject) => {
-      queue.push({ worker, message, transfer, resolve, reject });
+      queue.push({ worker, message, transfer, outBytes, resolve, reject });
       dispatch();
     });
   }
@@ -187,17 +192,20 @@ export async function createMomentWorkerPool(size: number, module: WebAssembly.M
     size,
     async load(data, rowLength, d, s0, s1) {
       const n = s1 - s0;
-      const replies = workers.map((_, k) => {
+      // The workers load one after another, each from the buffer the one before sent back (kept
+      // as a spare): one copy of the batch in flight, not one per worker. Loading is d n work
+      // against each worker's share of d^2 n.
+      let first: Reply | undefined;
+      for (let k = 0; k < workers.length; k++) {
         const copy = new Float32Array(takeSpare(d * n * 4) ?? new ArrayBuffer(d * n * 4), 0, d * n);
         for (let u = 0; u < d; u++) copy.set(data.subarray(u * rowLength + s0, u * rowLength + s1), u * n);
-        return submit(k, { type: 'load', data: copy, d, n }, [copy.buffer as ArrayBuffer]);
-      });
-      const [first] = await Promise.all(replies);
-      return { mean: first.mean!, sumsq: first.sumsq! };
+        const reply = await submit(k, { type: 'load', data: copy, d, n }, [copy.buffer as ArrayBuffer]);
+        first ??= reply;
+      }
+      return { mean: first!.mean!, sumsq: first!.sumsq! };
     },
     async rows(i0, i1, bytes) {
-      const out = takeSpare(bytes);
-      const r = await submit(undefined, { type: 'rows', i0, i1, out }, out ? [out] : []);
+      const r = await submit(undefined, { type: 'rows', i0, i1 }, [], bytes);
       return { block: r.block!, stride: r.stride! };
     },
     recycle(buffer) {

@@ -23,8 +23,12 @@ export function provenanceDifferences(a: ProbeProvenance, b: ProbeProvenance, ig
         walk(x[key], y[key], path === '' ? key : `${path}.${key}`);
       }
     } else if (Array.isArray(x) && Array.isArray(y)) {
-      if (x.length !== y.length) out.push({ path: `${path}.length`, a: x.length, b: y.length });
-      else x.forEach((xi, i) => walk(xi, y[i], `${path}[${i}]`));
+      if (x.length !== y.length) {
+        out.push({ path: `${path}.length`, a: x.length, b: y.length });
+        // Lists of named things (layers, reducers, nets): which ones, not just how many.
+        const [na, nb] = [names(x), names(y)];
+        if (na && nb) out.push({ path: `${path}[].name`, a: na, b: nb });
+      } else x.forEach((xi, i) => walk(xi, y[i], `${path}[${i}]`));
     } else if (JSON.stringify(x) !== JSON.stringify(y)) {
       out.push({ path, a: x, b: y });
     }
@@ -37,6 +41,11 @@ export function provenanceDifferences(a: ProbeProvenance, b: ProbeProvenance, ig
 export function describeDifferences(diffs: ProvenanceDifference[], aName: string, bName: string): string {
   const show = (v: unknown) => (v === undefined ? '(absent)' : truncate(JSON.stringify(v)));
   return diffs.map((d) => `${d.path}: ${show(d.a)} (${aName}) vs ${show(d.b)} (${bName})`).join('; ');
+}
+
+function names(list: unknown[]): string[] | undefined {
+  const all = list.map((item) => (isObject(item) && typeof item.name === 'string' ? item.name : undefined));
+  return all.every((n) => n !== undefined) ? (all as string[]) : undefined;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

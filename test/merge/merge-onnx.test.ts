@@ -19,12 +19,15 @@ import { openProbeData, type ProbeDataOptions } from '../../src/probe/probe-data
 import type { Shard } from '../../src/probe/shard.js';
 import { runPaths } from '../../src/run-dir/layout.js';
 import { seededNormal } from '../../src/util/random.js';
+import { createBackend } from '../../src/backend/select.js';
+import { webgpuAvailability } from '../helpers/webgpu.js';
 import { referenceBackend } from '../run-dir/run-helpers.js';
 import { miHistogramsReducer } from '../../src/probe/reducers/mi-histograms.js';
 import type { Reducer } from '../../src/probe/reducers/types.js';
 import { expectSameMoments, expectSameTables, readManifestSync, tempDir } from './helpers.js';
 import { alignWithMi, expectSameMiRun, mergeMiParts } from './mi-helpers.js';
 
+const gpu = await webgpuAvailability();
 const SPLIT = '8000:8037'; // 37 held-out digits: uneven in 2, 3 and 7 parts
 const LAYERS = ['conv1', 'fc1'];
 const backend = referenceBackend();
@@ -136,6 +139,31 @@ describe('merge of ONNX-model parts', () => {
     const run = await mergeMiParts(join(dir, `mi${count}`), count, (out, { shard, nextPassFrom }) => probeInto(nets, out, data, shard, { reducers, topK: 0, nextPassFrom }));
     await expectSameMoments(singleMi, run, LAYERS, 1e-12);
     await expectSameMiRun(singleMi, run, LAYERS);
+  });
+
+  it.skipIf(!gpu.available)('of 3 parts probed on the WebGPU device path (moments reduced on the device) equals the single WebGPU probe', async () => {
+    const webgpu = await createBackend('webgpu', {});
+    try {
+      const probeOn = async (out: string, shard?: Shard) => {
+        const { source, label, spec } = await openProbeData(data, nets);
+        try {
+          return await probeOnnx({ nets, data: source, dataLabel: label, dataSpec: spec, out, backend: webgpu, batchItems: 4, topK: 3, shard, layers: LAYERS });
+        } finally {
+          await source.close();
+        }
+      };
+      const singleGpu = join(dir, 'single-gpu');
+      expect((await probeOn(singleGpu)).backend).toMatch(/forward webgpu/i);
+      const parts = [0, 1, 2].map((index) => join(dir, `gpu-part${index}`));
+      for (const [index, out] of parts.entries()) await probeOn(out, { index, count: 3 });
+      const merged = join(dir, 'merged-gpu');
+      await mergeRun({ parts, out: merged });
+      await expectSameMoments(singleGpu, merged, LAYERS, 1e-12);
+      const [a, b] = [topkFiles(singleGpu), topkFiles(merged)];
+      for (const [path, bytes] of a) expect(b.get(path)!.equals(bytes), path).toBe(true);
+    } finally {
+      await webgpu.dispose();
+    }
   });
 
   it('refuses parts of other data or other top-k options, naming them; parts that differ only in drawing patches merge', async () => {

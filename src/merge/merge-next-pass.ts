@@ -3,15 +3,15 @@
 // pass, in RUN/reducers/<reducer>/<layer>/state/); every shard then ran that pass
 // (`probe --shard K/N --next-pass RUN`), and `merge PART... --out RUN` merges their states into
 // RUN: finished (outputs written as the probe writes them) or moved on once more. This is the one
-// merge that writes into an existing run without --overwrite. RUN's moments and top-k stay; its
-// probe.json, rewritten last, is what says that the passes are done.
+// merge that writes into an existing run without --overwrite. RUN's moments and top-k stay as
+// they are (not read or written again); its probe.json, rewritten last, is what says that the
+// passes are done.
 import { realpathSync } from 'node:fs';
 import { readManifest } from '../run-dir/manifest.js';
 import { withRunLock } from '../run-dir/lock.js';
 import type { ProbeManifest } from '../run-dir/layout.js';
-import { writeLayerState, writeManifest } from '../probe/probe.js';
+import { writeManifest, writeReducerOutputs } from '../probe/probe.js';
 import { planCoverage } from './coverage.js';
-import { mergeLayerMoments } from './merge-moments.js';
 import { mergeLayerReducers, recordReducerPasses, stateReducers } from './merge-reducers.js';
 import type { MergeOptions } from './merge-run.js';
 import { checkPartsAgree } from './part-agreement.js';
@@ -41,14 +41,14 @@ export async function mergeNextPass(given: Part[], options: MergeOptions): Promi
     for (const layer of manifest.layers) {
       const nets = layerNets(layer);
       options.onLayerStart?.(layer.name, 1);
-      // RUN's own moments, written again with the reducers' outputs (writeLayerState writes both).
-      const moments = await mergeLayerMoments([runPart], layer.name, nets, options.onPartMerged);
+      // RUN's moments are complete since the first merge: only the reducers' outputs are written.
       const result = await mergeLayerReducers(run, plan.parts, reducers, { layer: layer.name, nets, backend }, expectedPass);
       try {
-        await writeLayerState(run, layer.name, nets, moments, result.finished);
+        await writeReducerOutputs(run, layer.name, result.finished);
       } finally {
         for (const { state } of result.finished) await state.dispose?.();
       }
+      options.onPartMerged?.(1);
       recordReducerPasses(next, result);
       options.onLayerDone?.(layer.name);
     }

@@ -8,7 +8,7 @@
 // themselves be merged (parts of parts).
 import type { Backend } from '../backend/types.js';
 import { passesOf } from '../probe/probe.js';
-import { restoreReducer, snapshotOf } from '../probe/reducer-states.js';
+import { missingMergeFunctions, restoreReducer, snapshotOf } from '../probe/reducer-states.js';
 import type { Reducer, ReducerLayer, ReducerSnapshot, ReducerState } from '../probe/reducers/types.js';
 import { readReducerSnapshot, writeReducerSnapshot } from '../probe/snapshot-io.js';
 import { runPaths } from '../run-dir/layout.js';
@@ -24,9 +24,8 @@ export function stateReducers(parts: Part[], lookup: (name: string) => Reducer |
     .map(({ name, options }) => {
       const reducer = lookup(name);
       if (!reducer) throw new Error(`the parts were probed with reducer ${name}, which no loaded plugin provides; give merge the same --plugin as the probe`);
-      if (typeof reducer.merge !== 'function' || typeof reducer.restore !== 'function') {
-        throw new Error(`reducer ${name} cannot be merged: it declares no ${typeof reducer.merge !== 'function' ? 'merge' : 'restore'} (see "Plugin reducers" in the README)`);
-      }
+      const missing = missingMergeFunctions(reducer);
+      if (missing.length > 0) throw new Error(`reducer ${name} cannot be merged: it declares no ${missing.join(' or ')} (see "Plugin reducers" in the README)`);
       return { reducer, options };
     });
 }

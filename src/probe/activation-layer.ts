@@ -10,7 +10,7 @@
 // A checkpoint holds the layer's moments and reducer states with the pass and the samples done;
 // continuing from it reads the rest of the same batches, so the result is the uninterrupted one.
 import type { LayerInfo, NetSource, ActivationBatch } from '../inputs/activations/index.js';
-import type { ItemRange, ProbeLayerRecord } from '../run-dir/layout.js';
+import type { ItemRange, ProbeLayerRecord, ProbeProvenance } from '../run-dir/layout.js';
 import { CheckpointClock, momentsFromSnapshot, momentsToSnapshot, writeCheckpoint, type CheckpointLayer } from './checkpoint.js';
 import { LayerAccumulator } from './layer-accumulator.js';
 import { readPendingState, restoreReducer, saveReducerStates, snapshotOf, unsavable } from './reducer-states.js';
@@ -33,8 +33,8 @@ export interface LayerContext {
   layerIndex: number;
   layerCount: number;
   reducerOptions: Map<Reducer, Record<string, unknown>>;
-  /** What a checkpoint records besides the states (provenance, batch options). */
-  checkpointMeta: { provenance: import('../run-dir/layout.js').ProbeProvenance; options: Record<string, unknown> };
+  /** What a checkpoint records besides the states. */
+  provenance: ProbeProvenance;
   clock: CheckpointClock;
   /** `--next-pass RUN`: RUN and the reducers it owes a pass, with that pass. */
   nextPass?: { run: string; reducers: { reducer: Reducer; pass: number }[] };
@@ -109,7 +109,7 @@ export async function probeActivationLayer(ctx: LayerContext): Promise<LayerOutc
         if (canCheckpoint && done < samplesTotal && ctx.clock.batchDone()) {
           const checkpointStates = [...(moments ? [{ name: 'moments', snapshot: momentsToSnapshot(moments.snapshot()) }] : [])];
           for (const { reducer, state } of states) checkpointStates.push({ name: reducer.name, snapshot: await snapshotOf(reducer, state, name) });
-          await writeCheckpoint(options.out, { ...ctx.checkpointMeta, position: { layer: name, pass, samplesDone: done } }, [{ name, states: checkpointStates }]);
+          await writeCheckpoint(options.out, { provenance: ctx.provenance, position: { layer: name, pass, samplesDone: done } }, [{ name, states: checkpointStates }]);
         }
       }).then((read) => {
         if (read !== samplesTotal - skip) throw new Error(`layer ${name}: read ${read} samples but the files promise ${samplesTotal - skip}`);

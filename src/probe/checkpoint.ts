@@ -28,10 +28,8 @@ export interface CheckpointMeta {
   version: 1;
   /** When it was written (ISO time). */
   written: string;
-  /** The probe's provenance: a resume must have the same (src/probe/provenance-diff.ts). */
+  /** The probe's provenance, its batch size included: a resume must have the same (src/probe/provenance-diff.ts). */
   provenance: ProbeProvenance;
-  /** Options that fix the batches but are not in the provenance (the batch size). */
-  options: Record<string, unknown>;
   /** Where the probe was: its own fields (items done, pass, layer, counters). */
   position: Record<string, unknown>;
   /** Per layer, the names of the states saved for it. */

@@ -65,8 +65,7 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
   const firstPass = nextPass ? nextPass.reducers[0].pass : 0;
   const lastPass = nextPass ? firstPass : options.shard ? 0 : Math.max(0, ...reducers.map((r) => passesOf(r) - 1));
 
-  const batchOptions = { batchItems };
-  const start = await startProbe(options.out, provenance, { resume: options.resume, overwrite: options.overwrite, command: options.command, log, batchOptions });
+  const start = await startProbe(options.out, provenance, { resume: options.resume, overwrite: options.overwrite, command: options.command, log });
   if (start.complete) return start.complete;
   const target = start.target!;
   const out = target.dir;
@@ -158,7 +157,7 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
       checkpointLayers.push({ name: layers[li].name, states: layerStates });
     }
     const at: OnnxPosition = { pass, itemsDone, correct, judged, skipped };
-    await writeCheckpoint(out, { provenance, options: batchOptions, position: { ...at } }, checkpointLayers);
+    await writeCheckpoint(out, { provenance, position: { ...at } }, checkpointLayers);
   };
   try {
     if (!start.existing) await writeManifest(out, manifest);

@@ -225,12 +225,11 @@ export async function runPreparedProbe(prepared: PreparedProbe, backend: Backend
     for (const reducer of options.reducers ?? []) reducer.validate?.(reducerLayer(options, sources, infos, reducerOptions.get(reducer)));
   }
   const log = options.log ?? (() => {});
-  const batchOptions = { batchItems: options.batchItems ?? null, batchSamples: options.batchSamples ?? null };
-  const start = await startProbe(options.out, provenance, { resume: options.resume, overwrite: options.overwrite, command: options.command, log, batchOptions });
+  const start = await startProbe(options.out, provenance, { resume: options.resume, overwrite: options.overwrite, command: options.command, log });
   if (start.complete) return start.complete;
   const target = start.target!;
   try {
-    const manifest = await probeInto({ ...options, out: target.dir }, prepared, start, batchOptions);
+    const manifest = await probeInto({ ...options, out: target.dir }, prepared, start);
     target.finish();
     return manifest;
   } catch (e) {
@@ -259,7 +258,7 @@ async function activationProvenance(options: ProbeInputs, sources: NetSource[], 
 }
 
 /** The probe proper, writing into `options.out` (the run directory, its staging folder, or the run resumed). */
-async function probeInto(options: ProbeOptions, prepared: PreparedProbe, start: ProbeStart, batchOptions: Record<string, unknown>): Promise<ProbeManifest> {
+async function probeInto(options: ProbeOptions, prepared: PreparedProbe, start: ProbeStart): Promise<ProbeManifest> {
   const { sources, plan, reducerOptions, provenance, nextPass } = prepared;
   const manifest: ProbeManifest = start.existing ?? {
     version: 1,
@@ -287,7 +286,7 @@ async function probeInto(options: ProbeOptions, prepared: PreparedProbe, start: 
       layerIndex: li,
       layerCount: plan.length,
       reducerOptions,
-      checkpointMeta: { provenance, options: batchOptions },
+      provenance,
       clock,
       nextPass,
       resume: saved && position ? { pass: position.pass, samplesDone: position.samplesDone, states: saved.states } : undefined,
@@ -344,6 +343,12 @@ export async function writeLayerState(
   await writeNpy(join(dir, 'm2.npy'), result.m2, [result.d, result.d]);
   // dtype: the precision of each net's activations, which align's dead-unit rule follows.
   await writeJsonAtomic(join(dir, 'count.json'), { samples: result.n, units: nets, dtype: moments.dtypes() });
+  await writeReducerOutputs(out, name, reducerStates);
+  return { n: result.n, d: result.d };
+}
+
+/** Finishes each reducer state of layer `name` and writes its output under RUN/reducers/<reducer>/<layer>/. */
+export async function writeReducerOutputs(out: string, name: string, reducerStates: { reducer: { name: string }; state: ReducerState }[]): Promise<void> {
   for (const { reducer, state } of reducerStates) {
     const output = await state.finish();
     const rdir = runPaths.reducerDir(out, reducer.name, name);
@@ -357,5 +362,4 @@ export async function writeLayerState(
     }
     if (output.json !== undefined) await writeJsonAtomic(join(rdir, 'result.json'), output.json);
   }
-  return { n: result.n, d: result.d };
 }

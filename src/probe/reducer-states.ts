@@ -8,11 +8,16 @@ import { readReducerSnapshot, writeReducerSnapshot } from './snapshot-io.js';
 /** A sharded probe needs every plugin reducer to save, restore and merge its state. */
 export function checkShardable(reducers: Reducer[]): void {
   for (const r of reducers) {
-    const missing = (['merge', 'restore'] as const).filter((m) => typeof r[m] !== 'function');
+    const missing = missingMergeFunctions(r);
     if (missing.length > 0) {
       throw new Error(`reducer ${r.name} cannot be sharded: it declares no ${missing.join(' or ')} (see "Plugin reducers" in the README); probe without --shard, or leave it out`);
     }
   }
+}
+
+/** What a reducer lacks for its parts' states to be restored and merged ('merge', 'restore'). */
+export function missingMergeFunctions(reducer: Reducer): string[] {
+  return (['merge', 'restore'] as const).filter((m) => typeof reducer[m] !== 'function');
 }
 
 /** Reducers whose states cannot be saved: a probe with them checkpoints only between layers (activation files) or not at all. */

@@ -24,8 +24,6 @@ export interface ProbeStartOptions {
   overwrite?: boolean;
   command?: string;
   log?: (message: string) => void;
-  /** Options that fix the batches (the batch size): a checkpoint with others cannot be continued. */
-  batchOptions: Record<string, unknown>;
 }
 
 export async function startProbe(out: string, provenance: ProbeProvenance, options: ProbeStartOptions): Promise<ProbeStart> {
@@ -49,10 +47,6 @@ export async function startProbe(out: string, provenance: ProbeProvenance, optio
       const foreign = provenanceDifferences(checkpoint.meta.provenance, provenance);
       if (foreign.length > 0) {
         throw new Error(`cannot resume ${out}: its checkpoint was written by another probe (${describeDifferences(foreign, 'the checkpoint', 'this command')}); delete the .checkpoint folders in ${out} to resume without it`);
-      }
-      const diffs = Object.keys({ ...checkpoint.meta.options, ...options.batchOptions }).filter((k) => JSON.stringify(checkpoint.meta.options[k]) !== JSON.stringify(options.batchOptions[k]));
-      if (diffs.length > 0) {
-        throw new Error(`cannot resume ${out}: its checkpoint was made with ${diffs.map((k) => `${k} ${JSON.stringify(checkpoint.meta.options[k])}`).join(', ')}, this command has ${diffs.map((k) => `${k} ${JSON.stringify(options.batchOptions[k])}`).join(', ')}; the batches must be the same`);
       }
       log?.(`resuming ${out} from its checkpoint of ${checkpoint.meta.written}`);
     } else {

@@ -10,17 +10,15 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { builtinPlugin } from '../../src/align/methods/builtin/index.js';
 import { align } from '../../src/align/align.js';
-import { OnnxBuilder } from '../../src/inputs/onnx/builder.js';
-import { encodeOnnx } from '../../src/inputs/onnx/encode.js';
 import { mergeRun } from '../../src/merge/merge-run.js';
 import { PluginRegistry } from '../../src/plugins/registry.js';
 import { probeOnnx } from '../../src/probe/forward-probe.js';
 import { openProbeData, type ProbeDataOptions } from '../../src/probe/probe-data.js';
 import type { Shard } from '../../src/probe/shard.js';
 import { runPaths } from '../../src/run-dir/layout.js';
-import { seededNormal } from '../../src/util/random.js';
 import { createBackend } from '../../src/backend/select.js';
 import { webgpuAvailability } from '../helpers/webgpu.js';
+import { writeMnistNet } from '../probe/resume-helpers.js';
 import { referenceBackend } from '../run-dir/run-helpers.js';
 import { miHistogramsReducer } from '../../src/probe/reducers/mi-histograms.js';
 import type { Reducer } from '../../src/probe/reducers/types.js';
@@ -32,31 +30,10 @@ const SPLIT = '8000:8037'; // 37 held-out digits: uneven in 2, 3 and 7 parts
 const LAYERS = ['conv1', 'fc1'];
 const backend = referenceBackend();
 
-/** conv 1 -> 4 (5x5, stride 2) -> ReLU -> Flatten -> Gemm 6 -> ReLU -> Gemm 10: MNIST-shaped and small. */
-function tinyNet(seed: number): Uint8Array {
-  const next = seededNormal(seed);
-  const w = (count: number, scale: number) => Float32Array.from({ length: count }, () => next() * scale);
-  const b = new OnnxBuilder(`tiny${seed}`);
-  b.input('x', ['N', 1, 28, 28]);
-  b.initializer('w1', [4, 1, 5, 5], w(100, 0.3));
-  b.initializer('b1', [4], w(4, 0.1));
-  b.node('Conv', ['x', 'w1', 'b1'], ['c1'], { strides: [2, 2] });
-  b.node('Relu', ['c1'], ['r1']);
-  b.node('Flatten', ['r1'], ['f'], { axis: 1 });
-  b.initializer('w2', [6, 4 * 12 * 12], w(6 * 576, 0.05));
-  b.initializer('b2', [6], w(6, 0.1));
-  b.node('Gemm', ['f', 'w2', 'b2'], ['g'], { transB: 1 });
-  b.node('Relu', ['g'], ['r2']);
-  b.initializer('w3', [10, 6], w(60, 0.5));
-  b.node('Gemm', ['r2', 'w3'], ['y'], { transB: 1 });
-  b.output('y', ['N', 10]);
-  return encodeOnnx(b.build({ opset: 13 }));
-}
-
 function writeNets(dir: string): { name: string; path: string }[] {
   return [1, 2].map((seed) => {
     const path = join(dir, `net${seed}.onnx`);
-    writeFileSync(path, tinyNet(seed));
+    writeMnistNet(path, seed);
     return { name: `net${seed}`, path };
   });
 }

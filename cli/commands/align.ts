@@ -16,6 +16,7 @@ export interface AlignArgs {
   format: TableFormat;
   layer?: string[];
   'min-active-images'?: number;
+  intervals?: boolean;
 }
 
 /** --min-active-images, on align and run (the rule and its default: src/align/rare-units.ts). */
@@ -24,6 +25,13 @@ export const MIN_ACTIVE_IMAGES_OPTION = {
   default: DEFAULT_MIN_ACTIVE_IMAGES,
   describe: 'units firing on fewer probe images are left out like dead units (0: off)',
   coerce: checkMinActiveImages, // refused while parsing, before any device or file is touched
+} as const;
+
+/** --intervals, on align and run: the jackknife over a --blocks probe's blocks or a merged run's parts (src/align/resample/). */
+export const INTERVALS_OPTION = {
+  type: 'boolean',
+  default: true,
+  describe: 'give the headline numbers 95% intervals where the run has blocks (probe --blocks) or merged parts; --no-intervals skips the repeated methods',
 } as const;
 
 /** What runs on a probed run: the methods (checked by selectMethods), their checked options, and probe.json if already read. */
@@ -42,11 +50,13 @@ export async function runAlign(run: string, argv: AlignArgs, { methods, methodOp
       run,
       backend,
       registry: ctx.registry.methods,
+      reducer: (name) => ctx.registry.reducers.get(name)?.reducer,
       methods,
       methodOptions,
       manifest,
       layers: argv.layer,
       minActiveImages: argv['min-active-images'],
+      intervals: argv.intervals,
       format: argv.format,
       log: info,
       onMethod: progress.onMethod,
@@ -68,7 +78,8 @@ export function alignCommand(ctx: CliContext) {
       withAlignOptions(withBackendOptions(y), ctx)
         .positional('run', { type: 'string', demandOption: true, describe: 'run directory written by probe' })
         .option('layer', { type: 'string', array: true, describe: 'only these layers' })
-        .option('min-active-images', MIN_ACTIVE_IMAGES_OPTION),
+        .option('min-active-images', MIN_ACTIVE_IMAGES_OPTION)
+        .option('intervals', INTERVALS_OPTION),
     handler: async (argv) => {
       // Everything the command line says is checked before a device is opened.
       const methods = selectMethods(argv, ctx);

@@ -155,7 +155,7 @@ export function demoCommand(ctx: CliContext) {
         const bar = alignProgress();
         let result;
         try {
-          result = await align({ run: argv.out, backend, registry: ctx.registry.methods, methods, methodOptions, format: argv.format, log: info, onMethod: bar.onMethod, onMethodProgress: bar.onMethodProgress });
+          result = await align({ run: argv.out, backend, registry: ctx.registry.methods, reducer: (name) => ctx.registry.reducers.get(name)?.reducer, methods, methodOptions, format: argv.format, log: info, onMethod: bar.onMethod, onMethodProgress: bar.onMethodProgress });
         } finally {
           bar.stop();
         }

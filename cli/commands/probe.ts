@@ -39,7 +39,8 @@ export function withProbeOptions<T>(y: Argv<T>, ctx: CliContext) {
       requiresArg: true,
       describe: 'save the whole probe state this often (90s, 5m, 1h, 20batches; 0 = never; default 5m), so that --resume continues after a crash',
     })
-    .option('resume', { type: 'boolean', default: false, describe: 'continue the unfinished probe in --out from its checkpoint (same command otherwise); a complete run is left as it is' });
+    .option('resume', { type: 'boolean', default: false, describe: 'continue the unfinished probe in --out from its checkpoint (same command otherwise); a complete run is left as it is' })
+    .option('blocks', integerOption('blocks', 'also keep the state of B contiguous blocks of images, so that align gives every scalar a jackknife standard error and 95% interval (costs one more copy of the moments in memory, and B on disk)', 2));
 }
 
 /** `probe` alone: one part of a sharded probe, and the next pass of a merged run's reducers. */
@@ -68,6 +69,7 @@ export interface ProbeArgs extends DataArgs {
   resume: boolean;
   shard?: string;
   'next-pass'?: string;
+  blocks?: number;
 }
 
 /** The checkpoint, resume and shard flags as the probes take them. */
@@ -77,6 +79,7 @@ function continuationOptions(argv: ProbeArgs) {
     checkpointEvery: argv['checkpoint-every'] === undefined ? undefined : (parseCheckpointEvery(argv['checkpoint-every']) ?? null),
     resume: argv.resume,
     nextPassFrom: argv['next-pass'],
+    blocks: argv.blocks,
   };
 }
 

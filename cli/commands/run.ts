@@ -7,7 +7,7 @@ import { checkInputsExist, openBackend, parseNets, selectMethods, withAlignOptio
 import { optionsFor } from '../method-options.js';
 import { info, print } from '../output.js';
 import { withDataOptions } from '../data-options.js';
-import { MIN_ACTIVE_IMAGES_OPTION, runAlign } from './align.js';
+import { INTERVALS_OPTION, MIN_ACTIVE_IMAGES_OPTION, runAlign } from './align.js';
 import { checkBatchFlags, prepareCliProbe, withProbeOptions, type ProbeArgs } from './probe.js';
 import { defineCommand } from '../command.js';
 import { pickOptions, reducerOptionsFor, reducersForMethods } from '../../src/align/method-selection.js';
@@ -18,7 +18,7 @@ import { checkProbeTarget } from '../../src/run-dir/replace.js';
 
 /** The options of `run` (and of `slurm`, which runs the same study as jobs): backend, probe, data and align options. */
 export function withRunOptions<T>(y: Argv<T>, ctx: CliContext) {
-  return withAlignOptions(withDataOptions(withProbeOptions(withBackendOptions(y), ctx)), ctx).option('min-active-images', MIN_ACTIVE_IMAGES_OPTION);
+  return withAlignOptions(withDataOptions(withProbeOptions(withBackendOptions(y), ctx)), ctx).option('min-active-images', MIN_ACTIVE_IMAGES_OPTION).option('intervals', INTERVALS_OPTION);
 }
 
 /**

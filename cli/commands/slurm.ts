@@ -20,6 +20,7 @@ import { alignCommand } from './align.js';
 import { mergeCommand } from './merge.js';
 import { probeCommand } from './probe.js';
 import { planRun, withRunOptions } from './run.js';
+import { refuseLayerCkaShard } from '../../src/probe/layer-cka/plan.js';
 
 /** The probe's flags that each job sets itself (or that mean something else for a part). */
 const PROBE_FLAGS_SET_HERE = ['out', 'overwrite', 'reducer', 'shard', 'resume', 'checkpoint-every', 'next-pass'];
@@ -47,6 +48,7 @@ export function slurmCommand(ctx: CliContext) {
       const nets = parseNets(argv.net);
       const { methods, reducers, methodOptions, reducerOptions } = planRun(argv, ctx, nets);
       checkPartsFit(parts, argv.limit, argv.batch);
+      refuseLayerCkaShard(reducers.map((name) => ({ name }))); // here, not in every task
       const checkpointEvery = argv['checkpoint-every'] ?? DEFAULT_CHECKPOINT_EVERY;
       parseCheckpointEvery(checkpointEvery); // refused here, not in every task
       if (argv.submit && !hasSbatch()) throw new Error('--submit: sbatch is not on PATH (is this a SLURM login node?); leave out --submit to write the scripts only');

@@ -11,8 +11,10 @@ import { writeNpy } from '../run-dir/npy-write.js';
 import type { BatchMoments } from '../kernels/moments/contract.js';
 import { methodPlace, type MethodRegistry } from './methods/registry.js';
 import type { LayerData, Method, MethodResult, NetLayer } from './methods/types.js';
-import type { ReducerOutput } from '../probe/reducers/types.js';
-import { correlationBlock, unitStats } from './unit-stats.js';
+import type { Reducer, ReducerOutput } from '../probe/reducers/types.js';
+import { resampleLayer, type ResampleRecord, type RunMethod } from './resample/resample-layer.js';
+import { unitStats } from './unit-stats.js';
+import { makeLayerData } from './layer-data.js';
 import { readActivationDtypes } from './activation-dtype.js';
 import { checkCorrelationSamples } from './undetermined.js';
 import { checkFiniteMoments } from './finite-moments.js';
@@ -24,6 +26,8 @@ import { tableNameProblem, writeTable, type TableFormat } from '../tables/write.
 import { isPlainFileName, runPaths, type ProbeLayerRecord, type ProbeManifest } from '../run-dir/layout.js';
 import { writeAlignRun } from '../run-dir/replace.js';
 import { readManifest } from '../run-dir/manifest.js';
+import { LAYER_CKA_TABLE, layerCkaTable } from './layer-cka.js';
+import { LAYER_CKA } from '../probe/layer-cka/reducer.js';
 
 export { readManifest };
 
@@ -37,6 +41,8 @@ export interface AlignOptions {
   /** The run's probe.json when the caller has read it already (checking the run before a device opens); read here otherwise. */
   manifest?: ProbeManifest;
   layers?: string[];
+  /** Jackknife intervals where the run has blocks or merged parts (default true; src/align/resample/). */
+  intervals?: boolean;
   /** Units firing on fewer probe images are left out like dead ones (src/align/rare-units.ts; 0: off). */
   minActiveImages?: number;
   format?: TableFormat;
@@ -44,6 +50,8 @@ export interface AlignOptions {
   onLayer?: (layer: string, index: number, count: number) => void;
   /** Before each method of each layer: `step` of `steps` (layers x methods) done so far. */
   onMethod?: (layer: string, method: string, step: number, steps: number) => void;
+  /** Reducers by name (the registry's): the per-block states of a --blocks run are merged by their own merge. */
+  reducer?: (name: string) => Reducer | undefined;
   /** A long method's own progress (MethodContext.progress), e.g. sparse-prediction's units. */
   onMethodProgress?: (done: number, total: number, unit: string) => void;
 }
@@ -75,27 +83,7 @@ export async function loadLayerData(run: string, manifest: ProbeManifest, record
   }
   if (offset !== d) throw new Error(`${dir}: moments cover ${d} units but the nets have ${offset}`);
   checkFiniteMoments(moments, nets, dir);
-  const pairs: [number, number][] = [];
-  for (let a = 0; a < nets.length; a++) for (let b = a + 1; b < nets.length; b++) pairs.push([a, b]);
-  const cache = new Map<string, Float64Array>();
-  return {
-    layer: record.name,
-    samples: record.samples,
-    nets,
-    moments,
-    pairs,
-    correlation(a, b) {
-      const key = `${a},${b}`;
-      let c = cache.get(key);
-      if (!c) {
-        const na = nets[a];
-        const nb = nets[b];
-        c = correlationBlock(moments, na.offset, na.units, nb.offset, nb.units, na.stats.dead, nb.stats.dead);
-        cache.set(key, c);
-      }
-      return c;
-    },
-  };
+  return makeLayerData(record.name, record.samples, nets, moments, record.items);
 }
 
 function methodOptions(method: Method, overrides: Record<string, unknown> | undefined): Record<string, unknown> {
@@ -238,6 +226,7 @@ async function alignInto(options: AlignOptions, manifest: ProbeManifest, records
   const log = options.log ?? (() => {});
   const collector = new TableCollector();
   const files: string[] = [];
+  const resampling: Record<string, ResampleRecord> = {};
   for (let li = 0; li < records.length; li++) {
     const record = records[li];
     options.onLayer?.(record.name, li, records.length);
@@ -251,26 +240,61 @@ async function alignInto(options: AlignOptions, manifest: ProbeManifest, records
       ['units', base.units],
       ['summary', base.summary],
     ]);
+    const runMethod: RunMethod = (method, layerData, reducerOutput, quiet) =>
+      Promise.resolve(
+        method.run({
+          ...layerData,
+          progress: quiet ? undefined : options.onMethodProgress,
+          backend: options.backend,
+          options: methodOptions(method, options.methodOptions?.[method.name]),
+          runDir: options.run,
+          table: tableFromColumns,
+          log: quiet ? () => {} : (m) => log(`[${method.name}] ${m}`),
+          reducerOutput,
+        }),
+      );
+    const reducerOutput = (name: string) => readReducerOutput(options.run, name, record.name);
+    let results: MethodResult[] = [];
     for (const [mi, method] of methods.entries()) {
       options.onMethod?.(record.name, method.name, li * methods.length + mi, records.length * methods.length);
-      const result = await method.run({
-        ...data,
-        progress: options.onMethodProgress,
-        backend: options.backend,
-        options: methodOptions(method, options.methodOptions?.[method.name]),
-        runDir: options.run,
-        table: tableFromColumns,
-        log: (m) => log(`[${method.name}] ${m}`),
-        reducerOutput: (name) => readReducerOutput(options.run, name, record.name),
-      });
+      const result = await runMethod(method, data, reducerOutput, false);
       for (const name of Object.keys(result.tables ?? {})) {
         const problem = tableNameProblem(name);
         if (problem) throw new Error(`method ${method.name}: table name "${name}" ${problem} (it names the file tables/<name>.<format>)`);
       }
-      mergeMethodTables(layerTables, result.tables, methodPlace(method.name, options.registry.origin(method.name), record.name));
-      files.push(...(await writeMethodArrays(out, record.name, method, result.arrays, statsFiles)));
+      results.push(result);
+    }
+    // --blocks and the null reducer: intervals and chance levels of the methods cheap enough to repeat.
+    const resampled = await resampleLayer(
+      {
+        run: options.run,
+        manifest,
+        record,
+        data,
+        dtypes: await readActivationDtypes(runPaths.momentsDir(options.run, record.name)),
+        methods,
+        runMethod,
+        reducerOutput,
+        reducer: options.reducer,
+        reducerOptions: (name) => manifest.provenance?.reducers.find((r) => r.name === name)?.options ?? {},
+        intervals: options.intervals ?? true,
+        log,
+        onBlock: (done, total) => options.onMethodProgress?.(done, total, 'jackknife blocks'),
+      },
+      results,
+    );
+    results = resampled.results;
+    if (Object.keys(resampled.record).length > 0) resampling[record.name] = resampled.record;
+    for (const [mi, method] of methods.entries()) {
+      mergeMethodTables(layerTables, results[mi].tables, methodPlace(method.name, options.registry.origin(method.name), record.name));
+      files.push(...(await writeMethodArrays(out, record.name, method, results[mi].arrays, statsFiles)));
     }
     collector.addLayer(layerTables);
+  }
+  // Run-level: layer-cka compares every layer with every other, once (src/align/layer-cka.ts).
+  if (options.methods.includes(LAYER_CKA)) {
+    const t = await layerCkaTable(options.run, { pool: options.methodOptions?.[LAYER_CKA]?.pool, log: (m) => log(`[${LAYER_CKA}] ${m}`) });
+    collector.addLayer(new Map([[LAYER_CKA_TABLE, t]]));
   }
   const tablesDir = runPaths.tablesDir(out);
   await ensureDir(tablesDir);
@@ -283,7 +307,7 @@ async function alignInto(options: AlignOptions, manifest: ProbeManifest, records
   files.push(await writeTable(summary, join(tablesDir, 'summary'), format));
   // `tables` lists this align's tables: the report reads these and nothing else.
   const tables = { format, names: [...collector.entries()].map(([name]) => name) };
-  await writeJsonAtomic(runPaths.summary(out), { run: options.run, backend: options.backend.description, probedWith: manifest.backend, nets: manifest.nets, methods: options.methods, tables, layers: summary.objects() });
+  await writeJsonAtomic(runPaths.summary(out), { run: options.run, backend: options.backend.description, probedWith: manifest.backend, nets: manifest.nets, methods: options.methods, tables, layers: summary.objects(), ...(Object.keys(resampling).length > 0 ? { resampling } : {}) });
   files.push(runPaths.summary(out));
   return { tables: collector, summary, files: files.map((f) => join(options.run, relative(out, f))) };
 }

@@ -42,7 +42,7 @@ export async function mergeNextPass(given: Part[], options: MergeOptions): Promi
       const nets = layerNets(layer);
       options.onLayerStart?.(layer.name, 1);
       // RUN's moments are complete since the first merge: only the reducers' outputs are written.
-      const result = await mergeLayerReducers(run, plan.parts, reducers, { layer: layer.name, nets, backend }, expectedPass);
+      const result = await mergeLayerReducers(run, plan.parts, reducers, { layer: layer.name, nets, samplesPerItem: layer.samplesPerItem, backend }, expectedPass);
       try {
         await writeReducerOutputs(run, layer.name, result.finished);
       } finally {

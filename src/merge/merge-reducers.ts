@@ -34,6 +34,7 @@ export function stateReducers(parts: Part[], lookup: (name: string) => Reducer |
 export interface ReducerLayerContext {
   layer: string;
   nets: { name: string; units: number }[];
+  samplesPerItem: number;
   options: Record<string, unknown>;
   backend?: Backend;
 }
@@ -68,7 +69,7 @@ export async function mergeReducerStates(parts: Part[], reducer: Reducer, contex
 }
 
 export function reducerLayer(context: ReducerLayerContext, samples: number): ReducerLayer {
-  return { layer: context.layer, nets: context.nets, samples, backend: context.backend, options: context.options };
+  return { layer: context.layer, nets: context.nets, samples, samplesPerItem: context.samplesPerItem, backend: context.backend, options: context.options };
 }
 
 /**

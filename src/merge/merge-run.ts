@@ -84,10 +84,11 @@ async function mergeLayer(
   context: { reducers: { reducer: Reducer; options: Record<string, unknown> }[]; backend?: Backend; topk: boolean; source?: ImageSource; options: MergeOptions },
 ): Promise<LayerReducers> {
   const { options } = context;
-  const nets = layerNets(layerRecord(parts[0], layer));
+  const record = layerRecord(parts[0], layer);
+  const nets = layerNets(record);
   options.onLayerStart?.(layer, parts.length);
   const moments = await mergeLayerMoments(parts, layer, nets, options.onPartMerged);
-  const reducers = await mergeLayerReducers(dir, parts, context.reducers, { layer, nets, backend: context.backend });
+  const reducers = await mergeLayerReducers(dir, parts, context.reducers, { layer, nets, samplesPerItem: record.samplesPerItem, backend: context.backend });
   try {
     await writeLayerState(dir, layer, nets, moments, reducers.finished);
   } finally {

@@ -11,6 +11,7 @@
 // continuing from it reads the rest of the same batches, so the result is the uninterrupted one.
 import type { LayerInfo, NetSource, ActivationBatch } from '../inputs/activations/index.js';
 import type { ItemRange, ProbeLayerRecord, ProbeProvenance } from '../run-dir/layout.js';
+import { LayerBlocks, blockRanges, blockReducers } from './blocks.js';
 import { CheckpointClock, momentsFromSnapshot, momentsToSnapshot, writeCheckpoint, type CheckpointLayer } from './checkpoint.js';
 import { LayerAccumulator } from './layer-accumulator.js';
 import { readPendingState, restoreReducer, saveReducerStates, snapshotOf, unsavable } from './reducer-states.js';
@@ -57,12 +58,15 @@ export async function probeActivationLayer(ctx: LayerContext): Promise<LayerOutc
   const { items: layerItems, batchSamples, range } = layerShard(options, infos);
   const first = range.start * spi;
   const samplesTotal = (range.end - range.start) * spi;
-  const reducerLayer = (reducer: Reducer): ReducerLayer => ({ layer: name, nets, samples: samplesTotal, backend: options.backend, options: ctx.reducerOptions.get(reducer) ?? {} });
+  const reducerLayer = (reducer: Reducer): ReducerLayer => ({ layer: name, nets, samples: samplesTotal, samplesPerItem: spi, backend: options.backend, options: ctx.reducerOptions.get(reducer) ?? {} });
   const saved = (reducer: Reducer) => ctx.resume?.states.find((s) => s.name === reducer.name)?.snapshot;
 
   // The states this layer walks, and the passes: [firstPass, lastPass].
   const states: { reducer: Reducer; state: ReducerState }[] = [];
   let moments: LayerAccumulator | undefined;
+  // --blocks: the block in progress (src/probe/blocks.ts), cut from this layer's own items.
+  const blockItems = options.blocks !== undefined && !ctx.nextPass ? blockRanges(range, options.blocks) : undefined;
+  let blocks: LayerBlocks | undefined;
   let firstPass = 0;
   let lastPass: number;
   try {
@@ -86,6 +90,11 @@ export async function probeActivationLayer(ctx: LayerContext): Promise<LayerOutc
         states.push({ reducer, state: snapshot ? restoreReducer(reducer, reducerLayer(reducer), snapshot) : reducer.create(reducerLayer(reducer)) });
       }
       lastPass = options.shard ? 0 : Math.max(0, ...states.map(({ reducer }) => passesOf(reducer) - 1));
+      if (blockItems) {
+        const perBlock = blockReducers(options.reducers ?? []).map((reducer) => ({ reducer, layer: reducerLayer(reducer) }));
+        blocks = new LayerBlocks({ out: options.out, layer: name, nets, kernel: options.backend.moments, ranges: blockItems, samplesPerItem: spi, reducers: perBlock });
+        blocks.restore((state) => ctx.resume?.states.find((s) => s.name === state)?.snapshot);
+      }
     }
     const passes = lastPass - firstPass + 1;
     options.onLayerStart?.(name, samplesTotal * passes);
@@ -102,13 +111,17 @@ export async function probeActivationLayer(ctx: LayerContext): Promise<LayerOutc
       const skip = pass === resumePass ? (ctx.resume?.samplesDone ?? 0) : 0;
       let done = skip;
       await readPass(sources, name, batchSamples, first + skip, first + samplesTotal, async (batches, firstSample) => {
-        if (pass === 0 && moments) await moments.add(batches);
-        for (const { state } of active) await state.update({ nets: batches.map((b) => b.data), samples: batches[0].samples, firstSample, pass });
+        if (pass === 0 && moments) {
+          await moments.add(batches);
+          await blocks?.add(batches, firstSample, (s) => Math.floor((firstSample + s) / spi), moments.currentShift()!);
+        }
+        for (const { state } of active) await state.update({ nets: batches.map((b) => b.data), samples: batches[0].samples, firstSample, pass, shift: pass === 0 ? moments?.currentShift() : undefined });
         done += batches[0].samples;
         options.onProgress?.({ layer: name, layerIndex: ctx.layerIndex, layerCount: ctx.layerCount, samplesDone: (pass - firstPass) * samplesTotal + done, samplesTotal: samplesTotal * passes, pass });
         if (canCheckpoint && done < samplesTotal && ctx.clock.batchDone()) {
           const checkpointStates = [...(moments ? [{ name: 'moments', snapshot: momentsToSnapshot(moments.snapshot()) }] : [])];
           for (const { reducer, state } of states) checkpointStates.push({ name: reducer.name, snapshot: await snapshotOf(reducer, state, name) });
+          checkpointStates.push(...((await blocks?.checkpointStates()) ?? []));
           await writeCheckpoint(options.out, { provenance: ctx.provenance, position: { layer: name, pass, samplesDone: done } }, [{ name, states: checkpointStates }]);
         }
       }).then((read) => {
@@ -122,6 +135,7 @@ export async function probeActivationLayer(ctx: LayerContext): Promise<LayerOutc
       await saveReducerStates(options.out, name, states);
       for (const { reducer } of states) savedStates.push({ reducer: reducer.name, pass: lastPass });
     }
+    await blocks?.finish();
     const finishing = ctx.nextPass ? [] : states.filter(({ reducer }) => passesOf(reducer) - 1 <= lastPass);
     const result = moments ? await writeLayerState(options.out, name, nets, moments, finishing) : { n: samplesTotal, d: totalUnits };
     const record: ProbeLayerRecord = {
@@ -133,10 +147,12 @@ export async function probeActivationLayer(ctx: LayerContext): Promise<LayerOutc
       sources: Object.fromEntries(sources.map((s, k) => [s.name, infos[k].source])),
       seconds: (performance.now() - started) / 1000,
       ...(options.shard ? { itemRange: range } : {}),
+      ...(blockItems ? { blocks: blockItems } : {}),
     };
     return { record, savedStates };
   } finally {
     for (const { state } of states) await state.dispose?.();
+    await blocks?.dispose();
   }
 }
 

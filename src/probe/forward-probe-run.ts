@@ -18,9 +18,11 @@ import { writeNpy } from '../run-dir/npy-write.js';
 import { activeImagesPath, runPaths, topkRecordPath, type ProbeLayerRecord, type ProbeManifest } from '../run-dir/layout.js';
 import { argmaxRows } from '../util/argmax.js';
 import { plural } from '../util/plural.js';
+import { LayerBlocks, blockRanges, blockReducers, blocksCostNote } from './blocks.js';
 import { CheckpointClock, DEFAULT_CHECKPOINT_EVERY, momentsFromSnapshot, momentsToSnapshot, removeCheckpoint, topkFromSnapshot, topkToSnapshot, writeCheckpoint, type CheckpointLayer } from './checkpoint.js';
 import type { ForwardProbeOptions, PreparedOnnxProbe } from './forward-probe.js';
 import { LayerAccumulator } from './layer-accumulator.js';
+import { LAYER_CKA_STATES, LayerCkaAccumulator } from './layer-cka/accumulator.js';
 import { ItemCache, patchDir, writeUnitPatches } from './patches.js';
 import { passesOf, writeLayerState, writeManifest } from './probe.js';
 import { readPendingState, restoreReducer, saveReducerStates, snapshotOf, unsavable } from './reducer-states.js';
@@ -56,6 +58,7 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
     layer: layers[li].name,
     nets: layerNets(li),
     samples: rangeItems * shapes[0][li].height * shapes[0][li].width,
+    samplesPerItem: shapes[0][li].height * shapes[0][li].width,
     backend: options.backend,
     options: reducerOptions.get(reducer) ?? {},
   });
@@ -74,13 +77,18 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
   const savedState = (layer: string, state: string) => saved?.layers.find((l) => l.name === layer)?.states.find((s) => s.name === state)?.snapshot;
 
   const nets: ForwardNet[] = models.map((m, k) => ({ name: m.name, model: m.model, captures: [...layers.map((l) => l.tensors[k]), ...(outputs[k] ? [outputs[k]!] : [])] }));
-  // On the device only when no reducer needs the activations on the host (src/probe/forward-probe.ts).
-  const onDevice = options.engine || reducers.length > 0 ? undefined : options.backend.probeOnDevice;
+  // On the device only when no reducer (nor --blocks) needs the activations on the host (src/probe/forward-probe.ts).
+  const onDevice = options.engine || reducers.length > 0 || options.blocks !== undefined ? undefined : options.backend.probeOnDevice;
   let device: DeviceProbeEngine | undefined;
   let engine: ForwardEngine | undefined;
   const moments: (LayerAccumulator | undefined)[] = [];
   const tops: TopKUnits[][] = [];
   const states: { reducer: Reducer; state: ReducerState }[][] = layers.map(() => []);
+  // --blocks: each layer's block in progress (src/probe/blocks.ts); the same item ranges for every layer.
+  const blockItems = options.blocks !== undefined && !nextPass ? blockRanges(range, options.blocks) : undefined;
+  const blocks: (LayerBlocks | undefined)[] = [];
+  // --method layer-cka: one state over every layer of every net (src/probe/layer-cka/), pass 0.
+  let layerCka: LayerCkaAccumulator | undefined;
   try {
     if (onDevice) device = onDevice({ nets: models, itemShape, layers, outputs });
     else engine = options.engine ?? (await options.backend.forwardEngine(nets, itemShape, { threads: options.threads }));
@@ -102,6 +110,18 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
         const layer = reducerLayer(li, reducer);
         states[li].push({ reducer, state: r ? restoreReducer(reducer, layer, r) : nextPass ? await readPendingState(nextPass.run, reducer, layer) : reducer.create(layer) });
       }
+      if (blockItems) {
+        const perBlock = blockReducers(reducers).map((reducer) => ({ reducer, layer: reducerLayer(li, reducer) }));
+        const b = new LayerBlocks({ out, layer: name, nets: layerNets(li), kernel: options.backend.moments, ranges: blockItems, samplesPerItem: shapes[0][li].height * shapes[0][li].width, reducers: perBlock });
+        b.restore((state) => savedState(name, state));
+        blocks.push(b);
+      }
+    }
+    if (prepared.layerCka && !nextPass) {
+      const first = layers[0].name;
+      const m = savedState(first, LAYER_CKA_STATES.moments);
+      const n = savedState(first, LAYER_CKA_STATES.norms);
+      layerCka = new LayerCkaAccumulator(prepared.layerCka.blocks, layers.length, options.backend.moments, m && n ? { moments: m, norms: n } : undefined);
     }
     // A later part shifts its values as the whole probe does: by the data's first batch.
     const fresh = moments.filter((m, li) => m && !savedState(layers[li].name, 'moments'));
@@ -118,12 +138,14 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
     }
   } catch (e) {
     for (const layerStates of states) for (const { state } of layerStates) await state.dispose?.();
+    for (const b of blocks) await b?.dispose();
     await device?.dispose();
     if (engine && !options.engine) await engine.dispose();
     target.fail();
     throw e;
   }
   const engineName = (device ?? engine)!.name;
+  if (blockItems) log(blocksCostNote(blockItems.length, layers.map((_, li) => layerNets(li).reduce((sum, n) => sum + n.units, 0))));
   log(`forward passes: ${engineName}; ${plural(layers.length, 'layer')} (${layers.map((l) => l.name).join(', ')}) of ${plural(models.length, 'net')} over ${plural(rangeItems, 'item')}${options.shard ? ` (part ${options.shard.index} of ${options.shard.count}: items ${range.start}..${range.end - 1})` : ''}`);
 
   const manifest: ProbeManifest = start.existing ?? {
@@ -154,8 +176,10 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
       if (m) layerStates.push({ name: 'moments', snapshot: momentsToSnapshot(m.snapshot()) });
       tops[li].forEach((t, k) => layerStates.push({ name: `topk.${models[k].name}`, snapshot: topkToSnapshot(t.snapshot()) }));
       for (const { reducer, state } of states[li]) layerStates.push({ name: reducer.name, snapshot: await snapshotOf(reducer, state, layers[li].name) });
+      layerStates.push(...((await blocks[li]?.checkpointStates()) ?? []));
       checkpointLayers.push({ name: layers[li].name, states: layerStates });
     }
+    if (layerCka) checkpointLayers[0].states.push(...layerCka.states());
     const at: OnnxPosition = { pass, itemsDone, correct, judged, skipped };
     await writeCheckpoint(out, { provenance, position: { ...at } }, checkpointLayers);
   };
@@ -190,12 +214,14 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
           const unitMajor = models.map((_, k) => ({ data: toUnitMajor(captured[k][li], batch.n, shapes[k][li].units, positions), units: shapes[k][li].units, samples: batch.n * positions }));
           if (pass === 0 && moments[li]) {
             await moments[li]!.add(unitMajor);
+            await blocks[li]?.add(unitMajor, (batch.indices[0] ?? 0) * positions, (s) => batch.indices[Math.floor(s / positions)], moments[li]!.currentShift()!);
             tops[li].forEach((t, k) => t.add(captured[k][li], batch.indices));
           }
           for (const { reducer, state } of states[li]) {
-            if (nextPass || passesOf(reducer) > pass) await state.update({ nets: unitMajor.map((b) => b.data), samples: batch.n * positions, firstSample: (batch.indices[0] ?? 0) * positions, pass });
+            if (nextPass || passesOf(reducer) > pass) await state.update({ nets: unitMajor.map((b) => b.data), samples: batch.n * positions, firstSample: (batch.indices[0] ?? 0) * positions, pass, shift: pass === 0 ? moments[li]?.currentShift() : undefined });
           }
         }
+        if (pass === 0 && layerCka) await layerCka.add(captured, batch.n);
         await finishBatch(batch, models.map((_, k) => (outputs[k] ? argmaxRows(captured[k][layers.length], captured[k][layers.length].length / batch.n) : undefined)));
       };
       // Host path: the forward pass of batch k + 1 runs (on the workers) while batch k is reduced.
@@ -248,6 +274,7 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
       }
     }
 
+    if (layerCka) await layerCka.write(runPaths.layerCkaDir(out), prepared.layerCka!.pool);
     const seconds = (performance.now() - started) / 1000;
     for (let li = 0; li < layers.length; li++) {
       const name = layers[li].name;
@@ -255,6 +282,7 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
       if (options.shard) await saveReducerStates(out, name, states[li]);
       const finishing = nextPass ? [] : states[li].filter(({ reducer }) => passesOf(reducer) - 1 <= lastPass);
       const positions = shapes[0][li].height * shapes[0][li].width;
+      await blocks[li]?.finish();
       const samples = moments[li] ? (await writeLayerState(out, name, layerNets(li), moments[li]!, finishing)).n : (rangeItems - skipped.length) * positions;
       if (topK > 0) await writeTopK({ ...options, out }, name, models.map((m) => m.name), tops[li], fields.map((f) => f[li]), topK);
       const record: ProbeLayerRecord = {
@@ -266,6 +294,7 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
         sources: Object.fromEntries(models.map((m, k) => [m.name, `${m.path}:${layers[li].tensors[k]}`])),
         seconds,
         ...(options.shard ? { itemRange: range } : {}),
+        ...(blockItems ? { blocks: blockItems } : {}),
       };
       manifest.layers.push(record);
       manifest.pending = manifest.pending.filter((p) => p !== name);
@@ -280,6 +309,7 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
     throw e;
   } finally {
     for (const layerStates of states) for (const { state } of layerStates) await state.dispose?.();
+    for (const b of blocks) await b?.dispose();
     await device?.dispose();
     if (engine && !options.engine) await engine.dispose();
   }

@@ -30,11 +30,13 @@ import { checkPathNames, type ProbeManifest, type ProbeProvenance } from '../run
 import { passesOf, validateLimit, validateNets, validateReducerNames } from './probe.js';
 import { withArticle } from '../util/article.js';
 import type { ProbeDataOptions } from './probe-data.js';
+import { checkBlocks } from './blocks.js';
 import { dataProvenance, onnxNetProvenance, pluginReducerRecords, probeProvenance } from './provenance.js';
 import type { CheckpointEvery } from './checkpoint.js';
 import { openNextPass, type NextPass } from './next-pass.js';
 import { checkShardable } from './reducer-states.js';
 import { checkShardNotEmpty, type Shard } from './shard.js';
+import { planLayerCka, refuseLayerCkaShard, type LayerCkaPlan } from './layer-cka/plan.js';
 import { DEFAULT_BATCH_ITEMS, runPreparedOnnxProbe } from './forward-probe-run.js';
 
 export { DEFAULT_BATCH_ITEMS, runPreparedOnnxProbe, toUnitMajor } from './forward-probe-run.js';
@@ -68,6 +70,8 @@ export interface ForwardProbeOptions {
   overwrite?: boolean;
   /** Probe only part `index` of `count` of the items (src/probe/shard.ts), for `merge`. */
   shard?: Shard;
+  /** Also keep the state of this many contiguous blocks of items, for align's jackknife intervals (src/probe/blocks.ts). */
+  blocks?: number;
   /** How often to save the whole state (src/probe/checkpoint.ts); null: never; default every 5 minutes. */
   checkpointEvery?: CheckpointEvery | null;
   /** Continue the unfinished probe in `out` (src/probe/resume.ts). */
@@ -198,6 +202,8 @@ export interface PreparedOnnxProbe {
   readonly provenance: ProbeProvenance;
   /** `nextPassFrom`: the merged run and the reducers it owes a pass. */
   readonly nextPass?: NextPass;
+  /** `--method layer-cka` (reducer layer-cka): its blocks, memory checked (src/probe/layer-cka/plan.ts). */
+  readonly layerCka?: LayerCkaPlan;
 }
 
 /** The probe from ONNX models: prepareOnnxProbe, then runPreparedOnnxProbe on `options.backend`. */
@@ -252,9 +258,13 @@ export async function prepareOnnxProbe(inputs: ForwardProbeInputs): Promise<Prep
     batch: inputs.batchItems !== undefined ? { items: inputs.batchItems } : undefined,
     shard: inputs.shard,
     itemsPerBatch: inputs.batchItems ?? DEFAULT_BATCH_ITEMS,
+    blocks: inputs.blocks,
   });
+  checkBlocks(inputs, provenance.items);
   checkShardNotEmpty(provenance.items, items, inputs.batchItems ?? DEFAULT_BATCH_ITEMS, inputs.shard, dataLabel);
+  if (inputs.shard) refuseLayerCkaShard(reducers);
   if (inputs.shard) checkShardable(reducers);
   const nextPass = await openNextPass(inputs, provenance);
-  return { inputs, models, itemShape, layers, shapes, fields, outputs, items, reducerOptions, dataLabel, provenance, nextPass };
+  const layerCka = nextPass ? undefined : planLayerCka(reducerOptions, models.map((m) => m.name), layers.map((l) => l.name), shapes, log);
+  return { inputs, models, itemShape, layers, shapes, fields, outputs, items, reducerOptions, dataLabel, provenance, nextPass, layerCka };
 }

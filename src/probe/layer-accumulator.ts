@@ -278,6 +278,18 @@ export class LayerAccumulator {
     return acc;
   }
 
+  /** Takes `shift` (another accumulator's, e.g. the whole layer's for one of its blocks) before any batch is added. */
+  useShift(shift: Float64Array): void {
+    if (this.total.n > 0 || this.shift) throw new Error(`layer ${this.layer}: the shift is set before the first batch`);
+    if (shift.length !== this.d) throw new Error(`layer ${this.layer}: a shift of ${shift.length} units for ${this.d}`);
+    this.shift = shift;
+  }
+
+  /** The per-unit shift subtracted before the kernel (set by the first batch or shiftLike; undefined before, or when fed reduced moments). */
+  currentShift(): Float64Array | undefined {
+    return this.shift;
+  }
+
   /** The joint moments over everything added so far (a copy, mean with the shift added back). */
   result(): BatchMoments {
     const out = this.resultView();

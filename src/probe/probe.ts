@@ -11,6 +11,7 @@ import { openNetSource, type LayerInfo, type NetSource } from '../inputs/activat
 import { ensureDir, writeJsonAtomic } from '../run-dir/atomic-write.js';
 import { writeNpy } from '../run-dir/npy-write.js';
 import { resolveReducerOptions } from './reducers/options.js';
+import { refuseLayerCkaFromActivationFiles } from './layer-cka/plan.js';
 import type { Reducer, ReducerLayer, ReducerState } from './reducers/types.js';
 import { LayerAccumulator } from './layer-accumulator.js';
 import { checkPathNames, isPlainFileName, runPaths, type ProbeLayerRecord, type ProbeManifest, type ProbeProvenance } from '../run-dir/layout.js';
@@ -20,6 +21,7 @@ import { checkShardable } from './reducer-states.js';
 import { openNextPass, type NextPass } from './next-pass.js';
 import { startProbe, type ProbeStart } from './resume.js';
 import type { Shard } from './shard.js';
+import { blocksCostNote, checkBlocks } from './blocks.js';
 import { activationNetProvenance, pluginReducerRecords, probeProvenance } from './provenance.js';
 
 export interface ProbeProgress {
@@ -57,6 +59,8 @@ export interface ProbeOptions {
   overwrite?: boolean;
   /** Probe only part `index` of `count` of the items (src/probe/shard.ts), for `merge`. */
   shard?: Shard;
+  /** Also keep the state of this many contiguous blocks of items, for align's jackknife intervals (src/probe/blocks.ts). */
+  blocks?: number;
   /** How often to save the whole state (src/probe/checkpoint.ts); null: never; default every 5 minutes. */
   checkpointEvery?: CheckpointEvery | null;
   /** Continue the unfinished probe in `out` (src/probe/resume.ts). */
@@ -198,6 +202,7 @@ export async function prepareProbe(inputs: ProbeInputs): Promise<PreparedProbe> 
   validateNets(inputs.nets);
   validateLimit(inputs.limitItems);
   validateReducerNames(inputs.reducers ?? []);
+  refuseLayerCkaFromActivationFiles(inputs.reducers);
   const sources: NetSource[] = [];
   const close = () => Promise.all(sources.map((s) => s.close())).then(() => {});
   try {
@@ -209,6 +214,7 @@ export async function prepareProbe(inputs: ProbeInputs): Promise<PreparedProbe> 
     for (const reducer of inputs.reducers ?? []) passesOf(reducer);
     if (inputs.shard) checkShardable(inputs.reducers ?? []);
     const provenance = await activationProvenance(inputs, sources, plan, reducerOptions);
+    for (const infos of plan) checkBlocks(inputs, layerShard(inputs, infos).range, `layer ${infos[0].name}: `);
     const nextPass = await openNextPass(inputs, provenance);
     return { inputs, sources, plan, reducerOptions, provenance, nextPass, close };
   } catch (e) {
@@ -254,6 +260,7 @@ async function activationProvenance(options: ProbeInputs, sources: NetSource[], 
     batch: options.batchItems !== undefined ? { items: options.batchItems } : options.batchSamples !== undefined ? { samples: options.batchSamples } : undefined,
     range: widest.range,
     shard: options.shard,
+    blocks: options.blocks,
   });
 }
 
@@ -273,6 +280,7 @@ async function probeInto(options: ProbeOptions, prepared: PreparedProbe, start: 
     ...(nextPass ? { nextPassOf: nextPass.run } : {}),
   };
   if (!start.existing) await writeManifest(options.out, manifest);
+  if (options.blocks !== undefined && !nextPass) options.log?.(blocksCostNote(options.blocks, plan.map((infos) => infos.reduce((sum, info) => sum + info.units, 0))));
   const position = start.checkpoint?.meta.position as { layer: string; pass: number; samplesDone: number } | undefined;
   const clock = new CheckpointClock(options.checkpointEvery === undefined ? DEFAULT_CHECKPOINT_EVERY : options.checkpointEvery ?? undefined);
   for (let li = 0; li < plan.length; li++) {
@@ -314,6 +322,7 @@ function reducerLayer(options: ProbeOptions, sources: NetSource[], infos: LayerI
     layer: infos[0].name,
     nets: sources.map((s, k) => ({ name: s.name, units: infos[k].units })),
     samples: items * infos[0].samplesPerItem,
+    samplesPerItem: infos[0].samplesPerItem,
     backend: options.backend,
     options: reducerOptions ?? {},
   };

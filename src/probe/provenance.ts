@@ -58,6 +58,8 @@ export function probeProvenance(parts: {
   shard?: Shard;
   itemsPerBatch?: number;
   range?: ItemRange;
+  /** `--blocks B`. */
+  blocks?: number;
 }): ProbeProvenance {
   return {
     tool: toolVersion(),
@@ -68,6 +70,7 @@ export function probeProvenance(parts: {
     items: parts.range ?? shardRange(parts.items, parts.shard, parts.itemsPerBatch ?? 1),
     ...(parts.batch && Object.keys(parts.batch).length > 0 ? { batch: parts.batch } : {}),
     ...(parts.shard ? { shard: { index: parts.shard.index, count: parts.shard.count, items: parts.items } } : {}),
+    ...(parts.blocks !== undefined ? { blocks: parts.blocks } : {}),
   };
 }
 

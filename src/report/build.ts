@@ -15,6 +15,7 @@ import { headlineSection } from './section-headline.js';
 import { meansSection } from './section-means.js';
 import { metricsSection } from './section-metrics.js';
 import { miSection } from './section-mi.js';
+import { layerCkaSection } from './section-layer-cka.js';
 import { sparseSection } from './section-sparse.js';
 import { deadSection, runSection } from './section-run.js';
 import { page } from './template.js';
@@ -53,7 +54,8 @@ const OPTIONAL: { section: string; what: string }[] = [
 export async function buildReport(options: ReportOptions): Promise<Report> {
   const data = await loadRun(options.run);
   const ctx: ReportContext = { data, colorMap: colorMap(options.colorMap ?? 'inferno'), png: options.png ?? false };
-  const optional = await Promise.all([metricsSection(ctx), miSection(ctx), sparseSection(ctx), clustersSection(ctx)]);
+  // layer-cka is not in OPTIONAL: a run without it (every run from activation files) is not told it lacks it.
+  const optional = await Promise.all([metricsSection(ctx), layerCkaSection(ctx), miSection(ctx), sparseSection(ctx), clustersSection(ctx)]);
   const sections: Section[] = [
     headlineSection(ctx),
     await fig1Section(ctx),

@@ -12,13 +12,21 @@ export interface PartnerPoint {
   semi_b: number | null;
   bipartite: number | null;
   bipartite_b: number | null;
+  /** 95% intervals of the two values (matches' *_corr_lo/_hi: Fisher z over the images), when the table has them. */
+  semi_lo?: number | null;
+  semi_hi?: number | null;
+  bipartite_lo?: number | null;
+  bipartite_hi?: number | null;
 }
 
 /** Live units of A, sorted by semi-matching correlation (high to low), ranked from 1. */
 export function partnerPoints(rows: Row[], layer: string): PartnerPoint[] {
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
   const points = rows
-    .map((r) => ({ layer, rank: 0, unit_a: Number(r.unit_a), semi: num(r.semi_corr), semi_b: num(r.semi_unit_b), bipartite: num(r.bipartite_corr), bipartite_b: num(r.bipartite_unit_b) }))
+    .map((r) => ({
+      layer, rank: 0, unit_a: Number(r.unit_a), semi: num(r.semi_corr), semi_b: num(r.semi_unit_b), bipartite: num(r.bipartite_corr), bipartite_b: num(r.bipartite_unit_b),
+      semi_lo: num(r.semi_corr_lo), semi_hi: num(r.semi_corr_hi), bipartite_lo: num(r.bipartite_corr_lo), bipartite_hi: num(r.bipartite_corr_hi),
+    }))
     .filter((p) => p.semi !== null || p.bipartite !== null);
   const key = (p: PartnerPoint) => p.semi ?? p.bipartite ?? -Infinity;
   points.sort((x, y) => key(y) - key(x) || x.unit_a - y.unit_a);
@@ -33,6 +41,8 @@ export interface PartnerChartOptions {
   bounded?: boolean;
   /** Names of the two series (default semi-matching, bipartite). */
   series?: [string, string];
+  /** Per layer, the chance level of each series' mean (summary's *_chance), drawn as a dashed line. */
+  chance?: { layer: string; semi: number | null; bipartite: number | null }[];
 }
 
 /** Values embedded in a chart keep 4 decimals: the tooltip shows 3, and 17 digits would double the page. */
@@ -41,11 +51,19 @@ export const round4 = (v: number) => Math.round(v * 1e4) / 1e4;
 export function fig3Spec(points: PartnerPoint[], layers: string[], a: string, b: string, options: PartnerChartOptions = {}): Record<string, unknown> {
   const [semiName, bipName] = options.series ?? ['semi-matching', 'bipartite'];
   const bounded = options.bounded ?? true;
-  const values = points.flatMap((p) => [
-    ...(p.semi !== null ? [{ layer: p.layer, rank: p.rank, unit_a: p.unit_a, matching: semiName, corr: round4(p.semi), partner: p.semi_b }] : []),
-    ...(p.bipartite !== null ? [{ layer: p.layer, rank: p.rank, unit_a: p.unit_a, matching: bipName, corr: round4(p.bipartite), partner: p.bipartite_b }] : []),
+  const r4 = (v: number | null | undefined) => (v === null || v === undefined ? null : round4(v));
+  const values: Record<string, unknown>[] = points.flatMap((p) => [
+    ...(p.semi !== null ? [{ layer: p.layer, rank: p.rank, unit_a: p.unit_a, matching: semiName, corr: round4(p.semi), partner: p.semi_b, lo: r4(p.semi_lo), hi: r4(p.semi_hi) }] : []),
+    ...(p.bipartite !== null ? [{ layer: p.layer, rank: p.rank, unit_a: p.unit_a, matching: bipName, corr: round4(p.bipartite), partner: p.bipartite_b, lo: r4(p.bipartite_lo), hi: r4(p.bipartite_hi) }] : []),
   ]);
-  const low = Math.min(0, ...values.map((v) => v.corr));
+  const intervals = points.some((p) => p.semi_lo != null || p.bipartite_lo != null);
+  // Chance levels: one row per layer and series, drawn as dashed rules across the panel.
+  const chance = (options.chance ?? []).flatMap((c) => [
+    ...(c.semi !== null ? [{ layer: c.layer, matching: semiName, chance: round4(c.semi) }] : []),
+    ...(c.bipartite !== null ? [{ layer: c.layer, matching: bipName, chance: round4(c.bipartite) }] : []),
+  ]);
+  values.push(...chance);
+  const low = Math.min(0, ...values.flatMap((v) => [v.corr, v.lo, v.chance].filter((x): x is number => typeof x === 'number')));
   const x = { field: 'rank', type: 'quantitative', title: `unit of ${a}, sorted by ${semiName} ${bounded ? 'r' : 'value'}`, scale: { zero: false, nice: false } };
   const y = { field: 'corr', type: 'quantitative', title: options.yTitle ?? `correlation with partner in ${b}`, scale: bounded ? { domain: [Math.floor(low * 10) / 10, 1] } : { zero: true } };
   const color = {
@@ -70,8 +88,24 @@ export function fig3Spec(points: PartnerPoint[], layers: string[], a: string, b:
       width: 300,
       height: 200,
       layer: [
-        { transform: [{ filter: { field: 'matching', equal: semiName } }], mark: { type: 'line' }, encoding: { x, y, color, tooltip } },
-        { transform: [{ filter: { field: 'matching', equal: bipName } }], mark: { type: 'point', filled: true, size: 14, opacity: 0.75 }, encoding: { x, y, color, tooltip } },
+        ...(intervals
+          ? [
+              // 95% intervals of each unit's partner correlation (Fisher z over the images): a band under the line, bars through the points.
+              { transform: [{ filter: { field: 'matching', equal: semiName } }, { filter: 'isValid(datum.lo)' }], mark: { type: 'area', opacity: 0.18 }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color } },
+              { transform: [{ filter: { field: 'matching', equal: bipName } }, { filter: 'isValid(datum.lo)' }], mark: { type: 'rule', opacity: 0.35 }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color } },
+            ]
+          : []),
+        { transform: [{ filter: { field: 'matching', equal: semiName } }, { filter: 'isValid(datum.corr)' }], mark: { type: 'line' }, encoding: { x, y, color, tooltip } },
+        { transform: [{ filter: { field: 'matching', equal: bipName } }, { filter: 'isValid(datum.corr)' }], mark: { type: 'point', filled: true, size: 14, opacity: 0.75 }, encoding: { x, y, color, tooltip } },
+        ...(chance.length > 0
+          ? [
+              {
+                transform: [{ filter: 'isValid(datum.chance)' }],
+                mark: { type: 'rule', strokeDash: [5, 4] },
+                encoding: { y: { ...y, field: 'chance' }, color, tooltip: [{ field: 'matching', type: 'nominal' }, { field: 'chance', type: 'quantitative', title: 'chance level of the mean', format: '.3f' }] },
+              },
+            ]
+          : []),
       ],
     },
     resolve: { scale: { x: 'independent' } },
@@ -89,13 +123,20 @@ export async function fig3Section(ctx: ReportContext): Promise<Section> {
     const layers = data.layers.filter((l) => data.headline.some((r) => r.layer === l && r.net_a === a && r.net_b === b));
     const points = layers.flatMap((layer) => partnerPoints(pairRows(matches, layer, a, b), layer));
     if (points.length === 0) continue;
-    const fig = vegaFigure(slug('fig3', a, b), `Fig. 3 (${a} vs ${b})`, slug('fig3', a, b), fig3Spec(points, layers, a, b));
+    const chance = layers.map((layer) => {
+      const row = data.headline.find((r) => r.layer === layer && r.net_a === a && r.net_b === b);
+      const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+      return { layer, semi: num(row?.semi_corr_chance), bipartite: num(row?.bipartite_corr_chance) };
+    });
+    const fig = vegaFigure(slug('fig3', a, b), `Fig. 3 (${a} vs ${b})`, slug('fig3', a, b), fig3Spec(points, layers, a, b, { chance }));
     figures.push(fig);
     parts.push(
       viewBlock(
         vegaFigureHtml(
           fig,
-          `Correlation of each live unit of ${esc(a)} with its partner in ${esc(b)}, under semi-matching (line: its most correlated unit, partners may repeat) and bipartite matching (points: one-to-one), units sorted by the semi-matching value. Where the points fall below the line, the one-to-one constraint cost correlation: the unit's best partner was taken by another unit.`,
+          `Correlation of each live unit of ${esc(a)} with its partner in ${esc(b)}, under semi-matching (line: its most correlated unit, partners may repeat) and bipartite matching (points: one-to-one), units sorted by the semi-matching value. Where the points fall below the line, the one-to-one constraint cost correlation: the unit's best partner was taken by another unit.${
+            points.some((p) => p.semi_lo != null) ? " Shaded band and bars: each pair's 95% interval (Fisher z, with the number of images as the sample size: the positions of one image are not independent)." : ''
+          }${chance.some((c) => c.semi !== null || c.bipartite !== null) ? ' Dashed lines: the chance level of each mean, from the null reducer (no unit of A sees the same image as its partner).' : ''}`,
         ),
         { pair: [a, b] },
       ),

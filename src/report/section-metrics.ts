@@ -5,12 +5,15 @@
 import type { ReportContext, Section } from './figures.js';
 import { type Column, esc, fmt, htmlTable, viewBlock } from './html.js';
 import type { Row } from './load.js';
+import { uncertaintyHtml } from './uncertainty.js';
 
 export interface PivotRow {
   layer: string;
   net_a: string;
   net_b: string;
   values: Record<string, number | null>;
+  /** Per metric, its 95% interval and chance level when align computed them (value_lo, value_hi, value_chance). */
+  uncertainty: Record<string, { lo: unknown; hi: unknown; chance: unknown }>;
 }
 
 /** Long (layer, net_a, net_b, metric, value) rows to one row per layer and pair, in layer order. */
@@ -23,8 +26,9 @@ export function pivotMetrics(rows: Row[], layers: string[], keep: (metric: strin
     if (!metrics.includes(metric)) metrics.push(metric);
     const key = `${r.layer}\u0000${r.net_a}\u0000${r.net_b}`;
     let p = byKey.get(key);
-    if (!p) byKey.set(key, (p = { layer: String(r.layer), net_a: String(r.net_a), net_b: String(r.net_b), values: {} }));
+    if (!p) byKey.set(key, (p = { layer: String(r.layer), net_a: String(r.net_a), net_b: String(r.net_b), values: {}, uncertainty: {} }));
     p.values[metric] = typeof r.value === 'number' && Number.isFinite(r.value) ? r.value : null;
+    p.uncertainty[metric] = { lo: r.value_lo, hi: r.value_hi, chance: r.value_chance };
   }
   const order = (l: string) => (layers.includes(l) ? layers.indexOf(l) : layers.length);
   const out = [...byKey.values()].sort((x, y) => order(x.layer) - order(y.layer) || x.layer.localeCompare(y.layer) || x.net_a.localeCompare(y.net_a) || x.net_b.localeCompare(y.net_b));
@@ -44,14 +48,14 @@ export function pivotTable(pivot: { metrics: string[]; rows: PivotRow[] }): stri
       const metrics = pivot.metrics.filter((m) => pairs.some((p) => m in p.values));
       const cols: Column<string>[] = [
         { label: 'metric', cell: (m) => `<code>${esc(m)}</code>`, html: true },
-        ...pairs.map((p): Column<string> => ({ label: `${esc(p.net_a)}<br>vs ${esc(p.net_b)}`, labelHtml: true, cell: (m) => formatMetric(p.values[m]), numeric: true })),
+        ...pairs.map((p): Column<string> => ({ label: `${esc(p.net_a)}<br>vs ${esc(p.net_b)}`, labelHtml: true, cell: (m) => uncertaintyHtml(p.values[m], p.uncertainty[m]?.lo, p.uncertainty[m]?.hi, p.uncertainty[m]?.chance, formatMetric), html: true, numeric: true })),
       ];
       return viewBlock(`<h3>${esc(layer)}</h3>\n${htmlTable(cols, metrics, 'data compact metrics')}`, { layer });
     })
     .join('\n');
 }
 
-function formatMetric(v: number | null | undefined): string {
+function formatMetric(v: unknown): string {
   return Number.isInteger(v) ? String(v) : fmt(v);
 }
 

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Section } from './figures.js';
 import { esc, jsonForScript, pairKey } from './html.js';
 import { RUNTIME_JS } from './runtime.js';
+import { UNCERTAINTY_CSS } from './uncertainty.js';
 
 /** Browser builds inlined into every report: [package, file next to the package's main entry]. */
 const BUILDS: [string, string][] = [
@@ -63,6 +64,7 @@ h4 { font-size: 13px; font-weight: 600; margin: 6px 0 4px; color: var(--muted); 
 p { margin: 6px 0 10px; max-width: 980px; }
 p.note { color: var(--muted); font-style: italic; }
 p.ref { color: var(--muted); font-size: 12.5px; }
+${UNCERTAINTY_CSS}
 code { font: 12px/1.4 "DejaVu Sans Mono", Menlo, Consolas, monospace; background: #f4f4f4; padding: 1px 4px; border-radius: 3px; word-break: break-all; }
 table { border-collapse: collapse; margin: 8px 0 12px; font-variant-numeric: tabular-nums; }
 table.data { border-top: 1.5px solid var(--ink); border-bottom: 1.5px solid var(--ink); }

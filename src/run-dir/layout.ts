@@ -72,7 +72,7 @@ export function activeImagesPath(topkLayerDir: string, net: string): string {
 }
 
 /** The run directory's own entries: what a probe writes, then what align and report add. */
-export const PROBE_ENTRIES = ['probe.json', 'moments', 'reducers'];
+export const PROBE_ENTRIES = ['probe.json', 'moments', 'reducers', 'blocks', 'layer-cka'];
 export const ALIGN_ENTRIES = ['stats', 'tables', 'summary.json'];
 export const REPORT_ENTRIES = ['report.html', 'figures'];
 /** A probe's checkpoint folders (src/probe/checkpoint.ts): current, being written, being replaced. */
@@ -87,6 +87,10 @@ export const runPaths = {
   /** A reducer's saved state (src/probe/snapshot-io.ts) in a part of a sharded probe, or pending its next pass in a merged run. */
   reducerState: (run: string, reducer: string, layer: string) => join(run, 'reducers', safeName(reducer), safeName(layer), 'state'),
   summary: (run: string) => join(run, 'summary.json'),
+  /** `--method layer-cka`: the joint moments (mean.npy, m2.npy), norm sums (norms/) and blocks.json of every (net, layer) (src/probe/layer-cka/). */
+  layerCkaDir: (run: string) => join(run, 'layer-cka'),
+  /** `probe --blocks B`: block `block`'s saved state `state` (moments, or a reducer's) of `layer` (src/probe/blocks.ts). */
+  blockState: (run: string, block: number, layer: string, state: string) => join(run, 'blocks', String(block), safeName(layer), safeName(state)),
   /** Held while a command writes into the run (lock.ts). */
   lock: (run: string) => join(run, 'convergent.lock'),
   /** Where a re-probe (--overwrite) or an align writes before its result replaces the old (replace.ts). */
@@ -171,6 +175,8 @@ export interface ProbeProvenance {
    * hold different numbers of items, each layer is split by its own count (ProbeLayerRecord.itemRange).
    */
   shard?: { index: number; count: number; items: number };
+  /** `probe --blocks B`: the number of blocks whose states are kept (src/probe/blocks.ts). */
+  blocks?: number;
 }
 
 export interface ProvenanceData {
@@ -197,6 +203,11 @@ export interface ProbeLayerRecord {
   units: Record<string, number>;
   sources: Record<string, string>;
   seconds: number;
+  /**
+   * `probe --blocks B`: the layer's items cut into B contiguous blocks (absolute item indices), each
+   * block's state in RUN/blocks/<k>/<layer>/ (src/probe/blocks.ts), for align's jackknife intervals.
+   */
+  blocks?: ItemRange[];
 }
 
 export interface ProbeDataRecord {

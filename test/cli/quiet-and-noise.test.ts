@@ -34,7 +34,7 @@ describe('native WebGPU messages', () => {
     const out = join(tempDir('early'), 'run');
     const r = convergent(['probe', '--net', 'a=test/fixtures/e2e/netA', '--net', 'b=test/fixtures/e2e/netB.npz', '--out', out, '--backend', 'webgpu', '--reducer', 'nope']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe('convergent: error: unknown reducer "nope"; loaded: mi-histograms\n');
+    expect(r.stderr).toBe('convergent: error: unknown reducer "nope"; loaded: mi-histograms, sample-norms, layer-cka, null\n');
     const missing = convergent(['probe', '--net', 'a=test/fixtures/e2e/netA', '--net', 'b=/nonexistent/b.npz', '--out', out, '--backend', 'webgpu']);
     expect(missing.stderr).toBe('convergent: error: --net b=/nonexistent/b.npz: no such file or directory\n');
     const notRun = convergent(['align', join(tempDir('early-align'), 'nothing'), '--backend', 'webgpu']);

@@ -88,18 +88,24 @@ function maxDiff(a: Float64Array, b: Float64Array, relative: boolean): number {
 /**
  * Two runs' tables (after align): the same rows and columns, the same text in every cell that is
  * not a number, numbers within `tol` (the moments agree to float64 rounding, not bit for bit).
+ * A merged run `b` may have more columns than the single run `a`: the jackknife intervals its parts
+ * give it (`<column>_se`, `_lo`, `_hi`, src/align/resample/), and nothing else.
  */
 export function expectSameTables(a: string, b: string, tables: string[], tol: number): void {
   for (const table of tables) {
     const [ta, tb] = [a, b].map((run) => readFileSync(join(runPaths.tablesDir(run), table), 'utf8').trim().split('\n').map((line) => line.split(',')));
     expect(tb.length, table).toBe(ta.length);
+    const [ha, hb] = [ta[0], tb[0]];
+    expect(hb.filter((h) => !ha.includes(h) && !/_(se|lo|hi)$/.test(h)), `${table}: columns of ${b} that ${a} lacks`).toEqual([]);
+    const columns = ha.map((h) => hb.indexOf(h));
+    expect(columns.filter((c) => c < 0), `${table}: columns of ${a} that ${b} lacks`).toEqual([]);
     ta.forEach((row, r) => {
-      expect(tb[r].length, `${table} row ${r}`).toBe(row.length);
+      expect(row.length, `${table} row ${r}`).toBe(ha.length);
       row.forEach((cell, c) => {
-        const other = tb[r][c];
+        const other = tb[r][columns[c]];
         const [x, y] = [Number(cell), Number(other)];
-        if (cell === '' || other === '' || Number.isNaN(x) || Number.isNaN(y) || Number.isInteger(x)) expect(other, `${table} row ${r} column ${c}`).toBe(cell);
-        else expect(Math.abs(x - y), `${table} row ${r} column ${c}`).toBeLessThan(tol);
+        if (cell === '' || other === '' || Number.isNaN(x) || Number.isNaN(y) || Number.isInteger(x)) expect(other, `${table} row ${r} column ${ha[c]}`).toBe(cell);
+        else expect(Math.abs(x - y), `${table} row ${r} column ${ha[c]}`).toBeLessThan(tol);
       });
     });
   }

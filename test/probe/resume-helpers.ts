@@ -9,6 +9,8 @@ import { OnnxBuilder } from '../../src/inputs/onnx/builder.js';
 import { encodeOnnx } from '../../src/inputs/onnx/encode.js';
 import { CHECKPOINT_ENTRIES, runPaths, type ProbeManifest } from '../../src/run-dir/layout.js';
 import { seededNormal, seededUniform } from '../../src/util/random.js';
+import { openProbeData } from '../../src/probe/probe-data.js';
+import { probeOnnx, type ForwardProbeOptions } from '../../src/probe/forward-probe.js';
 
 /** 37 held-out digits: batches of 4 leave a short last one. */
 export const MNIST_SPLIT = '8000:8037';
@@ -77,4 +79,32 @@ export function seededPoints(total: number, count: number, seed: number): number
   const points = new Set<number>();
   while (points.size < Math.min(count, total)) points.add(1 + Math.floor(uniform() * total));
   return [...points].sort((a, b) => a - b);
+}
+
+export const STOP = 'stopped by the test';
+
+/** A progress callback that throws STOP at its `n`-th call (1-based), and counts the calls. */
+export function stopAt(n = Infinity) {
+  let calls = 0;
+  return {
+    count: () => calls,
+    onProgress: () => {
+      if (++calls === n) throw new Error(STOP);
+    },
+  };
+}
+
+/**
+ * A probe of `nets` over the MNIST_SPLIT digits with the options `base()` gives (called per probe,
+ * after the test's backend is set up) and `more` per call: the runs the resume tests stop and resume.
+ */
+export function mnistProbe(nets: { name: string; path: string }[], base: () => Partial<ForwardProbeOptions>) {
+  return async (out: string, more: Partial<ForwardProbeOptions> = {}) => {
+    const { source, label, spec } = await openProbeData({ data: 'mnist', split: MNIST_SPLIT }, nets);
+    try {
+      return await probeOnnx({ nets, data: source, dataLabel: label, dataSpec: spec, out, ...base(), ...more } as ForwardProbeOptions);
+    } finally {
+      await source.close();
+    }
+  };
 }

@@ -21,22 +21,9 @@ import type { Reducer } from '../../src/probe/reducers/types.js';
 import { referenceBackend } from '../run-dir/run-helpers.js';
 import { webgpuAvailability } from '../helpers/webgpu.js';
 import { readManifestSync, tempDir, writeExactActivations } from '../merge/helpers.js';
-import { expectSameRun, MNIST_SPLIT, seededPoints, writeMnistNet } from './resume-helpers.js';
+import { expectSameRun, MNIST_SPLIT, seededPoints, STOP, stopAt, writeMnistNet } from './resume-helpers.js';
 
 const backend = referenceBackend();
-const STOP = 'stopped by the test';
-
-/** A progress callback that throws at its `n`-th call (1-based), and counts the calls. */
-function stopAt(n = Infinity) {
-  let calls = 0;
-  return {
-    count: () => calls,
-    onProgress: () => {
-      if (++calls === n) throw new Error(STOP);
-    },
-  };
-}
-
 describe('resume of a probe from activation files', () => {
   const dir = tempDir('resume-act');
   const nets = writeExactActivations(join(dir, 'nets'), 29); // conv: 29 x 6 positions, fc: 29 rows

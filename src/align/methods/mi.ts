@@ -14,7 +14,10 @@
 // cells: plug-in MI is biased upwards).
 //
 // Dead units (constant, as decided from the moments) are NaN in the MI matrices and left out of
-// the matchings, as for correlation. Outputs per layer and pair of nets A, B:
+// the matchings, as for correlation. So are, with `--mi.binning li2016` (the paper's own binning,
+// src/probe/reducers/mi-li2016.ts), the units on which the paper's code fails (below 1e-6 on more
+// than 99.9% of samples): the table metric_notes and the log name them. Outputs per layer and pair
+// of nets A, B:
 //   RUN/stats/<layer>/mi.<A>.<B>.npy and mi.<B>.<A>.npy   MI matrices (float64, units x units)
 //   table mi_matches   layer, net_a, net_b, unit_a, mi_semi_unit_b, mi_semi, mi_bipartite_unit_b,
 //                      mi_bipartite: both directions of every pair, one row per unit of net_a
@@ -23,6 +26,7 @@
 //                      mi_semi_agreement (fraction of units whose semi-matching partner under MI is
 //                      the one under correlation, both directions), mi_matching_agreement (the
 //                      same for the bipartite matching: of the units matched under both)
+//   table metric_notes layer, net_a, net_b, metric (mi), reason: li2016's units left out
 import { semiMatch } from '../../kernels/semi-matching/index.js';
 import { MI_HISTOGRAMS, miHistogramsReducer, type MiHistogramsJson } from '../../probe/reducers/mi-histograms.js';
 import type { ReducerOutput } from '../../probe/reducers/types.js';
@@ -118,7 +122,8 @@ function histograms(ctx: MethodContext, output: ReducerOutput | undefined): { js
   const hint = `re-probe with \`convergent probe ... --reducer ${MI_HISTOGRAMS}\` (or use \`convergent run ... --method mi\`)`;
   if (!output || !output.json || !output.arrays) throw new Error(`method mi: run ${ctx.runDir} has no ${MI_HISTOGRAMS} output for layer ${ctx.layer}; ${hint}`);
   const json = output.json as MiHistogramsJson;
-  const checks: [string, number | undefined][] = [
+  const checks: [string, number | string | undefined][] = [
+    ['binning', json.binning ?? 'default'],
     ['bins', json.bins],
     ['zero-threshold', json.zeroThreshold],
     ['reservoir', json.reservoir],
@@ -126,12 +131,40 @@ function histograms(ctx: MethodContext, output: ReducerOutput | undefined): { js
   ];
   for (const [key, probed] of checks) {
     const asked = ctx.options[key];
-    if (asked !== undefined && Number(asked) !== probed) {
+    if (asked !== undefined && (typeof probed === 'string' ? String(asked) !== probed : Number(asked) !== probed)) {
       throw new Error(`method mi: layer ${ctx.layer} was probed with --${MI_HISTOGRAMS}.${key} ${probed}, not ${String(asked)}; leave out --mi.${key} or ${hint} --${MI_HISTOGRAMS}.${key} ${String(asked)}`);
     }
   }
   if (json.samples !== ctx.samples) throw new Error(`method mi: layer ${ctx.layer}: the histograms count ${json.samples} samples but the moments ${ctx.samples}; ${hint}`);
   return { json, arrays: output.arrays };
+}
+
+/**
+ * Per net, the units the MI leaves out: dead ones and, with binning li2016, those on which the
+ * paper's code fails (result.json li2016Raises).
+ */
+function leftOutUnits(ctx: MethodContext, json: MiHistogramsJson): { masks: Uint8Array[]; raises: number[][] } {
+  const raises = ctx.nets.map((net) => {
+    const saved = json.nets.find((n) => n.name === net.name)?.li2016Raises ?? [];
+    for (const u of saved) if (!(Number.isInteger(u) && u >= 0 && u < net.units)) throw new Error(`method mi: layer ${ctx.layer}: result.json of ${MI_HISTOGRAMS} names unit ${u} of ${net.name}, which has ${net.units}`);
+    return saved;
+  });
+  const masks = ctx.nets.map((net, k) => {
+    const mask = Uint8Array.from(net.stats.dead);
+    for (const u of raises[k]) mask[u] = 1;
+    return mask;
+  });
+  return { masks, raises };
+}
+
+/** Why li2016 left units of this pair out (null when it left none). */
+function li2016Note(names: [string, string], raises: [number[], number[]]): string | null {
+  const parts = names.map((name, k) => (raises[k].length > 0 ? `${name} units ${raises[k].join(' ')}` : '')).filter((p) => p !== '');
+  if (parts.length === 0) return null;
+  return (
+    `binning li2016: ${parts.join('; ')} left out of the MI (NaN) and its matchings: below 1e-6 on more than 99.9% of samples, ` +
+    "where the paper's percentile_bins asks np.percentile for a percentile above 100 and fails"
+  );
 }
 
 export const miMethod: Method = {
@@ -152,6 +185,8 @@ export const miMethod: Method = {
       mi_semi_unit_b: [] as (number | null)[], mi_semi: [] as (number | null)[], mi_bipartite_unit_b: [] as (number | null)[], mi_bipartite: [] as (number | null)[],
     };
     const metrics = { layer: [] as string[], net_a: [] as string[], net_b: [] as string[], metric: [] as string[], value: [] as (number | null)[] };
+    const notes = { layer: [] as string[], net_a: [] as string[], net_b: [] as string[], metric: [] as string[], reason: [] as string[] };
+    const { masks, raises } = leftOutUnits(ctx, json);
     const metric = (a: string, b: string, name: string, value: number | null) => {
       metrics.layer.push(ctx.layer);
       metrics.net_a.push(a);
@@ -169,9 +204,19 @@ export const miMethod: Method = {
       if (joint.shape.length !== 4 || joint.shape.some((v, k) => v !== shape[k])) {
         throw new Error(`method mi: layer ${ctx.layer}: joint.${A.name}.${B.name} has shape ${formatShape(joint.shape)}, expected ${formatShape(shape)}`);
       }
+      const [outA, outB] = [masks[ia], masks[ib]];
+      const note = li2016Note([A.name, B.name], [raises[ia], raises[ib]]);
+      if (note) {
+        notes.layer.push(ctx.layer);
+        notes.net_a.push(A.name);
+        notes.net_b.push(B.name);
+        notes.metric.push('mi');
+        notes.reason.push(note);
+        ctx.log(`${ctx.layer} ${A.name}/${B.name} mi: ${note}`);
+      }
       const mi = mutualInformation(joint.data, A.units, B.units, bins, millerMadow);
       for (let i = 0; i < A.units; i++) {
-        for (let j = 0; j < B.units; j++) if (A.stats.dead[i] || B.stats.dead[j]) mi[i * B.units + j] = NaN;
+        for (let j = 0; j < B.units; j++) if (outA[i] || outB[j]) mi[i * B.units + j] = NaN;
       }
       const miT = transpose(mi, A.units, B.units);
       out[`mi.${A.name}.${B.name}`] = { data: mi, shape: [A.units, B.units] };
@@ -179,17 +224,17 @@ export const miMethod: Method = {
 
       const corr = ctx.correlation(ia, ib);
       const [semiMi, semiCorr] = await Promise.all([semiMatch(mi, A.units, B.units), semiMatch(corr, A.units, B.units)]);
-      const bipMi = await bipartitePartners(mi, A.units, B.units, A.stats.dead, B.stats.dead);
+      const bipMi = await bipartitePartners(mi, A.units, B.units, outA, outB);
       const bipCorr = await bipartitePartners(corr, A.units, B.units, A.stats.dead, B.stats.dead);
 
       const directions = [
-        { from: A, to: B, sim: mi, semi: semiMi.rowPartner, semiValue: semiMi.rowValue, bip: bipMi.ofA, semiCorr: semiCorr.rowPartner },
-        { from: B, to: A, sim: miT, semi: semiMi.colPartner, semiValue: semiMi.colValue, bip: bipMi.ofB, semiCorr: semiCorr.colPartner },
+        { from: A, to: B, out: outA, sim: mi, semi: semiMi.rowPartner, semiValue: semiMi.rowValue, bip: bipMi.ofA, semiCorr: semiCorr.rowPartner },
+        { from: B, to: A, out: outB, sim: miT, semi: semiMi.colPartner, semiValue: semiMi.colValue, bip: bipMi.ofB, semiCorr: semiCorr.colPartner },
       ];
       for (const d of directions) {
         const bipValues: number[] = [];
         for (let i = 0; i < d.from.units; i++) {
-          const live = !d.from.stats.dead[i];
+          const live = !d.out[i];
           const s = live ? d.semi[i] : -1;
           const b = live ? d.bip[i] : -1;
           matches.layer.push(ctx.layer);
@@ -202,7 +247,7 @@ export const miMethod: Method = {
           matches.mi_bipartite.push(b >= 0 ? finiteOrNull(d.sim[i * d.to.units + b]) : null);
           if (b >= 0) bipValues.push(d.sim[i * d.to.units + b]);
         }
-        const semiValues = Array.from(d.semi, (p, i) => (p >= 0 && !d.from.stats.dead[i] ? d.semiValue[i] : NaN));
+        const semiValues = Array.from(d.semi, (p, i) => (p >= 0 && !d.out[i] ? d.semiValue[i] : NaN));
         metric(d.from.name, d.to.name, 'mi_semi', meanOrNull(semiValues));
         if (d.from === A) metric(A.name, B.name, 'mi_bipartite', meanOrNull(bipValues));
         metric(d.from.name, d.to.name, 'mi_semi_agreement', agreement(d.semi, d.semiCorr));
@@ -210,6 +255,8 @@ export const miMethod: Method = {
       metric(A.name, B.name, 'mi_matching_agreement', agreement(bipMi.ofA, bipCorr.ofA));
     }
     await reportProgress(ctx, ctx.pairs.length, ctx.pairs.length, 'pairs');
-    return { tables: { mi_matches: ctx.table(matches), metrics: ctx.table(metrics) }, arrays: out };
+    const tables: NonNullable<MethodResult['tables']> = { mi_matches: ctx.table(matches), metrics: ctx.table(metrics) };
+    if (notes.layer.length > 0) tables.metric_notes = ctx.table(notes);
+    return { tables, arrays: out };
   },
 };

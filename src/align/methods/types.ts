@@ -20,6 +20,8 @@ export interface LayerData {
   layer: string;
   /** Samples the moments were computed over (images x positions for conv layers). */
   samples: number;
+  /** Images (items) behind the samples: the independent observations (absent in contexts built by hand). */
+  items?: number;
   nets: NetLayer[];
   /** Joint moments over the stacked units of all nets. */
   moments: BatchMoments;
@@ -75,6 +77,13 @@ export interface Method {
    * probed without them refuses before any work.
    */
   requires?: { reducers?: string[] };
+  /**
+   * Cheap enough to run again for every block of a `--blocks` probe (jackknife intervals) and on
+   * the null reducer's moments (chance levels): align then adds `<column>_se/_lo/_hi/_chance` to
+   * the scalars of its summary and metrics tables (src/align/resample/). Leave it out for methods
+   * that take minutes per layer; they get no interval, and summary.json says so.
+   */
+  repeatable?: boolean;
   /**
    * Optional: refuses option values run() would refuse (out of range, not a choice), given the
    * options as run() receives them (declared defaults filled in). align and `convergent run` call

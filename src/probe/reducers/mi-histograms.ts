@@ -32,6 +32,10 @@
 // Each unit draws from its own generator (seeded from `seed`, the net and the unit), so the edges
 // do not depend on the batch size (src/probe/reducers/mi-reservoir.ts).
 //
+// `binning: li2016` places the edges as the paper's released code does instead (a zero bin of the
+// values below 1e-6 and about 0.1% more, np.percentile edges, numpy's bin rule), from the same
+// reservoirs plus the count and largest value below 1e-6 per unit: src/probe/reducers/mi-li2016.ts.
+//
 // Checkpoints and shards (src/probe/reducers/mi-snapshot.ts). snapshot/restore are exact in both
 // passes: pass 0 saves the reservoirs with their generators' states, pass 1 the edges and the
 // counts so far (restored as float64 base counts that finish() adds to the kernel's: 8 bytes a
@@ -48,18 +52,22 @@ import type { Reducer, ReducerLayer, ReducerOutput, ReducerSnapshot, ReducerStat
 import { MI_HISTOGRAMS, layerPairs, miHistogramSettings, type MiHistogramSettings } from './mi-settings.js';
 import { NetReservoir } from './mi-reservoir.js';
 import { decodeMiSnapshot, encodeMiSnapshot, mergeMiSnapshots, type MiPass0, type MiPass1 } from './mi-snapshot.js';
+import { addZeros, createZeroArrays, li2016Edges, li2016KernelEdges, li2016ZeroLimit, nextDown } from './mi-li2016.js';
 
 export { MI_HISTOGRAMS, miHistogramSettings, type MiHistogramSettings } from './mi-settings.js';
 export { orderStatistic, selectRanks } from './mi-quantiles.js';
 
 /** What the reducer writes to result.json, read back by the `mi` method. */
 export interface MiHistogramsJson {
+  /** Absent in runs probed before the option existed: the default binning. */
+  binning?: MiHistogramSettings['binning'];
   bins: number;
   zeroThreshold: number;
   reservoir: number;
   seed: number;
   samples: number;
-  nets: { name: string; units: number; exactEdges: number }[];
+  /** li2016Raises (binning li2016): the units on which the paper's code raises (its MI is left out). */
+  nets: { name: string; units: number; exactEdges: number; li2016Raises?: number[] }[];
   /** Net indices [a, b]: `joint.<net a>.<net b>.npy` has shape [units a, units b, bins, bins]. */
   pairs: [number, number][];
   kernel: string;
@@ -96,10 +104,14 @@ function checkMemory(layer: ReducerLayer, s: MiHistogramSettings): void {
 function miState(layer: ReducerLayer, s: MiHistogramSettings, start: MiPass0 | MiPass1): ReducerState {
   const pairs = layerPairs(layer.nets.length);
   let reservoirs: NetReservoir[] | null = start.pass === 0 ? start.reservoirs.map((r, k) => NetReservoir.restore(layer.nets[k].units, r, `${MI_HISTOGRAMS}, layer ${layer.layer}, net ${layer.nets[k].name}`)) : null;
+  const li2016 = start.pass === 0 ? start.li2016 : undefined;
+  if (start.pass === 0 && s.binning === 'li2016' && !li2016) throw new Error(`${MI_HISTOGRAMS}, layer ${layer.layer}: binning li2016 without its counts below 1e-6`);
   let counted: (Omit<MiPass1, 'pass' | 'counts'> & { base: Float64Array[] | null }) | null = start.pass === 1 ? { ...start, base: start.counts } : null;
   let kernel: JointHistogramKernel | null = null;
   const startKernel = async (edges: Float64Array[]) => {
-    const spec: JointHistogramSpec = { bins: s.bins, units: layer.nets.map((n) => n.units), edges, pairs };
+    // li2016: numpy puts a value above the edges <= it, the kernel above those < it (mi-li2016.ts).
+    const kernelEdges = s.binning === 'li2016' ? edges.map(li2016KernelEdges) : edges;
+    const spec: JointHistogramSpec = { bins: s.bins, units: layer.nets.map((n) => n.units), edges: kernelEdges, pairs };
     // On the probe's backend (its own device); a layer given without one counts on WASM.
     kernel = await (layer.backend ? layer.backend.jointHistogram(spec) : createWasmJointHistogramKernel(spec));
   };
@@ -122,7 +134,16 @@ function miState(layer: ReducerLayer, s: MiHistogramSettings, start: MiPass0 | M
       if ((batch.pass ?? 0) === 0) {
         if (!reservoirs) throw new Error(`${MI_HISTOGRAMS}: pass 0 after the edges were fixed`);
         if (reservoirs.some((r) => r.complete)) throw new Error(`${MI_HISTOGRAMS}, layer ${layer.layer}: a state merged from parts holds the whole of pass 0 and takes no more pass-0 batches`);
-        batch.nets.forEach((data, k) => reservoirs![k].add(data, batch.samples, s.zeroThreshold));
+        if (li2016) {
+          // The paper's `x < 1e-6` in the batch's dtype; the reservoirs keep the rest (x >= the limit).
+          const float32 = batch.nets.every((data) => data instanceof Float32Array);
+          if (!float32) li2016.float64 = true;
+          const limit = li2016ZeroLimit(float32);
+          batch.nets.forEach((data, k) => {
+            addZeros(li2016.zeros[k], data, batch.samples, limit);
+            reservoirs![k].add(data, batch.samples, nextDown(limit));
+          });
+        } else batch.nets.forEach((data, k) => reservoirs![k].add(data, batch.samples, s.zeroThreshold));
       } else {
         if (!counted) throw new Error(`${MI_HISTOGRAMS}: counting before the edges were fixed`);
         if (!kernel) await startKernel(counted.edges);
@@ -131,21 +152,26 @@ function miState(layer: ReducerLayer, s: MiHistogramSettings, start: MiPass0 | M
     },
     nextPass(pass) {
       if (pass !== 1 || !reservoirs) throw new Error(`${MI_HISTOGRAMS}: unexpected pass ${pass}`);
-      const made = reservoirs.map((r) => r.edges(s.bins, s.zeroThreshold));
-      counted = { edges: made.map((m) => m.edges), above: reservoirs.map((r) => r.seen), exact: made.map((m) => m.exact), kernels: [], base: null };
+      if (li2016) {
+        const made = reservoirs.map((r, k) => li2016Edges(r.arrays(), li2016.zeros[k], s.bins, !li2016.float64));
+        counted = { edges: made.map((m) => m.edges), above: reservoirs.map((r) => r.seen), exact: made.map((m) => m.exact), raises: made.map((m) => m.raises), kernels: [], base: null };
+      } else {
+        const made = reservoirs.map((r) => r.edges(s.bins, s.zeroThreshold));
+        counted = { edges: made.map((m) => m.edges), above: reservoirs.map((r) => r.seen), exact: made.map((m) => m.exact), kernels: [], base: null };
+      }
       reservoirs = null;
       // The counting kernel starts with the first pass-1 batch: a state that only hands its edges
       // on (`convergent merge` between the passes of a sharded probe) allocates no counters.
     },
     async snapshot(): Promise<ReducerSnapshot> {
-      if (reservoirs) return encodeMiSnapshot(layer.nets, s, { pass: 0, reservoirs: reservoirs.map((r) => r.arrays()) });
+      if (reservoirs) return encodeMiSnapshot(layer.nets, s, { pass: 0, reservoirs: reservoirs.map((r) => r.arrays()), ...(li2016 ? { li2016 } : {}) });
       if (!counted) throw new Error(`${MI_HISTOGRAMS}, layer ${layer.layer}: the state was disposed`);
-      const { edges, above, exact } = counted;
-      return encodeMiSnapshot(layer.nets, s, { pass: 1, edges, above, exact, counts: await counts(), kernels: kernelNames() });
+      const { edges, above, exact, raises } = counted;
+      return encodeMiSnapshot(layer.nets, s, { pass: 1, edges, above, exact, counts: await counts(), kernels: kernelNames(), ...(raises ? { raises } : {}) });
     },
     async finish(): Promise<ReducerOutput> {
       if (!counted) throw new Error(`${MI_HISTOGRAMS}: finished before the second pass`);
-      const { edges, above, exact } = counted;
+      const { edges, above, exact, raises } = counted;
       const joint = (await counts()) ?? pairs.map(([a, b]) => new Float64Array(layer.nets[a].units * layer.nets[b].units * s.bins * s.bins));
       const arrays: NonNullable<ReducerOutput['arrays']> = {};
       layer.nets.forEach((n, k) => {
@@ -156,15 +182,19 @@ function miState(layer: ReducerLayer, s: MiHistogramSettings, start: MiPass0 | M
         arrays[`joint.${layer.nets[a].name}.${layer.nets[b].name}`] = { data: joint[p], shape: [layer.nets[a].units, layer.nets[b].units, s.bins, s.bins] };
       });
       const json: MiHistogramsJson = {
+        binning: s.binning,
         bins: s.bins,
         zeroThreshold: s.zeroThreshold,
         reservoir: s.reservoir,
         seed: s.seed,
         samples: layer.samples,
-        nets: layer.nets.map((n, k) => ({ name: n.name, units: n.units, exactEdges: exact[k] })),
+        nets: layer.nets.map((n, k) => ({ name: n.name, units: n.units, exactEdges: exact[k], ...(raises ? { li2016Raises: raises[k] } : {}) })),
         pairs,
         kernel: kernelNames().join(' + ') || 'none (no samples counted)',
-        quantiles: 'edges: [zero-threshold, order statistics ceil(m k / (bins - 1)), k = 1 .. bins-2, of a per-unit reservoir sample of the m values above the threshold (exact when m <= reservoir)]',
+        quantiles:
+          s.binning === 'li2016'
+            ? "edges (li2016, the paper's percentile_bins): np.percentile (linear) at linspace(100.1 f, 100, bins)[0 .. bins-2], f the fraction of values below 1e-6, of the values below 1e-6 (their count and largest) and a per-unit reservoir sample of the m values at or above it (exact when m <= reservoir); a value's bin is the number of edges <= it (np.histogram2d); li2016Raises: units where np.percentile raises (f > 100 / 100.1), edges at the maximum, no MI"
+            : 'edges: [zero-threshold, order statistics ceil(m k / (bins - 1)), k = 1 .. bins-2, of a per-unit reservoir sample of the m values above the threshold (exact when m <= reservoir)]',
       };
       return { arrays, json };
     },
@@ -179,9 +209,14 @@ function miState(layer: ReducerLayer, s: MiHistogramSettings, start: MiPass0 | M
 
 export const miHistogramsReducer: Reducer = {
   name: MI_HISTOGRAMS,
-  description: 'bin edges (a zero bin, then equal-mass percentile bins) and joint histograms of every between-net pair of units, for mutual information (method mi); two passes',
+  description: "bin edges (a zero bin, then equal-mass percentile bins; or the paper's own, binning li2016) and joint histograms of every between-net pair of units, for mutual information (method mi); two passes",
   passes: 2,
   options: {
+    binning: {
+      type: 'string',
+      default: 'default',
+      describe: "default: a zero bin (values <= zero-threshold) and equal-mass bins of the rest; li2016: the paper's released code (zero bin to the percentile 100.1 x the fraction below 1e-6, np.percentile edges; units below 1e-6 on more than 99.9% of samples, where that code fails, get no MI)",
+    },
     bins: { type: 'number', default: 10, describe: 'bins per unit: a zero bin and bins-1 equal-mass percentile bins of the values above the threshold (2..64)' },
     'zero-threshold': { type: 'number', default: 0, describe: 'values at or below it go to the zero bin (a ReLU that is off)' },
     reservoir: { type: 'number', default: 65536, describe: 'values kept per unit to place the percentile edges (exact while a unit has no more values above the threshold)' },
@@ -195,7 +230,9 @@ export const miHistogramsReducer: Reducer = {
     const s = miHistogramSettings(layer.options);
     checkMemory(layer, s);
     const capacity = Math.max(1, Math.min(s.reservoir, layer.samples));
-    return miState(layer, s, { pass: 0, reservoirs: layer.nets.map((n, k) => NetReservoir.create(n.units, capacity, s.seed, k).arrays()) });
+    const reservoirs = layer.nets.map((n, k) => NetReservoir.create(n.units, capacity, s.seed, k).arrays());
+    const li2016 = s.binning === 'li2016' ? { zeros: layer.nets.map((n) => createZeroArrays(n.units)), float64: false } : undefined;
+    return miState(layer, s, { pass: 0, reservoirs, ...(li2016 ? { li2016 } : {}) });
   },
   restore(layer, snapshot): ReducerState {
     const s = miHistogramSettings(layer.options);

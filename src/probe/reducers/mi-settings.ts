@@ -4,7 +4,15 @@ import { MAX_BINS } from '../../kernels/joint-histogram/index.js';
 
 export const MI_HISTOGRAMS = 'mi-histograms';
 
+/**
+ * How the edges are placed: `default` (a zero bin at the zero threshold, then equal-mass bins of
+ * the values above it: mi-histograms.ts) or `li2016` (the paper's released code: mi-li2016.ts).
+ */
+export const MI_BINNINGS = ['default', 'li2016'] as const;
+export type MiBinning = (typeof MI_BINNINGS)[number];
+
 export interface MiHistogramSettings {
+  binning: MiBinning;
   bins: number;
   zeroThreshold: number;
   reservoir: number;
@@ -16,12 +24,17 @@ export function miHistogramSettings(options: Record<string, unknown> | undefined
   const o = options ?? {};
   const num = (key: string, fallback: number) => (o[key] === undefined ? fallback : Number(o[key]));
   const s: MiHistogramSettings = {
+    binning: (o.binning === undefined ? 'default' : String(o.binning)) as MiBinning,
     bins: num('bins', 10),
     zeroThreshold: num('zero-threshold', 0),
     reservoir: num('reservoir', 65536),
     seed: num('seed', 0),
     maxMemoryMb: num('max-memory-mb', 2048),
   };
+  if (!MI_BINNINGS.includes(s.binning)) throw new Error(`${MI_HISTOGRAMS}: binning must be one of ${MI_BINNINGS.join(', ')}, got ${String(o.binning)}`);
+  if (s.binning === 'li2016' && s.zeroThreshold !== 0) {
+    throw new Error(`${MI_HISTOGRAMS}: binning li2016 takes the paper's zero test (values below 1e-6) and no zero-threshold; leave out zero-threshold (got ${o['zero-threshold']})`);
+  }
   if (!Number.isInteger(s.bins) || s.bins < 2 || s.bins > MAX_BINS) throw new Error(`${MI_HISTOGRAMS}: bins must be an integer from 2 to ${MAX_BINS} (a zero bin and at least one more), got ${o.bins}`);
   if (!Number.isFinite(s.zeroThreshold)) {
     throw new Error(`${MI_HISTOGRAMS}: zero-threshold must be a finite number (a very negative one, e.g. -1e30, leaves the zero bin empty), got ${o['zero-threshold']}`);

@@ -1,15 +1,20 @@
 // The `mi-histograms` reducer's saved state (checkpoints, and the parts of a sharded probe), and
 // the merge of two parts' states. snapshot.json says the pass and the settings the output depends
-// on (bins, zero threshold, reservoir, seed) and the nets; a state of other settings, nets or pass
-// is refused, naming both values.
+// on (binning, bins, zero threshold, reservoir, seed) and the nets; a state of other settings, nets
+// or pass is refused, naming both values (a state saved before the binning option existed is of
+// the default binning).
 //
 //  pass 0  per net: `reservoir.<net>` (units x capacity, the file's precision), `seen.<net>`
 //          (values above the threshold per unit) and, until merged, algorithm L's state
 //          `next.<net>`, `w.<net>` and `rng.<net>` (src/probe/reducers/mi-reservoir.ts).
+//          Binning li2016 adds `below.<net>` and `below-max.<net>` (the values below 1e-6 per unit:
+//          their count and largest value) and json `li2016Float64` (the layer had float64
+//          activations: numpy's arithmetic in float64, see mi-li2016.ts).
 //  pass 1  per net: `edges.<net>` and `above.<net>` (as in result.json), per pair of nets
 //          `joint.<a>.<b>`: the float64 counts so far, left out before the first pass-1 batch
 //          (json `counted: false`: the merged edges handed to the shards of pass 1 carry no
-//          arrays of zeros). json: exactEdges per net, the kernels.
+//          arrays of zeros). json: exactEdges per net, the kernels; li2016: `li2016Raises`, per
+//          net the units on which the paper's code raises.
 //
 // Merge: pass 0 merges the reservoirs (exact while a unit has at most `reservoir` values above the
 // threshold, else a uniform sample of the union: see mi-reservoir.ts); pass 1 adds the counts of
@@ -18,13 +23,30 @@
 import type { ReducerLayer, ReducerSnapshot } from './types.js';
 import { MI_HISTOGRAMS, layerPairs, type MiHistogramSettings } from './mi-settings.js';
 import { checkReservoirArrays, mergeReservoirs, type ReservoirArrays } from './mi-reservoir.js';
+import { checkZeroArrays, mergeZeroArrays, type ZeroArrays } from './mi-li2016.js';
 
 /** The settings a saved state must share with the probe restoring or merging it. */
-const SAVED_SETTINGS = ['bins', 'zeroThreshold', 'reservoir', 'seed'] as const;
+const SAVED_SETTINGS = ['binning', 'bins', 'zeroThreshold', 'reservoir', 'seed'] as const;
+
+/** A saved setting; a state saved before `binning` existed is of the default binning. */
+function savedSetting(settings: Record<string, unknown> | undefined, key: (typeof SAVED_SETTINGS)[number]): unknown {
+  const value = settings?.[key];
+  return key === 'binning' && value === undefined ? 'default' : value;
+}
+
+/** Binning li2016's pass-0 state besides the reservoirs (mi-li2016.ts). */
+export interface Li2016Pass0 {
+  /** Per net, the values below 1e-6 per unit. */
+  zeros: ZeroArrays[];
+  /** Some net's activations were float64 (numpy would then compute in float64). */
+  float64: boolean;
+}
 
 export interface MiPass0 {
   pass: 0;
   reservoirs: ReservoirArrays[];
+  /** Binning li2016 only. */
+  li2016?: Li2016Pass0;
 }
 
 export interface MiPass1 {
@@ -36,6 +58,8 @@ export interface MiPass1 {
   counts: Float64Array[] | null;
   /** The joint histogram kernels that counted them (e.g. 'wasm-simd (1 thread)'). */
   kernels: string[];
+  /** Binning li2016 only: per net, the units on which the paper's code raises. */
+  raises?: number[][];
 }
 
 type Nets = ReducerLayer['nets'];
@@ -62,8 +86,15 @@ export function encodeMiSnapshot(nets: Nets, s: MiHistogramSettings, state: MiPa
         arrays[`w.${n.name}`] = { data: r.sampler.w, shape: [n.units] };
         arrays[`rng.${n.name}`] = { data: r.sampler.rng, shape: [n.units] };
       }
+      const zeros = state.li2016?.zeros[k];
+      if (zeros) {
+        arrays[`below.${n.name}`] = { data: zeros.below, shape: [n.units] };
+        arrays[`below-max.${n.name}`] = { data: zeros.belowMax, shape: [n.units] };
+      }
     });
+    if (state.li2016) json.li2016Float64 = state.li2016.float64;
   } else {
+    if (state.raises) json.li2016Raises = state.raises;
     json.exactEdges = state.exact;
     json.kernels = state.kernels;
     json.counted = state.counts !== null;
@@ -91,7 +122,7 @@ export function decodeMiSnapshot(layer: Pick<ReducerLayer, 'layer' | 'nets'>, s:
   if (json.reducer !== MI_HISTOGRAMS) throw new Error(`${where} is a state of reducer ${String(json.reducer)}, not ${MI_HISTOGRAMS}`);
   const saved = json.settings as Record<string, unknown> | undefined;
   for (const key of SAVED_SETTINGS) {
-    if (saved?.[key] !== s[key]) throw new Error(`${where} was made with ${optionName(key)} ${String(saved?.[key])}, this probe uses ${s[key]}`);
+    if (savedSetting(saved, key) !== s[key]) throw new Error(`${where} was made with ${optionName(key)} ${String(savedSetting(saved, key))}, this probe uses ${s[key]}`);
   }
   const savedNets = json.nets as Nets | undefined;
   const describe = (nets: Nets | undefined) => (nets ?? []).map((n) => `${n.name} (${n.units} units)`).join(', ');
@@ -106,8 +137,17 @@ export function decodeMiSnapshot(layer: Pick<ReducerLayer, 'layer' | 'nets'>, s:
   };
   if (json.pass === 0) {
     const capacity = json.capacity as number[] | undefined;
+    const li2016 = (): Li2016Pass0 => ({
+      zeros: layer.nets.map((n) => {
+        const z = { below: array(`below.${n.name}`, Float64Array, n.units), belowMax: array(`below-max.${n.name}`, Float64Array, n.units) };
+        checkZeroArrays(n.units, z, `${where}, net ${n.name}`);
+        return z;
+      }),
+      float64: json.li2016Float64 === true,
+    });
     return {
       pass: 0,
+      ...(s.binning === 'li2016' ? { li2016: li2016() } : {}),
       reservoirs: layer.nets.map((n, k) => {
         const cap = capacity?.[k] ?? 0;
         const values = snapshot.arrays[`reservoir.${n.name}`]?.data ?? null;
@@ -140,6 +180,7 @@ export function decodeMiSnapshot(layer: Pick<ReducerLayer, 'layer' | 'nets'>, s:
               return array(`joint.${A.name}.${B.name}`, Float64Array, A.units * B.units * s.bins * s.bins);
             }),
       kernels: Array.isArray(json.kernels) ? (json.kernels as string[]) : [],
+      ...(s.binning === 'li2016' ? { raises: li2016Raises(json.li2016Raises, layer.nets, where) } : {}),
     };
   }
   throw new Error(`${where} is in pass ${String(json.pass)}; ${MI_HISTOGRAMS} has passes 0 (edges) and 1 (counts)`);
@@ -154,7 +195,7 @@ export function mergeMiSnapshots(layer: Pick<ReducerLayer, 'layer' | 'nets'>, s:
   // Name the first difference between the parts themselves before checking them against the probe.
   const settingsOf = (j: Record<string, unknown>) => (j.settings ?? {}) as Record<string, unknown>;
   for (const key of SAVED_SETTINGS) {
-    const [x, y] = [settingsOf(a.json)[key], settingsOf(b.json)[key]];
+    const [x, y] = [savedSetting(settingsOf(a.json), key), savedSetting(settingsOf(b.json), key)];
     if (x !== y) throw new Error(`${where}: cannot merge the state of ${optionName(key)} ${String(x)} with one of ${optionName(key)} ${String(y)}`);
   }
   if (a.json.pass !== b.json.pass) throw new Error(`${where}: cannot merge a state in pass ${String(a.json.pass)} with one in pass ${String(b.json.pass)} (parts merge at the end of the same pass)`);
@@ -162,7 +203,9 @@ export function mergeMiSnapshots(layer: Pick<ReducerLayer, 'layer' | 'nets'>, s:
   const second = decodeMiSnapshot(layer, s, b, 'the second state');
   if (first.pass === 0 && second.pass === 0) {
     const reservoirs = first.reservoirs.map((r, k) => mergeReservoirs(r, second.reservoirs[k], s.reservoir, s.seed, k, `${where}, net ${layer.nets[k].name}`));
-    return encodeMiSnapshot(layer.nets, s, { pass: 0, reservoirs });
+    const [la, lb] = [first.li2016, second.li2016];
+    const li2016 = la && lb ? { zeros: la.zeros.map((z, k) => mergeZeroArrays(z, lb.zeros[k])), float64: la.float64 || lb.float64 } : undefined;
+    return encodeMiSnapshot(layer.nets, s, { pass: 0, reservoirs, ...(li2016 ? { li2016 } : {}) });
   }
   if (first.pass !== 1 || second.pass !== 1) throw new Error(`${where}: cannot merge a state in pass ${first.pass} with one in pass ${second.pass}`);
   const ne = s.bins - 1;
@@ -193,7 +236,14 @@ export function mergeMiSnapshots(layer: Pick<ReducerLayer, 'layer' | 'nets'>, s:
     });
   }
   const kernels = [...new Set([...first.kernels, ...second.kernels])];
-  return encodeMiSnapshot(layer.nets, s, { pass: 1, edges: first.edges, above: first.above, exact: first.exact, counts, kernels });
+  return encodeMiSnapshot(layer.nets, s, { pass: 1, edges: first.edges, above: first.above, exact: first.exact, counts, kernels, ...(first.raises ? { raises: first.raises } : {}) });
+}
+
+/** The saved per-net lists of units the paper's code raises on, checked. */
+function li2016Raises(saved: unknown, nets: Nets, where: string): number[][] {
+  const ok = Array.isArray(saved) && saved.length === nets.length && saved.every((list, k) => Array.isArray(list) && list.every((u) => Number.isInteger(u) && u >= 0 && u < nets[k].units));
+  if (!ok) throw new Error(`${where} has no valid li2016Raises (per net, the units the paper's code raises on)`);
+  return saved as number[][];
 }
 
 /** The option's name on the command line (`--mi-histograms.<name>`). */

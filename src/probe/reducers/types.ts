@@ -26,6 +26,13 @@ export interface ReducerBatch {
   firstSample: number;
   /** Which pass over the layer this batch belongs to (0-based; always 0 for single-pass reducers). */
   pass?: number;
+  /**
+   * The per-unit offset (stacked units of all nets, float64) the layer's moments subtract before
+   * their sums: the first batch's mean of the whole probe, the same in every part of a sharded
+   * probe. A reducer that keeps raw sums about it merges parts by adding them. Absent in passes
+   * after the first, and where the moments are not fed from the host.
+   */
+  shift?: Float64Array;
 }
 
 export interface ReducerOutput {
@@ -59,6 +66,8 @@ export interface ReducerLayer {
   layer: string;
   nets: { name: string; units: number }[];
   samples: number;
+  /** Samples per item (positions of a conv layer's feature map; 1 for a vector layer): item i's samples are [i * samplesPerItem, (i + 1) * samplesPerItem). */
+  samplesPerItem: number;
   /** The probe's backend, for reducers with kernels of their own (absent when not given). */
   backend?: Backend;
   /** The reducer's options: its declared defaults overridden by `--<reducer>.<option>` flags. */
@@ -70,6 +79,12 @@ export interface Reducer {
   description: string;
   /** Passes over every layer this reducer needs (default 1). */
   passes?: number;
+  /**
+   * Under `probe --blocks B`, also keep one state per block of items (saved beside the block's
+   * moments, merged by align's jackknife for the methods that read this reducer). Needs snapshot,
+   * restore and merge, and one pass.
+   */
+  perBlock?: boolean;
   /** Declared options, given as `--<reducer>.<option> VALUE` (same shape as a method's). */
   options?: Record<string, OptionSpec>;
   /**

@@ -15,7 +15,7 @@ import type { ReducerLayer, ReducerOutput, ReducerSnapshot, ReducerState } from 
 import { readReducerSnapshot, writeReducerSnapshot } from '../../../src/probe/snapshot-io.js';
 import { Rng } from '../../helpers/rng.js';
 import { webgpuAvailability } from '../../helpers/webgpu.js';
-import { partRanges, randomBatches } from './shard-helpers.js';
+import { feed, finishAndDispose, partRanges, randomBatches, shardedRun as shardParts } from './shard-helpers.js';
 
 type Data = (Float32Array | Float64Array)[];
 const reducer = miHistogramsReducer;
@@ -49,18 +49,6 @@ function makeData(n: number, seed: number, nets = NETS): Data {
 
 const layerOf = (samples: number, options: Record<string, unknown>, nets = NETS): ReducerLayer => ({ layer: 'fc7', nets, samples, options });
 
-async function feed(state: ReducerState, data: Data, n: number, batches: [number, number][], pass: number): Promise<void> {
-  for (const [s, e] of batches) {
-    const nets = data.map((d, k) => {
-      const units = d.length / n;
-      const out = new (d.constructor as new (length: number) => Float32Array | Float64Array)(units * (e - s));
-      for (let u = 0; u < units; u++) out.set(d.subarray(u * n + s, u * n + e), u * (e - s));
-      return out;
-    });
-    await state.update({ nets, samples: e - s, firstSample: s, pass });
-  }
-}
-
 /** Writes the snapshot as the probe does and returns the folder (read it back with readReducerSnapshot). */
 async function save(snapshot: ReducerSnapshot): Promise<string> {
   const to = join(dir, `state-${saved++}`);
@@ -68,14 +56,6 @@ async function save(snapshot: ReducerSnapshot): Promise<string> {
   return to;
 }
 const throughFiles = async (snapshot: ReducerSnapshot) => readReducerSnapshot(await save(snapshot));
-
-async function finishAndDispose(state: ReducerState): Promise<ReducerOutput> {
-  try {
-    return await state.finish();
-  } finally {
-    await state.dispose?.();
-  }
-}
 
 async function singleRun(data: Data, n: number, options: Record<string, unknown>, nets = NETS): Promise<ReducerOutput> {
   const state = reducer.create(layerOf(n, options, nets));
@@ -86,35 +66,8 @@ async function singleRun(data: Data, n: number, options: Record<string, unknown>
 }
 
 /** Stage 1 and stage 2 of a sharded probe over `parts` parts, merging through files as `convergent merge` does. */
-async function shardedRun(data: Data, n: number, options: Record<string, unknown>, parts: number): Promise<ReducerOutput> {
-  const ranges = partRanges(n, parts);
-  const mergeAll = async (states: ReducerSnapshot[]) => {
-    let merged = states[0];
-    let samples = ranges[0][1] - ranges[0][0];
-    for (let p = 1; p < states.length; p++) {
-      samples += ranges[p][1] - ranges[p][0];
-      merged = await throughFiles(reducer.merge!(layerOf(samples, options), merged, states[p]));
-    }
-    return save(merged);
-  };
-  const stage1: ReducerSnapshot[] = [];
-  for (const [p, [s, e]] of ranges.entries()) {
-    const state = reducer.create(layerOf(e - s, options));
-    await feed(state, data, n, randomBatches(s, e, 11, 10 + p), 0);
-    stage1.push(await throughFiles(await state.snapshot!()));
-    await state.dispose?.();
-  }
-  const edges = await mergeAll(stage1);
-  const stage2: ReducerSnapshot[] = [];
-  for (const [p, [s, e]] of ranges.entries()) {
-    const state = reducer.restore!(layerOf(e - s, options), await readReducerSnapshot(edges));
-    await state.nextPass!(1);
-    await feed(state, data, n, randomBatches(s, e, 11, 20 + p), 1);
-    stage2.push(await throughFiles(await state.snapshot!()));
-    await state.dispose?.();
-  }
-  return finishAndDispose(reducer.restore!(layerOf(n, options), await readReducerSnapshot(await mergeAll(stage2))));
-}
+const shardedRun = (data: Data, n: number, options: Record<string, unknown>, parts: number): Promise<ReducerOutput> =>
+  shardParts(reducer, (samples) => layerOf(samples, options), data, n, parts, throughFiles);
 
 describe('mi-histograms snapshot and restore', () => {
   it.each([

@@ -5,12 +5,14 @@ import { semiMatch } from '../../../kernels/semi-matching/index.js';
 import { bipartitePartners } from '../matching.js';
 import type { Method } from '../types.js';
 import { finiteOrNull, meanOrNull } from './pair-rows.js';
+import { fisherInterval } from './fisher-interval.js';
 
 export const bipartiteMethod: Method = {
   name: 'bipartite',
   description: 'bipartite matching: the one-to-one assignment of live units maximizing total correlation',
+  repeatable: true,
   async run(ctx) {
-    const matches = { layer: [] as string[], net_a: [] as string[], net_b: [] as string[], unit_a: [] as number[], bipartite_unit_b: [] as (number | null)[], bipartite_corr: [] as (number | null)[] };
+    const matches = { layer: [] as string[], net_a: [] as string[], net_b: [] as string[], unit_a: [] as number[], bipartite_unit_b: [] as (number | null)[], bipartite_corr: [] as (number | null)[], bipartite_corr_lo: [] as (number | null)[], bipartite_corr_hi: [] as (number | null)[] };
     const summary = {
       layer: [] as string[], net_a: [] as string[], net_b: [] as string[],
       bipartite_corr: [] as (number | null)[], same_partner: [] as (number | null)[], same_partner_ba: [] as (number | null)[],
@@ -39,7 +41,11 @@ export const bipartiteMethod: Method = {
           matches.net_b.push(to.name);
           matches.unit_a.push(i);
           matches.bipartite_unit_b.push(j >= 0 ? j : null);
-          matches.bipartite_corr.push(j >= 0 ? finiteOrNull(from === a ? corr[i * b.units + j] : corr[j * b.units + i]) : null);
+          const r = j >= 0 ? finiteOrNull(from === a ? corr[i * b.units + j] : corr[j * b.units + i]) : null;
+          matches.bipartite_corr.push(r);
+          const [lo, hi] = fisherInterval(r, ctx.items);
+          matches.bipartite_corr_lo.push(lo);
+          matches.bipartite_corr_hi.push(hi);
         }
       }
       summary.layer.push(ctx.layer);

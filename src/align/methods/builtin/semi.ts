@@ -2,13 +2,15 @@
 import { table } from 'arquero';
 import { semiMatch } from '../../../kernels/semi-matching/index.js';
 import type { Method } from '../types.js';
+import { fisherInterval } from './fisher-interval.js';
 import { directions, finiteOrNull, meanOrNull } from './pair-rows.js';
 
 export const semiMethod: Method = {
   name: 'semi',
   description: "semi-matching: each unit's most correlated unit of the other net (partners may repeat)",
+  repeatable: true,
   async run(ctx) {
-    const matches = { layer: [] as string[], net_a: [] as string[], net_b: [] as string[], unit_a: [] as number[], semi_unit_b: [] as (number | null)[], semi_corr: [] as (number | null)[] };
+    const matches = { layer: [] as string[], net_a: [] as string[], net_b: [] as string[], unit_a: [] as number[], semi_unit_b: [] as (number | null)[], semi_corr: [] as (number | null)[], semi_corr_lo: [] as (number | null)[], semi_corr_hi: [] as (number | null)[] };
     const summary = { layer: [] as string[], net_a: [] as string[], net_b: [] as string[], semi_corr: [] as (number | null)[], semi_corr_ba: [] as (number | null)[] };
     for (const pair of ctx.pairs) {
       const means: (number | null)[] = [];
@@ -23,7 +25,11 @@ export const semiMethod: Method = {
           matches.net_b.push(b.name);
           matches.unit_a.push(i);
           matches.semi_unit_b.push(live ? semi.rowPartner[i] : null);
-          matches.semi_corr.push(live ? finiteOrNull(semi.rowValue[i]) : null);
+          const r = live ? finiteOrNull(semi.rowValue[i]) : null;
+          matches.semi_corr.push(r);
+          const [lo, hi] = fisherInterval(r, ctx.items);
+          matches.semi_corr_lo.push(lo);
+          matches.semi_corr_hi.push(hi);
         }
         means.push(meanOrNull(semi.rowValue));
       }

@@ -12,6 +12,7 @@ export const ccaMethod: Method = {
   description:
     'canonical correlation analysis of the live units: metrics mean_cca, mean_cca_sq (R^2_CCA), cca_rank_a/b; table canonical_correlations',
   ...epsilonOnly('cca'),
+  repeatable: true,
   async run(ctx) {
     const epsilon = epsilonOption(ctx.options, 'cca');
     const rows = new MetricRows(ctx);

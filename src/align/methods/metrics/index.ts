@@ -3,11 +3,12 @@
 import type { Method } from '../types.js';
 import { activationStatsMethod } from './activation-stats.js';
 import { ccaMethod } from './cca.js';
+import { debiasedCkaMethod } from './debiased-cka.js';
 import { linearCkaMethod } from './linear-cka.js';
 import { procrustesMethod } from './procrustes.js';
 import { regressionMethod } from './regression.js';
 import { svccaMethod } from './svcca.js';
 
-export { activationStatsMethod, ccaMethod, linearCkaMethod, procrustesMethod, regressionMethod, svccaMethod };
+export { activationStatsMethod, ccaMethod, debiasedCkaMethod, linearCkaMethod, procrustesMethod, regressionMethod, svccaMethod };
 
 export const metricMethods: Method[] = [linearCkaMethod, ccaMethod, svccaMethod, regressionMethod, procrustesMethod, activationStatsMethod];

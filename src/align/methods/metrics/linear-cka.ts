@@ -6,6 +6,7 @@ import { MetricRows, metricPairs } from './common.js';
 export const linearCkaMethod: Method = {
   name: 'linear-cka',
   description: 'linear CKA (Kornblith et al. 2019) of the live units, exact from the moments; metric linear_cka',
+  repeatable: true,
   run(ctx) {
     const rows = new MetricRows(ctx);
     for (const { nameA, nameB, blocks, missing } of metricPairs(ctx)) {

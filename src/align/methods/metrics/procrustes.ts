@@ -7,6 +7,7 @@ import { MetricRows, metricPairs } from './common.js';
 export const procrustesMethod: Method = {
   name: 'procrustes',
   description: 'orthogonal Procrustes distance of the standardized live units (Ding et al. 2021 form, per-unit standardized), in [0, 2]; metric procrustes',
+  repeatable: true,
   async run(ctx) {
     const rows = new MetricRows(ctx);
     for (const { nameA, nameB, blocks, missing } of metricPairs(ctx)) {

@@ -15,6 +15,7 @@ export const regressionMethod: Method = {
   description:
     'linear-regression R^2 both ways: metrics r2_b_from_a = tr(Sba Saa^-1 Sab)/tr(Sbb) (variance-weighted), mean_r2_b_from_a (mean per-unit R^2), and a from b',
   ...epsilonOnly('regression'),
+  repeatable: true,
   async run(ctx) {
     const epsilon = epsilonOption(ctx.options, 'regression');
     const rows = new MetricRows(ctx);

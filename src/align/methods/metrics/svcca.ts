@@ -14,6 +14,7 @@ function svccaOptions(options: Record<string, unknown>) {
 export const svccaMethod: Method = {
   name: 'svcca',
   description: 'SVCCA (Raghu et al. 2017): metrics svcca (mean canonical correlation of the reduced spaces), svcca_dims_a/b; table svcca_correlations',
+  repeatable: true,
   options: {
     keep: { type: 'number', default: 0.99, describe: 'fraction of each net\'s variance its kept principal directions explain, in (0, 1]' },
     epsilon: EPSILON_OPTION,

@@ -38,6 +38,8 @@ const parts: Record<string, () => Promise<unknown>> = {
   'probe-memory-4096': async () => (await import('./probe-memory-state.js')).benchProbeStateMemory(4096),
   'merge-parts': async () => (await import('./merge-shards.js')).benchMerge(),
   'shard-throughput': async () => (await import('./merge-shards.js')).benchShardThroughput(),
+  'error-bars-lenet': async () => (await import('./error-bars.js')).benchErrorBarsLenet(),
+  'error-bars-alexnet': async () => (await import('./error-bars.js')).benchErrorBarsAlexnet(),
   'train-ours': async () => (await import('./train-ours.js')).benchOurTraining(),
   'train-torch': async () => (await import('./train-ours.js')).benchTorchPart(),
 };
@@ -124,5 +126,6 @@ async function runAll(only: string[]): Promise<void> {
   if (want('memory')) console.log((await import('./memory-probe.js')).memorySection(runPart) + '\n');
   if (want('probe-memory')) console.log((await import('./probe-memory-state.js')).probeStateMemorySection(runPart) + '\n');
   if (want('merge')) console.log((await import('./merge-shards.js')).mergeShardsSection(runPart) + '\n');
+  if (want('error-bars')) console.log((await import('./error-bars.js')).errorBarsSection(runPart) + '\n');
   if (want('train')) console.log((await import('./train-ours.js')).trainSection(runPart) + '\n');
 }

@@ -32,13 +32,13 @@ export const SHARD_UNITS = 1024;
 export const SHARD_SAMPLES = 4000;
 export const SHARD_BATCH = 500;
 
-interface CliRun {
+export interface CliRun {
   seconds: number;
   maxRssMiB: number;
 }
 
 /** Runs `convergent ARGS` in a child process; its wall time and peak RSS. */
-function runCli(args: string[]): Promise<CliRun> {
+export function runCli(args: string[]): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, ['--import', PRELOAD, CLI, ...args, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });

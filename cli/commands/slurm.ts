@@ -49,6 +49,7 @@ export function slurmCommand(ctx: CliContext) {
       const { methods, reducers, methodOptions, reducerOptions } = planRun(argv, ctx, nets);
       checkPartsFit(parts, argv.limit, argv.batch);
       refuseLayerCkaShard(reducers.map((name) => ({ name }))); // here, not in every task
+      if (argv.blocks !== undefined) throw new Error('--blocks with slurm: the job array\'s parts are the blocks already (align takes its intervals from the merged parts); leave --blocks out');
       const checkpointEvery = argv['checkpoint-every'] ?? DEFAULT_CHECKPOINT_EVERY;
       parseCheckpointEvery(checkpointEvery); // refused here, not in every task
       if (argv.submit && !hasSbatch()) throw new Error('--submit: sbatch is not on PATH (is this a SLURM login node?); leave out --submit to write the scripts only');

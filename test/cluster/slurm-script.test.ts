@@ -276,6 +276,7 @@ describe('convergent slurm (the command)', () => {
     ['a --checkpoint-every in words', ['--parts', '2', '--checkpoint-every', 'often'], /--checkpoint-every takes a duration \(90s, 5m, 1h, or seconds\)/],
     ['a missing net', ['--parts', '2', '--net', 'netC=missing.npz'], /--net netC=missing.npz: no such file or directory/],
     ['an option of a method that does not run', ['--parts', '2', '--mi.bins', '12'], /--mi.bins is given but mi does not run here/],
+    ['--blocks (the parts are the blocks)', ['--parts', '2', '--blocks', '4'], /--blocks with slurm: the job array's parts are the blocks already/],
   ];
   for (const [what, args, message] of refusals) {
     it(`refuses ${what} before writing anything`, () => {

@@ -92,7 +92,7 @@ export async function probeActivationLayer(ctx: LayerContext): Promise<LayerOutc
       lastPass = options.shard ? 0 : Math.max(0, ...states.map(({ reducer }) => passesOf(reducer) - 1));
       if (blockItems) {
         const perBlock = blockReducers(options.reducers ?? []).map((reducer) => ({ reducer, layer: reducerLayer(reducer) }));
-        blocks = new LayerBlocks({ out: options.out, layer: name, nets, kernel: options.backend.moments, ranges: blockItems, samplesPerItem: spi, reducers: perBlock });
+        blocks = new LayerBlocks({ out: options.out, layer: name, total: moments, ranges: blockItems, samplesPerItem: spi, reducers: perBlock });
         blocks.restore((state) => ctx.resume?.states.find((s) => s.name === state)?.snapshot);
       }
     }
@@ -111,10 +111,8 @@ export async function probeActivationLayer(ctx: LayerContext): Promise<LayerOutc
       const skip = pass === resumePass ? (ctx.resume?.samplesDone ?? 0) : 0;
       let done = skip;
       await readPass(sources, name, batchSamples, first + skip, first + samplesTotal, async (batches, firstSample) => {
-        if (pass === 0 && moments) {
-          await moments.add(batches);
-          await blocks?.add(batches, firstSample, (s) => Math.floor((firstSample + s) / spi), moments.currentShift()!);
-        }
+        // With --blocks the batches go to the block they fall in, and each finished block into the layer's moments.
+        if (pass === 0 && moments) await (blocks ? blocks.add(batches, firstSample, (s) => Math.floor((firstSample + s) / spi)) : moments.add(batches));
         for (const { state } of active) await state.update({ nets: batches.map((b) => b.data), samples: batches[0].samples, firstSample, pass, shift: pass === 0 ? moments?.currentShift() : undefined });
         done += batches[0].samples;
         options.onProgress?.({ layer: name, layerIndex: ctx.layerIndex, layerCount: ctx.layerCount, samplesDone: (pass - firstPass) * samplesTotal + done, samplesTotal: samplesTotal * passes, pass });

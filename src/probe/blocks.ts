@@ -3,11 +3,10 @@
 // Blocks are items, never positions inside an item: the positions of one image are not independent.
 //
 // A block's state is what a part of a sharded probe would hold over the same items: the moments
-// (about the whole layer's shift, so that blocks and the whole agree to float64 rounding) and the
+// (about the whole layer's shift; the layer's own moments are the merge of its blocks') and the
 // states of the reducers that declare `perBlock` (e.g. sample-norms, for the debiased CKA). Each
 // is saved, when the stream passes the block's end, as a snapshot folder RUN/blocks/<k>/<layer>/<state>/
 // (src/probe/snapshot-io.ts). The block in progress is part of every checkpoint.
-import type { MomentKernel } from '../kernels/moments/contract.js';
 import { runPaths, type ItemRange } from '../run-dir/layout.js';
 import { momentsFromSnapshot, momentsToSnapshot } from './checkpoint.js';
 import { LayerAccumulator, type NetBatch } from './layer-accumulator.js';
@@ -60,8 +59,8 @@ export function blockReducers(reducers: Reducer[]): Reducer[] {
 export interface LayerBlocksContext {
   out: string;
   layer: string;
-  nets: { name: string; units: number }[];
-  kernel: MomentKernel;
+  /** The whole layer's moments: each finished block is merged into it (absorb), never the batches. */
+  total: LayerAccumulator;
   ranges: ItemRange[];
   samplesPerItem: number;
   /** The per-block reducers, each with the ReducerLayer of the whole layer (samples are set per block). */
@@ -72,7 +71,13 @@ export interface LayerBlocksContext {
 const MOMENTS = 'moments';
 const CHECKPOINT_PREFIX = 'block.';
 
-/** The blocks of one layer: the block in progress in memory, the finished ones on disk. */
+/**
+ * The blocks of one layer: the block in progress in memory, the finished ones on disk and merged
+ * into the layer's total. The batches go into the block only, so --blocks costs one moment pass,
+ * not two: the layer's moments are the merge of its blocks' (the pairwise float64 update), equal
+ * to the moments of a probe without blocks up to the float32 rounding of batch sums the block
+ * boundaries cut.
+ */
 export class LayerBlocks {
   private index = -1;
   private moments: LayerAccumulator | undefined;
@@ -95,31 +100,34 @@ export class LayerBlocks {
   }
 
   /**
-   * Adds a batch the whole layer has just taken (unit-major, the same NetBatch as LayerAccumulator.add),
-   * `itemOf(s)` giving the absolute item of sample s (non-decreasing), `firstSample` the batch's
-   * first sample in the layer; `shift` is the whole layer's.
+   * Adds a batch of the layer (unit-major, as LayerAccumulator.add takes it) to the blocks it
+   * falls in: `itemOf(s)` gives the absolute item of sample s (non-decreasing), `firstSample` the
+   * batch's first sample in the layer. The layer's shift is set by the first batch, as add() would.
    */
-  async add(batches: NetBatch[], firstSample: number, itemOf: (sample: number) => number, shift: Float64Array): Promise<void> {
+  async add(batches: NetBatch[], firstSample: number, itemOf: (sample: number) => number): Promise<void> {
     const samples = batches[0].samples;
+    // The shift of the whole first batch, as a probe without blocks takes it (not of its first block's part).
+    this.ctx.total.shiftFrom(batches);
     let from = 0;
     while (from < samples) {
       const block = this.blockOf(itemOf(from));
       let to = from + 1;
       while (to < samples && this.blockOf(itemOf(to)) === block) to++;
-      if (block !== this.index) await this.start(block, shift);
       const part = from === 0 && to === samples ? batches : batches.map((b) => sliceSamples(b, from, to));
+      if (block !== this.index) await this.start(block);
       await this.moments!.add(part);
+      const shift = this.ctx.total.currentShift();
       for (const { state } of this.states) await state.update({ nets: part.map((b) => b.data), samples: to - from, firstSample: firstSample + from, pass: 0, shift });
       from = to;
     }
   }
 
-  /** Saves the block in progress (the stream has ended). */
+  /** Saves the block in progress (the stream has ended) and merges it into the layer's total. */
   async finish(): Promise<void> {
     await this.save();
   }
 
-  /** The block in progress for a checkpoint (nothing when none has begun). */
+  /** The block in progress for a checkpoint (nothing when none has begun): the finished blocks are in the layer's total. */
   async checkpointStates(): Promise<{ name: string; snapshot: ReducerSnapshot }[]> {
     if (!this.moments) return [];
     const moments = momentsToSnapshot(this.moments.snapshot());
@@ -128,14 +136,14 @@ export class LayerBlocks {
     return out;
   }
 
-  /** Continues the block in progress saved in a checkpoint (`saved` by state name; nothing to do when it saved none). */
+  /** Continues the block in progress saved in a checkpoint (`saved` by state name; nothing to do when it saved none), after the total is restored. */
   restore(saved: (name: string) => ReducerSnapshot | undefined): void {
     const m = saved(`${CHECKPOINT_PREFIX}${MOMENTS}`);
     if (!m) return;
     const index = (m.json as { block?: unknown }).block;
     if (typeof index !== 'number') throw new Error(`checkpoint of layer ${this.ctx.layer}: the block in progress lacks its index`);
     this.index = index;
-    this.moments = LayerAccumulator.restore(this.ctx.layer, this.ctx.nets, this.ctx.kernel, momentsFromSnapshot(m, `checkpoint of layer ${this.ctx.layer}, block ${index}`));
+    this.moments = this.ctx.total.restoreBlock(momentsFromSnapshot(m, `checkpoint of layer ${this.ctx.layer}, block ${index}`));
     this.states = this.ctx.reducers.map(({ reducer, layer }) => {
       const r = saved(`${CHECKPOINT_PREFIX}${reducer.name}`);
       if (!r) throw new Error(`checkpoint of layer ${this.ctx.layer}: block ${index} lacks the state of reducer ${reducer.name}`);
@@ -153,15 +161,15 @@ export class LayerBlocks {
     return { ...layer, samples: (r.end - r.start) * this.ctx.samplesPerItem };
   }
 
-  private async start(block: number, shift: Float64Array): Promise<void> {
+  private async start(block: number): Promise<void> {
     if (block < this.index) throw new Error(`layer ${this.ctx.layer}: block ${block} after block ${this.index}; items must come in order`);
     await this.save();
     this.index = block;
-    this.moments = new LayerAccumulator(this.ctx.layer, this.ctx.nets, this.ctx.kernel);
-    this.moments.useShift(shift);
+    this.moments = this.ctx.total.block();
     this.states = this.ctx.reducers.map(({ reducer, layer }) => ({ reducer, state: reducer.create(this.blockLayer(layer, block)) }));
   }
 
+  /** Writes the block in progress to RUN/blocks/<k>/<layer>/ and merges it into the layer's total. */
   private async save(): Promise<void> {
     if (!this.moments) return;
     const { out, layer } = this.ctx;
@@ -169,6 +177,7 @@ export class LayerBlocks {
     for (const { reducer, state } of this.states) {
       await writeReducerSnapshot(runPaths.blockState(out, this.index, layer, reducer.name), await snapshotOf(reducer, state, layer), `reducer ${reducer.name}, layer ${layer}, block ${this.index}`);
     }
+    this.ctx.total.absorb(this.moments);
     await this.dispose();
     this.moments = undefined;
   }

@@ -112,7 +112,7 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
       }
       if (blockItems) {
         const perBlock = blockReducers(reducers).map((reducer) => ({ reducer, layer: reducerLayer(li, reducer) }));
-        const b = new LayerBlocks({ out, layer: name, nets: layerNets(li), kernel: options.backend.moments, ranges: blockItems, samplesPerItem: shapes[0][li].height * shapes[0][li].width, reducers: perBlock });
+        const b = new LayerBlocks({ out, layer: name, total: moments[li]!, ranges: blockItems, samplesPerItem: shapes[0][li].height * shapes[0][li].width, reducers: perBlock });
         b.restore((state) => savedState(name, state));
         blocks.push(b);
       }
@@ -213,8 +213,9 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
           const positions = shapes[0][li].height * shapes[0][li].width;
           const unitMajor = models.map((_, k) => ({ data: toUnitMajor(captured[k][li], batch.n, shapes[k][li].units, positions), units: shapes[k][li].units, samples: batch.n * positions }));
           if (pass === 0 && moments[li]) {
-            await moments[li]!.add(unitMajor);
-            await blocks[li]?.add(unitMajor, (batch.indices[0] ?? 0) * positions, (s) => batch.indices[Math.floor(s / positions)], moments[li]!.currentShift()!);
+            // With --blocks the batch goes to the block(s) it falls in, and each finished block into the layer's moments.
+            if (blocks[li]) await blocks[li]!.add(unitMajor, (batch.indices[0] ?? 0) * positions, (s) => batch.indices[Math.floor(s / positions)]);
+            else await moments[li]!.add(unitMajor);
             tops[li].forEach((t, k) => t.add(captured[k][li], batch.indices));
           }
           for (const { reducer, state } of states[li]) {

@@ -88,6 +88,8 @@ export class LayerAccumulator {
   private readonly netDtypes: (ActivationDtype | undefined)[] = [];
   /** See jointBuffer(). */
   private joint: Float32Array | undefined;
+  /** Samples of the layer before this accumulator's first (a block's start), for the samples errors name. */
+  private sampleBase = 0;
 
   constructor(
     readonly layer: string,
@@ -134,7 +136,7 @@ export class LayerAccumulator {
         for (let s = 0; s < n; s++) {
           const v = data[src + s];
           // v - v is NaN exactly when v is NaN or infinite: one test catches both.
-          if (v - v !== 0) throw new NonFiniteActivationError(this.nets[k].name, this.layer, u, this.total.n + s, v);
+          if (v - v !== 0) throw new NonFiniteActivationError(this.nets[k].name, this.layer, u, this.sampleBase + this.total.n + s, v);
           const x = v - c;
           joint[dst + s] = x;
           if (x > largest) largest = x;
@@ -172,7 +174,7 @@ export class LayerAccumulator {
   private checkRange(k: number, u: number, data: Float32Array | Float64Array, src: number, n: number, c: number, largest: number): void {
     let at = 0;
     while (at < n - 1 && Math.abs(data[src + at] - c) !== largest) at++;
-    checkDeviation(largest, { net: this.nets[k].name, layer: this.layer, unit: u, sample: this.total.n + at, value: data[src + at], shift: c });
+    checkDeviation(largest, { net: this.nets[k].name, layer: this.layer, unit: u, sample: this.sampleBase + this.total.n + at, value: data[src + at], shift: c });
   }
 
   /**
@@ -278,11 +280,39 @@ export class LayerAccumulator {
     return acc;
   }
 
-  /** Takes `shift` (another accumulator's, e.g. the whole layer's for one of its blocks) before any batch is added. */
-  useShift(shift: Float64Array): void {
-    if (this.total.n > 0 || this.shift) throw new Error(`layer ${this.layer}: the shift is set before the first batch`);
-    if (shift.length !== this.d) throw new Error(`layer ${this.layer}: a shift of ${shift.length} units for ${this.d}`);
-    this.shift = shift;
+  /** Sets the shift from `batches` as add() would if they were the first batch (nothing when it is set). */
+  shiftFrom(batches: NetBatch[]): void {
+    if (!this.shift && batches[0].samples > 0) this.shift = this.firstBatchMeans(batches, batches[0].samples);
+  }
+
+  /**
+   * A block of this layer (src/probe/blocks.ts): an accumulator of the same nets with this one's
+   * shift (shiftFrom() sets it), whose errors count samples from this one's, and which absorb()
+   * takes back when the block ends.
+   */
+  block(): LayerAccumulator {
+    if (!this.shift) throw new Error(`layer ${this.layer}: a block begins before the layer's shift is set`);
+    const block = new LayerAccumulator(this.layer, this.nets, this.kernel);
+    block.shift = this.shift;
+    block.sampleBase = this.sampleBase + this.total.n;
+    return block;
+  }
+
+  /** A block's accumulator restored from a checkpoint, continuing as block() made it. */
+  restoreBlock(snapshot: MomentsSnapshot): LayerAccumulator {
+    const block = LayerAccumulator.restore(this.layer, this.nets, this.kernel, snapshot);
+    if (!this.shift || !block.shift || block.shift.some((c, i) => c !== this.shift![i])) throw new Error(`layer ${this.layer}: the saved block was shifted unlike the layer`);
+    block.sampleBase = this.sampleBase + this.total.n;
+    return block;
+  }
+
+  /** Merges a finished block (made by block()) into this total: the pairwise float64 update, as merge does for parts. */
+  absorb(block: LayerAccumulator): void {
+    if (block.shift !== this.shift && !(block.shift && this.shift && block.shift.every((c, i) => c === this.shift![i]))) throw new Error(`layer ${this.layer}: a block shifted unlike the layer`);
+    if (block.total.n === 0) return;
+    this.setFeed('data');
+    block.netDtypes.forEach((dtype, k) => dtype && this.noteDtype(k, dtype));
+    mergeMomentsInto(this.total, block.total);
   }
 
   /** The per-unit shift subtracted before the kernel (set by the first batch or shiftLike; undefined before, or when fed reduced moments). */

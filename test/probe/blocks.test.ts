@@ -11,7 +11,7 @@ import { emptyMoments, mergeMomentsInto } from '../../src/kernels/moments/merge.
 import { readBlockMoments } from '../../src/align/resample/leave-one-out.js';
 import { runPaths } from '../../src/run-dir/layout.js';
 import { referenceBackend } from '../run-dir/run-helpers.js';
-import { readManifestSync, tempDir, writeExactActivations } from '../merge/helpers.js';
+import { expectSameMoments, readManifestSync, tempDir, writeExactActivations } from '../merge/helpers.js';
 import { expectSameRun, mnistProbe, seededPoints, STOP, stopAt, writeMnistNet } from './resume-helpers.js';
 
 const backend = referenceBackend();
@@ -69,6 +69,14 @@ describe('a --blocks probe from activation files', () => {
     // Each block holds its own items: conv's block 0 is 5 items x 6 positions.
     expect((await readBlockMoments(whole, 'conv', 0)).n).toBe(5 * 6);
     expect((await readBlockMoments(whole, 'fc', 4)).n).toBe(6);
+  });
+
+  it('gives the layer the moments of a probe without blocks (the merge of its blocks, float64 rounding apart)', async () => {
+    const plain = join(dir, 'plain');
+    await probe(options(plain, { blocks: undefined }));
+    await expectSameMoments(plain, whole, ['conv', 'fc'], 1e-12);
+    // Without blocks the same probe writes no blocks folder.
+    expect(existsSync(join(plain, 'blocks'))).toBe(false);
   });
 
   it('stopped after a batch (inside a block) and resumed, equals the uninterrupted probe, block files included', async () => {

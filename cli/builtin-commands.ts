@@ -2,7 +2,7 @@
 // native-noise filter decides from them before any command module is loaded (cli/main.ts).
 
 /** Every built-in command, in the order the "name a command" message lists them. */
-export const BUILTIN_COMMAND_NAMES = ['demo', 'run', 'train', 'probe', 'merge', 'layers', 'align', 'report', 'methods', 'info', 'slurm'] as const;
+export const BUILTIN_COMMAND_NAMES = ['demo', 'run', 'train', 'probe', 'merge', 'layers', 'align', 'report', 'methods', 'info', 'slurm', 'serve'] as const;
 
 export type BuiltinCommandName = (typeof BUILTIN_COMMAND_NAMES)[number];
 

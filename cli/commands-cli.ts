@@ -11,6 +11,7 @@ import { mergeCommand } from './commands/merge.js';
 import { probeCommand } from './commands/probe.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
+import { serveCommand } from './commands/serve.js';
 import { slurmCommand } from './commands/slurm.js';
 import type { CliContext } from './context.js';
 import { BUILTIN_COMMANDS, BUILTIN_COMMAND_NAMES, COMMANDS_WITH_METHOD_OPTIONS, type BuiltinCommandName } from './builtin-commands.js';
@@ -32,6 +33,7 @@ const BUILTIN_MODULES: { [Name in BuiltinCommandName]: (ctx: CliContext) => Comm
   info: infoCommand,
   train: trainCommand,
   slurm: slurmCommand,
+  serve: serveCommand,
 };
 
 /** Parses the command line and runs the command it names. */

@@ -4,7 +4,8 @@
 // child process whose stderr passes through NativeNoiseFilter: the library's lines are dropped,
 // everything else (status lines, progress bars, errors) passes on at once. `--verbose` runs the
 // command in this process instead, messages and all. A machine where auto finds no GPU device
-// node never loads the library (src/backend/select.ts) and needs no child.
+// node never loads the library (src/backend/select.ts) and needs no child, and neither does a
+// runtime with its own `navigator.gpu` (Deno): the platform shim takes that and never loads Dawn.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +21,7 @@ const COLUMNS_ENV = 'CONVERGENT_STDERR_COLUMNS';
 /** Whether this command line may load the native library and so should run behind the filter. */
 export function needsNativeFilter(args: string[], env: NodeJS.ProcessEnv = process.env): boolean {
   if (env[CHILD_ENV] !== undefined || args.includes('--verbose') || args.includes('--help')) return false;
+  if ((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu) return false;
   const command = args.find((a) => !a.startsWith('-'));
   if (!command || !DEVICE_COMMANDS.has(command)) return false;
   const backend = argValues(args, 'backend').at(-1) ?? 'auto'; // as yargs reads it: the last one wins

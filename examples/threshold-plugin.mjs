@@ -34,8 +34,9 @@ const countAboveCommand = {
   positionals: { run: { type: 'string', required: true, describe: 'run directory written by probe' } },
   options: { threshold: { type: 'number', default: 0.5, describe: 'correlation a best partner must exceed' } },
   async handler({ run, threshold }) {
-    // The library is loaded only when the command runs (the method above needs none of it).
-    const { readManifest, loadLayerData } = await import('convergent');
+    // The library is loaded only when the command runs (the method above needs none of it);
+    // reading a run directory needs the file system: `convergent/node`.
+    const { readManifest, loadLayerData } = await import('convergent/node');
     const manifest = await readManifest(run);
     for (const record of manifest.layers) {
       const layer = await loadLayerData(run, manifest, record);

@@ -1,7 +1,10 @@
-// The convergent library, in the order data takes through it: a backend, a probe (activation files
-// or ONNX models over images) that streams layers into moments, an alignment that runs the methods
-// and writes tables, and a report. The CLI (cli/) is a thin layer over exactly these exports.
-// The platform-neutral kernels also have their own entry, `convergent/kernels` (no `node:` imports).
+// The convergent library, platform-neutral: it runs in browsers, Deno and Node, and bundles for the
+// browser with no `node:` import (test/package/browser-bundle.test.ts checks it). In the order data
+// takes through it: a backend, ONNX models decoded from bytes and run forward, layers streamed into
+// moments, the methods on in-memory layer data, tables in memory, and the kernels.
+// What needs a file system, a terminal or node:worker_threads (run directories, probe/align/report
+// of a run, activation and image folders, plugin files, locks) is in `convergent/node` (src/node.ts),
+// which also re-exports everything here. The kernels alone are `convergent/kernels`.
 
 // Backends: where the kernels run (WebGPU, WASM SIMD, plain TypeScript).
 export { createBackend } from './backend/select.js';
@@ -9,19 +12,13 @@ export type { BackendOptions } from './backend/select.js';
 export type { Backend, BackendKind, BackendRequest } from './backend/types.js';
 export type { GpuContext, AcquireGpuOptions } from './platform/webgpu.js'; // acquireGpu: with the kernels below
 
-// Probe inputs: activation files (.npy folders, .npz) and image data for ONNX models.
-export { openNetSource, ActivationInputError } from './inputs/activations/index.js';
-export type { NetSource, ActivationBatch, LayerInfo as ActivationLayerInfo, OpenNetSourceOptions } from './inputs/activations/index.js';
-export { openImageSource } from './inputs/data/source.js';
-export { openProbeData, itemShapeFor } from './probe/probe-data.js';
-export type { ProbeDataOptions } from './probe/probe-data.js';
+// Probe inputs in memory: image batches and their preprocessing, .npy bytes.
 export type { ImageSource, ImageBatch, OpenImageSourceOptions } from './inputs/data/source.js';
 export type { PreprocessOptions } from './inputs/data/preprocess.js';
-export { readNpy } from './inputs/npy/npy-read.js';
-export { writeNpy } from './run-dir/npy-write.js';
+export { encodeNpy } from './run-dir/npy-write.js';
 
-// Forward passes: load an ONNX model, list its layers, run it on a backend.
-export { readOnnxFile, decodeOnnx } from './inputs/onnx/decode.js';
+// Forward passes: decode an ONNX model from its bytes, list its layers, run it on a backend.
+export { decodeOnnx } from './inputs/onnx/decode.js';
 export type { OnnxModel, Dim } from './inputs/onnx/model.js';
 export { defaultLayers } from './inputs/onnx/layers.js';
 export type { DefaultLayer } from './inputs/onnx/layers.js';
@@ -31,21 +28,11 @@ export { createForwardEngine } from './forward/select.js';
 export type { ForwardEngineOptions } from './forward/select.js';
 export type { ForwardEngine, ForwardNet } from './forward/engine.js';
 
-// Probe: stream every layer of every net into joint moments (and plugin reducers).
-export { probe, prepareProbe, runPreparedProbe, defaultBatchSamples } from './probe/probe.js';
-export type { PreparedProbe } from './probe/probe.js';
-export type { ProbeOptions, ProbeProgress } from './probe/probe.js';
-export { probeOnnx, prepareOnnxProbe, runPreparedOnnxProbe, isOnnxPath } from './probe/forward-probe.js';
-export type { PreparedOnnxProbe } from './probe/forward-probe.js';
-export type { ForwardProbeOptions } from './probe/forward-probe.js';
+// What a probe records (the run's manifest; probing itself writes a run: `convergent/node`).
 export type { ProbeManifest, ProbeLayerRecord, ProbeDataRecord } from './run-dir/layout.js';
-export { acquireRunLock, withRunLock } from './run-dir/lock.js';
-export type { RunLock, LockOptions } from './run-dir/lock.js';
 
-// Align: statistics, correlations and the methods' tables from a probed run.
-export { align, loadLayerData } from './align/align.js';
-export { readManifest } from './run-dir/manifest.js';
-export type { AlignOptions, AlignResult } from './align/align.js';
+// Align in memory: a layer's moments as the methods see them, and which methods and reducers run.
+export { makeLayerData } from './align/layer-data.js';
 export { DEFAULT_MIN_ACTIVE_IMAGES } from './align/rare-units.js';
 export { selectMethods, selectReducers, reducersForMethods, reducerOptionsFor } from './align/method-selection.js';
 export type { OptionsByName } from './align/method-selection.js';
@@ -58,31 +45,49 @@ export type { Method, MethodOption, MethodContext, MethodResult, LayerData, NetL
 export { miHistogramsReducer } from './probe/reducers/mi-histograms.js';
 export type { Reducer, ReducerLayer, ReducerState, ReducerBatch, ReducerOutput } from './probe/reducers/types.js';
 
-// Plugins: methods, reducers and commands from a module (commands need no yargs).
+// Plugins: methods, reducers and commands (commands need no yargs); loading one from a file: `convergent/node`.
 export { PluginRegistry, validatePlugin } from './plugins/registry.js';
-export { loadPlugin, readConfig } from './plugins/load.js';
 export type { Plugin, PluginExport, PluginCommand, CommandOption, CommandArgs } from './plugins/types.js';
 
-// Tables: what methods return (a small structural Table; arquero inside) and how a run writes them.
+// Tables: what methods return (a small structural Table; arquero inside); writing them: `convergent/node`.
 export type { Table, TableColumns } from './tables/types.js';
-export { writeTable, tableNameProblem, TABLE_FORMATS } from './tables/write.js';
+export { tableNameProblem, TABLE_FORMATS } from './tables/write.js';
 export type { TableFormat } from './tables/write.js';
 export { joinOnShared, mergeMethodTables, TableCollector } from './tables/combine.js';
 
-// Report: RUN/report.html (and PNG figures) from an aligned run.
-export { buildReport, writeReport } from './report/build.js';
-export type { Report, ReportOptions } from './report/build.js';
+// Report: the page rendered from a run's data in memory (loading a run directory and writing
+// report.html: buildReport and writeReport in `convergent/node`), and its colour maps.
+export { renderReport } from './report/render.js';
+export type { Report, RenderOptions } from './report/render.js';
+export { runDataFrom } from './report/run-data.js';
+export type { RunData } from './report/run-data.js';
+export type { RunFiles } from './report/run-files.js';
+export type { ReportOptions } from './report/build.js';
 export { COLOR_MAPS } from './report/colormap.js';
 export type { ColorMapName } from './report/colormap.js';
 
-// Training: LeNets (and variants) on MNIST or image folders, written as ONNX.
-export {
-  ARCHS, TRAIN_DEFAULTS, buildNet, describeNet, loadTrainData, mnistTrainData, folderTrainData, trainNet, trainNets, keyFor,
-  evaluateNet, exportOnnx, toOnnxModel, saveTrainedNet, modelPathFor,
-} from './train/index.js';
-export type {
-  ArchName, NetSpec, LrSchedule, TrainBackend, TrainOptions, TrainData, TrainedNet, EpochReport, TrainEvents, TrainRunOptions, Evaluation, TrainRecord,
-} from './train/index.js';
+// The whole study in memory (what the web page runs): ONNX model bytes and images in batches ->
+// probe -> align -> report, every file of the run in a MemoryRun (zipFiles: a .zip that
+// `convergent align` and `report` take once unzipped).
+export { runStudy } from './study/study.js';
+export type { StudyOptions, StudyResult } from './study/study.js';
+export { MemoryRun } from './study/memory-run.js';
+export { zipFiles } from './study/zip.js';
+export { lazyImageSource, mnistImages, fileImages } from './study/image-source.js';
+export type { LazyImages } from './study/image-source.js';
+
+// Training: LeNets (and variants) on data in memory, exported as ONNX bytes (data loaders and saving: `convergent/node`).
+export { ARCHS, buildNet, describeNet } from './train/model.js';
+export { TRAIN_DEFAULTS } from './train/options.js';
+export { keyFor, trainNet, trainNets } from './train/train.js';
+export { evaluateNet } from './train/evaluate.js';
+export { exportOnnx, toOnnxModel } from './train/export.js';
+export type { ArchName, NetSpec } from './train/model.js';
+export type { LrSchedule, TrainBackend, TrainOptions } from './train/options.js';
+export type { TrainData } from './train/data.js';
+export type { TrainedNet, EpochReport, TrainEvents, TrainRunOptions } from './train/train.js';
+export type { Evaluation } from './train/evaluate.js';
+export type { TrainRecord } from './train/save.js';
 
 // Moment statistics: per-unit stats and correlations (exact merging: with the kernels below).
 export { unitStats, correlationBlock, isDeadUnit } from './align/unit-stats.js';
@@ -90,5 +95,5 @@ export type { ActivationDtype } from './align/unit-stats.js';
 export { ActivationRangeError } from './probe/moment-range.js';
 export { LayerAccumulator, NonFiniteActivationError } from './probe/layer-accumulator.js';
 
-// The kernels a user calls directly (also in `convergent/kernels`, which runs in browsers).
+// The kernels a user calls directly (also in `convergent/kernels`, which holds only those).
 export * from './kernels/index.js';

@@ -1,9 +1,11 @@
-// The library's face (src/index.ts): the pipeline a user imports, stage by stage, one name per
-// thing, and nothing of the CLI's argument parser.
+// The library's face: the pipeline a Node user imports (`convergent/node`, src/node.ts), stage by
+// stage, one name per thing, and nothing of the CLI's argument parser; the browser entry
+// (`convergent`, src/index.ts) is the platform-neutral part of it.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import * as convergent from '../src/index.js';
+import * as browser from '../src/index.js';
+import * as convergent from '../src/node.js';
 import * as kernels from '../src/kernels/index.js';
 
 describe('the public API', () => {
@@ -33,6 +35,12 @@ describe('the public API', () => {
     expect('semiMatching' in convergent).toBe(false);
     expect('semiMatching' in kernels).toBe(false);
     expect(convergent.semiMatch).toBe(kernels.semiMatch);
+  });
+
+  it('re-exports every name of the browser entry from the node entry unchanged, and keeps file readers out of the browser entry', () => {
+    for (const [name, value] of Object.entries(browser)) expect((convergent as Record<string, unknown>)[name], name).toBe(value);
+    for (const name of ['probe', 'align', 'writeReport', 'readOnnxFile', 'readNpy', 'openImageSource', 'loadPlugin', 'writeTable']) expect(name in browser, name).toBe(false);
+    for (const name of ['createBackend', 'decodeOnnx', 'createForwardEngine', 'LayerAccumulator', 'makeLayerData', 'builtinPlugin', 'MethodRegistry', 'encodeNpy', 'trainNet']) expect(name in browser, name).toBe(true);
   });
 
   it("re-exports every kernel of `convergent/kernels` unchanged", () => {

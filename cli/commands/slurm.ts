@@ -59,6 +59,8 @@ export function slurmCommand(ctx: CliContext) {
       const argvRecord = argv as unknown as Record<string, unknown>;
       const plan: SlurmPlan = {
         node: process.execPath,
+        // Under Deno the jobs run `deno run -A main.js ...` (Deno runs no script without `run`'s permissions).
+        ...('Deno' in globalThis ? { runtimeArgs: ['run', '-A'] } : {}),
         cli: fileURLToPath(new URL('../main.js', import.meta.url)),
         cwd: process.cwd(),
         run,

@@ -1,6 +1,6 @@
 // `align`: reads the moments a probe left, derives per-unit statistics and correlations, runs the
 // chosen methods on every layer, and writes stats (.npy), tables and the headline summary.
-import { table, type ColumnTable } from 'arquero';
+import { table } from 'arquero';
 import type { Table } from '../tables/types.js';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -10,26 +10,23 @@ import { readNpy } from '../inputs/npy/npy-read.js';
 import { writeNpy } from '../run-dir/npy-write.js';
 import type { BatchMoments } from '../kernels/moments/contract.js';
 import { methodPlace, type MethodRegistry } from './methods/registry.js';
-import type { LayerData, Method, MethodResult, NetLayer } from './methods/types.js';
+import type { LayerData, Method, MethodResult } from './methods/types.js';
 import type { Reducer, ReducerOutput } from '../probe/reducers/types.js';
-import { resampleLayer, type ResampleRecord, type RunMethod } from './resample/resample-layer.js';
-import { unitStats } from './unit-stats.js';
-import { makeLayerData } from './layer-data.js';
+import { resampleLayer, type ResampleRecord } from './resample/resample-layer.js';
 import { readActivationDtypes } from './activation-dtype.js';
 import { checkCorrelationSamples } from './undetermined.js';
-import { checkFiniteMoments } from './finite-moments.js';
-import { resolveOptions } from '../util/option-spec.js';
-import { DEFAULT_MIN_ACTIVE_IMAGES, applyRareUnitRule, checkMinActiveImages, countFlags, rareCount, rareUnitsMessage, unitFlags } from './rare-units.js';
+import { DEFAULT_MIN_ACTIVE_IMAGES, applyRareUnitRule, checkMinActiveImages, rareUnitsMessage } from './rare-units.js';
 import { TableCollector, mergeMethodTables } from '../tables/combine.js';
-import { tableFromColumns } from '../tables/arquero.js';
-import { tableNameProblem, writeTable, type TableFormat } from '../tables/write.js';
-import { isPlainFileName, runPaths, type ProbeLayerRecord, type ProbeManifest } from '../run-dir/layout.js';
+import { writeTable, type TableFormat } from '../tables/write.js';
+import { runPaths, type ProbeLayerRecord, type ProbeManifest } from '../run-dir/layout.js';
 import { writeAlignRun } from '../run-dir/replace.js';
 import { readManifest } from '../run-dir/manifest.js';
 import { LAYER_CKA_TABLE, layerCkaTable } from './layer-cka.js';
 import { LAYER_CKA } from '../probe/layer-cka/reducer.js';
+import { checkMethodOptions, layerBaseTables, layerDataFrom, layerStatsArrays, methodArrays, methodRunner, runLayerMethods } from './layer-methods.js';
 
 export { readManifest };
+export { checkMethodOptions, layerBaseTables, layerDataFrom, layerStatsArrays, methodArrays, methodOptions, methodRunner, runLayerMethods } from './layer-methods.js';
 
 export interface AlignOptions {
   run: string;
@@ -72,84 +69,18 @@ export async function loadLayerData(run: string, manifest: ProbeManifest, record
   checkCorrelationSamples(record.name, record.samples);
   // The dead-unit rule follows the precision of the activations the probe read.
   const dtypes = await readActivationDtypes(dir);
-  const nets: NetLayer[] = [];
-  let offset = 0;
-  for (const net of manifest.nets) {
-    const units = record.units[net.name];
-    // The rare-unit rule: units firing on too few images join the dead ones in stats.dead, the mask every method leaves out.
-    const stats = await applyRareUnitRule(unitStats(moments, offset, units, dtypes[net.name]), { topkDir: runPaths.reducerDir(run, 'topk', record.name), layer: record.name, net: net.name }, minActiveImages);
-    nets.push({ name: net.name, units, offset, stats });
-    offset += units;
-  }
-  if (offset !== d) throw new Error(`${dir}: moments cover ${d} units but the nets have ${offset}`);
-  checkFiniteMoments(moments, nets, dir);
-  return makeLayerData(record.name, record.samples, nets, moments, record.items);
-}
-
-function methodOptions(method: Method, overrides: Record<string, unknown> | undefined): Record<string, unknown> {
-  return resolveOptions(`method ${method.name}`, method.options, overrides);
-}
-
-/**
- * Refuses, before any work, option values the methods would refuse once running: undeclared
- * options and non-numbers (resolveOptions), and out-of-range values (each method's checkOptions,
- * where it has one). `convergent run` calls it before probing; align calls it itself.
- */
-export function checkMethodOptions(registry: MethodRegistry, methods: string[], overrides: Record<string, Record<string, unknown>> | undefined): void {
-  for (const name of methods) {
-    const method = registry.get(name);
-    method.checkOptions?.(methodOptions(method, overrides?.[name]));
-  }
-}
-
-/** The units table and the base summary (unit and dead counts) of one layer. */
-function layerBaseTables(data: LayerData): { units: ColumnTable; summary: ColumnTable } {
-  const units = { layer: [] as string[], net: [] as string[], unit: [] as number[], mean: [] as number[], std: [] as number[], dead: [] as boolean[], rare: [] as boolean[], active_images: [] as (number | null)[] };
-  for (const net of data.nets) {
-    for (let u = 0; u < net.units; u++) {
-      units.layer.push(data.layer);
-      units.net.push(net.name);
-      units.unit.push(u);
-      units.mean.push(net.stats.mean[u]);
-      units.std.push(net.stats.std[u]);
-      const flags = unitFlags(net.stats, u);
-      units.dead.push(flags.dead);
-      units.rare.push(flags.rare);
-      units.active_images.push(flags.activeImages);
-    }
-  }
-  const summary = { layer: [] as string[], net_a: [] as string[], net_b: [] as string[], samples: [] as number[], units_a: [] as number[], units_b: [] as number[], dead_a: [] as number[], dead_b: [] as number[], rare_a: [] as (number | null)[], rare_b: [] as (number | null)[] };
-  for (const [a, b] of data.pairs) {
-    summary.layer.push(data.layer);
-    summary.net_a.push(data.nets[a].name);
-    summary.net_b.push(data.nets[b].name);
-    summary.samples.push(data.samples);
-    summary.units_a.push(data.nets[a].units);
-    summary.units_b.push(data.nets[b].units);
-    summary.dead_a.push(countFlags(data.nets[a].stats).dead);
-    summary.dead_b.push(countFlags(data.nets[b].stats).dead);
-    // Null, not 0, where the rare-unit rule did not apply (no per-image counts: runs from activation files).
-    summary.rare_a.push(rareCount(data.nets[a].stats));
-    summary.rare_b.push(rareCount(data.nets[b].stats));
-  }
-  return { units: table(units), summary: table(summary) };
+  const topkDir = runPaths.reducerDir(run, 'topk', record.name);
+  return layerDataFrom(record, manifest.nets, moments, dtypes, (stats, net) => applyRareUnitRule(stats, { topkDir, layer: record.name, net }, minActiveImages), dir);
 }
 
 async function writeLayerStats(run: string, data: LayerData): Promise<string[]> {
   const dir = runPaths.statsDir(run, data.layer);
   await ensureDir(dir);
   const files: string[] = [];
-  for (const net of data.nets) {
-    files.push(join(dir, `${net.name}.mean.npy`), join(dir, `${net.name}.std.npy`));
-    await writeNpy(files[files.length - 2], net.stats.mean, [net.units]);
-    await writeNpy(files[files.length - 1], net.stats.std, [net.units]);
-  }
-  for (let a = 0; a < data.nets.length; a++) {
-    for (let b = 0; b < data.nets.length; b++) {
-      const path = join(dir, `corr.${data.nets[a].name}.${data.nets[b].name}.npy`);
-      await writeNpy(path, data.correlation(a, b), [data.nets[a].units, data.nets[b].units]);
-      files.push(path);
-    }
+  // One at a time: a correlation block is computed when its array is reached.
+  for (const array of layerStatsArrays(dir, data)) {
+    await writeNpy(array.path, array.data, array.shape);
+    files.push(array.path);
   }
   return files;
 }
@@ -186,17 +117,10 @@ export async function readReducerOutput(run: string, name: string, layer: string
 
 /** A method's arrays, as RUN/stats/<layer>/<key>.npy; never over a file this align wrote for the layer (`taken`, extended here). */
 async function writeMethodArrays(run: string, layer: string, method: Method, arrays: MethodResult['arrays'], taken: string[]): Promise<string[]> {
-  const dir = runPaths.statsDir(run, layer);
   const files: string[] = [];
-  for (const [key, array] of Object.entries(arrays ?? {})) {
-    if (!isPlainFileName(key)) throw new Error(`method ${method.name}: array name "${key}" may use letters, digits, '.', '_' and '-' only`);
-    const path = join(dir, `${key}.npy`);
-    if (taken.includes(path)) throw new Error(`method ${method.name}: array "${key}" would overwrite ${path}, written already by align or another method`);
-    const size = array.shape.reduce((a, b) => a * b, 1);
-    if (size !== array.data.length) throw new Error(`method ${method.name}: array "${key}" has ${array.data.length} values but shape ${JSON.stringify(array.shape)}`);
-    await writeNpy(path, array.data, array.shape);
-    files.push(path);
-    taken.push(path);
+  for (const array of methodArrays(runPaths.statsDir(run, layer), method, arrays, taken)) {
+    await writeNpy(array.path, array.data, array.shape);
+    files.push(array.path);
   }
   return files;
 }
@@ -240,30 +164,9 @@ async function alignInto(options: AlignOptions, manifest: ProbeManifest, records
       ['units', base.units],
       ['summary', base.summary],
     ]);
-    const runMethod: RunMethod = (method, layerData, reducerOutput, quiet) =>
-      Promise.resolve(
-        method.run({
-          ...layerData,
-          progress: quiet ? undefined : options.onMethodProgress,
-          backend: options.backend,
-          options: methodOptions(method, options.methodOptions?.[method.name]),
-          runDir: options.run,
-          table: tableFromColumns,
-          log: quiet ? () => {} : (m) => log(`[${method.name}] ${m}`),
-          reducerOutput,
-        }),
-      );
+    const runMethod = methodRunner({ backend: options.backend, methodOptions: options.methodOptions, runDir: options.run, log, onMethodProgress: options.onMethodProgress });
     const reducerOutput = (name: string) => readReducerOutput(options.run, name, record.name);
-    let results: MethodResult[] = [];
-    for (const [mi, method] of methods.entries()) {
-      options.onMethod?.(record.name, method.name, li * methods.length + mi, records.length * methods.length);
-      const result = await runMethod(method, data, reducerOutput, false);
-      for (const name of Object.keys(result.tables ?? {})) {
-        const problem = tableNameProblem(name);
-        if (problem) throw new Error(`method ${method.name}: table name "${name}" ${problem} (it names the file tables/<name>.<format>)`);
-      }
-      results.push(result);
-    }
+    let results = await runLayerMethods(methods, data, runMethod, reducerOutput, (method, mi) => options.onMethod?.(record.name, method.name, li * methods.length + mi, records.length * methods.length));
     // --blocks and the null reducer: intervals and chance levels of the methods cheap enough to repeat.
     const resampled = await resampleLayer(
       {

@@ -13,8 +13,8 @@
 // mean (normProductFromSums, src/align/sample-norms.ts). A block with itself is exactly 1 in both
 // (null when the block has no variance). The samples are the images: features of a conv layer
 // are averages over its positions (or over a grid of cells), never single positions.
-import { join } from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { join } from '../platform/node-path.js';
+import { readFile } from '../platform/node-fs-promises.js';
 import { readNpy } from '../inputs/npy/npy-read.js';
 import type { BatchMoments } from '../kernels/moments/contract.js';
 import { runPaths } from '../run-dir/layout.js';

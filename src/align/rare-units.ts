@@ -12,7 +12,7 @@
 //
 // Methods see one mask, `stats.dead`, of the units to leave out: after this rule it holds the dead
 // and the rare units. The flags of each kind stay apart (unitFlags) for the tables and the report.
-import { existsSync } from 'node:fs';
+import { existsSync } from '../platform/node-fs.js';
 import { readNpy } from '../inputs/npy/npy-read.js';
 import { activeImagesPath } from '../run-dir/layout.js';
 import { formatShape } from '../util/shape.js';
@@ -64,7 +64,12 @@ export async function applyRareUnitRule(stats: UnitStats, where: { topkDir: stri
   if (npy.shape.length !== 1 || npy.shape[0] !== units) {
     throw new Error(`${path}: active-image counts of shape ${formatShape(npy.shape)} for ${units} units of net ${where.net}, layer ${where.layer} (re-probe the run)`);
   }
-  const activeImages = Int32Array.from(npy.data as ArrayLike<number>);
+  return rareRuleFrom(stats, Int32Array.from(npy.data as ArrayLike<number>), minActiveImages);
+}
+
+/** The rare-unit rule on counts in hand (`activeImages`: per unit, the images on which it fires; checked to match by the caller). */
+export function rareRuleFrom(stats: UnitStats, activeImages: Int32Array, minActiveImages: number): RareRuleStats {
+  const units = stats.dead.length;
   const rare = new Uint8Array(units);
   const dead = new Uint8Array(units);
   for (let u = 0; u < units; u++) {

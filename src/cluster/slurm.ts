@@ -21,6 +21,8 @@ import { shellLine, shellQuote } from './shell-quote.js';
 export interface SlurmPlan {
   /** The node executable and convergent's main.js that wrote the scripts; the jobs run them. */
   node: string;
+  /** Words between the executable and main.js: Deno's `run -A` (Node needs none). */
+  runtimeArgs?: string[];
   cli: string;
   /** The folder the command ran in: every job runs there. */
   cwd: string;
@@ -163,7 +165,7 @@ function header(plan: SlurmPlan, name: string, log: string, comment: string[], a
 
 /** `"$node" "$convergent" GLOBAL COMMAND WORDS...`: the words quoted, the variables left to bash. */
 function convergentLine(plan: SlurmPlan, command: string, words: string): string {
-  return ['"$node" "$convergent"', shellLine(plan.globalArgs), command, words].filter((w) => w !== '').join(' ');
+  return ['"$node"', shellLine(plan.runtimeArgs ?? []), '"$convergent"', shellLine(plan.globalArgs), command, words].filter((w) => w !== '').join(' ');
 }
 
 function probeStage(plan: SlurmPlan, pass: number, suffix: string): SlurmStage {

@@ -79,6 +79,19 @@ export async function hardwareConcurrency(): Promise<number> {
 }
 
 /**
+ * The timer no longer keeps the process alive: Deno's timers are Node's Timeout objects (unref())
+ * in Deno 2.9, numbers in older releases (Deno.unrefTimer); browsers have no such notion.
+ */
+function unrefTimer(timer: ReturnType<typeof setTimeout> | number): void {
+  if (typeof timer === 'object' && timer !== null && typeof (timer as { unref?: unknown }).unref === 'function') {
+    (timer as { unref(): void }).unref();
+    return;
+  }
+  const deno = (globalThis as { Deno?: { unrefTimer?: (id: number) => void } }).Deno;
+  if (typeof timer === 'number') deno?.unrefTimer?.(timer);
+}
+
+/**
  * Starts `count` workers, or resolves to undefined where the platform has none (or a web worker
  * cannot be constructed). M: the messages they post back; P: the messages they are posted.
  */
@@ -134,7 +147,8 @@ export async function startWorkers<M, P = unknown>(options: StartWorkersOptions<
     return undefined;
   } finally {
     // Workers have fetched (or will fetch) the script before the URL goes; revoke a little later.
-    if (revoke) setTimeout(revoke, 10_000);
+    // In Deno a pending timer keeps the process alive: unref'd, it cannot hold up the exit 10 s.
+    if (revoke) unrefTimer(setTimeout(revoke, 10_000));
   }
   return started.map((w) => ({ post: (m, t) => w.postMessage(m, t), ref() {}, unref() {}, terminate: () => w.terminate() }));
 }

@@ -10,9 +10,9 @@
 //
 // Each state is a ReducerSnapshot (src/probe/snapshot-io.ts) in <layer>/<state>/: the moments
 // (`moments`), the top-k of each net (`topk.<net>`), each reducer (its name).
-import { existsSync, renameSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { existsSync, renameSync, rmSync } from '../platform/node-fs.js';
+import { readFile } from '../platform/node-fs-promises.js';
+import { join } from '../platform/node-path.js';
 import { ensureDir, writeJsonAtomic } from '../run-dir/atomic-write.js';
 import { fsError } from '../run-dir/fs-error.js';
 import { CHECKPOINT_ENTRIES, safeName, type ProbeProvenance } from '../run-dir/layout.js';

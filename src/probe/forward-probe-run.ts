@@ -29,9 +29,10 @@ import { readPendingState, restoreReducer, saveReducerStates, snapshotOf, unsava
 import { TopKUnits } from './reducers/topk.js';
 import type { Reducer, ReducerLayer, ReducerState } from './reducers/types.js';
 import { startProbe } from './resume.js';
+import { DEFAULT_BATCH_ITEMS, toUnitMajor } from './batch-layout.js';
 
-/** Images per batch of the probe from ONNX models unless --batch says otherwise. */
-export const DEFAULT_BATCH_ITEMS = 64;
+export { DEFAULT_BATCH_ITEMS, toUnitMajor } from './batch-layout.js';
+
 
 /** Where the probe was at its checkpoint (items counted from the shard's first). */
 interface OnnxPosition {
@@ -340,16 +341,4 @@ async function writeTopK(options: ForwardProbeOptions, layer: string, nets: stri
   }
   const notes = { items: 'indices into the probe data (see probe.json data.source); -1: an empty slot (the unit fired on fewer than k images)', active: 'per unit, the images on which it fires (maximum over positions > 0)' };
   await writeJsonAtomic(join(dir, 'result.json'), { k, nets: meta, ...notes });
-}
-
-/** (n, C, H, W) batch-first into unit-major (C, n*H*W): what the moment kernels read. */
-export function toUnitMajor(data: Float32Array, n: number, units: number, positions: number, out = new Float32Array(data.length)): Float32Array {
-  const samples = n * positions;
-  for (let i = 0; i < n; i++) {
-    for (let u = 0; u < units; u++) {
-      const src = (i * units + u) * positions;
-      out.set(data.subarray(src, src + positions), u * samples + i * positions);
-    }
-  }
-  return out;
 }

@@ -23,6 +23,9 @@ import { startProbe, type ProbeStart } from './resume.js';
 import type { Shard } from './shard.js';
 import { blocksCostNote, checkBlocks } from './blocks.js';
 import { activationNetProvenance, pluginReducerRecords, probeProvenance } from './provenance.js';
+import { validateNets } from './net-names.js';
+
+export { validateNetNames, validateNets } from './net-names.js';
 
 export interface ProbeProgress {
   layer: string;
@@ -86,24 +89,6 @@ export function batchSamplesFor(options: Pick<ProbeOptions, 'batchItems' | 'batc
     return options.batchItems * Math.max(1, samplesPerItem);
   }
   return options.batchSamples ?? defaultBatchSamples(totalUnits);
-}
-
-export function validateNets(nets: { name: string; path: string }[]): void {
-  if (nets.length < 2) throw new Error(`at least two nets are needed to compare (got ${nets.length}); use --net NAME=PATH for each`);
-  validateNetNames(nets);
-}
-
-/** Net names become file and column names: letters, digits, '.', '_' and '-', each name once. */
-export function validateNetNames(nets: { name: string; path: string }[]): void {
-  const seen = new Set<string>();
-  for (const net of nets) {
-    if (!isPlainFileName(net.name)) {
-      throw new Error(`net name "${net.name}" (for ${net.path}) may use letters, digits, '.', '_' and '-' only`);
-    }
-    if (seen.has(net.name)) throw new Error(`net name "${net.name}" is given twice`);
-    seen.add(net.name);
-  }
-  checkPathNames('net name', nets.map((n) => n.name));
 }
 
 /** `limit` (--limit), when given, is a whole number of items, at least 1. */

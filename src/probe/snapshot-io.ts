@@ -2,13 +2,13 @@
 // Checkpoints (src/probe/checkpoint.ts) and the parts of a sharded probe (read by `merge`) both
 // keep reducer states this way. Uint32 arrays (generator states) go to .npy as their int32 bit
 // pattern, and snapshot.json says which arrays to read back as Uint32Array.
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir } from '../platform/node-fs-promises.js';
+import { join } from '../platform/node-path.js';
 import { ensureDir, writeJsonAtomic } from '../run-dir/atomic-write.js';
 import { writeNpy } from '../run-dir/npy-write.js';
 import { readNpy } from '../inputs/npy/npy-read.js';
 import { isPlainFileName } from '../run-dir/layout.js';
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../platform/node-fs-promises.js';
 import type { ReducerSnapshot } from './reducers/types.js';
 
 const SNAPSHOT_JSON = 'snapshot.json';

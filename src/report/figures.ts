@@ -4,7 +4,7 @@ import type { ColorMap } from './colormap.js';
 import type { HeatmapPanel } from './heatmap.js';
 import { colorBarImage } from './heatmap.js';
 import { esc } from './html.js';
-import type { RunData } from './load.js';
+import type { RunData } from './run-data.js';
 
 export interface VegaFigure {
   kind: 'vega-lite';

@@ -1,6 +1,7 @@
 // Matrices for heatmaps: row-major Float64 with NaN for undefined entries (dead units), block-mean
 // downsampling for big ones, int16 quantization for embedding, and the column order that the
 // bipartite matching gives (the paper's Fig. 1d).
+import { base64, fromBase64 } from './base64.js';
 
 export interface Matrix {
   rows: number;
@@ -67,18 +68,20 @@ export function quantizeBase64(m: Matrix): string {
     const v = m.data[k];
     q[k] = Number.isNaN(v) ? QUANT_NAN : Math.round(Math.max(-1, Math.min(1, v)) * QUANT_SCALE);
   }
-  // Int16Array is little-endian on every platform Node runs on; make it explicit anyway.
-  const bytes = Buffer.alloc(q.length * 2);
-  for (let k = 0; k < q.length; k++) bytes.writeInt16LE(q[k], 2 * k);
-  return bytes.toString('base64');
+  // Little-endian int16, explicitly (a DataView, not the platform's order); no Buffer: the report is also rendered in the browser.
+  const bytes = new Uint8Array(q.length * 2);
+  const view = new DataView(bytes.buffer);
+  for (let k = 0; k < q.length; k++) view.setInt16(2 * k, q[k], true);
+  return base64(bytes);
 }
 
 /** The inverse of quantizeBase64 (tests and exports read embedded data back with it). */
 export function dequantizeBase64(b64: string): Float64Array {
-  const bytes = Buffer.from(b64, 'base64');
+  const bytes = fromBase64(b64);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float64Array(bytes.length / 2);
   for (let k = 0; k < out.length; k++) {
-    const q = bytes.readInt16LE(2 * k);
+    const q = view.getInt16(2 * k, true);
     out[k] = q === QUANT_NAN ? Number.NaN : q / QUANT_SCALE;
   }
   return out;

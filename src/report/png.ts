@@ -1,6 +1,7 @@
 // PNG encoding (pure JS, fast-png): indexed-colour images for heatmaps (one byte a pixel, so a
 // 512 x 512 matrix costs about as much as its values), RGBA for anything else, and data URLs.
 import { encode } from 'fast-png';
+import { base64 } from './base64.js';
 
 /** An indexed-colour PNG: `indices` (row-major, width x height) into `palette` ([r, g, b] rows, at most 256). */
 export function encodeIndexedPng(width: number, height: number, indices: Uint8Array, palette: number[][]): Uint8Array {
@@ -28,5 +29,5 @@ export function upscaleIndices(width: number, height: number, indices: Uint8Arra
 }
 
 export function pngDataUrl(png: Uint8Array): string {
-  return `data:image/png;base64,${Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64')}`;
+  return `data:image/png;base64,${base64(png)}`;
 }

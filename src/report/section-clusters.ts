@@ -5,7 +5,7 @@
 import { type HeatmapFigure, type ReportContext, type Section, heatmapFigureHtml } from './figures.js';
 import { heatmapPanel } from './heatmap.js';
 import { esc, note, slug, viewBlock } from './html.js';
-import type { Row } from './load.js';
+import type { Row } from './run-data.js';
 import type { Matrix } from './matrix.js';
 
 interface OrderKey {

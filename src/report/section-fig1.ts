@@ -4,7 +4,7 @@
 import { type HeatmapFigure, type ReportContext, type Section, heatmapFigureHtml } from './figures.js';
 import { HOVER_MAX_SIDE, IMAGE_MAX_SIDE, type HeatmapPanel, heatmapPanel } from './heatmap.js';
 import { esc, note, slug, viewBlock } from './html.js';
-import { pairRows } from './load.js';
+import { pairRows } from './run-data.js';
 import { matchedColumnOrder, permute } from './matrix.js';
 
 export function fig1PanelId(layer: string, a: string, b: string, kind: 'within' | 'between' | 'permuted'): string {

@@ -7,14 +7,13 @@
 // how many images the unit fires on and how many of its k slots are filled (empty slots are left
 // blank, never filled with other images); a picture whose records hold filler images (runs probed
 // before empty slots were marked) is not shown. A missing file shows as a blank cell.
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { runPaths, safeName } from '../run-dir/layout.js';
+import { base64 } from './base64.js';
 import type { ReportContext, Section } from './figures.js';
 import { type Column, esc, fmt, htmlTable, note, viewBlock } from './html.js';
 import { type LayerTopK, readLayerTopK } from './topk-records.js';
-import { type Row, pairRows } from './load.js';
+import { type Row, pairRows } from './run-data.js';
+import type { RunFiles } from './run-files.js';
 
 export const FIG2_COUNT = 8;
 
@@ -54,13 +53,13 @@ export function patchZoom(natural: number, target = PATCH_WIDTH): number {
   return Math.max(1, Math.round(target / Math.max(1, natural)));
 }
 
-async function patch(topk: LayerTopK | undefined, dir: string, net: string, unit: number): Promise<string> {
-  const path = join(dir, safeName(net), `${unit}.png`);
-  if (!existsSync(path)) return '<span class="note">–</span>';
+async function patch(files: RunFiles, topk: LayerTopK | undefined, dir: string, net: string, unit: number): Promise<string> {
+  const path = `${dir}/${safeName(net)}/${unit}.png`;
+  const bytes = await files.read(path);
+  if (bytes === undefined) return '<span class="note">–</span>';
   const records = topk?.nets.get(net);
   if (records?.filler[unit]) return `<span class="note">patches withheld: the records of ${esc(net)} unit ${unit} hold images it does not fire on (re-probe the run)</span>`;
-  const bytes = await readFile(path);
-  const natural = bytes.length > 24 ? bytes.readUInt32BE(16) : PATCH_WIDTH;
+  const natural = bytes.length > 24 ? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(16) : PATCH_WIDTH;
   const width = natural * patchZoom(natural);
   const filled = records ? records.filled[unit] : undefined;
   const slots = records && filled !== undefined ? ` data-filled="${filled}" data-slots="${topk!.k}"` : '';
@@ -71,7 +70,7 @@ async function patch(topk: LayerTopK | undefined, dir: string, net: string, unit
       : filled !== undefined && filled < topk!.k
         ? `<div class="pcount">${filled} of ${topk!.k} slots filled</div>`
         : '';
-  return `<img class="patches" alt="top patches of ${esc(net)} unit ${unit}" width="${width}" src="data:image/png;base64,${bytes.toString('base64')}"${slots}>${count}`;
+  return `<img class="patches" alt="top patches of ${esc(net)} unit ${unit}" width="${width}" src="data:image/png;base64,${base64(bytes)}"${slots}>${count}`;
 }
 
 export async function fig2Section(ctx: ReportContext): Promise<Section> {
@@ -85,8 +84,8 @@ export async function fig2Section(ctx: ReportContext): Promise<Section> {
   let anyPatches = false;
   for (const layer of data.layers) {
     const topk = runPaths.reducerDir(data.run, 'topk', layer);
-    const hasPatches = existsSync(topk);
-    const records = hasPatches ? await readLayerTopK(topk, data.nets.map((n) => n.name)) : undefined;
+    const hasPatches = await data.files.has(topk);
+    const records = hasPatches ? await readLayerTopK(data.files, topk, data.nets.map((n) => n.name)) : undefined;
     anyPatches ||= hasPatches;
     for (const row of data.headline.filter((r) => r.layer === layer)) {
       const a = String(row.net_a);
@@ -106,7 +105,7 @@ export async function fig2Section(ctx: ReportContext): Promise<Section> {
       ];
       if (hasPatches) {
         cols.push({ label: `${a} patches`, cell: (p) => p.pa ?? '', html: true }, { label: `${b} patches`, cell: (p) => p.pb ?? '', html: true });
-        for (const p of [...best, ...worst]) Object.assign(p, { pa: await patch(records, topk, a, p.unit_a), pb: await patch(records, topk, b, p.unit_b) });
+        for (const p of [...best, ...worst]) Object.assign(p, { pa: await patch(data.files, records, topk, a, p.unit_a), pb: await patch(data.files, records, topk, b, p.unit_b) });
       }
       parts.push(
         viewBlock(

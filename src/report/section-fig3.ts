@@ -2,7 +2,7 @@
 // matching, units sorted by their semi-matching value, one panel per layer, one chart per pair.
 import { type ReportContext, type Section, type VegaFigure, vegaFigure, vegaFigureHtml } from './figures.js';
 import { esc, note, slug, viewBlock } from './html.js';
-import { type Row, pairRows, pairsOf } from './load.js';
+import { type Row, pairRows, pairsOf } from './run-data.js';
 
 export interface PartnerPoint {
   layer: string;

@@ -1,7 +1,7 @@
 // The headline table of the paper, per layer and pair, and what is known about the nets.
 import type { ReportContext, Section } from './figures.js';
 import { esc, fmt, htmlTable, int, isNum, pct, type Column } from './html.js';
-import type { NetInfo, Row } from './load.js';
+import type { NetInfo, Row } from './run-data.js';
 import { hasUncertainty, valueWithUncertainty } from './uncertainty.js';
 
 function accuracy(v: number): string {

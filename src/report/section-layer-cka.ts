@@ -5,7 +5,7 @@
 // layers a side), so a Vega-Lite chart with the layer names on its axes and in its tooltips.
 import { type ReportContext, type Section, type VegaFigure, vegaFigure, vegaFigureHtml } from './figures.js';
 import { esc, slug } from './html.js';
-import type { Row } from './load.js';
+import type { Row } from './run-data.js';
 
 const ESTIMATORS = [
   { column: 'linear_cka', label: 'linear CKA' },

@@ -5,7 +5,7 @@
 // log scale: it is skipped and counted in the caption.
 import { type ReportContext, type Section, type VegaFigure, logAxisFormat, vegaFigure, vegaFigureHtml } from './figures.js';
 import { esc, isTrue, note, slug, viewBlock } from './html.js';
-import type { Row } from './load.js';
+import type { Row } from './run-data.js';
 
 export interface SortedMeans {
   values: { layer: string; net: string; rank: number; mean: number; unit: number }[];

@@ -4,7 +4,7 @@
 // layer, net_a, net_b, metric, reason) are listed under the table.
 import type { ReportContext, Section } from './figures.js';
 import { type Column, esc, fmt, htmlTable, viewBlock } from './html.js';
-import type { Row } from './load.js';
+import type { Row } from './run-data.js';
 import { uncertaintyHtml } from './uncertainty.js';
 
 export interface PivotRow {

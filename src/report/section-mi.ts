@@ -5,8 +5,8 @@
 // correlation. A mi_matches table without those columns is shown as it is.
 import { type ReportContext, type Section, type VegaFigure, vegaFigure, vegaFigureHtml } from './figures.js';
 import { type Column, esc, fmt, htmlTable, note, slug, viewBlock } from './html.js';
-import type { Row } from './load.js';
-import { pairRows, pairsOf } from './load.js';
+import type { Row } from './run-data.js';
+import { pairRows, pairsOf } from './run-data.js';
 import { pivotMetrics, pivotTable } from './section-metrics.js';
 import { fig3Spec, partnerPoints } from './section-fig3.js';
 

@@ -1,7 +1,7 @@
 // Where the numbers came from: dead units, backend and device, inputs, the exact commands, timings.
 import type { ReportContext, Section } from './figures.js';
 import { type Column, esc, htmlTable, int, isTrue, note, seconds } from './html.js';
-import type { Row } from './load.js';
+import type { Row } from './run-data.js';
 
 export const DEAD_LIST_MAX = 40;
 

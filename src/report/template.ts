@@ -1,33 +1,22 @@
 // The page: one self-contained HTML file. The Vega, Vega-Lite and vega-embed browser builds are
-// inlined from node_modules (no network, opens offline from a file:// URL), the figures' data is
-// one JSON block (#convergent-data), and RUNTIME_JS draws it.
-import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// inlined (no network, opens offline from a file:// URL; in Node read from node_modules by
+// vega-builds.ts, in the browser page fetched beside it), the figures' data is one JSON block
+// (#convergent-data), and RUNTIME_JS draws it. Pure: no file is read here.
 import type { Section } from './figures.js';
 import { esc, jsonForScript, pairKey } from './html.js';
 import { RUNTIME_JS } from './runtime.js';
 import { UNCERTAINTY_CSS } from './uncertainty.js';
 
 /** Browser builds inlined into every report: [package, file next to the package's main entry]. */
-const BUILDS: [string, string][] = [
+export const VEGA_BUILDS: [string, string][] = [
   ['vega', 'vega.min.js'],
   ['vega-lite', 'vega-lite.min.js'],
   ['vega-embed', 'vega-embed.min.js'],
 ];
 
-let cachedLibs: Promise<string[]> | undefined;
-
-/** The UMD builds, found next to each package's resolved entry (their exports hide build/). */
-export function vegaBuilds(): Promise<string[]> {
-  cachedLibs ??= Promise.all(
-    BUILDS.map(async ([pkg, file]) => {
-      const entry = fileURLToPath(import.meta.resolve(pkg));
-      const text = await readFile(join(dirname(entry), file), 'utf8');
-      return `/* ${pkg}: ${file} */\n${inlineScript(text)}`;
-    }),
-  );
-  return cachedLibs;
+/** One build's text as the report inlines it. */
+export function vegaBuildScript(pkg: string, file: string, text: string): string {
+  return `/* ${pkg}: ${file} */\n${inlineScript(text)}`;
 }
 
 /** Script text that cannot close its <script> element early. */
@@ -121,10 +110,12 @@ export interface PageOptions {
   data: { version: 1; colorMap: unknown; charts: Record<string, unknown>; heatmaps: Record<string, unknown> };
   skipped: string;
   footer: string;
+  /** The Vega, Vega-Lite and vega-embed builds, each as inline script text (vegaBuilds in Node). */
+  libs: string[];
 }
 
 export async function page(options: PageOptions): Promise<string> {
-  const libs = await vegaBuilds();
+  const libs = options.libs;
   const toc = options.sections.map((s) => `<a href="#${esc(s.id)}">${esc(s.title)}</a>`).join('');
   const { layers, pairs } = options.views;
   // Shown by the runtime script (without it every block stays visible and the selector is useless).

@@ -3,11 +3,9 @@
 // holds a filler (an image at value <= 0: runs probed before empty slots were marked as -1, whose
 // patch PNGs show such images as if they were the unit's best, and so are not shown), and on how
 // many probe images it fires.
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { readNpy } from '../inputs/npy/npy-read.js';
 import { activeImagesPath, topkRecordPath } from '../run-dir/layout.js';
+import { decodeNpyBytes } from './npy-bytes.js';
+import { readText, type RunFiles } from './run-files.js';
 
 export interface NetTopK {
   /** Per unit: slots holding an image the unit fires on. */
@@ -25,12 +23,14 @@ export interface LayerTopK {
   nets: Map<string, NetTopK>;
 }
 
-async function netRecords(dir: string, net: string, k: number): Promise<NetTopK | undefined> {
+async function netRecords(files: RunFiles, dir: string, net: string, k: number): Promise<NetTopK | undefined> {
   const items = topkRecordPath(dir, net, 'items');
   const values = topkRecordPath(dir, net, 'values');
-  if (!existsSync(items) || !existsSync(values)) return undefined;
-  const it = await readNpy(items);
-  const va = await readNpy(values);
+  const itemBytes = await files.read(items);
+  const valueBytes = await files.read(values);
+  if (itemBytes === undefined || valueBytes === undefined) return undefined;
+  const it = decodeNpyBytes(itemBytes, items);
+  const va = decodeNpyBytes(valueBytes, values);
   const units = Math.floor(it.data.length / k);
   const filled = new Int32Array(units);
   const filler = new Uint8Array(units);
@@ -42,7 +42,8 @@ async function netRecords(dir: string, net: string, k: number): Promise<NetTopK 
     }
   }
   const activePath = activeImagesPath(dir, net);
-  const active = existsSync(activePath) ? Int32Array.from((await readNpy(activePath)).data as ArrayLike<number>) : undefined;
+  const activeBytes = await files.read(activePath);
+  const active = activeBytes !== undefined ? Int32Array.from(decodeNpyBytes(activeBytes, activePath).data as ArrayLike<number>) : undefined;
   return { filled, filler, ...(active ? { active } : {}) };
 }
 
@@ -50,17 +51,18 @@ async function netRecords(dir: string, net: string, k: number): Promise<NetTopK 
  * A layer's top-k records for the given nets, from `dir` (the top-k reducer's folder for the layer,
  * `runPaths.reducerDir(run, 'topk', layer)`), or undefined when the run has none.
  */
-export async function readLayerTopK(dir: string, nets: string[]): Promise<LayerTopK | undefined> {
-  const resultPath = join(dir, 'result.json');
-  if (!existsSync(resultPath)) return undefined;
-  const result = JSON.parse(await readFile(resultPath, 'utf8')) as { k?: number; nets?: Record<string, { images?: number }> };
+export async function readLayerTopK(files: RunFiles, dir: string, nets: string[]): Promise<LayerTopK | undefined> {
+  const resultPath = `${dir}/result.json`;
+  const resultText = await readText(files, resultPath);
+  if (resultText === undefined) return undefined;
+  const result = JSON.parse(resultText) as { k?: number; nets?: Record<string, { images?: number }> };
   const k = Number(result.k);
   if (!Number.isInteger(k) || k < 1) return undefined;
   const out: LayerTopK = { k, nets: new Map() };
   const images = Object.values(result.nets ?? {}).find((n) => typeof n.images === 'number')?.images;
   if (images !== undefined) out.images = images;
   for (const net of nets) {
-    const records = await netRecords(dir, net, k);
+    const records = await netRecords(files, dir, net, k);
     if (records) out.nets.set(net, records);
   }
   return out;

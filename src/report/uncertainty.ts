@@ -2,7 +2,7 @@
 // jackknife of a --blocks probe or of a merged sharded probe) and its chance level
 // (`<column>_chance`, from the null reducer: the value when no pair of units shares an input).
 import { esc, fmt, isNum } from './html.js';
-import type { Row } from './load.js';
+import type { Row } from './run-data.js';
 
 /**
  * `column` of `row` as HTML: the value, then [lo, hi] and the chance level when the row has them.

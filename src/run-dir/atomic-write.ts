@@ -2,9 +2,9 @@
 // folder, which is flushed to disk and then renamed over the target. A reader (or a later run)
 // sees either the old file or the complete new one, never a half-written file, even when the disk
 // fills up or the process is killed midway. Errors name the file and say what happened.
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from '../platform/node-fs.js';
+import { open, rename, unlink, type FileHandle } from '../platform/node-fs-promises.js';
+import { basename, dirname, join } from '../platform/node-path.js';
 import { fsError } from './fs-error.js';
 
 export { describeFsError, fsError } from './fs-error.js';

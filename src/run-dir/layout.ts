@@ -1,5 +1,5 @@
 // Where everything lives in a run directory. One place, so readers and writers agree.
-import { join } from 'node:path';
+import { join } from '../platform/node-path.js';
 
 const KEEP = /[A-Za-z0-9_.-]/;
 

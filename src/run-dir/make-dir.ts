@@ -4,9 +4,9 @@
 // a missing folder that is not the problem. When a recursive mkdir fails with ENOENT although an
 // ancestor exists, the first missing folder is created on its own, which reports the real error,
 // and that error is given with the path that failed.
-import { existsSync, mkdirSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { existsSync, mkdirSync } from '../platform/node-fs.js';
+import { mkdir } from '../platform/node-fs-promises.js';
+import { dirname, resolve } from '../platform/node-path.js';
 import { fsError } from './fs-error.js';
 
 /** Creates one folder, not its parents (tests inject a failing one). */

@@ -2,13 +2,13 @@
 // is little-endian on every platform Node supports in practice). Headers are byte-identical to
 // NumPy's `np.save` for the same array.
 
-import { endianness } from 'node:os';
 import { writeAll, writeAllSync, writeFileAtomic, writeFileAtomicSync } from './atomic-write.js';
 import { encodeNpyHeader, shapeRepr } from '../inputs/npy/npy-header.js';
 
 export type NpyWritable = Float64Array | Float32Array | Int32Array;
 
-const LITTLE = endianness() === 'LE';
+// The machine's byte order, read from a typed array (what node:os endianness() reports, on any platform).
+const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** The dtype descriptor NumPy would write for this array on this machine, e.g. '<f8'. */
 export function npyDescr(data: NpyWritable): string {

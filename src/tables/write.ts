@@ -1,7 +1,7 @@
 // Writes tables where users expect them: CSV by default, or JSON rows, or Arrow IPC. Node-only.
 // Each file is written atomically (a temporary file renamed over the target).
 import { toArrowIPC, toCSV } from 'arquero';
-import { basename } from 'node:path';
+import { basename } from '../platform/node-path.js';
 import { writeFileAtomic } from '../run-dir/atomic-write.js';
 import { isPlainFileName } from '../run-dir/layout.js';
 import { asColumnTable } from './arquero.js';

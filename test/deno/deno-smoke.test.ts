@@ -7,9 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { denoBinary as deno, hasDeno, root, warnWithoutDeno } from './helpers.js';
 
-const root = join(import.meta.dirname, '..', '..');
-const deno = join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'deno.cmd' : 'deno');
 const script = join(root, 'test', 'deno', 'smoke.ts');
 /** The dist modules smoke.ts imports, with their sources. */
 const needed = [
@@ -40,9 +39,9 @@ function distIsStale(): boolean {
   });
 }
 
-if (!existsSync(deno)) console.warn(`Deno smoke test skipped: ${deno} is missing (npm install the deno devDependency)`);
+warnWithoutDeno('Deno smoke test');
 
-describe.runIf(existsSync(deno))('Deno smoke test', () => {
+describe.runIf(hasDeno)('Deno smoke test', () => {
   it('loads the compiled kernels in Deno and runs them', () => {
     if (distIsStale()) {
       // Type errors elsewhere in the project must not stop the emit that this test needs.

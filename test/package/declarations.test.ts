@@ -10,7 +10,9 @@ import { dirname, join, normalize } from 'node:path';
 import { expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..');
-const ENTRY_POINTS = ['types/index.d.ts', 'types/kernels.d.ts', 'types/ts5/index.d.ts', 'types/ts5/kernels.d.ts'];
+const ENTRY_POINTS = ['types/index.d.ts', 'types/kernels.d.ts', 'types/node.d.ts', 'types/ts5/index.d.ts', 'types/ts5/kernels.d.ts', 'types/ts5/node.d.ts'];
+/** The browser entries' type entry points: what a web project's TypeScript reads. */
+const BROWSER_ENTRY_POINTS = ['types/index.d.ts', 'types/kernels.d.ts', 'types/ts5/index.d.ts', 'types/ts5/kernels.d.ts'];
 
 /** Module specifiers a declaration file loads: imports, re-exports, `import("...")` types, references. */
 function declarationSpecifiers(source: string): string[] {
@@ -21,10 +23,10 @@ function declarationSpecifiers(source: string): string[] {
 }
 
 /** Every declaration file reachable from the entry points, and the bare packages they name. */
-function reachable(): { files: Set<string>; packages: Map<string, string> } {
+function reachable(entryPoints = ENTRY_POINTS): { files: Set<string>; packages: Map<string, string> } {
   const files = new Set<string>();
   const packages = new Map<string, string>();
-  const queue = ENTRY_POINTS.map((p) => normalize(p));
+  const queue = entryPoints.map((p) => normalize(p));
   while (queue.length > 0) {
     const file = queue.pop()!;
     if (files.has(file)) continue;
@@ -43,4 +45,12 @@ it('no public declaration file imports arquero or @uwdata/flechette', () => {
   expect(files.has(normalize('dist/src/align/align.d.ts'))).toBe(true);
   const offending = ['arquero', '@uwdata/flechette'].filter((name) => packages.has(name)).map((name) => `${name} (from ${packages.get(name)})`);
   expect(offending).toEqual([]);
+});
+
+it('the node entry\'s declarations reach the run-directory API; the browser entries\' name no Node module', () => {
+  expect(reachable().files.has(normalize('dist/src/node.d.ts'))).toBe(true);
+  const { files, packages } = reachable(BROWSER_ENTRY_POINTS);
+  expect(files.has(normalize('dist/src/node.d.ts'))).toBe(false);
+  const nodeOnly = [...packages].filter(([name]) => name.startsWith('node:') || name === '@types/node').map(([name, from]) => `${name} (from ${from})`);
+  expect(nodeOnly).toEqual([]);
 });

@@ -60,6 +60,7 @@ describe('the published package', () => {
 
   it('ships every module the entry points load at run time', () => {
     expect(entries.length).toBeGreaterThan(2);
+    expect(entries, 'the browser entry, the Node entry and the kernels').toEqual(expect.arrayContaining(['dist/src/index.js', 'dist/src/node.js', 'dist/src/kernels/index.js'].map(normalize)));
     for (const entry of entries) expect(existsSync(join(root, entry)), `${entry} is built (npx tsc -p tsconfig.json)`).toBe(true);
     // Workers are loaded by URL, not import: the walk must have found them.
     expect([...files].some((f) => f.endsWith('worker.js'))).toBe(true);

@@ -11,8 +11,9 @@ import { readNpy } from '../../src/inputs/npy/npy-read.js';
 // A disk that fills up: when `failAfter` is set, a file handle's write fails with ENOSPC once
 // that many bytes went through it (the first write may succeed: a half-written file is the risk).
 const disk = vi.hoisted(() => ({ failAfter: undefined as number | undefined }));
-vi.mock('node:fs/promises', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs/promises')>();
+// (The writers reach node:fs/promises through the platform shim, src/platform/node-fs-promises.ts.)
+vi.mock('../../src/platform/node-fs-promises.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/platform/node-fs-promises.js')>();
   const open: typeof real.open = async (...args: Parameters<typeof real.open>) => {
     const handle = await real.open(...args);
     if (disk.failAfter === undefined) return handle;
@@ -26,7 +27,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     };
     return handle;
   };
-  return { ...real, open, default: { ...real, open } };
+  return { ...real, open };
 });
 
 const dirs: string[] = [];

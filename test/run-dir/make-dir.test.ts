@@ -13,21 +13,23 @@ function errno(code: string, path: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`${code}: mkdir '${path}'`), { code, path });
 }
 
-vi.mock('node:fs', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs')>();
+// The run directory's modules reach node:fs through the platform shim (src/platform/node-fs.ts),
+// which keeps them out of browser bundles: the shim is what is mocked.
+vi.mock('../../src/platform/node-fs.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/platform/node-fs.js')>();
   const mkdirSync = ((path: string, options?: { recursive?: boolean }) => {
     if (fake.readOnly && String(path).startsWith(fake.readOnly)) throw errno(options?.recursive ? 'ENOENT' : 'EROFS', String(path));
     return real.mkdirSync(path, options);
   }) as typeof real.mkdirSync;
-  return { ...real, mkdirSync, default: { ...real, mkdirSync } };
+  return { ...real, mkdirSync };
 });
-vi.mock('node:fs/promises', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs/promises')>();
+vi.mock('../../src/platform/node-fs-promises.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/platform/node-fs-promises.js')>();
   const mkdir = (async (path: string, options?: { recursive?: boolean }) => {
     if (fake.readOnly && String(path).startsWith(fake.readOnly)) throw errno(options?.recursive ? 'ENOENT' : 'EROFS', String(path));
     return real.mkdir(path, options);
   }) as typeof real.mkdir;
-  return { ...real, mkdir, default: { ...real, mkdir } };
+  return { ...real, mkdir };
 });
 
 const { ensureDir } = await import('../../src/run-dir/atomic-write.js');

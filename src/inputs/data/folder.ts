@@ -6,8 +6,9 @@
 // there are at least two (a single sub-folder is a container, not a class).
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { IMAGE_EXTENSIONS, orderImages } from './image-order.js';
 
-export const IMAGE_EXTENSIONS = /\.(png|jpe?g)$/i;
+export { comparePaths, IMAGE_EXTENSIONS } from './image-order.js';
 
 export interface ImageListing {
   /** The folder the relative paths start from. */
@@ -20,16 +21,6 @@ export interface ImageListing {
   labels?: Int32Array;
 }
 
-/** Compares relative paths segment by segment by code units (never locale-dependent). */
-export function comparePaths(a: string, b: string): number {
-  const sa = a.split('/');
-  const sb = b.split('/');
-  for (let i = 0; i < Math.min(sa.length, sb.length); i++) {
-    if (sa[i] !== sb[i]) return sa[i]! < sb[i]! ? -1 : 1;
-  }
-  return sa.length - sb.length;
-}
-
 /** Images under `path` (a folder, or one image file), in the fixed order, with their classes. */
 export async function listImages(path: string): Promise<ImageListing> {
   const info = await stat(path);
@@ -40,12 +31,7 @@ export async function listImages(path: string): Promise<ImageListing> {
   const files: string[] = [];
   const seen = new Set<string>([await realpath(path)]);
   await walk(path, '', files, seen);
-  files.sort(comparePaths);
-  const firstLevel = files.map((f) => (f.includes('/') ? f.slice(0, f.indexOf('/')) : undefined));
-  const classes = firstLevel.every((c) => c !== undefined) ? [...new Set(firstLevel as string[])].sort(comparePaths) : [];
-  if (classes.length < 2) return { root: path, files, classes: [] };
-  const index = new Map(classes.map((c, i) => [c, i]));
-  return { root: path, files, classes, labels: Int32Array.from(firstLevel, (c) => index.get(c!)!) };
+  return { root: path, ...orderImages(files) };
 }
 
 /** The class names of a folder of class sub-folders (empty if it has none); label l is the l-th. */

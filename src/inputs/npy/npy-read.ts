@@ -4,8 +4,8 @@
 // The data is read from the file straight into the array's own (aligned) buffer, a piece at a
 // time: never a second copy of the file in memory (a D x D float64 m2.npy of 16,384 units is
 // 2 GiB, which is also more than fs.readFile reads at once).
-import { open } from 'node:fs/promises';
-import { npyHeaderLength, parseNpyHeader } from './npy-header.js';
+import { open } from '../../platform/node-fs-promises.js';
+import { npyHeaderLength, parseNpyHeader, type NpyHeader } from './npy-header.js';
 
 export interface NpyArray {
   data: Float64Array | Float32Array | Int32Array;
@@ -17,6 +17,17 @@ const TYPES: Record<string, { ctor: Float64ArrayConstructor | Float32ArrayConstr
   '<f4': { ctor: Float32Array, size: 4 },
   '<i4': { ctor: Int32Array, size: 4 },
 };
+
+/** The array type and element count of a file of `size` bytes with `header`, refused when convergent does not read it or the file is short. */
+export function npyDataLayout(header: NpyHeader, size: number, path: string): { type: (typeof TYPES)[string]; count: number } {
+  const type = TYPES[header.descr];
+  if (!type) throw new Error(`${path}: dtype ${header.descr} is not one convergent writes (<f8, <f4, <i4)`);
+  if (header.fortranOrder) throw new Error(`${path}: Fortran-order arrays are not supported`);
+  const count = header.shape.reduce((a, b) => a * b, 1);
+  const need = header.dataOffset + count * type.size;
+  if (size < need) throw new Error(`${path}: truncated: shape ${JSON.stringify(header.shape)} needs ${need} bytes, file has ${size}`);
+  return { type, count };
+}
 
 /** Bytes read per call: large enough to stream at disk speed. */
 const PIECE = 64 * 1024 * 1024;
@@ -38,12 +49,7 @@ export async function readNpy(path: string, reuse?: ArrayBuffer): Promise<NpyArr
     } catch (error) {
       throw new Error(`${path}: ${(error as Error).message}`);
     }
-    const type = TYPES[header.descr];
-    if (!type) throw new Error(`${path}: dtype ${header.descr} is not one convergent writes (<f8, <f4, <i4)`);
-    if (header.fortranOrder) throw new Error(`${path}: Fortran-order arrays are not supported`);
-    const count = header.shape.reduce((a, b) => a * b, 1);
-    const need = header.dataOffset + count * type.size;
-    if (size < need) throw new Error(`${path}: truncated: shape ${JSON.stringify(header.shape)} needs ${need} bytes, file has ${size}`);
+    const { type, count } = npyDataLayout(header, size, path);
     // A buffer of its own: the data offset is 64-byte aligned by numpy, but Buffer pools are not.
     const aligned = reuse?.byteLength === count * type.size ? new Uint8Array(reuse) : new Uint8Array(count * type.size);
     for (let at = 0; at < aligned.length; ) {

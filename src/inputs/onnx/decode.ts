@@ -3,7 +3,7 @@
 // float_data, DOUBLE, FLOAT16, BFLOAT16); integer tensors (shapes, pads, axes) as number arrays.
 // Anything convergent cannot represent (external data, string or complex tensors, a missing
 // graph or opset) is refused here with the file and tensor named, not later in a kernel.
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../../platform/node-fs-promises.js';
 import type { AttributeValue, Dim, OnnxModel, OnnxNode, OnnxTensor, OnnxValueInfo } from './model.js';
 import {
   AttributeType,

@@ -7,7 +7,7 @@
 //
 // The norm sums are taken about the joint moments' shift (the first batch's means), as reducer
 // sample-norms takes them about a layer's: align moves both to the final mean.
-import { join } from 'node:path';
+import { join } from '../../platform/node-path.js';
 import type { MomentKernel } from '../../kernels/moments/contract.js';
 import { ensureDir, writeJsonAtomic } from '../../run-dir/atomic-write.js';
 import { writeNpy } from '../../run-dir/npy-write.js';

@@ -1,11 +1,19 @@
 // A consumer of the packed package, as a user's TypeScript sees it: scripts/check-package.sh
 // installs the tarball into an empty folder, type-checks this file with skipLibCheck off (every
 // published .d.ts is checked, so a type the package uses but does not ship fails here) and runs it.
+// The browser-safe entry (`convergent`), the kernels, and the run-directory API of `convergent/node`
+// (which re-exports all of `convergent` too).
 import {
-  align, builtinPlugin, createBackend, linearSumAssignment, PluginRegistry, probe, selectMethods, writeReport,
+  builtinPlugin, createBackend, linearSumAssignment, PluginRegistry, selectMethods,
   type Backend, type Method, type Plugin, type PluginCommand, type Table,
 } from 'convergent';
 import { acquireGpu, type MomentKernel } from 'convergent/kernels';
+import { align, probe, writeReport, type AlignOptions } from 'convergent/node';
+import * as node from 'convergent/node';
+
+// One library: `convergent/node` re-exports the browser entry's values themselves.
+export const sameRegistry: boolean = node.PluginRegistry === PluginRegistry;
+export type AlignRun = AlignOptions['run'];
 
 // scipy.optimize.linear_sum_assignment's documented example: rows 0, 1, 2 take columns 1, 0, 2.
 const { rowInd, colInd } = await linearSumAssignment([[4, 1, 3], [2, 0, 5], [3, 2, 2]]);

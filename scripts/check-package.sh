@@ -17,9 +17,9 @@ tarball="$work/$(npm pack --ignore-scripts --silent --pack-destination "$work" |
 bytes=$(stat -c %s "$tarball")
 echo "check-package: packed $(basename "$tarball") ($((bytes / 1024)) KiB)"
 # Only the runtime code, its types, the web page (dist/web/, for `convergent serve`), the docs and
-# the example plugin; never tests, sources, maps or nets the README's train command writes.
+# the example plugin and browser pages; never tests, sources, maps or nets the README's train command writes.
 unexpected=$(tar -tzf "$tarball" | sed 's#^package/##' \
-  | grep -vE '^(package\.json|README\.md|LICENSE[^/]*|dist/(src|cli)/.*\.(js|d\.ts)|dist/web/.*|types/.*\.d\.ts|examples/[^/]+\.mjs)$' || true)
+  | grep -vE '^(package\.json|README\.md|LICENSE[^/]*|dist/(src|cli)/.*\.(js|d\.ts)|dist/web/.*|types/.*\.d\.ts|examples/[^/]+\.mjs|examples/browser/.*\.(html|js))$' || true)
 [ -z "$unexpected" ] || fail "files that do not belong in the package: $(echo "$unexpected" | head -5 | tr '\n' ' ')"
 [ "$bytes" -lt $((2 * 1024 * 1024)) ] || fail "the tarball is $((bytes / 1024)) KiB (over 2 MiB)"
 

@@ -42,6 +42,7 @@ const parts: Record<string, () => Promise<unknown>> = {
   'error-bars-alexnet': async () => (await import('./error-bars.js')).benchErrorBarsAlexnet(),
   'train-ours': async () => (await import('./train-ours.js')).benchOurTraining(),
   'train-torch': async () => (await import('./train-ours.js')).benchTorchPart(),
+  'web-page': async () => (await import('./web-page.js')).benchWebPage(),
 };
 
 const MARK = '@@bench-json@@';
@@ -128,4 +129,5 @@ async function runAll(only: string[]): Promise<void> {
   if (want('merge')) console.log((await import('./merge-shards.js')).mergeShardsSection(runPart) + '\n');
   if (want('error-bars')) console.log((await import('./error-bars.js')).errorBarsSection(runPart) + '\n');
   if (want('train')) console.log((await import('./train-ours.js')).trainSection(runPart) + '\n');
+  if (want('web')) console.log((await import('./web-page.js')).webPageSection(runPart) + '\n');
 }

@@ -179,7 +179,6 @@ async function alignInto(options: AlignOptions, manifest: ProbeManifest, records
         runMethod,
         reducerOutput,
         reducer: options.reducer,
-        reducerOptions: (name) => manifest.provenance?.reducers.find((r) => r.name === name)?.options ?? {},
         intervals: options.intervals ?? true,
         log,
         onBlock: (done, total) => options.onMethodProgress?.(done, total, 'jackknife blocks'),

@@ -14,15 +14,13 @@
 // (null when the block has no variance). The samples are the images: features of a conv layer
 // are averages over its positions (or over a grid of cells), never single positions.
 import { join } from '../platform/node-path.js';
-import { readFile } from '../platform/node-fs-promises.js';
-import { readNpy } from '../inputs/npy/npy-read.js';
 import type { BatchMoments } from '../kernels/moments/contract.js';
 import { runPaths } from '../run-dir/layout.js';
 import { normsFromSnapshot, type LayerCkaRecord } from '../probe/layer-cka/accumulator.js';
 import { layerCkaSettings, type LayerCkaBlock } from '../probe/layer-cka/blocks.js';
 import { LAYER_CKA, layerCkaReducer } from '../probe/layer-cka/reducer.js';
 import { blocksOfSizes } from '../probe/reducers/sample-norms.js';
-import { readReducerSnapshot } from '../probe/snapshot-io.js';
+import { diskStateReader, readReducerSnapshot, type StateReader } from '../probe/snapshot-io.js';
 import { tableFromColumns } from '../tables/arquero.js';
 import type { Table } from '../tables/types.js';
 import { linearCka } from './math/cka.js';
@@ -58,24 +56,25 @@ export interface LayerCkaState {
   norms: SampleNormsView;
 }
 
-export async function readLayerCkaState(run: string): Promise<LayerCkaState> {
+/** RUN/layer-cka/ read from disk, or `from` a run in memory (the web page's study). */
+export async function readLayerCkaState(run: string, from: StateReader = diskStateReader): Promise<LayerCkaState> {
   const dir = runPaths.layerCkaDir(run);
   const hint = `re-probe with \`convergent run ... --method ${LAYER_CKA}\` (or \`convergent probe ... --reducer ${LAYER_CKA}\`) on ONNX nets`;
   let record: LayerCkaRecord;
   try {
-    record = JSON.parse(await readFile(join(dir, 'blocks.json'), 'utf8')) as LayerCkaRecord;
+    record = JSON.parse(await from.text(join(dir, 'blocks.json'))) as LayerCkaRecord;
   } catch (e) {
     throw new Error(`method ${LAYER_CKA}: run ${run} has no readable ${join(dir, 'blocks.json')} (${(e as Error).message}); ${hint}`);
   }
   const d = record.features;
-  const mean = await readNpy(join(dir, 'mean.npy'));
-  const m2 = await readNpy(join(dir, 'm2.npy'));
+  const mean = await from.npy(join(dir, 'mean.npy'));
+  const m2 = await from.npy(join(dir, 'm2.npy'));
   if (mean.shape.join() !== String(d) || m2.shape.join() !== `${d},${d}`) {
     throw new Error(`method ${LAYER_CKA}: ${dir}: mean.npy has shape [${mean.shape}] and m2.npy [${m2.shape}], expected [${d}] and [${d}, ${d}] (blocks.json: ${d} features); ${hint}`);
   }
   const sizes = record.blocks.map((b) => b.features);
   if (sizes.reduce((a, b) => a + b, 0) !== d) throw new Error(`method ${LAYER_CKA}: ${dir}/blocks.json: its blocks hold ${sizes.reduce((a, b) => a + b, 0)} features, not ${d}`);
-  const norms = normsFromSnapshot(await readReducerSnapshot(join(dir, 'norms')), `${dir}/norms`);
+  const norms = normsFromSnapshot(await readReducerSnapshot(join(dir, 'norms'), from), `${dir}/norms`);
   if (norms.n !== record.samples) throw new Error(`method ${LAYER_CKA}: ${dir}: the norm sums are over ${norms.n} images, the moments over ${record.samples}; ${hint}`);
   return {
     record,
@@ -98,9 +97,9 @@ function frobeniusSq(m: Float64Array): number {
 }
 
 /** The layer_cka table of a run (see the top of this file); `pool`, when given, must be the one the run was probed with. */
-export async function layerCkaTable(run: string, options: { pool?: unknown; log?: (message: string) => void } = {}): Promise<Table> {
+export async function layerCkaTable(run: string, options: { pool?: unknown; log?: (message: string) => void; from?: StateReader } = {}): Promise<Table> {
   const log = options.log ?? (() => {});
-  const state = await readLayerCkaState(run);
+  const state = await readLayerCkaState(run, options.from);
   const { record } = state;
   if (options.pool !== undefined && String(options.pool) !== record.pool) {
     throw new Error(`method ${LAYER_CKA}: run ${run} was probed with --${LAYER_CKA}.pool ${record.pool}, not ${String(options.pool)}; leave out --${LAYER_CKA}.pool or re-probe with it`);

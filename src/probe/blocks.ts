@@ -12,7 +12,7 @@ import { momentsFromSnapshot, momentsToSnapshot } from './checkpoint.js';
 import { LayerAccumulator, type NetBatch } from './layer-accumulator.js';
 import { restoreReducer, snapshotOf } from './reducer-states.js';
 import type { Reducer, ReducerLayer, ReducerSnapshot, ReducerState } from './reducers/types.js';
-import { writeReducerSnapshot } from './snapshot-io.js';
+import { diskStateWriter, writeReducerSnapshot, type StateWriter } from './snapshot-io.js';
 
 /** The fewest blocks a jackknife can use. */
 export const MIN_BLOCKS = 2;
@@ -65,6 +65,8 @@ export interface LayerBlocksContext {
   samplesPerItem: number;
   /** The per-block reducers, each with the ReducerLayer of the whole layer (samples are set per block). */
   reducers: { reducer: Reducer; layer: ReducerLayer }[];
+  /** Where the finished blocks are saved (default: the disk; the web page's study: its run in memory). */
+  to?: StateWriter;
 }
 
 /** The state names of a block in a checkpoint and on disk. */
@@ -173,9 +175,10 @@ export class LayerBlocks {
   private async save(): Promise<void> {
     if (!this.moments) return;
     const { out, layer } = this.ctx;
-    await writeReducerSnapshot(runPaths.blockState(out, this.index, layer, MOMENTS), momentsToSnapshot(this.moments.snapshot()), `layer ${layer}, block ${this.index}`);
+    const to = this.ctx.to ?? diskStateWriter;
+    await writeReducerSnapshot(runPaths.blockState(out, this.index, layer, MOMENTS), momentsToSnapshot(this.moments.snapshot()), `layer ${layer}, block ${this.index}`, to);
     for (const { reducer, state } of this.states) {
-      await writeReducerSnapshot(runPaths.blockState(out, this.index, layer, reducer.name), await snapshotOf(reducer, state, layer), `reducer ${reducer.name}, layer ${layer}, block ${this.index}`);
+      await writeReducerSnapshot(runPaths.blockState(out, this.index, layer, reducer.name), await snapshotOf(reducer, state, layer), `reducer ${reducer.name}, layer ${layer}, block ${this.index}`, to);
     }
     this.ctx.total.absorb(this.moments);
     await this.dispose();

@@ -29,9 +29,19 @@ export class MemoryRun implements RunFiles {
   }
 
   async has(path: string): Promise<boolean> {
+    return this.contains(path);
+  }
+
+  /** Whether a file, or a folder holding files, is at `path`. */
+  contains(path: string): boolean {
     if (this.files.has(path)) return true;
     for (const key of this.files.keys()) if (key.startsWith(`${path}/`)) return true;
     return false;
+  }
+
+  /** The files directly in folder `dir` (not in its subfolders), path sorted. */
+  filesIn(dir: string): [string, Uint8Array][] {
+    return this.entries().filter(([path]) => path.startsWith(`${dir}/`) && !path.slice(dir.length + 1).includes('/'));
   }
 
   /** Every file, path sorted. */

@@ -2,9 +2,12 @@
 // backend's forward passes into each captured layer's joint moments and top-k records, and the
 // run directory written into memory (src/study/memory-run.ts) as `convergent probe` writes it on
 // disk: probe.json, moments/<layer>/{mean.npy, m2.npy, count.json} and reducers/topk/<layer>/
-// (records, active-image counts and each unit's patch picture). The batch loop is the CLI's
-// (src/probe/forward-probe-run.ts) without its checkpoints, shards, blocks and plugin reducers:
-// the same batches, shifts and kernels, so the moments are the CLI's on the same backend.
+// (records, active-image counts and each unit's patch picture), and reducers/<name>/<layer>/ of the
+// probe reducers (src/study/reducers.ts: mi-histograms, sample-norms, null, ...; a multi-pass
+// reducer reads the images again), RUN/layer-cka/ (--method layer-cka) and, with `blocks` (as
+// --blocks B), RUN/blocks/<k>/<layer>/ for align's jackknife intervals. The batch loop is the CLI's
+// (src/probe/forward-probe-run.ts) without its checkpoints and shards: the same batches, shifts and
+// kernels, so the moments and reducer outputs are the CLI's on the same backend.
 // Nothing but D x D state and one batch in flight is held, whatever the number of images.
 import type { Backend } from '../backend/types.js';
 import { checkSupported } from '../forward/compile.js';
@@ -22,7 +25,13 @@ import { activeImagesPath, checkPathNames, runPaths, safeName, topkRecordPath, t
 import { argmaxRows } from '../util/argmax.js';
 import type { ReceptiveField } from '../forward/receptive-field.js';
 import { drawUnitPatches, ItemCache, type PatchSource } from '../probe/patch-drawing.js';
+import type { Reducer } from '../probe/reducers/types.js';
 import type { MemoryRun } from './memory-run.js';
+import { LayerReducers, planReducers, reducerLayer, reducerPasses } from './reducers.js';
+import { LayerCkaAccumulator } from '../probe/layer-cka/accumulator.js';
+import { planLayerCka } from '../probe/layer-cka/plan.js';
+import { memoryStateWriter } from './memory-files.js';
+import { LayerBlocks, blockRanges, blockReducers } from '../probe/blocks.js';
 import { sha256Hex } from './sha256.js';
 
 /** A net the user chose: its name (a column and file name) and the ONNX file's name and bytes. */
@@ -47,10 +56,17 @@ export interface MemoryProbeOptions {
   batchItems?: number;
   /** Top activations kept per unit (default 9, as the CLI); the rare-unit rule counts on them. */
   topK?: number;
+  /** Probe reducers (the methods' and `null` for chance levels: src/align/method-selection.ts reducersForMethods). */
+  reducers?: Reducer[];
+  /** Options by reducer name (`--<reducer>.<option>`; reducerOptionsFor gives a method's to its reducer). */
+  reducerOptions?: Record<string, Record<string, unknown>>;
+  /** As --blocks B: the items cut into B blocks whose states align's jackknife takes out one at a time (intervals). */
+  blocks?: number;
   /** What the manifest records as the command. */
   command?: string;
   /** The convergent version, for the provenance. */
   version?: string;
+  /** Images read so far of all to read: the items times the passes (a two-pass reducer such as mi-histograms reads them twice). */
   onProgress?: (itemsDone: number, items: number) => void;
   log?: (message: string) => void;
 }
@@ -88,62 +104,105 @@ export async function probeInMemory(options: MemoryProbeOptions): Promise<ProbeM
   const batchItems = options.batchItems ?? DEFAULT_BATCH_ITEMS;
   const topK = options.topK ?? 9;
   const layerNets = (li: number) => models.map((m, k) => ({ name: m.name, units: shapes[k][li].units }));
+  const planned = planReducers(options.reducers ?? [], options.reducerOptions);
+  const positionsOf = (li: number) => shapes[0][li].height * shapes[0][li].width;
+  const reducerLayers = layers.map((l, li) => planned.map((p) => reducerLayer(l.name, layerNets(li), items, positionsOf(li), backend, p)));
+  reducerLayers.forEach((rl) => planned.forEach((p, i) => p.reducer.validate?.(rl[i])));
+  const lastPass = Math.max(0, ...planned.map((p) => reducerPasses(p.reducer) - 1));
+  // --method layer-cka: one state over every layer of every net (src/probe/layer-cka/), pass 0, as the CLI.
+  const layerCkaPlan = planLayerCka(new Map(planned.map((p) => [p.reducer, p.options])), models.map((m) => m.name), layers.map((l) => l.name), shapes, log);
+  const layerCka = layerCkaPlan ? new LayerCkaAccumulator(layerCkaPlan.blocks, layers.length, backend.moments) : undefined;
   const moments = layers.map((l, li) => new LayerAccumulator(l.name, layerNets(li), backend.moments));
   const tops = layers.map((_, li) => (topK > 0 ? models.map((_, k) => new TopKUnits(shapes[k][li].units, topK, shapes[k][li].height, shapes[k][li].width)) : []));
+  // --blocks: each layer's block in progress (src/probe/blocks.ts), the finished ones saved into the run.
+  const blockItems = options.blocks !== undefined ? blockRanges({ start: 0, end: items }, options.blocks) : undefined;
+  const perBlock = blockReducers(planned.map((p) => p.reducer));
+  const blocks = layers.map((l, li) =>
+    blockItems
+      ? new LayerBlocks({ out: run.root, layer: l.name, total: moments[li], ranges: blockItems, samplesPerItem: positionsOf(li), reducers: perBlock.map((reducer) => ({ reducer, layer: reducerLayers[li][planned.findIndex((p) => p.reducer === reducer)] })), to: memoryStateWriter(run) })
+      : undefined,
+  );
   const correct = models.map(() => 0);
   let judged = 0;
   let done = 0;
+  let manifestEngine: string | undefined; // set once every pass is done
   const started = performance.now();
 
-  // On the device (WebGPU) the activations never reach the host, as in the CLI; else forward passes on the host.
+  // On the device (WebGPU) the activations never reach the host, as in the CLI; else forward passes
+  // on the host. Reducers need the activations on the host, so with reducers the host path (as the CLI).
   let device: DeviceProbeEngine | undefined;
   let engine: ForwardEngine | undefined;
+  const reducers: LayerReducers[] = [];
   const captures = models.map((m, k) => ({ name: m.name, model: m.model, captures: [...layers.map((l) => l.tensors[k]), ...(outputs[k] ? [outputs[k]!] : [])] }));
-  if (backend.probeOnDevice) device = backend.probeOnDevice({ nets: models, itemShape, layers, outputs });
-  else engine = await backend.forwardEngine(captures, itemShape, {});
-  const engineName = (device ?? engine)!.name;
-  log(`forward passes: ${engineName}; ${layers.length} layer(s) (${layers.map((l) => l.name).join(', ')}) of ${models.length} nets over ${items} items`);
-  const finishBatch = (batch: ImageBatch, predictions: (ArrayLike<number> | undefined)[]) => {
-    if (labels) {
-      predictions.forEach((predicted, k) => {
-        if (predicted) for (let i = 0; i < batch.n; i++) if (predicted[i] === labels[batch.indices[i]]) correct[k]++;
-      });
-      judged += batch.n;
-    }
-    done = Math.min(items, done + batchItems);
-    options.onProgress?.(done, items);
-  };
-  const reduceOnHost = async (batch: ImageBatch, captured: Float32Array[][]) => {
-    for (let li = 0; li < layers.length; li++) {
-      const positions = shapes[0][li].height * shapes[0][li].width;
-      await moments[li].add(models.map((_, k) => ({ data: toUnitMajor(captured[k][li], batch.n, shapes[k][li].units, positions), units: shapes[k][li].units, samples: batch.n * positions })));
-      tops[li].forEach((t, k) => t.add(captured[k][li], batch.indices));
-    }
-    finishBatch(batch, models.map((_, k) => (outputs[k] ? argmaxRows(captured[k][layers.length], captured[k][layers.length].length / batch.n) : undefined)));
-  };
-  let inFlight: { batch: ImageBatch; captured: Promise<Float32Array[][]> } | undefined;
   try {
-    for await (const batch of data.batches(batchItems, { limit: items })) {
-      if (device) {
-        const reduced = await device.forward(batch.data, batch.n);
-        for (let li = 0; li < layers.length; li++) {
-          moments[li].addMoments(reduced.moments[li]);
-          tops[li].forEach((t, k) => t.addMaxima(reduced.maxima[li][k].values, reduced.maxima[li][k].positions, batch.indices, 'unit-major'));
-        }
-        finishBatch(batch, reduced.predictions);
-        continue;
-      }
-      // The forward pass of batch k + 1 runs (on the workers) while batch k is reduced.
-      const next = { batch, captured: engine!.forward(batch.data, batch.n) };
-      next.captured.catch(() => {});
-      if (inFlight) await reduceOnHost(inFlight.batch, await inFlight.captured);
-      inFlight = next;
+    for (const rl of reducerLayers) reducers.push(LayerReducers.create(rl, planned));
+    if (backend.probeOnDevice && planned.length === 0 && !blockItems) device = backend.probeOnDevice({ nets: models, itemShape, layers, outputs });
+    else engine = await backend.forwardEngine(captures, itemShape, {});
+    const engineName = (device ?? engine)!.name;
+    log(`forward passes: ${engineName}; ${layers.length} layer(s) (${layers.map((l) => l.name).join(', ')}) of ${models.length} nets over ${items} items${lastPass > 0 ? ` (${lastPass + 1} passes for reducer ${planned.filter((p) => reducerPasses(p.reducer) > 1).map((p) => p.reducer.name).join(', ')})` : ''}`);
+    for (let pass = 0; pass <= lastPass; pass++) {
+      if (pass > 0) for (const r of reducers) await r.nextPass(pass);
+      await probePass(pass);
     }
-    if (inFlight) await reduceOnHost(inFlight.batch, await inFlight.captured);
+    manifestEngine = engineName;
   } finally {
-    await inFlight?.captured.catch(() => {});
+    for (const r of reducers) if (!manifestEngine) await r.dispose(); // on an error; else once finished, below
+    for (const b of blocks) if (!manifestEngine) await b?.dispose();
     await device?.dispose();
     await engine?.dispose();
+  }
+
+  /** One pass over the images: moments, top-k and accuracy in pass 0; the reducers that need the pass in every pass. */
+  async function probePass(pass: number): Promise<void> {
+    done = 0;
+    const finishBatch = (batch: ImageBatch, predictions: (ArrayLike<number> | undefined)[]) => {
+      if (labels && pass === 0) {
+        predictions.forEach((predicted, k) => {
+          if (predicted) for (let i = 0; i < batch.n; i++) if (predicted[i] === labels[batch.indices[i]]) correct[k]++;
+        });
+        judged += batch.n;
+      }
+      done = Math.min(items, done + batchItems);
+      options.onProgress?.(pass * items + done, (lastPass + 1) * items);
+    };
+    const reduceOnHost = async (batch: ImageBatch, captured: Float32Array[][]) => {
+      for (let li = 0; li < layers.length; li++) {
+        const positions = positionsOf(li);
+        const unitMajor = models.map((_, k) => ({ data: toUnitMajor(captured[k][li], batch.n, shapes[k][li].units, positions), units: shapes[k][li].units, samples: batch.n * positions }));
+        if (pass === 0) {
+          // With blocks the batch goes to the block(s) it falls in, and each finished block into the layer's moments.
+          if (blocks[li]) await blocks[li]!.add(unitMajor, (batch.indices[0] ?? 0) * positions, (s) => batch.indices[Math.floor(s / positions)]);
+          else await moments[li].add(unitMajor);
+          tops[li].forEach((t, k) => t.add(captured[k][li], batch.indices));
+        }
+        // After the moments, with their shift (the CLI's order: the null reducer keeps sums about it).
+        await reducers[li].update({ nets: unitMajor.map((b) => b.data), samples: batch.n * positions, firstSample: (batch.indices[0] ?? 0) * positions, pass, shift: pass === 0 ? moments[li].currentShift() : undefined });
+      }
+      if (pass === 0 && layerCka) await layerCka.add(captured, batch.n);
+      finishBatch(batch, models.map((_, k) => (outputs[k] ? argmaxRows(captured[k][layers.length], captured[k][layers.length].length / batch.n) : undefined)));
+    };
+    let inFlight: { batch: ImageBatch; captured: Promise<Float32Array[][]> } | undefined;
+    try {
+      for await (const batch of data.batches(batchItems, { limit: items })) {
+        if (device) {
+          const reduced = await device.forward(batch.data, batch.n);
+          for (let li = 0; li < layers.length; li++) {
+            moments[li].addMoments(reduced.moments[li]);
+            tops[li].forEach((t, k) => t.addMaxima(reduced.maxima[li][k].values, reduced.maxima[li][k].positions, batch.indices, 'unit-major'));
+          }
+          finishBatch(batch, reduced.predictions);
+          continue;
+        }
+        // The forward pass of batch k + 1 runs (on the workers) while batch k is reduced.
+        const next = { batch, captured: engine!.forward(batch.data, batch.n) };
+        next.captured.catch(() => {});
+        if (inFlight) await reduceOnHost(inFlight.batch, await inFlight.captured);
+        inFlight = next;
+      }
+      if (inFlight) await reduceOnHost(inFlight.batch, await inFlight.captured);
+    } finally {
+      await inFlight?.captured.catch(() => {});
+    }
   }
   const seconds = (performance.now() - started) / 1000;
   // One cache of decoded items for every layer's patches: the same image is among the top-k of many units.
@@ -153,29 +212,42 @@ export async function probeInMemory(options: MemoryProbeOptions): Promise<ProbeM
     version: 1,
     created: new Date().toISOString(),
     command: options.command ?? '',
-    backend: `${backend.description}; forward ${engineName}`,
+    backend: `${backend.description}; forward ${manifestEngine}`,
     nets: models.map((m, k) => ({ name: m.name, path: m.path, ...(outputs[k] && judged > 0 ? { accuracy: correct[k] / judged, correct: correct[k] } : {}) })),
     data: { source: options.dataLabel, items, itemShape, skipped: [], ...(labels && judged > 0 ? { judged } : {}), tensors: Object.fromEntries(layers.map((l) => [l.name, tensorsOf(l, models)])) },
     layers: [],
     pending: [],
-    reducers: topK > 0 ? ['topk'] : [],
+    reducers: [...(topK > 0 ? ['topk'] : []), ...planned.map((p) => p.reducer.name)],
     provenance: {
       tool: { name: 'convergent', version: options.version ?? 'unknown' },
       nets: await Promise.all(options.nets.map(async (n) => ({ name: n.name, source: n.fileName, kind: 'onnx' as const, files: [{ path: n.fileName, bytes: n.bytes.length, sha256: await sha256Hex(n.bytes) }] }))),
       data: options.dataRecord,
       layers: layers.map((l) => ({ name: l.name, tensors: tensorsOf(l, models) })),
-      reducers: [{ name: 'moments', options: {} }, ...(topK > 0 ? [{ name: 'topk', options: { k: topK, patches: true } }] : [])],
+      reducers: [{ name: 'moments', options: {} }, ...(topK > 0 ? [{ name: 'topk', options: { k: topK, patches: true } }] : []), ...planned.map((p) => ({ name: p.reducer.name, options: p.options }))],
       items: { start: 0, end: items },
       ...(options.batchItems !== undefined ? { batch: { items: options.batchItems } } : {}),
+      ...(options.blocks !== undefined ? { blocks: options.blocks } : {}),
     },
   };
-  for (let li = 0; li < layers.length; li++) {
+  try {
+    if (layerCka) await layerCka.write(runPaths.layerCkaDir(run.root), layerCkaPlan!.pool, memoryStateWriter(run));
+    for (let li = 0; li < layers.length; li++) await writeLayer(li);
+  } finally {
+    for (const r of reducers) await r.dispose();
+    for (const b of blocks) await b?.dispose();
+  }
+  run.writeJson(runPaths.manifest(run.root), manifest);
+  return manifest;
+
+  async function writeLayer(li: number): Promise<void> {
     const name = layers[li].name;
     const dir = runPaths.momentsDir(run.root, name);
+    await blocks[li]?.finish();
     const result = moments[li].resultView();
     run.writeNpy(`${dir}/mean.npy`, result.mean, [result.d]);
     run.writeNpy(`${dir}/m2.npy`, result.m2, [result.d, result.d]);
     run.writeJson(`${dir}/count.json`, { samples: result.n, units: layerNets(li), dtype: moments[li].dtypes() });
+    await reducers[li].finishInto(run);
     if (topK > 0) await writeTopK(run, name, models.map((m) => m.name), tops[li], fields.map((f) => f[li]), topK, patches);
     const positions = shapes[0][li].height * shapes[0][li].width;
     const record: ProbeLayerRecord = {
@@ -186,11 +258,10 @@ export async function probeInMemory(options: MemoryProbeOptions): Promise<ProbeM
       units: Object.fromEntries(models.map((m, k) => [m.name, shapes[k][li].units])),
       sources: Object.fromEntries(models.map((m, k) => [m.name, `${m.path}:${layers[li].tensors[k]}`])),
       seconds,
+      ...(blockItems ? { blocks: blockItems } : {}),
     };
     manifest.layers.push(record);
   }
-  run.writeJson(runPaths.manifest(run.root), manifest);
-  return manifest;
 }
 
 function tensorsOf(layer: CaptureLayer, models: { name: string }[]): Record<string, string> {

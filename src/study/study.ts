@@ -33,7 +33,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
   options.onStage?.('probe');
   const manifest = await probeInMemory({ ...options, run });
   options.onStage?.('align');
-  const { summary } = await alignInMemory({ run, manifest, backend: options.backend, registry: options.registry, methods: options.methods, methodOptions: options.methodOptions, onMethod: options.onMethod, log: options.log });
+  const { summary } = await alignInMemory({ run, manifest, backend: options.backend, registry: options.registry, methods: options.methods, methodOptions: options.methodOptions, reducer: (name) => options.reducers?.find((r) => r.name === name), onMethod: options.onMethod, log: options.log });
   options.onStage?.('report');
   const report = await renderReport(await runDataFrom(run.root, run), { name: run.root, libs: options.libs, command: options.command, madeBy: 'convergent web page' });
   run.write(`${run.root}/report.html`, report.html);

@@ -6,6 +6,8 @@
 import { createBackend } from '../backend/select.js';
 import type { Backend } from '../backend/types.js';
 import { builtinPlugin, DEFAULT_METHODS } from '../align/methods/builtin/index.js';
+import { reducersForMethods, selectReducers } from '../align/method-selection.js';
+import { NULL_PAIRS } from '../probe/reducers/null-pairs.js';
 import { PluginRegistry } from '../plugins/registry.js';
 import { VEGA_BUILDS, vegaBuildScript } from '../report/template.js';
 import { pageMethodProblem } from '../study/align.js';
@@ -111,6 +113,11 @@ async function run(): Promise<void> {
     const layers = checked('layer');
     if (layers.length === 0) throw new Error('choose at least one layer');
     const methods = checked('method');
+    // As `convergent run --method ... [--reducer null]`: the reducers the methods need, and null for the chance levels.
+    const blocksText = $<HTMLInputElement>('blocks').value.trim();
+    const blocks = blocksText === '' ? undefined : Number(blocksText);
+    if (blocks !== undefined && (!Number.isInteger(blocks) || blocks < 2)) throw new Error(`intervals from blocks: a whole number >= 2 (or empty for none), got ${blocksText}`);
+    const reducers = selectReducers(registry, reducersForMethods(registry, methods, $<HTMLInputElement>('chance').checked ? [NULL_PAIRS] : []));
     const kind = $<HTMLSelectElement>('backend').value;
     backend = kind === 'webgpu' ? await createBackend('webgpu') : await createBackend('wasm', { threads: navigator.hardwareConcurrency || 1 });
     log(`backend: ${backend.description}`);
@@ -125,6 +132,8 @@ async function run(): Promise<void> {
       backend,
       registry: registry.methods,
       methods,
+      reducers,
+      blocks,
       libs: await vegaLibs(),
       command: `convergent web page: ${nets.map((n) => n.fileName).join(', ')} on ${data.label}`,
       version: __CONVERGENT_VERSION__,
@@ -133,7 +142,8 @@ async function run(): Promise<void> {
       onProgress: (done, total) => {
         progress.max = total;
         progress.value = done;
-        $('status').textContent = `probing: ${done} of ${total} images`;
+        // With a two-pass reducer (mi) the images are read twice: `total` counts both passes.
+        $('status').textContent = `probing: ${done} of ${total} image reads`;
       },
       onMethod: (layer, method) => ($('status').textContent = `aligning: ${method} on ${layer}`),
     });

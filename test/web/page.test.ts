@@ -11,6 +11,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromCSV } from 'arquero';
 import { serveStatic, webRoot } from '../../src/web/server.js';
 import { convergent } from '../cli/helpers.js';
 import { decodeNpyBytes } from '../../src/report/npy-bytes.js';
@@ -38,7 +39,7 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((done) => (server ? server.close(() => done()) : done())));
 
 /** The page's run on `backend`: on the built-in digits (WEB_ITEMS of them), or on the PNGs of `folder`; the models chosen or dropped; `fetch` names run files to read back from its download links. */
-async function runPage(backend: 'wasm' | 'webgpu', options: { folder?: string; fetch?: string[]; dropModels?: boolean } = {}) {
+async function runPage(backend: 'wasm' | 'webgpu', options: { folder?: string; fetch?: string[]; dropModels?: boolean; methods?: string[]; chance?: boolean; blocks?: number } = {}) {
   const { chromium } = await import('playwright-core');
   const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'convergent-chromium-')), {
     executablePath: CHROMIUM,
@@ -67,6 +68,10 @@ async function runPage(backend: 'wasm' | 'webgpu', options: { folder?: string; f
       await page.setInputFiles('#folder', options.folder);
       await page.fill('#limit', '');
     } else await page.fill('#limit', String(WEB_ITEMS));
+    for (const method of options.methods ?? []) await page.check(`#methods input[value="${method}"]`);
+    if (options.chance) await page.check('#chance');
+    if (options.blocks) await page.fill('#blocks', String(options.blocks));
+    const disabled = await page.$$eval('#methods input:disabled', (boxes) => boxes.map((b) => (b as HTMLInputElement).value));
     await page.click('#run');
     await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state ?? ''), undefined, { timeout: 240_000 });
     const state = await page.evaluate(() => ({ state: document.body.dataset.state, status: document.getElementById('status')!.textContent, log: document.getElementById('log')!.textContent }));
@@ -85,7 +90,7 @@ async function runPage(backend: 'wasm' | 'webgpu', options: { folder?: string; f
     }
     const screenshot = await page.screenshot({ fullPage: true });
     const backendLine = state.log.split('\n').find((l) => l.startsWith('backend:'));
-    return { offered, summary, sections, figures, patches, downloads, files, screenshot, errors, backendLine };
+    return { offered, summary, sections, figures, patches, downloads, files, screenshot, errors, backendLine, disabled };
   } finally {
     await context.close();
   }
@@ -121,6 +126,26 @@ describe.skipIf(!haveChromium && !requireChromium)('the web page in headless Chr
     expect(existsSync(join(run, 'report.html'))).toBe(true);
     writeFileSync(join(fixture.dir, 'page-wasm.png'), got.screenshot);
     expect(got.screenshot.subarray(1, 4).toString()).toBe('PNG');
+  }, 300_000);
+
+  it("runs mi (two passes over the digits), debiased-cka, layer-cka, the chance levels and block intervals on WASM: the CLI's summary within 1e-6", async () => {
+    expect(haveChromium, `${CHROMIUM} is missing: apt-get install chromium fonts-liberation`).toBe(true);
+    const methods = ['mi', 'debiased-cka', 'layer-cka'];
+    const withReducers = cliRun(fixture, 'wasm', join(fixture.dir, 'cli-reducers'), undefined, [...methods.flatMap((m) => ['--method', m]), '--reducer', 'null', '--blocks', '5']);
+    const got = await runPage('wasm', { methods, chance: true, blocks: 5, fetch: ['tables/metrics.csv', 'tables/layer_cka.csv'] });
+    expect(got.errors).toEqual([]);
+    expect(got.disabled).toEqual([]);
+    const keys = Object.keys(got.summary[0]);
+    expect(keys.filter((k) => k.endsWith('_chance')).length).toBeGreaterThan(0);
+    expect(keys.filter((k) => k.endsWith('_lo')).length).toBeGreaterThan(0);
+    const rows = (csv: string) => fromCSV(csv).objects() as Record<string, unknown>[];
+    const layerCka = rows(readFileSync(join(withReducers.out, 'tables', 'layer_cka.csv'), 'utf8'));
+    expect(layerCka.length).toBeGreaterThan(0);
+    expect(expectSameRows(rows(new TextDecoder().decode(got.files['tables/layer_cka.csv'])), layerCka, 1e-6)).toEqual([]);
+    expect(expectSameRows(got.summary, withReducers.summary.layers, 1e-6)).toEqual([]);
+    const metrics = new TextDecoder().decode(got.files['tables/metrics.csv']);
+    expect(metrics).toContain('linear_cka_debiased');
+    expect(metrics).toContain('mi_bipartite');
   }, 300_000);
 
   it("runs the study on WebGPU through SwiftShader: the CLI's summary within 1e-6", async () => {

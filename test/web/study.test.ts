@@ -9,6 +9,8 @@ import type { Backend } from '../../src/backend/types.js';
 import { loadMnist, parseSplit } from '../../src/inputs/data/mnist.js';
 import { PluginRegistry } from '../../src/plugins/registry.js';
 import { builtinPlugin, DEFAULT_METHODS } from '../../src/align/methods/builtin/index.js';
+import { reducersForMethods, selectReducers } from '../../src/align/method-selection.js';
+import { fromCSV } from 'arquero';
 import { lazyImageSource, mnistImages } from '../../src/study/image-source.js';
 import { runStudy } from '../../src/study/study.js';
 import { zipFiles } from '../../src/study/zip.js';
@@ -33,7 +35,8 @@ async function heldOutDigits(count: number) {
   return mnistImages(mnist.images.slice(start * 784, (start + count) * 784), mnist.labels.slice(start, start + count), start);
 }
 
-async function study(methods = DEFAULT_METHODS) {
+/** The page's study; `reducers` as `--reducer` (the methods' own are added, as `convergent run` adds them). */
+async function study(methods = DEFAULT_METHODS, reducers: string[] = [], blocks?: number) {
   const registry = new PluginRegistry();
   registry.add(builtinPlugin, 'built-in');
   const source = lazyImageSource(await heldOutDigits(WEB_ITEMS + 5), [1, 28, 28]);
@@ -47,6 +50,8 @@ async function study(methods = DEFAULT_METHODS) {
     backend,
     registry: registry.methods,
     methods,
+    reducers: selectReducers(registry, reducersForMethods(registry, methods, reducers)),
+    blocks,
     libs: await vegaBuilds(),
   });
 }
@@ -101,6 +106,64 @@ describe('the in-memory study', () => {
     const fromDisk = await buildReport({ run });
     const sections = (r: { sections: { id: string; html: string }[] }) => r.sections.filter((x) => x.id !== 'run').map((x) => [x.id, x.html]);
     expect(sections(page.report)).toEqual(sections(fromDisk));
+  });
+
+  it("runs the probe reducers (mi's two passes, debiased-cka's sample norms, null's chance levels, layer-cka's state over every layer) to the CLI's tables within 1e-6", async () => {
+    const added = ['mi', 'debiased-cka', 'layer-cka'];
+    const methods = [...DEFAULT_METHODS, ...added];
+    const cli = cliRun(fixture, 'wasm', join(fixture.dir, 'cli-reducers'), undefined, [...added.flatMap((m) => ['--method', m]), '--reducer', 'null']);
+    const page = await study(methods, ['null']);
+    const text = async (path: string) => new TextDecoder().decode((await page.run.read(`page-run/${path}`))!);
+    const summary = JSON.parse(await text('summary.json'));
+    expect(Object.keys(summary.layers[0]).filter((k) => k.endsWith('_chance')).length).toBeGreaterThan(0);
+    expect(expectSameRows(summary.layers, cli.summary.layers, 1e-6)).toEqual([]);
+    expect(summary.resampling).toEqual(JSON.parse(readFileSync(join(cli.out, 'summary.json'), 'utf8')).resampling);
+    const rows = (csv: string) => fromCSV(csv).objects() as Record<string, unknown>[];
+    for (const name of ['metrics', 'mi_matches', 'layer_cka']) {
+      const theirs = rows(readFileSync(join(cli.out, 'tables', `${name}.csv`), 'utf8'));
+      expect(theirs.length, name).toBeGreaterThan(0);
+      expect(expectSameRows(rows(await text(`tables/${name}.csv`)), theirs, 1e-6), name).toEqual([]);
+    }
+    const metrics = rows(await text('tables/metrics.csv')).map((r) => String(r.metric));
+    expect(metrics).toEqual(expect.arrayContaining(['linear_cka_debiased']));
+    expect(metrics.some((m) => m.startsWith('mi'))).toBe(true);
+    // Saved, the run is one `convergent align` (which reads the reducer outputs from disk) aligns to the same summary.
+    const root = join(fixture.dir, 'saved-reducers');
+    for (const [path, bytes] of page.run.entries()) {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), bytes);
+    }
+    const run = join(root, 'page-run');
+    const aligned = convergent(['align', run, ...added.flatMap((m) => ['--method', m]), '--quiet']);
+    expect(aligned.stderr).toBe('');
+    expect(aligned.code).toBe(0);
+    expect(expectSameRows(JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8')).layers, summary.layers, 0)).toEqual([]);
+    expect(convergent(['report', run, '--quiet']).code).toBe(0);
+  });
+
+  it("keeps --blocks states in memory: the jackknife intervals (debiased-cka's per-block sample norms included) are the CLI's within 1e-6", async () => {
+    const methods = [...DEFAULT_METHODS, 'debiased-cka'];
+    const cli = cliRun(fixture, 'wasm', join(fixture.dir, 'cli-blocks'), undefined, ['--method', 'debiased-cka', '--reducer', 'null', '--blocks', '5']);
+    const page = await study(methods, ['null'], 5);
+    const summary = JSON.parse(new TextDecoder().decode((await page.run.read('page-run/summary.json'))!));
+    const keys = Object.keys(summary.layers[0]);
+    expect(keys.filter((k) => k.endsWith('_lo') || k.endsWith('_hi')).length).toBeGreaterThan(0);
+    expect(keys.filter((k) => k.endsWith('_chance')).length).toBeGreaterThan(0);
+    expect(expectSameRows(summary.layers, cli.summary.layers, 1e-6)).toEqual([]);
+    expect(summary.resampling).toEqual(JSON.parse(readFileSync(join(cli.out, 'summary.json'), 'utf8')).resampling);
+    const metrics = (csv: string) => fromCSV(csv).objects() as Record<string, unknown>[];
+    const ours = metrics(new TextDecoder().decode((await page.run.read('page-run/tables/metrics.csv'))!));
+    expect(expectSameRows(ours, metrics(readFileSync(join(cli.out, 'tables', 'metrics.csv'), 'utf8')), 1e-6)).toEqual([]);
+    // Saved, `convergent align` reads the block states from disk to the same intervals.
+    const root = join(fixture.dir, 'saved-blocks');
+    for (const [path, bytes] of page.run.entries()) {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), bytes);
+    }
+    const run = join(root, 'page-run');
+    const aligned = convergent(['align', run, '--method', 'debiased-cka', '--quiet']);
+    expect(aligned.code, aligned.stderr).toBe(0);
+    expect(expectSameRows(JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8')).layers, summary.layers, 0)).toEqual([]);
   });
 
   it('packs the run as a .zip that unzip lists and extracts byte for byte', async () => {

@@ -48,9 +48,9 @@ export function webFixture(): WebFixture {
 }
 
 /** `convergent run` on the fixture's nets and WEB_ITEMS held-out digits (or every image of `folder`); its summary.json. */
-export function cliRun(fixture: WebFixture, backend: 'wasm' | 'webgpu' | 'reference', out = join(fixture.dir, `cli-${backend}`), folder?: string): { out: string; summary: { layers: Record<string, unknown>[]; nets: Record<string, unknown>[] } } {
+export function cliRun(fixture: WebFixture, backend: 'wasm' | 'webgpu' | 'reference', out = join(fixture.dir, `cli-${backend}`), folder?: string, flags: string[] = []): { out: string; summary: { layers: Record<string, unknown>[]; nets: Record<string, unknown>[] } } {
   const data = folder ? ['--data', folder] : ['--data', 'mnist', '--limit', String(WEB_ITEMS)];
-  const r = convergent(['run', ...fixture.nets.flatMap((n) => ['--net', `${n.name}=${n.path}`]), ...data, '--backend', backend, '--out', out, '--quiet']);
+  const r = convergent(['run', ...fixture.nets.flatMap((n) => ['--net', `${n.name}=${n.path}`]), ...data, '--backend', backend, '--out', out, '--quiet', ...flags]);
   if (r.code !== 0) throw new Error(`convergent run failed: ${r.stderr}`);
   return { out, summary: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) };
 }

@@ -10,17 +10,19 @@ import type { BatchMoments } from '../../kernels/moments/contract.js';
 import { emptyMoments, mergeMomentsInto } from '../../kernels/moments/merge.js';
 import { momentsFromSnapshot } from '../../probe/checkpoint.js';
 import type { Reducer, ReducerLayer, ReducerOutput, ReducerSnapshot } from '../../probe/reducers/types.js';
-import { readReducerSnapshot } from '../../probe/snapshot-io.js';
+import { diskStateReader, readReducerSnapshot, type StateReader } from '../../probe/snapshot-io.js';
 import { runPaths, type ProbeLayerRecord, type ProbeManifest } from '../../run-dir/layout.js';
 import { readNpy } from '../../inputs/npy/npy-read.js';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+// Through the platform shims: the page's align (src/study/align.ts) reaches this module for the
+// chance levels, and only a --blocks run or a merge of parts reads files here.
+import { existsSync } from '../../platform/node-fs.js';
+import { readFile } from '../../platform/node-fs-promises.js';
+import { join } from '../../platform/node-path.js';
 
 /** One block's moments as saved by the probe, with the shift added back to the mean. */
-export async function readBlockMoments(run: string, layer: string, block: number): Promise<BatchMoments> {
+export async function readBlockMoments(run: string, layer: string, block: number, from: StateReader = diskStateReader): Promise<BatchMoments> {
   const dir = runPaths.blockState(run, block, layer, 'moments');
-  const s = momentsFromSnapshot(await readReducerSnapshot(dir), dir);
+  const s = momentsFromSnapshot(await readReducerSnapshot(dir, from), dir);
   const mean = Float64Array.from(s.mean);
   if (s.shift) for (let i = 0; i < s.d; i++) mean[i] += s.shift[i];
   return { n: s.n, d: s.d, mean, m2: s.m2 };
@@ -48,11 +50,11 @@ export interface BlockSource {
  * skipped has no files), or, for a merge of the parts of a sharded probe, its parts, when they are
  * all still where the merge read them. `note` says why there are none.
  */
-export function layerBlocks(run: string, manifest: ProbeManifest, record: ProbeLayerRecord): { blocks: BlockSource[]; note?: string } {
+export function layerBlocks(run: string, manifest: ProbeManifest, record: ProbeLayerRecord, from: StateReader = diskStateReader): { blocks: BlockSource[]; note?: string } {
   if (record.blocks) {
     const blocks = record.blocks
-      .map((range, index) => ({ index, items: range.end - range.start, moments: () => readBlockMoments(run, record.name, index), reducerState: (name: string) => runPaths.blockState(run, index, record.name, name) }))
-      .filter(({ index }) => existsSync(runPaths.blockState(run, index, record.name, 'moments')));
+      .map((range, index) => ({ index, items: range.end - range.start, moments: () => readBlockMoments(run, record.name, index, from), reducerState: (name: string) => runPaths.blockState(run, index, record.name, name) }))
+      .filter(({ index }) => from.exists(runPaths.blockState(run, index, record.name, 'moments')));
     return { blocks };
   }
   const parts = manifest.merged?.parts ?? [];
@@ -104,7 +106,7 @@ export interface LeaveOneOut {
 }
 
 /** Each leave-one-block-out state of the layer in turn (each valid until the next is asked for). */
-export async function* leaveOneBlockOut(blocks: BlockSource[], reducers: { reducer: Reducer; layer: ReducerLayer }[]): AsyncGenerator<LeaveOneOut> {
+export async function* leaveOneBlockOut(blocks: BlockSource[], reducers: { reducer: Reducer; layer: ReducerLayer }[], from: StateReader = diskStateReader): AsyncGenerator<LeaveOneOut> {
   if (blocks.length < 2) return;
   let total: BatchMoments | undefined;
   for (const block of blocks) {
@@ -120,8 +122,8 @@ export async function* leaveOneBlockOut(blocks: BlockSource[], reducers: { reduc
       const saved: ReducerSnapshot[] = [];
       for (const block of blocks) {
         const dir = block.reducerState(name);
-        if (!existsSync(dir)) break;
-        saved.push(await readReducerSnapshot(dir));
+        if (!from.exists(dir)) break;
+        saved.push(await readReducerSnapshot(dir, from));
       }
       states.set(name, saved.length === blocks.length ? saved : undefined);
     }

@@ -9,6 +9,7 @@ import { makeLayerData } from '../layer-data.js';
 import { unitStats, type ActivationDtype } from '../unit-stats.js';
 import { nullLayerData } from '../null-data.js';
 import { NULL_PAIRS } from '../../probe/reducers/null-pairs.js';
+import type { StateReader } from '../../probe/snapshot-io.js';
 import { jackknifeInterval, INTERVAL_LEVEL, type Interval } from './jackknife.js';
 import { layerBlocks, leaveOneBlockOut } from './leave-one-out.js';
 import { methodScalars, withResampleColumns, type Scalars } from './scalars.js';
@@ -30,12 +31,12 @@ export interface ResampleOptions {
   reducerOutput(name: string): Promise<ReducerOutput | undefined>;
   /** Reducers by name (for the per-block states), when known. */
   reducer?(name: string): Reducer | undefined;
-  /** Resolved options the run's reducers were probed with. */
-  reducerOptions(name: string): Record<string, unknown>;
   /** Whether to compute the jackknife intervals where blocks exist (false: --no-intervals). */
   intervals: boolean;
   log(message: string): void;
   onBlock?(done: number, total: number): void;
+  /** Where the block states are read (default: the disk; the web page's study: its run in memory). */
+  from?: StateReader;
 }
 
 /** What summary.json records about the intervals and chance levels of a layer. */
@@ -60,7 +61,7 @@ function subsetNets(data: LayerData, moments: LayerData['moments'], dtypes: Reco
 /** `results` (each method's on all the data, in method order) with interval and chance columns added. */
 export async function resampleLayer(options: ResampleOptions, results: MethodResult[]): Promise<{ results: MethodResult[]; record: ResampleRecord }> {
   const { data, record: layer } = options;
-  const { blocks: sources, note } = options.intervals ? layerBlocks(options.run, options.manifest, layer) : { blocks: [] };
+  const { blocks: sources, note } = options.intervals ? layerBlocks(options.run, options.manifest, layer, options.from) : { blocks: [] };
   if (note) options.log(`layer ${layer.name}: no intervals: ${note}`);
   const blocks = sources.length;
   const chance = options.manifest.reducers.includes(NULL_PAIRS);
@@ -76,10 +77,10 @@ export async function resampleLayer(options: ResampleOptions, results: MethodRes
     const perBlock = [...new Set(options.manifest.reducers)]
       .map((name) => options.reducer?.(name))
       .filter((r): r is Reducer => r !== undefined && typeof r.merge === 'function' && typeof r.restore === 'function' && (r.perBlock === true || !layer.blocks))
-      .map((reducer) => ({ reducer, layer: { layer: layer.name, nets: data.nets.map((n) => ({ name: n.name, units: n.units })), samples: layer.samples, samplesPerItem: layer.samplesPerItem, options: options.reducerOptions(reducer.name) } }));
+      .map((reducer) => ({ reducer, layer: { layer: layer.name, nets: data.nets.map((n) => ({ name: n.name, units: n.units })), samples: layer.samples, samplesPerItem: layer.samplesPerItem, options: options.manifest.provenance?.reducers.find((r) => r.name === reducer.name)?.options ?? {} } }));
     const values = full.map((scalars) => new Map([...scalars.keys()].map((k) => [k, [] as (number | null)[]])));
     let done = 0;
-    for await (const loo of leaveOneBlockOut(sources, perBlock)) {
+    for await (const loo of leaveOneBlockOut(sources, perBlock, options.from)) {
       const subset = makeLayerData(layer.name, loo.moments.n, subsetNets(data, loo.moments, options.dtypes), loo.moments, layer.items - loo.items);
       for (let m = 0; m < options.methods.length; m++) {
         if (!repeated[m]) continue;

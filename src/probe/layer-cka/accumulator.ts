@@ -9,13 +9,11 @@
 // sample-norms takes them about a layer's: align moves both to the final mean.
 import { join } from '../../platform/node-path.js';
 import type { MomentKernel } from '../../kernels/moments/contract.js';
-import { ensureDir, writeJsonAtomic } from '../../run-dir/atomic-write.js';
-import { writeNpy } from '../../run-dir/npy-write.js';
 import { LayerAccumulator } from '../layer-accumulator.js';
 import { momentsFromSnapshot, momentsToSnapshot } from '../checkpoint.js';
 import { SampleNormSums, blocksOfSizes, type SampleNormArrays } from '../reducers/sample-norms.js';
 import type { ReducerSnapshot } from '../reducers/types.js';
-import { writeReducerSnapshot } from '../snapshot-io.js';
+import { diskStateWriter, writeReducerSnapshot, type StateWriter } from '../snapshot-io.js';
 import { totalFeatures, type LayerCkaBlock } from './blocks.js';
 import { poolBatch } from './pool.js';
 
@@ -87,16 +85,16 @@ export class LayerCkaAccumulator {
     ];
   }
 
-  /** Writes RUN/layer-cka/: mean.npy, m2.npy (the joint moments), norms/ (the norm sums) and blocks.json. */
-  async write(dir: string, pool: string): Promise<void> {
-    await ensureDir(dir);
+  /** Writes RUN/layer-cka/: mean.npy, m2.npy (the joint moments), norms/ (the norm sums) and blocks.json (to disk, or `to` a run in memory). */
+  async write(dir: string, pool: string, to: StateWriter = diskStateWriter): Promise<void> {
+    await to.ensureDir(dir);
     const result = this.moments.resultView(); // m2 is the accumulator's own: no second D x D copy
     const d = totalFeatures(this.blocks);
-    await writeNpy(join(dir, 'mean.npy'), result.mean, [d]);
-    await writeNpy(join(dir, 'm2.npy'), result.m2, [d, d]);
-    await writeReducerSnapshot(join(dir, 'norms'), normsToSnapshot(this.norms.arrays(), this.blocks), 'layer-cka norm sums');
+    await to.npy(join(dir, 'mean.npy'), result.mean, [d]);
+    await to.npy(join(dir, 'm2.npy'), result.m2, [d, d]);
+    await writeReducerSnapshot(join(dir, 'norms'), normsToSnapshot(this.norms.arrays(), this.blocks), 'layer-cka norm sums', to);
     const record: LayerCkaRecord = { samples: result.n, pool, features: d, blocks: this.blocks, cells: CELLS_NOTE };
-    await writeJsonAtomic(join(dir, 'blocks.json'), record);
+    await to.json(join(dir, 'blocks.json'), record);
   }
 }
 

@@ -295,6 +295,7 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
         units: Object.fromEntries(models.map((m, k) => [m.name, shapes[k][li].units])),
         sources: Object.fromEntries(models.map((m, k) => [m.name, `${m.path}:${layers[li].tensors[k]}`])),
         seconds,
+        secondsShared: true,
         ...(options.shard ? { itemRange: range } : {}),
         ...(blockItems ? { blocks: blockItems } : {}),
       };

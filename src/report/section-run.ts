@@ -55,6 +55,22 @@ ${htmlTable(cols, rows)}`;
   return { id: 'dead', title, html, figures: [] };
 }
 
+/**
+ * The probe's time: the sum of the layers' own times, and a time shared by layers probed in one
+ * pass (ONNX probes, `secondsShared`) counted once (the largest, in a run merged from parts whose
+ * times were summed per layer).
+ */
+export function probeSeconds(layers: { seconds: number; secondsShared?: boolean }[]): number {
+  let own = 0;
+  let shared = 0;
+  for (const l of layers) {
+    if (!Number.isFinite(l.seconds)) continue;
+    if (l.secondsShared) shared = Math.max(shared, l.seconds);
+    else own += l.seconds;
+  }
+  return own + shared;
+}
+
 export function runSection(ctx: ReportContext, reportCommand?: string): Section {
   const { data } = ctx;
   const m = data.manifest;
@@ -64,10 +80,10 @@ export function runSection(ctx: ReportContext, reportCommand?: string): Section 
     { label: 'items', cell: (l) => int(l.items), numeric: true },
     { label: 'samples / item', cell: (l) => int(l.samplesPerItem), numeric: true },
     { label: 'units', cell: (l) => data.nets.map((n) => l.units[n.name] ?? '–').join(' / '), numeric: true, title: data.nets.map((n) => n.name).join(' / ') },
-    { label: 'probe time', cell: (l) => seconds(l.seconds), numeric: true },
+    { label: 'probe time', cell: (l) => (l.secondsShared ? `${seconds(l.seconds)} (all layers)` : seconds(l.seconds)), numeric: true, title: 'an ONNX probe runs every layer in one pass: its time is the whole pass\'s, once' },
     { label: 'sources', cell: (l) => Object.entries(l.sources).map(([net, path]) => `${esc(net)}: <code>${esc(path)}</code>`).join('<br>'), html: true },
   ];
-  const total = m.layers.reduce((s, l) => s + (Number.isFinite(l.seconds) ? l.seconds : 0), 0);
+  const total = probeSeconds(m.layers);
   const rows: [string, string][] = [
     ['probe backend and device', esc(m.backend)],
     ['align backend and device', esc(data.summary.backend ?? '–')],

@@ -202,7 +202,13 @@ export interface ProbeLayerRecord {
   samplesPerItem: number;
   units: Record<string, number>;
   sources: Record<string, string>;
+  /** Seconds the probe took for this layer; with `secondsShared`, for every layer at once. */
   seconds: number;
+  /**
+   * ONNX probes run the forward passes of every layer together: `seconds` is then the whole probe
+   * loop's, the same on every layer, and the run's probe time is it once, not their sum.
+   */
+  secondsShared?: boolean;
   /**
    * `probe --blocks B`: the layer's items cut into B contiguous blocks (absolute item indices), each
    * block's state in RUN/blocks/<k>/<layer>/ (src/probe/blocks.ts), for align's jackknife intervals.

@@ -258,6 +258,7 @@ export async function probeInMemory(options: MemoryProbeOptions): Promise<ProbeM
       units: Object.fromEntries(models.map((m, k) => [m.name, shapes[k][li].units])),
       sources: Object.fromEntries(models.map((m, k) => [m.name, `${m.path}:${layers[li].tensors[k]}`])),
       seconds,
+      secondsShared: true,
       ...(blockItems ? { blocks: blockItems } : {}),
     };
     manifest.layers.push(record);

@@ -175,6 +175,8 @@ describe('probe from ONNX models', async () => {
         await expectTopKOfOracle(fromOnnx, oracle);
         expect(manifest.layers.map((l) => l.name)).toEqual(['conv1', 'conv2', 'fc1']);
         expect(manifest.layers.map((l) => l.samples)).toEqual([N * 110, N * 25, N]);
+        // One pass over the images probes every layer: its time is recorded as shared, the same on each.
+        expect(manifest.layers.every((l) => l.secondsShared === true && l.seconds === manifest.layers[0].seconds)).toBe(true);
         for (const layer of ['conv1', 'conv2', 'fc1']) {
           for (const file of ['mean.npy', 'm2.npy']) {
             const a = (await readNpy(join(fromFiles, 'moments', layer, file))).data as Float64Array;

@@ -10,21 +10,20 @@ import { fileURLToPath } from 'node:url';
 import { benchAccumulator, formatAccumulatorTable } from './accumulator.js';
 import { formatAssignmentTable, benchAssignment } from './assignment.js';
 import { benchEigen, formatEigenTable } from './eigen.js';
-import { benchLasso, formatLassoTable } from './lasso.js';
-import { benchNumpyMoments } from './moments-numpy.js';
+import { benchLassoTolerances, formatLassoTable } from './lasso.js';
+import { benchMomentsAlternated, formatMomentsTable, type AlternatedMoments } from './moments-alternated.js';
 import { benchWasmMoments } from './moments-wasm.js';
-import { benchWebGpuMoments } from './moments-webgpu.js';
+import { benchWebGpuMoments, type WebGpuMomentBench } from './moments-webgpu.js';
 import type { BenchRow } from './types.js';
 
-type MomentRow = { name: string; d: number; n: number; gflops: number };
-
 const parts: Record<string, () => Promise<unknown>> = {
+  moments: () => benchMomentsAlternated(),
   'wasm-moments': () => benchWasmMoments(),
   'webgpu-moments': () => benchWebGpuMoments(),
   accumulate: () => benchAccumulator(),
   assignment: () => benchAssignment(),
   eigen: () => benchEigen(),
-  lasso: () => benchLasso({ plain: false }),
+  lasso: () => benchLassoTolerances(),
   // Forward passes, probe memory and training: imported when their part runs, so each child loads
   // only its own runtime (onnxruntime, Dawn, worker pools).
   'forward-wasm': async () => (await import('./forward-ours.js')).benchOurForward('wasm'),
@@ -34,14 +33,21 @@ const parts: Record<string, () => Promise<unknown>> = {
   'forward-ort-node': async () => (await import('./forward-ort.js')).benchOrtNodeForward(),
   'memory-1000': async () => (await import('./memory-probe.js')).benchProbeMemory(1000),
   'memory-10000': async () => (await import('./memory-probe.js')).benchProbeMemory(10000),
+  'memory-alexnet-fc6-1000': async () => (await import('./memory-probe.js')).benchAlexnetFc6Memory(1000),
+  'memory-alexnet-fc6-3000': async () => (await import('./memory-probe.js')).benchAlexnetFc6Memory(3000),
   'probe-memory-2048': async () => (await import('./probe-memory-state.js')).benchProbeStateMemory(2048),
   'probe-memory-4096': async () => (await import('./probe-memory-state.js')).benchProbeStateMemory(4096),
   'merge-parts': async () => (await import('./merge-shards.js')).benchMerge(),
   'shard-throughput': async () => (await import('./merge-shards.js')).benchShardThroughput(),
   'error-bars-lenet': async () => (await import('./error-bars.js')).benchErrorBarsLenet(),
   'error-bars-alexnet': async () => (await import('./error-bars.js')).benchErrorBarsAlexnet(),
-  'train-ours': async () => (await import('./train-ours.js')).benchOurTraining(),
-  'train-torch': async () => (await import('./train-ours.js')).benchTorchPart(),
+  // Training: one part per setting, so that the section can alternate ours and PyTorch's.
+  'train-ours-main': async () => (await import('./train-ours.js')).benchOurTraining('main'),
+  'train-ours-pair': async () => (await import('./train-ours.js')).benchOurTraining('pair'),
+  'train-ours-four': async () => (await import('./train-ours.js')).benchOurTraining('four'),
+  'train-torch-1x1': async () => (await import('./train-ours.js')).benchTorchPart({ threads: 1, processes: 1 }),
+  'train-torch-2x1': async () => (await import('./train-ours.js')).benchTorchPart({ threads: 2, processes: 1 }),
+  'train-torch-1x2': async () => (await import('./train-ours.js')).benchTorchPart({ threads: 1, processes: 2 }),
   'web-page': async () => (await import('./web-page.js')).benchWebPage(),
 };
 
@@ -66,23 +72,12 @@ function runPart<T>(name: string): T | { error: string } {
 
 function momentsSection(): string {
   const lines = ['### Moment reduction (centred co-moment of a batch, GFLOP/s counting 2 n d^2)', ''];
-  const rows: MomentRow[] = [];
-  for (const part of ['wasm-moments', 'webgpu-moments']) {
-    const r = runPart<MomentRow[]>(part);
-    if ('error' in r) lines.push(`${part}: not measured (${r.error})`, '');
-    else rows.push(...r);
-  }
-  const sizes = [...new Set(rows.map((r) => r.d))].map((d) => ({ d, n: Math.min(131072, Math.max(...rows.filter((r) => r.d === d).map((r) => r.n))) }));
-  const numpy = benchNumpyMoments(sizes);
-  lines.push('| kernel | d | n | GFLOP/s | vs numpy float32 | vs numpy float64 |', '| --- | ---: | ---: | ---: | ---: | ---: |');
-  const ref = (d: number, dtype: string) => numpy?.find((r) => r.d === d && r.dtype === dtype)?.gflops;
-  for (const r of rows) {
-    const f32 = ref(r.d, 'float32');
-    const f64 = ref(r.d, 'float64');
-    lines.push(`| ${r.name} | ${r.d} | ${r.n} | ${r.gflops.toFixed(1)} | ${f32 ? `${(r.gflops / f32).toFixed(2)}x` : '-'} | ${f64 ? `${(r.gflops / f64).toFixed(2)}x` : '-'} |`);
-  }
-  if (numpy) for (const r of numpy) lines.push(`| numpy ${r.dtype} (x - mean).T @ (x - mean) | ${r.d} | ${r.n} | ${r.gflops.toFixed(1)} | | |`);
-  else lines.push('', 'numpy: not available (python3 with numpy not found), no ratio measured');
+  // WebGPU first, in a process of its own (Dawn's threads must not share the alternated rounds).
+  const gpu = runPart<WebGpuMomentBench[]>('webgpu-moments');
+  const alternated = runPart<AlternatedMoments>('moments');
+  if ('error' in alternated) lines.push(`moments: not measured (${alternated.error})`);
+  else lines.push(...formatMomentsTable(alternated, 'error' in gpu ? [] : gpu, cpus().length));
+  if ('error' in gpu) lines.push(`webgpu-moments: not measured (${gpu.error})`);
   return lines.join('\n');
 }
 
@@ -96,7 +91,10 @@ function partSection<T extends object>(part: string, short: string, title: strin
   return [`### ${title}`, '', ...body(r)].join('\n');
 }
 
-const fenced = (text: string): string[] => ['```', text, '```'];
+// A declaration, not a const: runAll runs (top-level await above) before a const here is initialised.
+function fenced(text: string): string[] {
+  return ['```', text, '```'];
+}
 
 function accumulateSection(): string {
   return partSection<Parameters<typeof formatAccumulatorTable>[0]>('accumulate', 'Probe accumulation', 'Probe accumulation: shift, range guard and merge around the kernel (WASM, one thread)', (r) => [formatAccumulatorTable(r)]);

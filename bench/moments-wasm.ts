@@ -2,9 +2,12 @@
 // GFLOP/s count 2 n d^2 flops per batch, as the full product X_c X_c' would take, although only
 // the upper triangle of tiles is computed (about half of that). Batches are capped at 128 MB of
 // f32; each measurement repeats batches for about a second, after a warm-up batch (V8 tiers the
-// WASM up between calls), and the best of three measurements is kept. Run alone: `node dist/bench/moments-wasm.js` after `npm run build`.
+// WASM up between calls), and the median of three measurements is kept. Run alone (ours only):
+// `node dist/bench/moments-wasm.js` after `npx tsc -p tsconfig.json`; `npm run bench -- moments`
+// alternates these with numpy (./moments-alternated.ts).
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './alternation.js';
 import { randomBatch, timeIt } from './util.js';
 import { createWasmMomentKernel } from '../src/kernels/moments/wasm.js';
 import { hardwareConcurrency } from '../src/platform/workers.js';
@@ -37,9 +40,10 @@ export async function benchWasmMoments(
         const n = Math.max(256, Math.floor(maxBatchBytes / (4 * d) / 256) * 256);
         const data = randomBatch(d, n);
         await kernel.batchMoments(data, d, n); // warm-up: tier-up, workers, memory growth
-        // Best of three measurements: other tenants of a shared machine can take a core for a while.
-        let seconds = Infinity;
-        for (let r = 0; r < 3; r++) seconds = Math.min(seconds, await timeIt(() => kernel.batchMoments(data, d, n), target));
+        // Median of three measurements, the statistic the alternated bench takes for every tool.
+        const runs: number[] = [];
+        for (let r = 0; r < 3; r++) runs.push(await timeIt(() => kernel.batchMoments(data, d, n), target));
+        const seconds = median(runs);
         results.push({
           name: `wasm-simd moments d=${d} (${threads === 1 ? '1 thread' : `${threads} threads`})`,
           d,

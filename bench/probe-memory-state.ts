@@ -1,6 +1,7 @@
 // Memory of the probe against the joint moment state it must keep (issue 12, Memory; issue 15, the
 // 4 GiB WASM ceiling). One dense activation-file layer of two nets (units each: 2048, 4096; D =
-// twice that), a few thousand samples written as float32 .npy files in a temp folder, probed by
+// twice that), or of four AlexNet fc6-sized nets (4 x 4096, D = 16,384, a 2 GiB state: the memory
+// bench, ./memory-probe.ts), a few thousand samples written as float32 .npy files in a temp folder, probed by
 // the real `probe` path (src/probe/probe.ts) on the WASM backend. Each size runs in its own child
 // process, so the peak resident set (process.resourceUsage().maxRSS) is that probe's alone; the
 // ArrayBuffer and external memory (WASM memories, typed arrays) are sampled every 20 ms.
@@ -18,11 +19,12 @@ import type { RunPart } from './types.js';
 
 /** Units per net of each measured size (D = 2 x units). */
 export const PROBE_MEMORY_UNITS = [2048, 4096];
-const SAMPLES = 3000;
+const PROBE_MEMORY_SAMPLES = 3000;
 const MiB = 2 ** 20;
 
 export interface ProbeStateMemoryResult {
   units: number;
+  nets: number;
   d: number;
   samples: number;
   /** 8 D^2 bytes, MiB. */
@@ -69,14 +71,15 @@ export async function writeLayer(path: string, samples: number, units: number, s
   }
 }
 
-export async function benchProbeStateMemory(units: number): Promise<ProbeStateMemoryResult> {
+/** Probes one layer of `nets` nets of `units` units each (D = nets x units) in this process. */
+export async function benchProbeStateMemory(units: number, netCount = 2, samples = PROBE_MEMORY_SAMPLES): Promise<ProbeStateMemoryResult> {
   const dir = await mkdtemp(join(tmpdir(), 'convergent-bench-state-'));
   const backend = await createBackend('wasm', { cpuName: cpus()[0]?.model?.trim() });
   try {
-    const nets = [1, 2].map((k) => ({ name: `net${k}`, path: join(dir, `net${k}`) }));
+    const nets = Array.from({ length: netCount }, (_, k) => ({ name: `net${k + 1}`, path: join(dir, `net${k + 1}`) }));
     for (const [k, net] of nets.entries()) {
       await mkdir(net.path);
-      await writeLayer(join(net.path, 'fc.npy'), SAMPLES, units, 1000 + k);
+      await writeLayer(join(net.path, 'fc.npy'), samples, units, 1000 + k);
     }
     const startRssMiB = process.memoryUsage().rss / MiB;
     let peakArrayBuffers = 0;
@@ -94,11 +97,12 @@ export async function benchProbeStateMemory(units: number): Promise<ProbeStateMe
       clearInterval(timer);
       sample();
     }
-    const d = 2 * units;
+    const d = netCount * units;
     return {
       units,
+      nets: netCount,
       d,
-      samples: SAMPLES,
+      samples,
       stateMiB: (8 * d * d) / MiB,
       startRssMiB,
       // maxRSS is in kibibytes.
@@ -117,11 +121,11 @@ export async function benchProbeStateMemory(units: number): Promise<ProbeStateMe
 export function formatProbeStateMemoryTable(results: ProbeStateMemoryResult[]): string {
   const x = (a: number, state: number) => `${(a / state).toFixed(2)}x`;
   return [
-    '| units per net | D | samples | state 8 D^2 (MiB) | RSS before (MiB) | peak RSS (MiB) | peak RSS / state | (peak - before) / state | peak arrayBuffers (MiB) | peak external (MiB) | probe time (s) |',
+    '| nets x units | D | samples | state 8 D^2 (MiB) | RSS before (MiB) | peak RSS (MiB) | peak RSS / state | (peak - before) / state | peak arrayBuffers (MiB) | peak external (MiB) | probe time (s) |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...results.map(
       (r) =>
-        `| ${r.units} | ${r.d} | ${r.samples} | ${r.stateMiB.toFixed(0)} | ${r.startRssMiB.toFixed(0)} | ${r.peakRssMiB.toFixed(0)} | ${x(r.peakRssMiB, r.stateMiB)} | ${x(r.peakRssMiB - r.startRssMiB, r.stateMiB)} | ${r.peakArrayBuffersMiB.toFixed(0)} | ${r.peakExternalMiB.toFixed(0)} | ${r.seconds.toFixed(1)} |`,
+        `| ${r.nets} x ${r.units} | ${r.d} | ${r.samples} | ${r.stateMiB.toFixed(0)} | ${r.startRssMiB.toFixed(0)} | ${r.peakRssMiB.toFixed(0)} | ${x(r.peakRssMiB, r.stateMiB)} | ${x(r.peakRssMiB - r.startRssMiB, r.stateMiB)} | ${r.peakArrayBuffersMiB.toFixed(0)} | ${r.peakExternalMiB.toFixed(0)} | ${r.seconds.toFixed(1)} |`,
     ),
     '',
     `Backend: ${results[0]?.backend ?? 'not measured'}.`,

@@ -2,8 +2,8 @@
 // recipe and the same digits (written to a temporary file): Caffe's LeNet, batch 64, SGD with
 // momentum 0.9, lr 0.01, weight decay 5e-4, 4 epochs over the 8,000 training digits shuffled every
 // epoch, the held-out digits scored after every epoch (inside the timing, as ours). Runs
-// /usr/bin/python3 (Debian's python3-torch: a dev-only tool, never needed by the project or CI);
-// returns the reason instead when torch cannot be imported.
+// /usr/bin/python3 (Debian's python3-torch) or the python3 on PATH: a dev-only tool, never needed
+// by the project or CI; returns the reason instead when torch cannot be imported.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,9 @@ export interface TorchTrainResult {
   version: string;
 }
 
-const PYTHON = '/usr/bin/python3';
+// Debian's python3-torch lives in /usr/bin/python3; a pip-installed torch in the python3 on PATH.
+const PYTHONS = ['/usr/bin/python3', 'python3'];
+let python = PYTHONS[0];
 
 const SCRIPT = `
 import json, sys, time
@@ -57,16 +59,21 @@ seconds = time.perf_counter() - start
 print(json.dumps(dict(threads=threads, processes=1, seconds=seconds, imagesPerSecond=epochs * train / seconds, finalLoss=total_loss / batches, heldOutAccuracy=acc, version=torch.__version__)))
 `;
 
-/** Why PyTorch cannot run here, or null when `import torch` works. */
+/** Why PyTorch cannot run here, or null when `import torch` works (in the first of PYTHONS where it does). */
 export function torchUnavailable(): string | null {
-  const r = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (r.error) return `${PYTHON} not found`;
-  return r.status === 0 ? null : `${PYTHON} cannot import torch (apt-get install python3-torch)`;
+  for (const candidate of PYTHONS) {
+    const r = spawnSync(candidate, ['-c', 'import torch'], { encoding: 'utf8' });
+    if (r.status === 0) {
+      python = candidate;
+      return null;
+    }
+  }
+  return `neither ${PYTHONS.join(' nor ')} can import torch (apt-get install python3-torch)`;
 }
 
 function trainOnce(path: string, train: number, total: number, epochs: number, threads: number, seed: number): Promise<TorchTrainResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, ['-c', SCRIPT, path, String(train), String(total), String(epochs), String(threads), String(seed)]);
+    const child = spawn(python, ['-c', SCRIPT, path, String(train), String(total), String(epochs), String(threads), String(seed)]);
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));

@@ -96,3 +96,9 @@ export function captureShapes(
   });
   return { shapes, fields, outputShapes };
 }
+
+/** The graph output, captured too (for the accuracy) when the data has labels and the net ends in class scores. */
+export function classifierOutput(model: OnnxModel, shape: number[] | undefined, classes: number): string | undefined {
+  const out = model.outputs[0];
+  return out && shape && shape.length === 2 && shape[1] >= classes ? out.name : undefined;
+}

@@ -33,7 +33,7 @@ import { checkShardable } from './reducer-states.js';
 import { checkShardNotEmpty, type Shard } from './shard.js';
 import { planLayerCka, refuseLayerCkaShard, type LayerCkaPlan } from './layer-cka/plan.js';
 import { DEFAULT_BATCH_ITEMS, runPreparedOnnxProbe } from './forward-probe-run.js';
-import { captureShapes, resolveCaptureLayers, type CaptureLayer, type LayerShape } from './capture-layers.js';
+import { captureShapes, classifierOutput, resolveCaptureLayers, type CaptureLayer, type LayerShape } from './capture-layers.js';
 
 export { captureShapes, resolveCaptureLayers, type CaptureLayer, type LayerShape } from './capture-layers.js';
 
@@ -84,12 +84,6 @@ export interface ForwardProbeOptions {
 
 export function isOnnxPath(path: string): boolean {
   return /\.onnx$/i.test(path);
-}
-
-/** The graph output, captured too when the data has labels and the net ends in class scores. */
-function classifierOutput(model: OnnxModel, shape: number[] | undefined, classes: number): string | undefined {
-  const out = model.outputs[0];
-  return out && shape && shape.length === 2 && shape[1] >= classes ? out.name : undefined;
 }
 
 /** What a probe from ONNX models needs before a device: everything but the backend. */

@@ -17,7 +17,7 @@ import type { ImageBatch, ImageSource } from '../inputs/data/source.js';
 import { decodeOnnx } from '../inputs/onnx/decode.js';
 import type { OnnxModel } from '../inputs/onnx/model.js';
 import { DEFAULT_BATCH_ITEMS, toUnitMajor } from '../probe/batch-layout.js';
-import { captureShapes, resolveCaptureLayers, type CaptureLayer } from '../probe/capture-layers.js';
+import { captureShapes, classifierOutput, resolveCaptureLayers, type CaptureLayer } from '../probe/capture-layers.js';
 import { LayerAccumulator } from '../probe/layer-accumulator.js';
 import { validateNets } from '../probe/net-names.js';
 import { TopKUnits } from '../probe/reducers/topk.js';
@@ -83,12 +83,6 @@ export function planMemoryProbe(nets: StudyNet[], itemShape: readonly number[], 
   checkPathNames('layer', layers.map((l) => l.name));
   const { shapes, fields, outputShapes } = captureShapes(models, layers, [...itemShape]);
   return { models, layers, shapes, fields, outputShapes };
-}
-
-/** The graph output, captured for the accuracy when the data has labels and the net ends in class scores (as the CLI). */
-function classifierOutput(model: OnnxModel, shape: number[] | undefined, classes: number): string | undefined {
-  const out = model.outputs[0];
-  return out && shape && shape.length === 2 && shape[1] >= classes ? out.name : undefined;
 }
 
 export async function probeInMemory(options: MemoryProbeOptions): Promise<ProbeManifest> {

@@ -6,6 +6,7 @@ export { momentsCentre, momentsBlocks } from './moments';
 export { semiMatch } from './semi-matching';
 export { histBin32, histBin64, histJoint } from './joint-histogram';
 export { eigenWorkBytes, eigenSolve } from './eigen';
+export { eigenBlockProduct } from './eigen-product';
 export { lassoWorkBytes, lassoPath } from './lasso';
 export * from './forward/index';
 export * from './train/index';

@@ -49,6 +49,13 @@ const parts: Record<string, () => Promise<unknown>> = {
   'train-torch-2x1': async () => (await import('./train-ours.js')).benchTorchPart({ threads: 2, processes: 1 }),
   'train-torch-1x2': async () => (await import('./train-ours.js')).benchTorchPart({ threads: 1, processes: 2 }),
   'web-page': async () => (await import('./web-page.js')).benchWebPage(),
+  'deconv-views': async () => (await import('./deconv-views.js')).benchDeconvViews(),
+  // The study benchmark's in-process parts (bench/study.ts; their config comes through the environment).
+  'study-ours-forward': async () => (await import('./study-ours.js')).oursForwardPart(),
+  'study-ours-align': async () => (await import('./study-ours.js')).oursAlignPart(),
+  'study-ort-forward': async () => (await import('./study-python.js')).ortForwardPart(),
+  // Clustering and sparse prediction at AlexNet size (bench/methods-at-scale.ts; the step comes through the environment).
+  'methods-scale-step': async () => (await import('./methods-at-scale.js')).methodsScalePart(),
 };
 
 const MARK = '@@bench-json@@';
@@ -128,4 +135,9 @@ async function runAll(only: string[]): Promise<void> {
   if (want('error-bars')) console.log((await import('./error-bars.js')).errorBarsSection(runPart) + '\n');
   if (want('train')) console.log((await import('./train-ours.js')).trainSection(runPart) + '\n');
   if (want('web')) console.log((await import('./web-page.js')).webPageSection(runPart) + '\n');
+  if (want('views')) console.log((await import('./deconv-views.js')).deconvViewsSection(runPart) + '\n');
+  // Long (minutes per size): only when named, `npm run bench -- methods [--sizes 4096,8192] [--full]`.
+  if (only[0] === 'methods') console.log((await import('./methods-at-scale.js')).methodsAtScaleSection(runPart, only) + '\n');
+  // Long (tens of minutes at its defaults): only when named, `npm run bench -- study [--images N] ...`.
+  if (only[0] === 'study') console.log((await (await import('./study.js')).studySection(runPart, only)) + '\n');
 }

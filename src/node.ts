@@ -38,6 +38,9 @@ export { writeTable } from './tables/write.js';
 
 // Report: RUN/report.html (and PNG figures) from an aligned run.
 export { buildReport, writeReport } from './report/build.js';
+// Fig. 2's deconvnet views (RUN/views/), drawn before the report for ONNX runs (`convergent report` does).
+export { drawFig2Views, type Fig2ViewsOptions } from './views/fig2-views.js';
+export type { ViewsStatus } from './views/status.js';
 
 // Training data from MNIST or an image folder, and trained nets saved as ONNX files.
 export { loadTrainData, mnistTrainData, folderTrainData } from './train/data.js';

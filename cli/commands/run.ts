@@ -41,11 +41,13 @@ export function runCommand(ctx: CliContext) {
     command: 'run',
     describe: 'probe, align and report: the whole one-to-one study in one command',
     builder: (y) =>
-      withRunOptions(y, ctx).option('example', {
-        type: 'boolean',
-        default: false,
-        describe: 'use the embedded example: two nets with planted structure (written under RUN/example-data)',
-      }),
+      withRunOptions(y, ctx)
+        .option('example', {
+          type: 'boolean',
+          default: false,
+          describe: 'use the embedded example: two nets with planted structure (written under RUN/example-data)',
+        })
+        .option('views', { type: 'boolean', default: true, describe: 'draw the deconvnet view beneath each top patch of Fig. 2 in the report (ONNX runs; --no-views skips)' }),
     handler: async (argv) => {
       // Everything the command line says is checked before anything is written or a device opened.
       const nets = parseNets(argv.net);
@@ -73,7 +75,7 @@ export function runCommand(ctx: CliContext) {
           const result = await runAlign(argv.out, { ...argv, layer: manifest.layers.map((l) => l.name) }, { methods, methodOptions }, ctx, backend);
           const matches = result.tables.get('matches');
           if (truth && matches && methods.includes('semi') && methods.includes('bipartite')) print(`${formatPlantedCheck(checkPlanted(matches, truth))}\n`);
-          await runReport(argv.out, { headline: false, command: ctx.commandLine });
+          await runReport(argv.out, { headline: false, views: argv.views, command: ctx.commandLine });
         } finally {
           await backend.dispose();
         }

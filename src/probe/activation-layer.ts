@@ -58,7 +58,7 @@ export async function probeActivationLayer(ctx: LayerContext): Promise<LayerOutc
   const { items: layerItems, batchSamples, range } = layerShard(options, infos);
   const first = range.start * spi;
   const samplesTotal = (range.end - range.start) * spi;
-  const reducerLayer = (reducer: Reducer): ReducerLayer => ({ layer: name, nets, samples: samplesTotal, samplesPerItem: spi, backend: options.backend, options: ctx.reducerOptions.get(reducer) ?? {} });
+  const reducerLayer = (reducer: Reducer): ReducerLayer => ({ layer: name, nets, samples: samplesTotal, samplesPerItem: spi, backend: options.backend, options: ctx.reducerOptions.get(reducer) ?? {}, log: options.log });
   const saved = (reducer: Reducer) => ctx.resume?.states.find((s) => s.name === reducer.name)?.snapshot;
 
   // The states this layer walks, and the passes: [firstPass, lastPass].
@@ -89,7 +89,7 @@ export async function probeActivationLayer(ctx: LayerContext): Promise<LayerOutc
         const snapshot = saved(reducer);
         states.push({ reducer, state: snapshot ? restoreReducer(reducer, reducerLayer(reducer), snapshot) : reducer.create(reducerLayer(reducer)) });
       }
-      lastPass = options.shard ? 0 : Math.max(0, ...states.map(({ reducer }) => passesOf(reducer) - 1));
+      lastPass = options.shard ? 0 : Math.max(0, ...states.map(({ reducer }) => passesOf(reducer, reducerLayer(reducer)) - 1));
       if (blockItems) {
         const perBlock = blockReducers(options.reducers ?? []).map((reducer) => ({ reducer, layer: reducerLayer(reducer) }));
         blocks = new LayerBlocks({ out: options.out, layer: name, total: moments, ranges: blockItems, samplesPerItem: spi, reducers: perBlock });
@@ -105,7 +105,7 @@ export async function probeActivationLayer(ctx: LayerContext): Promise<LayerOutc
     const resumePass = ctx.resume?.pass ?? firstPass;
 
     for (let pass = resumePass; pass <= lastPass; pass++) {
-      const active = states.filter(({ reducer }) => ctx.nextPass || passesOf(reducer) > pass);
+      const active = states.filter(({ reducer }) => ctx.nextPass || passesOf(reducer, reducerLayer(reducer)) > pass);
       // A pass resumed from a checkpoint has had its nextPass already (the state was saved after it).
       if (pass > firstPass && pass !== resumePass) for (const { state } of active) await state.nextPass?.(pass);
       const skip = pass === resumePass ? (ctx.resume?.samplesDone ?? 0) : 0;
@@ -134,7 +134,7 @@ export async function probeActivationLayer(ctx: LayerContext): Promise<LayerOutc
       for (const { reducer } of states) savedStates.push({ reducer: reducer.name, pass: lastPass });
     }
     await blocks?.finish();
-    const finishing = ctx.nextPass ? [] : states.filter(({ reducer }) => passesOf(reducer) - 1 <= lastPass);
+    const finishing = ctx.nextPass ? [] : states.filter(({ reducer }) => passesOf(reducer, reducerLayer(reducer)) - 1 <= lastPass);
     const result = moments ? await writeLayerState(options.out, name, nets, moments, finishing) : { n: samplesTotal, d: totalUnits };
     const record: ProbeLayerRecord = {
       name,

@@ -124,6 +124,16 @@ export class LayerBlocks {
     }
   }
 
+  /** Merges the samples the block in progress has gathered (LayerAccumulator.gather). */
+  async flush(): Promise<void> {
+    await this.moments?.flush();
+  }
+
+  /** Samples the block in progress has gathered and not merged. */
+  pendingSamples(): number {
+    return this.moments?.pendingSamples() ?? 0;
+  }
+
   /** Saves the block in progress (the stream has ended) and merges it into the layer's total. */
   async finish(): Promise<void> {
     await this.save();
@@ -174,6 +184,7 @@ export class LayerBlocks {
   /** Writes the block in progress to RUN/blocks/<k>/<layer>/ and merges it into the layer's total. */
   private async save(): Promise<void> {
     if (!this.moments) return;
+    await this.moments.flush(); // a gathering layer's block ends with its gathered samples merged
     const { out, layer } = this.ctx;
     const to = this.ctx.to ?? diskStateWriter;
     await writeReducerSnapshot(runPaths.blockState(out, this.index, layer, MOMENTS), momentsToSnapshot(this.moments.snapshot()), `layer ${layer}, block ${this.index}`, to);

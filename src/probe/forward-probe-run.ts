@@ -21,10 +21,11 @@ import { plural } from '../util/plural.js';
 import { LayerBlocks, blockRanges, blockReducers, blocksCostNote } from './blocks.js';
 import { CheckpointClock, DEFAULT_CHECKPOINT_EVERY, momentsFromSnapshot, momentsToSnapshot, removeCheckpoint, topkFromSnapshot, topkToSnapshot, writeCheckpoint, type CheckpointLayer } from './checkpoint.js';
 import type { ForwardProbeOptions, PreparedOnnxProbe } from './forward-probe.js';
-import { LayerAccumulator } from './layer-accumulator.js';
+import { LayerAccumulator, type NetBatch } from './layer-accumulator.js';
+import { gatherFlushDue, planMomentGather } from './moment-gather.js';
 import { LAYER_CKA_STATES, LayerCkaAccumulator } from './layer-cka/accumulator.js';
 import { ItemCache, patchDir, writeUnitPatches } from './patches.js';
-import { passesOf, writeLayerState, writeManifest } from './probe.js';
+import { passesOf, validateReducerLayer, writeLayerState, writeManifest } from './probe.js';
 import { readPendingState, restoreReducer, saveReducerStates, snapshotOf, unsavable } from './reducer-states.js';
 import { TopKUnits } from './reducers/topk.js';
 import type { Reducer, ReducerLayer, ReducerState } from './reducers/types.js';
@@ -62,12 +63,13 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
     samplesPerItem: shapes[0][li].height * shapes[0][li].width,
     backend: options.backend,
     options: reducerOptions.get(reducer) ?? {},
+    log,
   });
   const reducers = nextPass ? nextPass.reducers.map((r) => r.reducer) : (options.reducers ?? []);
-  layers.forEach((_, li) => reducers.forEach((r) => r.validate?.(reducerLayer(li, r))));
+  layers.forEach((_, li) => reducers.forEach((r) => validateReducerLayer(r, reducerLayer(li, r), options.shard !== undefined)));
   // Passes [firstPass, lastPass]: a part runs pass 0 only, a next-pass part the pass RUN owes.
   const firstPass = nextPass ? nextPass.reducers[0].pass : 0;
-  const lastPass = nextPass ? firstPass : options.shard ? 0 : Math.max(0, ...reducers.map((r) => passesOf(r) - 1));
+  const lastPass = nextPass ? firstPass : options.shard ? 0 : Math.max(0, ...layers.flatMap((_, li) => reducers.map((r) => passesOf(r, reducerLayer(li, r)) - 1)));
 
   const start = await startProbe(options.out, provenance, { resume: options.resume, overwrite: options.overwrite, command: options.command, log });
   if (start.complete) return start.complete;
@@ -90,13 +92,19 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
   const blocks: (LayerBlocks | undefined)[] = [];
   // --method layer-cka: one state over every layer of every net (src/probe/layer-cka/), pass 0.
   let layerCka: LayerCkaAccumulator | undefined;
+  // fc layers (few samples per batch, many units) gather batches before their moments are merged (src/probe/moment-gather.ts).
+  const gather = planMomentGather(
+    batchItems,
+    layers.map((_, li) => ({ units: layerNets(li).reduce((sum, n) => sum + n.units, 0), samplesPerItem: shapes[0][li].height * shapes[0][li].width })),
+    onDevice || nextPass ? { samples: 0 } : options.momentGather,
+  );
   try {
     if (onDevice) device = onDevice({ nets: models, itemShape, layers, outputs });
     else engine = options.engine ?? (await options.backend.forwardEngine(nets, itemShape, { threads: options.threads }));
     for (let li = 0; li < layers.length; li++) {
       const name = layers[li].name;
       const m = savedState(name, 'moments');
-      moments.push(nextPass ? undefined : m ? LayerAccumulator.restore(name, layerNets(li), options.backend.moments, momentsFromSnapshot(m, `checkpoint of layer ${name}`)) : new LayerAccumulator(name, layerNets(li), options.backend.moments));
+      moments.push(nextPass ? undefined : (m ? LayerAccumulator.restore(name, layerNets(li), options.backend.moments, momentsFromSnapshot(m, `checkpoint of layer ${name}`)) : new LayerAccumulator(name, layerNets(li), options.backend.moments)).gather(gather.samples[li]));
       tops.push(
         topK > 0
           ? models.map((net, k) => {
@@ -189,11 +197,12 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
     const resumePass = position?.pass ?? firstPass;
     options.onStart?.(rangeItems, lastPass - firstPass + 1);
     for (let pass = resumePass; pass <= lastPass; pass++) {
-      if (pass !== resumePass) for (const layerStates of states) for (const { reducer, state } of layerStates) if (nextPass || passesOf(reducer) > pass) await state.nextPass?.(pass);
+      if (pass !== resumePass) for (const [li, layerStates] of states.entries()) for (const { reducer, state } of layerStates) if (nextPass || passesOf(reducer, reducerLayer(li, reducer)) > pass) await state.nextPass?.(pass);
       const resumeAt = pass === resumePass ? (position?.itemsDone ?? 0) : 0;
       let itemsDone = resumeAt; // source indices visited, from the shard's first: batches of batchItems indices
       let done = resumeAt;
       const progressBase = (pass - firstPass) * rangeItems;
+      let checkpointDue = false;
       const finishBatch = async (batch: ImageBatch, predictions: (ArrayLike<number> | undefined)[]) => {
         // Counted here, when the batch is reduced, not when it is read: the host path reads a
         // batch ahead, and a checkpoint must not list the skipped images of a batch it does not cover.
@@ -207,20 +216,35 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
         itemsDone = Math.min(rangeItems, itemsDone + batchItems);
         done = itemsDone;
         options.onProgress?.(progressBase + done);
-        if (cannotSave.length === 0 && itemsDone < rangeItems && clock.batchDone()) await checkpoint(pass, itemsDone);
+        if (pass === 0 && gatherFlushDue(gather, range.start + itemsDone, range.end)) {
+          for (let li = 0; li < layers.length; li++) await (blocks[li] ?? moments[li])?.flush();
+        }
+        if (cannotSave.length === 0 && itemsDone < rangeItems && clock.batchDone()) checkpointDue = true;
+        // A checkpoint waits for the gathered samples' flush: it holds no gathered samples, so a resumed probe merges the same batches.
+        if (checkpointDue && !layers.some((_, li) => (blocks[li] ?? moments[li])?.pendingSamples())) {
+          checkpointDue = false;
+          await checkpoint(pass, itemsDone);
+        }
       };
       const reduceOnHost = async (batch: ImageBatch, captured: Float32Array[][]) => {
         for (let li = 0; li < layers.length; li++) {
           const positions = shapes[0][li].height * shapes[0][li].width;
-          const unitMajor = models.map((_, k) => ({ data: toUnitMajor(captured[k][li], batch.n, shapes[k][li].units, positions), units: shapes[k][li].units, samples: batch.n * positions }));
+          // Unit-major copies only for blocks and reducers: the moments read the captures as they are (transposed in their shift pass).
+          let transposed: NetBatch[] | undefined;
+          const unitMajor = () => (transposed ??= models.map((_, k) => ({ data: toUnitMajor(captured[k][li], batch.n, shapes[k][li].units, positions), units: shapes[k][li].units, samples: batch.n * positions })));
           if (pass === 0 && moments[li]) {
             // With --blocks the batch goes to the block(s) it falls in, and each finished block into the layer's moments.
-            if (blocks[li]) await blocks[li]!.add(unitMajor, (batch.indices[0] ?? 0) * positions, (s) => batch.indices[Math.floor(s / positions)]);
-            else await moments[li]!.add(unitMajor);
-            tops[li].forEach((t, k) => t.add(captured[k][li], batch.indices));
+            if (blocks[li]) await blocks[li]!.add(unitMajor(), (batch.indices[0] ?? 0) * positions, (s) => batch.indices[Math.floor(s / positions)]);
+            else {
+              // The top-k's per-item maxima come from the moments' pass over the values (ItemMaxima).
+              const maxima = tops[li].length > 0 ? models.map((_, k) => ({ values: new Float32Array(batch.n * shapes[k][li].units), positions: new Uint32Array(batch.n * shapes[k][li].units) })) : undefined;
+              await moments[li]!.add(models.map((_, k) => ({ data: captured[k][li], units: shapes[k][li].units, samples: batch.n * positions, itemMajor: { items: batch.n, positions } })), maxima);
+              if (maxima) tops[li].forEach((t, k) => t.addMaxima(maxima[k].values, maxima[k].positions, batch.indices, 'unit-major'));
+            }
+            if (blocks[li]) tops[li].forEach((t, k) => t.add(captured[k][li], batch.indices));
           }
           for (const { reducer, state } of states[li]) {
-            if (nextPass || passesOf(reducer) > pass) await state.update({ nets: unitMajor.map((b) => b.data), samples: batch.n * positions, firstSample: (batch.indices[0] ?? 0) * positions, pass, shift: pass === 0 ? moments[li]?.currentShift() : undefined });
+            if (nextPass || passesOf(reducer, reducerLayer(li, reducer)) > pass) await state.update({ nets: unitMajor().map((b) => b.data), samples: batch.n * positions, firstSample: (batch.indices[0] ?? 0) * positions, pass, shift: pass === 0 ? moments[li]?.currentShift() : undefined });
           }
         }
         if (pass === 0 && layerCka) await layerCka.add(captured, batch.n);
@@ -282,7 +306,7 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
       const name = layers[li].name;
       if (manifest.layers.some((l) => l.name === name)) continue;
       if (options.shard) await saveReducerStates(out, name, states[li]);
-      const finishing = nextPass ? [] : states[li].filter(({ reducer }) => passesOf(reducer) - 1 <= lastPass);
+      const finishing = nextPass ? [] : states[li].filter(({ reducer }) => passesOf(reducer, reducerLayer(li, reducer)) - 1 <= lastPass);
       const positions = shapes[0][li].height * shapes[0][li].width;
       await blocks[li]?.finish();
       const samples = moments[li] ? (await writeLayerState(out, name, layerNets(li), moments[li]!, finishing)).n : (rangeItems - skipped.length) * positions;

@@ -26,6 +26,7 @@ import { checkPathNames, type ProbeManifest, type ProbeProvenance } from '../run
 import { passesOf, validateLimit, validateNets, validateReducerNames } from './probe.js';
 import type { ProbeDataOptions } from './probe-data.js';
 import { checkBlocks } from './blocks.js';
+import type { GatherOptions } from './moment-gather.js';
 import { dataProvenance, onnxNetProvenance, pluginReducerRecords, probeProvenance } from './provenance.js';
 import type { CheckpointEvery } from './checkpoint.js';
 import { openNextPass, type NextPass } from './next-pass.js';
@@ -70,6 +71,8 @@ export interface ForwardProbeOptions {
   shard?: Shard;
   /** Also keep the state of this many contiguous blocks of items, for align's jackknife intervals (src/probe/blocks.ts). */
   blocks?: number;
+  /** For tests and benchmarks: the layers' gathering of batches before the moment update (src/probe/moment-gather.ts); default: fc-sized layers gather 512 samples. */
+  momentGather?: GatherOptions;
   /** How often to save the whole state (src/probe/checkpoint.ts); null: never; default every 5 minutes. */
   checkpointEvery?: CheckpointEvery | null;
   /** Continue the unfinished probe in `out` (src/probe/resume.ts). */

@@ -22,8 +22,18 @@
 //
 // The accumulator also records the precision of what each net fed it (float32 or float64): the
 // dead-unit rule follows it (src/align/unit-stats.ts).
+//
+// Gathering (gather(samples), for layers of one sample per image such as fc6): the kernel's cost per
+// batch has a part that grows with d^2 whatever the batch's samples (merging the batch's co-moments
+// into the total, and flushing its float32 blocks), which at d = 16,384 and 64 samples is most of
+// the work. Gathered, the shifted batches are kept (float32, as the kernel would take them) until
+// flush(), which merges them as one batch: a 512-sample flush pays the d^2 part once instead of 8
+// times. The caller flushes at fixed sample counts (so a probe stopped and resumed, which resumes
+// only where nothing is gathered, merges the same batches), at block ends and at the end. The
+// moments of a gathered run differ from an ungathered one by the float32 rounding of the kernel's
+// batch sums only (the batches it cuts differ), as blocks and parts do.
 import type { BatchMoments, MomentKernel } from '../kernels/moments/contract.js';
-import { accumulateBatch, emptyMoments, mergeMomentsInto } from '../kernels/moments/merge.js';
+import { accumulateBatch, emptyMoments, mergeMomentsInto, mirrorUpper } from '../kernels/moments/merge.js';
 import { checkDeviation } from './moment-range.js';
 import { exponentOf, ldexp } from './power-of-two.js';
 import type { ActivationDtype } from '../align/unit-stats.js';
@@ -39,10 +49,36 @@ const UNSCALED_MAX = 2 ** 40;
 const UNSCALED_MIN = 2 ** -40;
 
 export interface NetBatch {
-  /** unit-major: data[u * samples + s] */
+  /** unit-major: data[u * samples + s] (or batch-first, see itemMajor) */
   data: Float32Array | Float64Array;
   units: number;
   samples: number;
+  /**
+   * Set when `data` is batch-first, as a forward pass captures it: (items, units, positions), sample
+   * i * positions + p at data[(i * units + u) * positions + p]. LayerAccumulator.add reads it as it is
+   * (no transposed copy); everything else takes unit-major batches.
+   */
+  itemMajor?: { items: number; positions: number };
+}
+
+/** Per unit and item of a batch-first batch, [u * items + i]: the item's maximum over positions and the first position holding it. */
+export interface ItemMaxima {
+  values: Float32Array;
+  positions: Uint32Array;
+}
+
+/** How a batch's unit u, sample r * runLength + p lies in its data: at u * unitStride + r * runStride + p. */
+function layoutOf(b: NetBatch): { runs: number; runLength: number; unitStride: number; runStride: number } {
+  if (!b.itemMajor) return { runs: 1, runLength: b.samples, unitStride: b.samples, runStride: 0 };
+  const { items, positions } = b.itemMajor;
+  return { runs: items, runLength: positions, unitStride: positions, runStride: b.units * positions };
+}
+
+/** Unit u's value at sample s of a batch, in either layout. */
+function valueAt(b: NetBatch, u: number, s: number): number {
+  if (!b.itemMajor) return b.data[u * b.samples + s];
+  const { positions } = b.itemMajor;
+  return b.data[(Math.floor(s / positions) * b.units + u) * positions + (s % positions)];
 }
 
 export class NonFiniteActivationError extends Error {
@@ -90,6 +126,10 @@ export class LayerAccumulator {
   private joint: Float32Array | undefined;
   /** Samples of the layer before this accumulator's first (a block's start), for the samples errors name. */
   private sampleBase = 0;
+  /** Gathering: the most samples kept before they are merged (0: every batch is merged as it comes). */
+  private gatherCapacity = 0;
+  /** Samples gathered in `joint` (rows of gatherCapacity) and not merged yet. */
+  private gathered = 0;
 
   constructor(
     readonly layer: string,
@@ -103,11 +143,23 @@ export class LayerAccumulator {
       d += net.units;
     }
     this.d = d;
-    this.total = emptyMoments(d);
+    // Merges keep the upper triangle only (BatchMoments.upperOnly); the state is made whole where it is handed out (whole()).
+    this.total = { ...emptyMoments(d), upperOnly: true };
   }
 
-  /** Adds one batch: one NetBatch per net, in the order of `nets`, all with the same sample count. */
-  async add(batches: NetBatch[]): Promise<void> {
+  /** The total with its co-moments mirrored below the diagonal, as snapshots and results hand it out. */
+  private whole(): BatchMoments {
+    mirrorUpper(this.total);
+    return this.total;
+  }
+
+  /**
+   * Adds one batch: one NetBatch per net, in the order of `nets`, all with the same sample count.
+   * `maxima` (batch-first batches only): per net, filled with each item's maximum over its positions
+   * and the first position holding it, at [u * items + i], as planeMaxima (./reducers/topk.ts)
+   * gives them: the top-k reducer's input, found in the same pass over the values.
+   */
+  async add(batches: NetBatch[], maxima?: ItemMaxima[]): Promise<void> {
     if (batches.length !== this.nets.length) throw new Error(`layer ${this.layer}: expected ${this.nets.length} nets in a batch`);
     const n = batches[0].samples;
     for (let k = 0; k < batches.length; k++) {
@@ -117,45 +169,121 @@ export class LayerAccumulator {
       if (b.samples !== n) {
         throw new Error(`layer ${this.layer}: net ${net.name} gave ${b.samples} samples in a batch where net ${this.nets[0].name} gave ${n}`);
       }
+      if (b.data.length !== b.units * n || (b.itemMajor && b.itemMajor.items * b.itemMajor.positions !== n)) {
+        throw new Error(`net ${net.name}, layer ${this.layer}: a batch of ${b.data.length} values for ${b.units} units x ${n} samples${b.itemMajor ? ` (${b.itemMajor.items} items x ${b.itemMajor.positions} positions)` : ''}`);
+      }
+      if (maxima && (!b.itemMajor || maxima[k].values.length !== b.units * b.itemMajor.items || maxima[k].positions.length !== b.units * b.itemMajor.items)) {
+        throw new Error(`net ${net.name}, layer ${this.layer}: per-item maxima need a batch-first batch and ${b.units} units x its items slots`);
+      }
     }
     if (n === 0) return;
     this.setFeed('data');
     batches.forEach((b, k) => this.noteDtype(k, b.data instanceof Float64Array ? 'float64' : 'float32'));
     this.shift ??= this.firstBatchMeans(batches, n);
-    const joint = this.jointBuffer(n);
+    // Gathered: this batch's values go after those gathered (rows of gatherCapacity samples).
+    const gathering = this.gatherCapacity > 0 && n <= this.gatherCapacity;
+    if (this.gathered > 0 && (!gathering || this.gathered + n > this.gatherCapacity)) await this.flush();
+    const stride = gathering ? this.gatherCapacity : n;
+    const at = gathering ? this.gathered : 0;
+    const firstSample = this.sampleBase + this.total.n + this.gathered;
+    const joint = this.jointBuffer(stride);
     const exponents = new Int32Array(this.d);
     let scaled = false;
     for (let k = 0; k < batches.length; k++) {
       const { data, units } = batches[k];
+      const { runs, runLength, unitStride, runStride } = layoutOf(batches[k]);
       const base = this.offsets[k];
+      const best = maxima?.[k];
       for (let u = 0; u < units; u++) {
         const c = this.shift[base + u];
-        const src = u * n;
-        const dst = (base + u) * n;
+        const dst = (base + u) * stride + at;
         let largest = 0;
-        for (let s = 0; s < n; s++) {
-          const v = data[src + s];
-          // v - v is NaN exactly when v is NaN or infinite: one test catches both.
-          if (v - v !== 0) throw new NonFiniteActivationError(this.nets[k].name, this.layer, u, this.sampleBase + this.total.n + s, v);
-          const x = v - c;
-          joint[dst + s] = x;
-          if (x > largest) largest = x;
-          else if (-x > largest) largest = -x;
+        // Unit-major: one run of n samples; batch-first: a run of positions per item (transposed here, in the same pass).
+        for (let r = 0; r < runs; r++) {
+          const src = u * unitStride + r * runStride;
+          const out = dst + r * runLength;
+          let top = data[src];
+          let topAt = 0;
+          for (let p = 0; p < runLength; p++) {
+            const v = data[src + p];
+            // v - v is NaN exactly when v is NaN or infinite: one test catches both.
+            if (v - v !== 0) throw new NonFiniteActivationError(this.nets[k].name, this.layer, u, firstSample + r * runLength + p, v);
+            const x = v - c;
+            joint[out + p] = x;
+            if (x > largest) largest = x;
+            else if (-x > largest) largest = -x;
+            if (v > top) {
+              top = v;
+              topAt = p;
+            }
+          }
+          if (best) {
+            best.values[u * runs + r] = top;
+            best.positions[u * runs + r] = topAt;
+          }
         }
         if (largest !== 0 && (largest > UNSCALED_MAX || largest < UNSCALED_MIN)) {
-          this.checkRange(k, u, data, src, n, c, largest);
+          this.checkRange(k, u, batches[k], n, c, largest, firstSample);
           // Rewritten from the source: x rounded to float32 above may have overflowed.
           const e = exponentOf(largest);
           const scale = ldexp(1, -e);
-          for (let s = 0; s < n; s++) joint[dst + s] = (data[src + s] - c) * scale;
+          for (let s = 0; s < n; s++) joint[dst + s] = (valueAt(batches[k], u, s) - c) * scale;
           exponents[base + u] = e;
           scaled = true;
         }
       }
     }
+    if (gathering && !scaled) {
+      this.gathered += n;
+      return;
+    }
+    // A scaled batch is merged on its own (its units' scales are its own): taken out of the
+    // gathered rows, which are merged first.
+    const batch = gathering ? this.takeColumns(joint, stride, at, n) : joint;
+    if (gathering) await this.flush();
     // Merged into the total by the kernel a block of rows at a time, scaled units scaled back on
     // the way: no second d x d matrix, here or in the kernel.
-    await accumulateBatch(this.kernel, this.total, joint, this.d, n, scaled ? exponents : undefined);
+    await accumulateBatch(this.kernel, this.total, batch, this.d, n, scaled ? exponents : undefined);
+  }
+
+  /**
+   * Gathers batches of up to `samples` samples before merging them (see the top of this file); 0
+   * merges every batch as it comes. Set before the first batch, or when nothing is gathered.
+   */
+  gather(samples: number): this {
+    if (!Number.isInteger(samples) || samples < 0) throw new Error(`layer ${this.layer}: gather takes a sample count, got ${samples}`);
+    if (this.gathered > 0) throw new Error(`layer ${this.layer}: cannot change the gathering while ${this.gathered} samples are gathered`);
+    this.gatherCapacity = samples;
+    return this;
+  }
+
+  /** Samples gathered and not merged yet (0 when not gathering). */
+  pendingSamples(): number {
+    return this.gathered;
+  }
+
+  /** Merges the gathered samples as one batch (nothing when none are gathered). */
+  async flush(): Promise<void> {
+    const n = this.gathered;
+    if (n === 0) return;
+    const cap = this.gatherCapacity;
+    const joint = this.joint!;
+    // Rows of cap samples, n used: packed to rows of n in place (each row moves down, in order).
+    if (n < cap) for (let i = 1; i < this.d; i++) joint.copyWithin(i * n, i * cap, i * cap + n);
+    this.gathered = 0;
+    await accumulateBatch(this.kernel, this.total, joint.subarray(0, this.d * n), this.d, n);
+  }
+
+  /** Columns [at, at + n) of d rows of `stride` (a copy, unit-major d x n). */
+  private takeColumns(rows: Float32Array, stride: number, at: number, n: number): Float32Array {
+    const out = new Float32Array(this.d * n);
+    for (let i = 0; i < this.d; i++) out.set(rows.subarray(i * stride + at, i * stride + at + n), i * n);
+    return out;
+  }
+
+  /** Refuses to hand out the state while samples are gathered: it would leave them out. */
+  private checkFlushed(what: string): void {
+    if (this.gathered > 0) throw new Error(`layer ${this.layer}: ${what} with ${this.gathered} samples gathered and not merged; flush() first`);
   }
 
   /**
@@ -171,10 +299,10 @@ export class LayerAccumulator {
   }
 
   /** Refuses a unit whose largest deviation from its shift is out of float64's safe range, naming the sample. */
-  private checkRange(k: number, u: number, data: Float32Array | Float64Array, src: number, n: number, c: number, largest: number): void {
+  private checkRange(k: number, u: number, batch: NetBatch, n: number, c: number, largest: number, firstSample: number): void {
     let at = 0;
-    while (at < n - 1 && Math.abs(data[src + at] - c) !== largest) at++;
-    checkDeviation(largest, { net: this.nets[k].name, layer: this.layer, unit: u, sample: this.sampleBase + this.total.n + at, value: data[src + at], shift: c });
+    while (at < n - 1 && Math.abs(valueAt(batch, u, at) - c) !== largest) at++;
+    checkDeviation(largest, { net: this.nets[k].name, layer: this.layer, unit: u, sample: firstSample + at, value: valueAt(batch, u, at), shift: c });
   }
 
   /**
@@ -242,10 +370,12 @@ export class LayerAccumulator {
     const shift = new Float64Array(this.d);
     for (let k = 0; k < batches.length; k++) {
       const { data, units } = batches[k];
+      const { runs, runLength, unitStride, runStride } = layoutOf(batches[k]);
       for (let u = 0; u < units; u++) {
-        const x0 = data[u * n];
+        const x0 = valueAt(batches[k], u, 0);
         let s = 0;
-        for (let i = 0; i < n; i++) s += data[u * n + i] - x0;
+        // In sample order, whichever the layout: the same sum, so the same shift.
+        for (let r = 0; r < runs; r++) for (let i = u * unitStride + r * runStride, end = i + runLength; i < end; i++) s += data[i] - x0;
         const mean = x0 + s / n;
         // Round the shift to float32 when the data is float32, so v - c is exact (Sterbenz)
         // for values near the mean. A non-finite mean (non-finite data, or spreads beyond
@@ -262,7 +392,9 @@ export class LayerAccumulator {
    * its memory); they are valid until the next add.
    */
   snapshot(): MomentsSnapshot {
-    return { n: this.total.n, d: this.d, mean: this.total.mean, m2: this.total.m2, shift: this.shift ?? null, feed: this.feed ?? null, dtypes: this.nets.map((_, k) => this.netDtypes[k] ?? null) };
+    this.checkFlushed('a snapshot');
+    const total = this.whole();
+    return { n: total.n, d: this.d, mean: total.mean, m2: total.m2, shift: this.shift ?? null, feed: this.feed ?? null, dtypes: this.nets.map((_, k) => this.netDtypes[k] ?? null) };
   }
 
   /** An accumulator continuing from `snapshot` (which it takes over: the arrays are not copied). */
@@ -295,12 +427,14 @@ export class LayerAccumulator {
     const block = new LayerAccumulator(this.layer, this.nets, this.kernel);
     block.shift = this.shift;
     block.sampleBase = this.sampleBase + this.total.n;
+    block.gatherCapacity = this.gatherCapacity;
     return block;
   }
 
   /** A block's accumulator restored from a checkpoint, continuing as block() made it. */
   restoreBlock(snapshot: MomentsSnapshot): LayerAccumulator {
     const block = LayerAccumulator.restore(this.layer, this.nets, this.kernel, snapshot);
+    block.gatherCapacity = this.gatherCapacity;
     if (!this.shift || !block.shift || block.shift.some((c, i) => c !== this.shift![i])) throw new Error(`layer ${this.layer}: the saved block was shifted unlike the layer`);
     block.sampleBase = this.sampleBase + this.total.n;
     return block;
@@ -308,6 +442,7 @@ export class LayerAccumulator {
 
   /** Merges a finished block (made by block()) into this total: the pairwise float64 update, as merge does for parts. */
   absorb(block: LayerAccumulator): void {
+    block.checkFlushed('a block absorbed');
     if (block.shift !== this.shift && !(block.shift && this.shift && block.shift.every((c, i) => c === this.shift![i]))) throw new Error(`layer ${this.layer}: a block shifted unlike the layer`);
     if (block.total.n === 0) return;
     this.setFeed('data');
@@ -331,8 +466,10 @@ export class LayerAccumulator {
    * (valid until the next add): writing a finished layer must not double its memory.
    */
   resultView(): BatchMoments {
-    const mean = new Float64Array(this.total.mean);
+    this.checkFlushed('the result');
+    const total = this.whole();
+    const mean = new Float64Array(total.mean);
     if (this.shift) for (let i = 0; i < this.d; i++) mean[i] += this.shift[i];
-    return { n: this.total.n, d: this.d, mean, m2: this.total.m2 };
+    return { n: total.n, d: this.d, mean, m2: total.m2 };
   }
 }

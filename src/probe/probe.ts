@@ -13,6 +13,7 @@ import { writeNpy } from '../run-dir/npy-write.js';
 import { resolveReducerOptions } from './reducers/options.js';
 import { refuseLayerCkaFromActivationFiles } from './layer-cka/plan.js';
 import type { Reducer, ReducerLayer, ReducerState } from './reducers/types.js';
+import { passesOf } from './reducers/passes.js';
 import { LayerAccumulator } from './layer-accumulator.js';
 import { checkPathNames, isPlainFileName, runPaths, type ProbeLayerRecord, type ProbeManifest, type ProbeProvenance } from '../run-dir/layout.js';
 import { layerShard, probeActivationLayer } from './activation-layer.js';
@@ -26,6 +27,7 @@ import { activationNetProvenance, pluginReducerRecords, probeProvenance } from '
 import { validateNets } from './net-names.js';
 
 export { validateNetNames, validateNets } from './net-names.js';
+export { passesOf } from './reducers/passes.js';
 
 export interface ProbeProgress {
   layer: string;
@@ -213,7 +215,7 @@ export async function runPreparedProbe(prepared: PreparedProbe, backend: Backend
   const options: ProbeOptions = { ...prepared.inputs, backend };
   const { sources, plan, reducerOptions, provenance } = prepared;
   for (const infos of plan) {
-    for (const reducer of options.reducers ?? []) reducer.validate?.(reducerLayer(options, sources, infos, reducerOptions.get(reducer)));
+    for (const reducer of options.reducers ?? []) validateReducerLayer(reducer, reducerLayer(options, sources, infos, reducerOptions.get(reducer)), options.shard !== undefined);
   }
   const log = options.log ?? (() => {});
   const start = await startProbe(options.out, provenance, { resume: options.resume, overwrite: options.overwrite, command: options.command, log });
@@ -313,10 +315,20 @@ function reducerLayer(options: ProbeOptions, sources: NetSource[], infos: LayerI
   };
 }
 
-export function passesOf(reducer: Reducer): number {
-  const p = reducer.passes ?? 1;
-  if (!Number.isInteger(p) || p < 1) throw new Error(`reducer ${reducer.name}: passes must be a positive integer, got ${String(reducer.passes)}`);
-  return p;
+/**
+ * A reducer's checks of one layer before the probe reads anything: its own `validate`, and, in a
+ * sharded probe, that the layer needs no more passes than the reducer declares (merge moves the
+ * parts' states on by the declared passes, one at a time).
+ */
+export function validateReducerLayer(reducer: Reducer, layer: ReducerLayer, sharded: boolean): void {
+  reducer.validate?.(layer);
+  const passes = passesOf(reducer, layer);
+  if (sharded && passes > passesOf(reducer)) {
+    throw new Error(
+      `reducer ${reducer.name}, layer ${layer.layer}: needs ${passes} passes over the layer here (more than its usual ${passesOf(reducer)}, e.g. mutual-information counts in tiles), ` +
+        `which a sharded probe (--shard) cannot run; probe this layer without --shard${reducer.name === 'mi-histograms' ? ', or raise --mi-histograms.max-memory-mb (--mi.max-memory-mb with `convergent run`) until it is counted whole' : ''}`,
+    );
+  }
 }
 
 /**

@@ -7,13 +7,18 @@
 // how many images the unit fires on and how many of its k slots are filled (empty slots are left
 // blank, never filled with other images); a picture whose records hold filler images (runs probed
 // before empty slots were marked) is not shown. A missing file shows as a blank cell.
+//
+// Beneath each picture, when `convergent report` drew them (src/views/), the deconvnet views of
+// the same images (RUN/views/units/<layer>/<net>/<unit>.png, the same grid at the same zoom);
+// RUN/views/status.json says why any are missing.
 import { runPaths, safeName } from '../run-dir/layout.js';
 import { base64 } from './base64.js';
 import type { ReportContext, Section } from './figures.js';
 import { type Column, esc, fmt, htmlTable, note, viewBlock } from './html.js';
 import { type LayerTopK, readLayerTopK } from './topk-records.js';
 import { type Row, pairRows } from './run-data.js';
-import type { RunFiles } from './run-files.js';
+import { readText, type RunFiles } from './run-files.js';
+import type { ViewsStatus } from '../views/status.js';
 
 export const FIG2_COUNT = 8;
 
@@ -53,8 +58,16 @@ export function patchZoom(natural: number, target = PATCH_WIDTH): number {
   return Math.max(1, Math.round(target / Math.max(1, natural)));
 }
 
-async function patch(files: RunFiles, topk: LayerTopK | undefined, dir: string, net: string, unit: number): Promise<string> {
-  const path = `${dir}/${safeName(net)}/${unit}.png`;
+/** Where a unit's pictures are: its patches (the top-k reducer's folder) and its deconvnet views. */
+interface UnitFiles {
+  files: RunFiles;
+  topkDir: string;
+  viewPng(net: string, unit: number): string;
+}
+
+async function patch(at: UnitFiles, topk: LayerTopK | undefined, net: string, unit: number): Promise<string> {
+  const { files } = at;
+  const path = `${at.topkDir}/${safeName(net)}/${unit}.png`;
   const bytes = await files.read(path);
   if (bytes === undefined) return '<span class="note">–</span>';
   const records = topk?.nets.get(net);
@@ -70,7 +83,24 @@ async function patch(files: RunFiles, topk: LayerTopK | undefined, dir: string, 
       : filled !== undefined && filled < topk!.k
         ? `<div class="pcount">${filled} of ${topk!.k} slots filled</div>`
         : '';
-  return `<img class="patches" alt="top patches of ${esc(net)} unit ${unit}" width="${width}" src="data:image/png;base64,${base64(bytes)}"${slots}>${count}`;
+  const views = await files.read(at.viewPng(net, unit));
+  const view = views ? `<img class="views" alt="deconvnet views of ${esc(net)} unit ${unit}" width="${width}" src="data:image/png;base64,${base64(views)}">` : '';
+  return `<img class="patches" alt="top patches of ${esc(net)} unit ${unit}" width="${width}" src="data:image/png;base64,${base64(bytes)}"${slots}>${view}${count}`;
+}
+
+/** What Fig. 2 says about the deconvnet views: how they were made, or why there are none. */
+async function viewsNote(files: RunFiles, run: string): Promise<string> {
+  const text = await readText(files, runPaths.viewsStatus(run));
+  if (text === undefined) return note('No deconvnet views: `convergent report` draws them beneath the patches for runs probed from ONNX models on images (this report was made without that step: `--no-views`, or the page\'s in-memory study, which draws none).');
+  const status = JSON.parse(text) as ViewsStatus;
+  const parts: string[] = [];
+  if (status.views > 0) {
+    parts.push(
+      `<p>Beneath each unit's patches, its deconvnet views (Zeiler &amp; Fergus 2014) on the same images: the unit's activation at the patch's position alone, projected back to pixels through its net (transposed convolutions with the net's own weights, unpooling through the max locations of that image's forward pass, ReLU on the backward signal; LRN passed through unchanged, as deconvnets do). Each view is scaled to its own largest magnitude: grey is zero. ${status.views.toLocaleString('en-US')} views${status.ops ? `, on ${esc(status.ops)}` : ''}.</p>`,
+    );
+  }
+  for (const why of status.notes) parts.push(note(`Deconvnet views missing: ${why}`));
+  return parts.join('\n');
 }
 
 export async function fig2Section(ctx: ReportContext): Promise<Section> {
@@ -84,6 +114,7 @@ export async function fig2Section(ctx: ReportContext): Promise<Section> {
   let anyPatches = false;
   for (const layer of data.layers) {
     const topk = runPaths.reducerDir(data.run, 'topk', layer);
+    const at: UnitFiles = { files: data.files, topkDir: topk, viewPng: (net, unit) => runPaths.viewPng(data.run, layer, net, unit) };
     const hasPatches = await data.files.has(topk);
     const records = hasPatches ? await readLayerTopK(data.files, topk, data.nets.map((n) => n.name)) : undefined;
     anyPatches ||= hasPatches;
@@ -105,7 +136,7 @@ export async function fig2Section(ctx: ReportContext): Promise<Section> {
       ];
       if (hasPatches) {
         cols.push({ label: `${a} patches`, cell: (p) => p.pa ?? '', html: true }, { label: `${b} patches`, cell: (p) => p.pb ?? '', html: true });
-        for (const p of [...best, ...worst]) Object.assign(p, { pa: await patch(data.files, records, topk, a, p.unit_a), pb: await patch(data.files, records, topk, b, p.unit_b) });
+        for (const p of [...best, ...worst]) Object.assign(p, { pa: await patch(at, records, a, p.unit_a), pb: await patch(at, records, b, p.unit_b) });
       }
       parts.push(
         viewBlock(
@@ -120,5 +151,6 @@ export async function fig2Section(ctx: ReportContext): Promise<Section> {
     }
   }
   if (!anyPatches) parts.push(note('Image patches need a run from images: this run has no top-k records (RUN/reducers/topk/<layer>/).'));
+  else parts.splice(1, 0, await viewsNote(data.files, data.run)); // after the intro, before the layers
   return { id: 'fig2', title, html: parts.join('\n'), figures: [] };
 }

@@ -90,6 +90,7 @@ figcaption { font-size: 13px; color: #333; max-width: 1000px; margin-top: 8px; }
 .swatch { display: inline-block; width: 12px; height: 12px; outline: 1px solid #777; vertical-align: -2px; }
 .pair-tables { display: flex; flex-wrap: wrap; gap: 12px 40px; }
 img.patches { display: block; height: auto; image-rendering: pixelated; image-rendering: crisp-edges; outline: 1px solid #ddd; }
+img.views { display: block; height: auto; image-rendering: pixelated; image-rendering: crisp-edges; outline: 1px solid #ddd; margin-top: 2px; }
 .pcount { font-size: 11.5px; color: var(--muted); white-space: nowrap; }
 .flag { font-size: 11px; font-weight: 600; color: #a33; }
 details summary { cursor: pointer; color: var(--accent); margin: 6px 0; }

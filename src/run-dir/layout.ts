@@ -74,7 +74,7 @@ export function activeImagesPath(topkLayerDir: string, net: string): string {
 /** The run directory's own entries: what a probe writes, then what align and report add. */
 export const PROBE_ENTRIES = ['probe.json', 'moments', 'reducers', 'blocks', 'layer-cka'];
 export const ALIGN_ENTRIES = ['stats', 'tables', 'summary.json'];
-export const REPORT_ENTRIES = ['report.html', 'figures'];
+export const REPORT_ENTRIES = ['report.html', 'figures', 'views'];
 /** A probe's checkpoint folders (src/probe/checkpoint.ts): current, being written, being replaced. */
 export const CHECKPOINT_ENTRIES = ['.checkpoint', '.checkpoint-new', '.checkpoint-old'];
 
@@ -91,6 +91,12 @@ export const runPaths = {
   layerCkaDir: (run: string) => join(run, 'layer-cka'),
   /** `probe --blocks B`: block `block`'s saved state `state` (moments, or a reducer's) of `layer` (src/probe/blocks.ts). */
   blockState: (run: string, block: number, layer: string, state: string) => join(run, 'blocks', String(block), safeName(layer), safeName(state)),
+  /** Fig. 2's deconvnet views (src/views/), drawn by `report` after align: the folder, replaced with the report's entries. */
+  viewsDir: (run: string) => join(run, 'views'),
+  /** One unit's views, its top-k images tiled as its patches are (RUN/reducers/topk/<layer>/<net>/<unit>.png). */
+  viewPng: (run: string, layer: string, net: string, unit: number) => join(run, 'views', 'units', safeName(layer), safeName(net), `${unit}.png`),
+  /** What the views step drew, and why any are missing (src/views/status.ts). */
+  viewsStatus: (run: string) => join(run, 'views', 'status.json'),
   /** Held while a command writes into the run (lock.ts). */
   lock: (run: string) => join(run, 'convergent.lock'),
   /** Where a re-probe (--overwrite) or an align writes before its result replaces the old (replace.ts). */

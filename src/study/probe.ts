@@ -102,7 +102,7 @@ export async function probeInMemory(options: MemoryProbeOptions): Promise<ProbeM
   const positionsOf = (li: number) => shapes[0][li].height * shapes[0][li].width;
   const reducerLayers = layers.map((l, li) => planned.map((p) => reducerLayer(l.name, layerNets(li), items, positionsOf(li), backend, p)));
   reducerLayers.forEach((rl) => planned.forEach((p, i) => p.reducer.validate?.(rl[i])));
-  const lastPass = Math.max(0, ...planned.map((p) => reducerPasses(p.reducer) - 1));
+  const lastPass = Math.max(0, ...reducerLayers.flatMap((rl) => planned.map((p, i) => reducerPasses(p.reducer, rl[i]) - 1)));
   // --method layer-cka: one state over every layer of every net (src/probe/layer-cka/), pass 0, as the CLI.
   const layerCkaPlan = planLayerCka(new Map(planned.map((p) => [p.reducer, p.options])), models.map((m) => m.name), layers.map((l) => l.name), shapes, log);
   const layerCka = layerCkaPlan ? new LayerCkaAccumulator(layerCkaPlan.blocks, layers.length, backend.moments) : undefined;

@@ -5,6 +5,7 @@
 // RUN/reducers/<name>/<layer>/ of the run held in memory, where align finds them. Browser-safe.
 import type { Backend } from '../backend/types.js';
 import { resolveReducerOptions } from '../probe/reducers/options.js';
+import { passesOf } from '../probe/reducers/passes.js';
 import type { Reducer, ReducerBatch, ReducerLayer, ReducerState } from '../probe/reducers/types.js';
 import { checkPathNames, isPlainFileName, runPaths } from '../run-dir/layout.js';
 import type { MemoryRun } from './memory-run.js';
@@ -15,12 +16,8 @@ export interface PlannedReducer {
   options: Record<string, unknown>;
 }
 
-/** Passes over the data `reducer` needs (as src/probe/probe.ts passesOf). */
-export function reducerPasses(reducer: Reducer): number {
-  const p = reducer.passes ?? 1;
-  if (!Number.isInteger(p) || p < 1) throw new Error(`reducer ${reducer.name}: passes must be a positive integer, got ${String(reducer.passes)}`);
-  return p;
-}
+/** Passes over the data `reducer` needs, for `layer` when given (the CLI's passesOf). */
+export const reducerPasses = passesOf;
 
 /** Every check before any work: names that become folders, options, passes. */
 export function planReducers(reducers: Reducer[], given: Record<string, Record<string, unknown>> = {}): PlannedReducer[] {
@@ -41,22 +38,22 @@ export function reducerLayer(layer: string, nets: { name: string; units: number 
 export class LayerReducers {
   private constructor(
     private readonly layer: string,
-    private readonly states: { reducer: Reducer; state: ReducerState }[],
+    private readonly states: { reducer: Reducer; state: ReducerState; passes: number }[],
   ) {}
 
   /** The states of one layer: `layers[i]` describes it to `planned[i]` (validated before, as the CLI does for every layer first). */
   static create(layers: ReducerLayer[], planned: PlannedReducer[]): LayerReducers {
-    return new LayerReducers(layers[0]?.layer ?? '', planned.map((p, i) => ({ reducer: p.reducer, state: p.reducer.create(layers[i]) })));
+    return new LayerReducers(layers[0]?.layer ?? '', planned.map((p, i) => ({ reducer: p.reducer, state: p.reducer.create(layers[i]), passes: reducerPasses(p.reducer, layers[i]) })));
   }
 
   /** A batch of pass `pass`, to the reducers that need that pass. */
   async update(batch: ReducerBatch & { pass: number }): Promise<void> {
-    for (const { reducer, state } of this.states) if (reducerPasses(reducer) > batch.pass) await state.update(batch);
+    for (const { state, passes } of this.states) if (passes > batch.pass) await state.update(batch);
   }
 
   /** Before pass `pass` (1, 2, ...): the reducers that need it start it. */
   async nextPass(pass: number): Promise<void> {
-    for (const { reducer, state } of this.states) if (reducerPasses(reducer) > pass) await state.nextPass?.(pass);
+    for (const { state, passes } of this.states) if (passes > pass) await state.nextPass?.(pass);
   }
 
   /** Finishes every state and writes its output as the CLI does (src/probe/probe.ts writeReducerOutputs). */

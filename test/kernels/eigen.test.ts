@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { symmetricEigen, symmetricEigenReference, symmetricEigenWasm, type SymmetricEigen } from '../../src/kernels/eigen/index.js';
 import { XorShift32 } from '../../src/util/random.js';
+import { fromSpectrum } from './eigen-spectra.js';
 
 // ---- Generators (the fixture's, see make_eigen_fixtures.py) ----
 
@@ -51,19 +52,6 @@ function knownOrthogonal(n: number, seed: number): Float64Array {
   return q;
 }
 
-/** Q diag(lambda) Q'. */
-function fromSpectrum(q: Float64Array, lambda: number[]): Float64Array {
-  const n = lambda.length;
-  const a = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = i; j < n; j++) {
-      let s = 0;
-      for (let k = 0; k < n; k++) s += q[i * n + k] * lambda[k] * q[j * n + k];
-      a[i * n + j] = a[j * n + i] = s;
-    }
-  }
-  return a;
-}
 
 /** Columns signed as the contract: the largest-magnitude component (the first such) positive. */
 function signColumns(v: Float64Array, n: number): Float64Array {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { batchMomentsReference } from '../../src/kernels/moments/reference.js';
-import { emptyMoments, mergeMomentsInto } from '../../src/kernels/moments/merge.js';
+import { emptyMoments, mergeMomentsInto, mirrorUpper } from '../../src/kernels/moments/merge.js';
 import { seededNormal } from '../../src/util/random.js';
 
 function sliceSamples(data: Float32Array, d: number, n: number, from: number, to: number): Float32Array {
@@ -38,5 +38,26 @@ describe('mergeMomentsInto (Chan et al.)', () => {
 
   it('refuses summaries of different widths', () => {
     expect(() => mergeMomentsInto(emptyMoments(2), emptyMoments(3))).toThrow(/2 and 3 units/);
+  });
+});
+
+describe('a running total kept upper-only (BatchMoments.upperOnly)', () => {
+  it('merges only the upper triangle, and mirrorUpper makes it the full merge, bit for bit', () => {
+    const d = 7;
+    const n = 41;
+    const normal = seededNormal(9);
+    const data = new Float32Array(d * n).map((_, i) => normal() + (i % d));
+    const full = emptyMoments(d);
+    const upper = { ...emptyMoments(d), upperOnly: true };
+    for (const [from, to] of [[0, 13], [13, 30], [30, 41]]) {
+      const batch = batchMomentsReference(sliceSamples(data, d, n, from, to), d, to - from);
+      mergeMomentsInto(full, batch);
+      mergeMomentsInto(upper, batch);
+    }
+    // Below the diagonal nothing was written: still the zeros of emptyMoments.
+    for (let i = 1; i < d; i++) for (let j = 0; j < i; j++) expect(upper.m2[i * d + j]).toBe(0);
+    mirrorUpper(upper);
+    expect(Buffer.from(upper.m2.buffer).equals(Buffer.from(full.m2.buffer))).toBe(true);
+    expect(Buffer.from(upper.mean.buffer).equals(Buffer.from(full.mean.buffer))).toBe(true);
   });
 });

@@ -11,7 +11,9 @@
 //     I_MM = I + (m_a + m_b - m_ab - 1) / (2N)
 // with m_a, m_b the non-empty bins of each unit and m_ab the non-empty cells of the joint
 // histogram (the correction is <= 0 whenever some row of the joint histogram has two non-empty
-// cells: plug-in MI is biased upwards).
+// cells: plug-in MI is biased upwards). Both come from src/probe/reducers/mi-estimate.ts: here from
+// the joint histograms, or, for a layer the probe counted in tiles (result.json `tiled`), from the
+// per-pair plug-in MI and Miller-Madow terms it reduced each tile to (the same values).
 //
 // Dead units (constant, as decided from the moments) are NaN in the MI matrices and left out of
 // the matchings, as for correlation. So are, with `--mi.binning li2016` (the paper's own binning,
@@ -35,58 +37,9 @@ import { bipartitePartners } from './matching.js';
 import { formatShape } from '../../util/shape.js';
 import type { Method, MethodContext, MethodOption, MethodResult } from './types.js';
 import { reportProgress } from './progress.js';
+import { mutualInformation } from '../../probe/reducers/mi-estimate.js';
 
-/**
- * Mutual information (nats) of every pair of units from joint counts [unitsA, unitsB, bins, bins]
- * (row-major), plug-in or with the Miller-Madow correction. Rows with no samples give NaN.
- */
-export function mutualInformation(counts: ArrayLike<number>, unitsA: number, unitsB: number, bins: number, millerMadow = false): Float64Array {
-  const cells = bins * bins;
-  if (counts.length !== unitsA * unitsB * cells) throw new Error(`joint counts have ${counts.length} entries, expected ${unitsA} x ${unitsB} x ${bins}^2`);
-  const out = new Float64Array(unitsA * unitsB);
-  const rows = new Float64Array(bins);
-  const cols = new Float64Array(bins);
-  for (let p = 0; p < unitsA * unitsB; p++) {
-    const base = p * cells;
-    rows.fill(0);
-    cols.fill(0);
-    let n = 0;
-    let nonzero = 0;
-    for (let i = 0; i < bins; i++) {
-      for (let j = 0; j < bins; j++) {
-        const c = counts[base + i * bins + j];
-        rows[i] += c;
-        cols[j] += c;
-        if (c > 0) nonzero++;
-      }
-    }
-    for (let i = 0; i < bins; i++) n += rows[i];
-    if (!(n > 0)) {
-      out[p] = NaN;
-      continue;
-    }
-    let mi = 0;
-    for (let i = 0; i < bins; i++) {
-      if (rows[i] === 0) continue;
-      for (let j = 0; j < bins; j++) {
-        const c = counts[base + i * bins + j];
-        if (c > 0) mi += c * Math.log((c * n) / (rows[i] * cols[j]));
-      }
-    }
-    mi = Math.max(0, mi / n); // >= 0 exactly; rounding can leave -1e-17
-    if (millerMadow) {
-      let ma = 0;
-      let mb = 0;
-      for (let i = 0; i < bins; i++) {
-        if (rows[i] > 0) ma++;
-        if (cols[i] > 0) mb++;
-      }
-      mi += (ma + mb - nonzero - 1) / (2 * n);
-    }
-    out[p] = mi;
-  }
-  return out;
-}
+export { mutualInformation } from '../../probe/reducers/mi-estimate.js';
 
 function transpose(m: Float64Array, rows: number, cols: number): Float64Array {
   const t = new Float64Array(m.length);
@@ -167,6 +120,25 @@ function li2016Note(names: [string, string], raises: [number[], number[]]): stri
   );
 }
 
+/** The MI matrix [units a, units b] of one pair of nets: from its joint histograms, or from the tiled probe's per-pair values. */
+function pairMatrix(ctx: MethodContext, arrays: NonNullable<ReducerOutput['arrays']>, json: MiHistogramsJson, [A, B]: { name: string; units: number }[], bins: number, millerMadow: boolean): Float64Array {
+  const named = (key: string, shape: number[]) => {
+    const found = arrays[key];
+    if (!found) throw new Error(`method mi: layer ${ctx.layer} has no ${key} (${MI_HISTOGRAMS} output of ${A.name} and ${B.name}); re-probe with --reducer ${MI_HISTOGRAMS}`);
+    if (!(found.data instanceof Float64Array) || found.shape.length !== shape.length || found.shape.some((v, k) => v !== shape[k])) {
+      throw new Error(`method mi: layer ${ctx.layer}: ${key} has shape ${formatShape(found.shape)} of ${found.data.constructor.name}, expected ${formatShape(shape)} of Float64Array`);
+    }
+    return found.data as Float64Array;
+  };
+  if (!json.tiled) return mutualInformation(named(`joint.${A.name}.${B.name}`, [A.units, B.units, bins, bins]), A.units, B.units, bins, millerMadow);
+  const mi = Float64Array.from(named(`mi.${A.name}.${B.name}`, [A.units, B.units]));
+  if (millerMadow) {
+    const correction = named(`miller-madow.${A.name}.${B.name}`, [A.units, B.units]);
+    for (let p = 0; p < mi.length; p++) mi[p] += correction[p];
+  }
+  return mi;
+}
+
 export const miMethod: Method = {
   name: 'mi',
   description: 'mutual information between units (binned: a zero bin and equal-mass bins), semi-matching and bipartite matching on it, and their agreement with the correlation matchings',
@@ -198,12 +170,6 @@ export const miMethod: Method = {
       await reportProgress(ctx, done, ctx.pairs.length, 'pairs');
       const A = ctx.nets[ia];
       const B = ctx.nets[ib];
-      const joint = arrays[`joint.${A.name}.${B.name}`];
-      if (!joint) throw new Error(`method mi: layer ${ctx.layer} has no joint histograms of ${A.name} and ${B.name}; re-probe with --reducer ${MI_HISTOGRAMS}`);
-      const shape = [A.units, B.units, bins, bins];
-      if (joint.shape.length !== 4 || joint.shape.some((v, k) => v !== shape[k])) {
-        throw new Error(`method mi: layer ${ctx.layer}: joint.${A.name}.${B.name} has shape ${formatShape(joint.shape)}, expected ${formatShape(shape)}`);
-      }
       const [outA, outB] = [masks[ia], masks[ib]];
       const note = li2016Note([A.name, B.name], [raises[ia], raises[ib]]);
       if (note) {
@@ -214,7 +180,7 @@ export const miMethod: Method = {
         notes.reason.push(note);
         ctx.log(`${ctx.layer} ${A.name}/${B.name} mi: ${note}`);
       }
-      const mi = mutualInformation(joint.data, A.units, B.units, bins, millerMadow);
+      const mi = pairMatrix(ctx, arrays, json, [A, B], bins, millerMadow);
       for (let i = 0; i < A.units; i++) {
         for (let j = 0; j < B.units; j++) if (outA[i] || outB[j]) mi[i * B.units + j] = NaN;
       }

@@ -19,8 +19,11 @@
 //
 // Solver: src/kernels/lasso (coordinate descent in WASM SIMD along the path, certified by its
 // duality gap: a target whose relative gap exceeds `tol` after `max-iter` sweeps is reported in
-// the log). At 384 x 384 units a direction takes seconds; a net with more live units than probe
-// samples (singular C) is solved too, but about ten times slower.
+// the log), slices of targets on `--sparse-prediction.threads` worker threads (default every
+// core; src/align/methods/lasso-in-slices.ts). At 384 x 384 units a direction takes seconds; at
+// fc6's 4,096 x 4,096 hours of CPU time (seconds per target with more samples than units, more
+// with fewer: a singular C is solved too, but slowly). A direction expected to take over 10 s is
+// announced in the log with an estimate (./sparse-prediction-cost.ts) before it starts.
 //
 // Tables:
 //   sparse_prediction        layer, net_from, net_to, alpha, loss, mean_nonzeros: per direction
@@ -55,6 +58,8 @@
 import type { Table } from '../../tables/types.js';
 import { lassoProblemFromMoments, type LassoPathResult } from '../../kernels/lasso/index.js';
 import { lassoPathInSlices } from './lasso-in-slices.js';
+import { lassoCostNote } from './sparse-prediction-cost.js';
+import { hardwareConcurrency } from '../../platform/workers.js';
 import { plural } from '../../util/plural.js';
 import { semiMatching } from '../../kernels/semi-matching/reference.js';
 import { regressionUndetermined } from '../undetermined.js';
@@ -110,6 +115,7 @@ function sparsePredictionOptions(options: Record<string, unknown>) {
     maxIter: numberOption(options, 'sparse-prediction', 'max-iter', 'a positive integer', (x) => Number.isInteger(x) && x >= 1, 10000),
     standardize: booleanOption(options, 'sparse-prediction', 'standardize', true),
     saveWeights: booleanOption(options, 'sparse-prediction', 'weights', true),
+    threads: numberOption(options, 'sparse-prediction', 'threads', 'a non-negative integer', (x) => Number.isInteger(x) && x >= 0, 0),
   };
 }
 
@@ -122,10 +128,12 @@ export const sparsePredictionMethod: Method = {
     'max-iter': { type: 'number', default: 10000, describe: 'maximum coordinate-descent sweeps per unit and penalty' },
     standardize: { type: 'boolean', default: true, describe: 'regress standardized units (correlations); false: raw covariances' },
     weights: { type: 'boolean', default: true, describe: 'save the weight matrices (RUN/stats/<layer>/sparse_prediction.w.<from>.<to>.alpha<k>.npy)' },
+    threads: { type: 'number', default: 0, describe: 'worker threads solving slices of targets at once (Node); 0: every logical core' },
   },
   checkOptions: (options) => void sparsePredictionOptions(options),
   async run(ctx: MethodContext): Promise<MethodResult> {
-    const { alphas, tol, maxIter, standardize, saveWeights } = sparsePredictionOptions(ctx.options);
+    const { alphas, tol, maxIter, standardize, saveWeights, threads } = sparsePredictionOptions(ctx.options);
+    const threadCount = threads || (await hardwareConcurrency());
     const zeroAt = alphas.indexOf(0);
 
     const summary = { layer: [] as string[], net_from: [] as string[], net_to: [] as string[], alpha: [] as number[], loss: [] as (number | null)[], mean_nonzeros: [] as (number | null)[] };
@@ -164,7 +172,9 @@ export const sparsePredictionMethod: Method = {
         );
         const d = problem.d;
         const t = problem.t;
-        const path: LassoPathResult = await lassoPathInSlices(problem, zeroAt >= 0 ? alphas : [...alphas, 0], { tol, maxIter }, progress);
+        const note = lassoCostNote(`${ctx.layer} ${to.name} from ${from.name}`, d, t, ctx.samples, alphas.length, Math.min(threadCount, Math.max(1, Math.ceil(t / 32))));
+        if (note) ctx.log(note);
+        const path: LassoPathResult = await lassoPathInSlices(problem, zeroAt >= 0 ? alphas : [...alphas, 0], { tol, maxIter, threads: threadCount }, progress);
         targetsDone += t;
         const zero = zeroAt >= 0 ? zeroAt : alphas.length;
         reportPath(ctx, from, to, path, d, problem.targetVar, tol, alphas.length);

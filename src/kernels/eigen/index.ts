@@ -12,3 +12,4 @@ export { symmetricEigenReference, symmetricEigenWasm };
 export async function symmetricEigen(matrix: Float64Array, n: number): Promise<SymmetricEigen> {
   return symmetricEigenWasm(matrix, n);
 }
+export { largestEigenpairs, type PartialEigenOptions, type PartialSymmetricEigen } from './block-lanczos.js';

@@ -40,6 +40,12 @@ export interface JointHistogramKernel {
   add(nets: (Float32Array | Float64Array)[], samples: number): Promise<void>;
   /** Per pair of the spec, the counts so far: [D_a, D_b, bins, bins] row-major, float64. */
   counts(): Promise<Float64Array[]>;
+  /**
+   * Optional: the same counts without a float64 copy where the kernel can (the WASM kernel's own
+   * u32 counters while no count passed 2^32 - 1), valid only until the next add or dispose: for a
+   * reader that consumes them at once (the tiled MI reduction, src/probe/reducers/mi-tiled-counts.ts).
+   */
+  countsView?(): Promise<(Uint32Array | Float64Array)[]>;
   dispose(): void | Promise<void>;
 }
 

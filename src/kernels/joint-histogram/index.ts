@@ -5,4 +5,5 @@ export type { JointHistogramKernel, JointHistogramSpec } from './contract.js';
 export { MAX_BINS } from './contract.js';
 export { accumulateJointCounts, binIndex, binUnits, createReferenceJointHistogramKernel } from './reference.js';
 export { createWasmJointHistogramKernel } from './wasm.js';
+export { gatherBatches, gatherTarget } from './gathered.js';
 export { createWebGpuJointHistogramKernel } from './webgpu.js';

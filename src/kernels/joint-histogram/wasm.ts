@@ -3,7 +3,9 @@
 // WASM memory holds, from the bottom: the u32 counters of every pair (kept across batches), the
 // nets' f64 edges, one net's batch at a time (copied in, f32 or f64 as the file had it), every
 // net's bins (a byte per value) and the scratch of histJoint. Counters are flushed into float64
-// totals on the host before a batch could take any of them past 2^32 - 1, and by counts().
+// totals on the host before a batch could take any of them past 2^32 - 1 (the totals are allocated
+// then: a run of fewer samples never holds them); counts() adds the counters to the totals into
+// new arrays.
 import { WasmInstance, wasmModule } from '../wasm-module.js';
 import { checkBatch, checkSpec, type JointHistogramKernel, type JointHistogramSpec } from './contract.js';
 
@@ -24,7 +26,8 @@ export async function createWasmJointHistogramKernel(spec: JointHistogramSpec, o
   const pairCells = pairs.map(([a, b]) => units[a] * units[b] * cells);
   const countBytes = pairCells.map((c) => c * 4);
   const edgeBytes = units.map((d) => d * ne * 8);
-  const totals = pairCells.map((c) => new Float64Array(c));
+  // Allocated by the first flush (more than 2^32 - 1 samples, or a lowered maxCount).
+  let totals: Float64Array[] | null = null;
   let inCounters = 0;
   let disposed = false;
 
@@ -51,13 +54,27 @@ export async function createWasmJointHistogramKernel(spec: JointHistogramSpec, o
   function flush(): void {
     if (inCounters === 0) return;
     const l = layout(0);
+    totals ??= pairCells.map((c) => new Float64Array(c));
     pairs.forEach((_, p) => {
       const c = new Uint32Array(w.memory.buffer, l.counts[p], pairCells[p]);
-      const t = totals[p];
+      const t = totals![p];
       for (let i = 0; i < c.length; i++) t[i] += c[i];
       c.fill(0);
     });
     inCounters = 0;
+  }
+
+  /** The counters plus the totals flushed so far, as new float64 arrays. */
+  async function counts(): Promise<Float64Array[]> {
+    const l = layout(0);
+    return pairs.map((_, p) => {
+      const c = new Uint32Array(w.memory.buffer, l.counts[p], pairCells[p]);
+      const out = new Float64Array(pairCells[p]);
+      const t = totals?.[p];
+      if (t) for (let i = 0; i < out.length; i++) out[i] = t[i] + c[i];
+      else for (let i = 0; i < out.length; i++) out[i] = c[i];
+      return out;
+    });
   }
 
   return {
@@ -91,9 +108,11 @@ export async function createWasmJointHistogramKernel(spec: JointHistogramSpec, o
         inCounters += n;
       }
     },
-    async counts() {
-      flush();
-      return totals.map((t) => t.slice());
+    counts,
+    async countsView() {
+      if (totals) return counts();
+      const l = layout(0);
+      return pairs.map((_, p) => new Uint32Array(w.memory.buffer, l.counts[p], pairCells[p]));
     },
     dispose() {
       disposed = true;

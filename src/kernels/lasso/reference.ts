@@ -254,7 +254,7 @@ export function lassoPathReference(problem: LassoProblem, alphas: readonly numbe
   const desc = order.map((k) => alphas[k]);
   const m = order.length;
   if (m > 0 && d > 0 && t > 0) {
-    const inv = newton ? gramInverse(gram, d) : null;
+    const inv = newton ? (options.gramInverse !== undefined ? options.gramInverse : gramInverse(gram, d)) : null;
     const byTarget = crossByTarget(cross, d, t);
     const work = new LassoWork(d);
     const out: TargetPathOutput = {

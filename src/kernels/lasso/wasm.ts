@@ -28,7 +28,7 @@ export function lassoPathOn(w: WasmInstance, problem: LassoProblem, alphas: read
   const order = pathOrder(alphas);
   const m = order.length;
   if (m > 0 && d > 0 && t > 0) {
-    const inv = newton ? gramInverse(gram, d) : null;
+    const inv = newton ? (options.gramInverse !== undefined ? options.gramInverse : gramInverse(gram, d)) : null;
     const ex = w.exports;
     const workBytes = Number(ex.lassoWorkBytes(d));
     const perTarget = m * d * 8 + m * 8 * 2 + m * 4 * 2;

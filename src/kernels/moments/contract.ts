@@ -18,6 +18,12 @@ export interface BatchMoments {
   d: number;
   mean: Float64Array;
   m2: Float64Array;
+  /**
+   * Set on a running total whose merges keep only the upper triangle (j >= i) of m2 up to date:
+   * the mirrored writes below the diagonal walk a column (one cache line and often one page per
+   * entry) and cost most of a wide layer's merge. mirrorUpper (./merge.ts) makes it whole.
+   */
+  upperOnly?: boolean;
 }
 
 export interface MomentKernel {

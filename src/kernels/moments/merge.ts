@@ -59,7 +59,7 @@ export class RowBlockMerge {
    */
   tile(i0: number, i1: number, j0: number, j1: number, block: Float64Array, stride: number): void {
     if (this.n === 0) return;
-    const { d, m2 } = this.total;
+    const { d, m2, upperOnly } = this.total;
     const { delta, factor, first, scale } = this;
     for (let i = i0; i < i1; i++) {
       const from = (i - i0) * stride - j0;
@@ -72,7 +72,7 @@ export class RowBlockMerge {
         // entry is the same whichever of (i, j) and (j, i) it is computed for.
         const v = first ? b : m2[row + j] + (b + di * delta[j] * factor);
         m2[row + j] = v;
-        m2[j * d + i] = v;
+        if (!upperOnly) m2[j * d + i] = v;
       }
     }
   }
@@ -88,6 +88,19 @@ export class RowBlockMerge {
 }
 
 const MERGE_ROWS = 64;
+
+/** Copies the upper triangle of m.m2 below the diagonal (a running total kept upperOnly), in tiles so both sides stay in cache. */
+export function mirrorUpper(m: BatchMoments): void {
+  const { d, m2 } = m;
+  const T = 64;
+  for (let i0 = 0; i0 < d; i0 += T) {
+    for (let j0 = i0; j0 < d; j0 += T) {
+      const i1 = Math.min(d, i0 + T);
+      const j1 = Math.min(d, j0 + T);
+      for (let i = i0; i < i1; i++) for (let j = Math.max(i + 1, j0); j < j1; j++) m2[j * d + i] = m2[i * d + j];
+    }
+  }
+}
 
 /** Merges `b` into `a` in place and returns `a` (b's co-moments are read from its upper triangle). */
 export function mergeMomentsInto(a: BatchMoments, b: BatchMoments): BatchMoments {

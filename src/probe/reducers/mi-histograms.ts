@@ -13,6 +13,19 @@
 //          number of edges strictly below it (src/kernels/joint-histogram/reference.ts).
 //  pass 1  the joint counts on the backend's device (WebGPU, WASM or the reference).
 //
+// Tiles. When a layer's counters (every between-net pair of units x bins^2) need more than
+// `max-memory-mb` (fc6 of two AlexNets at 10 bins: 1.7e9 counters, 31 GiB), the layer is
+// counted in tiles instead (src/probe/reducers/mi-tiles.ts): the unit pairs are cut into blocks
+// whose counters fit, and pass 1 + t counts block t only (one more pass over the layer per tile:
+// `passesFor`). Between passes the tile's counts are reduced to each pair's plug-in MI and its
+// Miller-Madow term (mi-estimate.ts, as the `mi` method computes them from joint histograms) and
+// dropped, so result.json says `tiled` and the run holds `mi.<a>.<b>.npy` (float64) and
+// `miller-madow.<a>.<b>.npy` (the Miller-Madow correction, float64) instead of `joint.<a>.<b>.npy`. The counts are exact for
+// every tile, so the MI equals the untiled run's bit for bit. create() logs the plan (tiles,
+// counters and bytes per tile, the pair-samples to count); on a layer of 1e9 pair-samples or
+// more, the end of pass 0 an estimate and each tile's end its time and one for the tiles left. Checkpoints inside any tile restore exactly; sharded probes
+// (--shard) are refused for a tiled layer by the probe (src/probe/probe.ts validateReducerLayer).
+//
 // Quantiles from a stream. Exact order statistics need every value; this reducer keeps, per unit,
 // a seeded uniform reservoir sample of at most `reservoir` (default 65536) of the values above
 // the threshold (Li's algorithm L: O(K (1 + log(m / K))) random draws per unit, so the cost is
@@ -47,15 +60,18 @@
 // sample of `reservoir` of the unit's values, as a single run's is, but a different one (drawn
 // from the parts' samples by the hypergeometric law), so the edges come from a different, equally
 // valid, sample, with the error bounds above; the counts are exact for the edges used.
-import { createWasmJointHistogramKernel, type JointHistogramKernel, type JointHistogramSpec } from '../../kernels/joint-histogram/index.js';
+import { createWasmJointHistogramKernel, gatherBatches, type JointHistogramKernel, type JointHistogramSpec } from '../../kernels/joint-histogram/index.js';
 import type { Reducer, ReducerLayer, ReducerOutput, ReducerSnapshot, ReducerState } from './types.js';
 import { MI_HISTOGRAMS, layerPairs, miHistogramSettings, type MiHistogramSettings } from './mi-settings.js';
 import { NetReservoir } from './mi-reservoir.js';
 import { decodeMiSnapshot, encodeMiSnapshot, mergeMiSnapshots, type MiPass0, type MiPass1 } from './mi-snapshot.js';
 import { addZeros, createZeroArrays, li2016Edges, li2016KernelEdges, li2016ZeroLimit, nextDown } from './mi-li2016.js';
+import { describeMiPlan, estimateTiledSeconds, isLongLayer, planMiTiles, tilePairs, type MiTilePlan } from './mi-tiles.js';
+import { countsWithBase, createMiResults, reduceTile, tileBatch, tileSpec } from './mi-tiled-counts.js';
 
 export { MI_HISTOGRAMS, miHistogramSettings, type MiHistogramSettings } from './mi-settings.js';
 export { orderStatistic, selectRanks } from './mi-quantiles.js';
+export { planMiTiles, describeMiPlan, type MiTilePlan } from './mi-tiles.js';
 
 /** What the reducer writes to result.json, read back by the `mi` method. */
 export interface MiHistogramsJson {
@@ -72,66 +88,74 @@ export interface MiHistogramsJson {
   pairs: [number, number][];
   kernel: string;
   quantiles: string;
+  /** Present when the layer was counted in tiles: no joint histograms, the per-pair MI instead. */
+  tiled?: MiTiledJson;
 }
 
-/** Bytes the reducer holds at its peak for a layer: counters (u32 + float64 totals + the float64 copy written out) and reservoirs. */
-export function miHistogramBytes(layer: Pick<ReducerLayer, 'nets' | 'samples'>, s: MiHistogramSettings): { bytes: number; cells: number } {
-  const cells = layerPairs(layer.nets.length).reduce((sum, [a, b]) => sum + layer.nets[a].units * layer.nets[b].units * s.bins * s.bins, 0);
-  const units = layer.nets.reduce((sum, n) => sum + n.units, 0);
-  const reservoir = units * Math.min(s.reservoir, layer.samples) * 8;
-  return { bytes: cells * 20 + reservoir, cells };
-}
-
-function checkMemory(layer: ReducerLayer, s: MiHistogramSettings): void {
-  const { bytes, cells } = miHistogramBytes(layer, s);
-  const limit = s.maxMemoryMb * 1024 * 1024;
-  if (bytes > limit) {
-    const widths = layer.nets.map((n) => `${n.name} ${n.units}`).join(', ');
-    throw new Error(
-      `layer ${layer.layer}: the mutual-information histograms need ${(bytes / 2 ** 20).toFixed(0)} MiB ` +
-        `(${cells} counters: every between-net pair of units x ${s.bins}^2 bins; units: ${widths}), over the limit of ${s.maxMemoryMb} MiB; ` +
-        `probe fewer layers (--layer), use fewer bins (--mi.bins) or raise the limit (--mi.max-memory-mb with \`convergent run\`, ` +
-        `--${MI_HISTOGRAMS}.max-memory-mb with \`convergent probe\`)`,
-    );
-  }
+/** What a layer counted in tiles writes instead of the joint histograms (see the file's header). */
+export interface MiTiledJson {
+  tiles: number;
+  maxMemoryMb: number;
+  /** Per pair of nets: `mi.<a>.<b>.npy` (plug-in MI, float64 [units a, units b]) and `miller-madow.<a>.<b>.npy` (the Miller-Madow correction, float64). */
+  arrays: 'information';
 }
 
 /**
  * The reducer's state for one layer, from its start (`create`) or a saved state (`restore`):
  * pass 0 fills the reservoirs, nextPass(1) turns them into edges and a counting kernel, pass 1
- * counts. A restored pass-1 state keeps the saved counts as `base` and adds the kernel's to them.
+ * counts (a layer counted in tiles: pass 1 + t counts tile t, and nextPass reduces the tile
+ * before to MI). A restored counting state keeps the saved counts as `base` and adds the
+ * kernel's to them.
  */
-function miState(layer: ReducerLayer, s: MiHistogramSettings, start: MiPass0 | MiPass1): ReducerState {
+function miState(layer: ReducerLayer, s: MiHistogramSettings, plan: MiTilePlan, start: MiPass0 | MiPass1): ReducerState {
   const pairs = layerPairs(layer.nets.length);
+  const log = layer.log ?? (() => {});
   let reservoirs: NetReservoir[] | null = start.pass === 0 ? start.reservoirs.map((r, k) => NetReservoir.restore(layer.nets[k].units, r, `${MI_HISTOGRAMS}, layer ${layer.layer}, net ${layer.nets[k].name}`)) : null;
   const li2016 = start.pass === 0 ? start.li2016 : undefined;
   if (start.pass === 0 && s.binning === 'li2016' && !li2016) throw new Error(`${MI_HISTOGRAMS}, layer ${layer.layer}: binning li2016 without its counts below 1e-6`);
   let counted: (Omit<MiPass1, 'pass' | 'counts'> & { base: Float64Array[] | null }) | null = start.pass === 1 ? { ...start, base: start.counts } : null;
+  if (counted && Boolean(counted.tiled) !== Boolean(plan.tiles)) {
+    throw new Error(`${MI_HISTOGRAMS}, layer ${layer.layer}: the saved state was counted ${counted.tiled ? 'in tiles' : 'whole'}, this probe counts the layer ${plan.tiles ? 'in tiles' : 'whole'} (--${MI_HISTOGRAMS}.max-memory-mb ${s.maxMemoryMb}); give the limit the state was made with`);
+  }
   let kernel: JointHistogramKernel | null = null;
-  const startKernel = async (edges: Float64Array[]) => {
-    // li2016: numpy puts a value above the edges <= it, the kernel above those < it (mi-li2016.ts).
-    const kernelEdges = s.binning === 'li2016' ? edges.map(li2016KernelEdges) : edges;
-    const spec: JointHistogramSpec = { bins: s.bins, units: layer.nets.map((n) => n.units), edges: kernelEdges, pairs };
+  /** The kernel's edges per net (li2016: numpy puts a value above the edges <= it, the kernel above those < it: mi-li2016.ts). */
+  const kernelEdges = (edges: Float64Array[]) => (s.binning === 'li2016' ? edges.map(li2016KernelEdges) : edges);
+  // Small batches (an fc layer's 64 images) gathered first: the kernels pay a cost per unit pair and call (kernels/joint-histogram/gathered.ts).
+  const makeKernel = async (spec: JointHistogramSpec) => gatherBatches(await (layer.backend ? layer.backend.jointHistogram(spec) : createWasmJointHistogramKernel(spec)), spec);
+  const startKernel = async () => {
+    const { edges, tiled } = counted!;
     // On the probe's backend (its own device); a layer given without one counts on WASM.
-    kernel = await (layer.backend ? layer.backend.jointHistogram(spec) : createWasmJointHistogramKernel(spec));
+    const spec: JointHistogramSpec = tiled ? tileSpec(plan.tiles![tiled.tile], pairs, kernelEdges(edges), s.bins) : { bins: s.bins, units: layer.nets.map((n) => n.units), edges: kernelEdges(edges), pairs };
+    kernel = await makeKernel(spec);
   };
-  /** The counts so far: the kernel's plus the restored base (new arrays, or the base itself); null when nothing was counted. */
+  /** The counts so far (of the tile being counted, when tiled): the kernel's plus the restored base; null when nothing was counted. */
   const counts = async (): Promise<Float64Array[] | null> => {
     if (!counted) throw new Error(`${MI_HISTOGRAMS}, layer ${layer.layer}: no counts before the second pass`);
-    const fresh = kernel ? await kernel.counts() : null;
-    const base = counted.base;
-    if (!fresh) return base;
-    if (base) {
-      fresh.forEach((c, p) => {
-        for (let i = 0; i < c.length; i++) c[i] += base[p][i];
-      });
-    }
-    return fresh;
+    return countsWithBase(kernel, counted.base);
   };
   const kernelNames = () => [...new Set([...(counted?.kernels ?? []), ...(kernel ? [kernel.name] : [])])];
+  /** Tiled: the tile being counted reduced into the results, its counters dropped. */
+  const reduceCurrentTile = async () => {
+    const tiled = counted!.tiled!;
+    const tile = plan.tiles![tiled.tile];
+    // The kernel's own counters where it can lend them (no float64 copy of the tile), unless a restored base must be added.
+    const lent = !counted!.base && kernel?.countsView ? await kernel.countsView() : null;
+    const c = lent ?? (await counts()) ?? tile.map((g) => new Float64Array((g.a1 - g.a0) * (g.b1 - g.b0) * s.bins * s.bins));
+    reduceTile(tile, pairs, layer.nets, s.bins, c, tiled.results);
+    counted!.kernels = kernelNames();
+    await kernel?.dispose();
+    kernel = null;
+    counted!.base = null;
+  };
+  // Timing of the passes, for the estimates logged between them: on a layer with work enough for them.
+  const long = isLongLayer(plan, layer.samples, s.bins);
+  let passStarted = performance.now();
+  // Seconds of each counting pass so far; the first has no tile to reduce before it, so the pace is the others' mean once there are any.
+  const tileSeconds: number[] = [];
   return {
     async update(batch) {
-      if ((batch.pass ?? 0) === 0) {
+      const pass = batch.pass ?? 0;
+      if (pass === 0) {
         if (!reservoirs) throw new Error(`${MI_HISTOGRAMS}: pass 0 after the edges were fixed`);
         if (reservoirs.some((r) => r.complete)) throw new Error(`${MI_HISTOGRAMS}, layer ${layer.layer}: a state merged from parts holds the whole of pass 0 and takes no more pass-0 batches`);
         if (li2016) {
@@ -146,41 +170,78 @@ function miState(layer: ReducerLayer, s: MiHistogramSettings, start: MiPass0 | M
         } else batch.nets.forEach((data, k) => reservoirs![k].add(data, batch.samples, s.zeroThreshold));
       } else {
         if (!counted) throw new Error(`${MI_HISTOGRAMS}: counting before the edges were fixed`);
-        if (!kernel) await startKernel(counted.edges);
-        await kernel!.add(batch.nets, batch.samples);
+        const tiled = counted.tiled;
+        if (tiled && pass !== 1 + tiled.tile) throw new Error(`${MI_HISTOGRAMS}, layer ${layer.layer}: a batch of pass ${pass} while counting tile ${tiled.tile} (pass ${1 + tiled.tile})`);
+        if (!kernel) await startKernel();
+        await kernel!.add(tiled ? tileBatch(plan.tiles![tiled.tile], pairs, batch.nets, batch.samples) : batch.nets, batch.samples);
       }
     },
-    nextPass(pass) {
-      if (pass !== 1 || !reservoirs) throw new Error(`${MI_HISTOGRAMS}: unexpected pass ${pass}`);
-      if (li2016) {
-        const made = reservoirs.map((r, k) => li2016Edges(r.arrays(), li2016.zeros[k], s.bins, !li2016.float64));
-        counted = { edges: made.map((m) => m.edges), above: reservoirs.map((r) => r.seen), exact: made.map((m) => m.exact), raises: made.map((m) => m.raises), kernels: [], base: null };
-      } else {
-        const made = reservoirs.map((r) => r.edges(s.bins, s.zeroThreshold));
-        counted = { edges: made.map((m) => m.edges), above: reservoirs.map((r) => r.seen), exact: made.map((m) => m.exact), kernels: [], base: null };
+    async nextPass(pass) {
+      const seconds = (performance.now() - passStarted) / 1000;
+      passStarted = performance.now();
+      if (pass === 1 && reservoirs) {
+        if (li2016) {
+          const made = reservoirs.map((r, k) => li2016Edges(r.arrays(), li2016.zeros[k], s.bins, !li2016.float64));
+          counted = { edges: made.map((m) => m.edges), above: reservoirs.map((r) => r.seen), exact: made.map((m) => m.exact), raises: made.map((m) => m.raises), kernels: [], base: null };
+        } else {
+          const made = reservoirs.map((r) => r.edges(s.bins, s.zeroThreshold));
+          counted = { edges: made.map((m) => m.edges), above: reservoirs.map((r) => r.seen), exact: made.map((m) => m.exact), kernels: [], base: null };
+        }
+        reservoirs = null;
+        if (plan.tiles) {
+          counted.tiled = { tile: 0, tiles: plan.tiles.length, results: createMiResults(layer.nets, pairs) };
+          const tiles = plan.tiles.length;
+          const guess = estimateTiledSeconds(plan, layer.samples, s.bins, seconds);
+          if (long) log(
+            `${MI_HISTOGRAMS}, layer ${layer.layer}: edges placed (pass 0: ${seconds.toFixed(1)} s); counting tile 1 of ${tiles} (${tilePairs(plan.tiles[0])} unit pairs); ` +
+              `each tile reads the layer again: about ${guess.toFixed(0)} s for the ${tiles} tiles if a pass reads as fast as pass 0 and the WASM kernel's one-core rate here holds (the time of each tile follows)`,
+          );
+        }
+        // The counting kernel starts with the first pass-1 batch: a state that only hands its edges
+        // on (`convergent merge` between the passes of a sharded probe) allocates no counters.
+        return;
       }
-      reservoirs = null;
-      // The counting kernel starts with the first pass-1 batch: a state that only hands its edges
-      // on (`convergent merge` between the passes of a sharded probe) allocates no counters.
+      const tiled = counted?.tiled;
+      if (!tiled || pass !== tiled.tile + 2) throw new Error(`${MI_HISTOGRAMS}, layer ${layer.layer}: unexpected pass ${pass}`);
+      await reduceCurrentTile();
+      tiled.tile++;
+      tileSeconds.push(seconds);
+      const paced = tileSeconds.length > 1 ? tileSeconds.slice(1) : tileSeconds;
+      const pace = paced.reduce((a, b) => a + b, 0) / paced.length;
+      const left = plan.tiles!.length - tiled.tile;
+      if (long) log(
+        `${MI_HISTOGRAMS}, layer ${layer.layer}: tile ${tiled.tile} of ${plan.tiles!.length} counted in ${seconds.toFixed(1)} s; ` +
+          `counting tile ${tiled.tile + 1} (${tilePairs(plan.tiles![tiled.tile])} unit pairs); about ${(left * pace).toFixed(0)} s for the ${left} left`,
+      );
     },
     async snapshot(): Promise<ReducerSnapshot> {
       if (reservoirs) return encodeMiSnapshot(layer.nets, s, { pass: 0, reservoirs: reservoirs.map((r) => r.arrays()), ...(li2016 ? { li2016 } : {}) });
       if (!counted) throw new Error(`${MI_HISTOGRAMS}, layer ${layer.layer}: the state was disposed`);
-      const { edges, above, exact, raises } = counted;
-      return encodeMiSnapshot(layer.nets, s, { pass: 1, edges, above, exact, counts: await counts(), kernels: kernelNames(), ...(raises ? { raises } : {}) });
+      const { edges, above, exact, raises, tiled } = counted;
+      return encodeMiSnapshot(layer.nets, s, { pass: 1, edges, above, exact, counts: await counts(), kernels: kernelNames(), ...(raises ? { raises } : {}), ...(tiled ? { tiled } : {}) });
     },
     async finish(): Promise<ReducerOutput> {
       if (!counted) throw new Error(`${MI_HISTOGRAMS}: finished before the second pass`);
-      const { edges, above, exact, raises } = counted;
-      const joint = (await counts()) ?? pairs.map(([a, b]) => new Float64Array(layer.nets[a].units * layer.nets[b].units * s.bins * s.bins));
+      const { edges, above, exact, raises, tiled } = counted;
       const arrays: NonNullable<ReducerOutput['arrays']> = {};
       layer.nets.forEach((n, k) => {
         arrays[`edges.${n.name}`] = { data: edges[k], shape: [n.units, s.bins - 1] };
         arrays[`above.${n.name}`] = { data: above[k], shape: [n.units] };
       });
-      pairs.forEach(([a, b], p) => {
-        arrays[`joint.${layer.nets[a].name}.${layer.nets[b].name}`] = { data: joint[p], shape: [layer.nets[a].units, layer.nets[b].units, s.bins, s.bins] };
-      });
+      if (tiled) {
+        if (tiled.tile !== plan.tiles!.length - 1) throw new Error(`${MI_HISTOGRAMS}, layer ${layer.layer}: finished at tile ${tiled.tile + 1} of ${plan.tiles!.length}`);
+        await reduceCurrentTile();
+        pairs.forEach(([a, b], p) => {
+          const [A, B] = [layer.nets[a], layer.nets[b]];
+          arrays[`mi.${A.name}.${B.name}`] = { data: tiled.results.mi[p], shape: [A.units, B.units] };
+          arrays[`miller-madow.${A.name}.${B.name}`] = { data: tiled.results.millerMadow[p], shape: [A.units, B.units] };
+        });
+      } else {
+        const joint = (await counts()) ?? pairs.map(([a, b]) => new Float64Array(layer.nets[a].units * layer.nets[b].units * s.bins * s.bins));
+        pairs.forEach(([a, b], p) => {
+          arrays[`joint.${layer.nets[a].name}.${layer.nets[b].name}`] = { data: joint[p], shape: [layer.nets[a].units, layer.nets[b].units, s.bins, s.bins] };
+        });
+      }
       const json: MiHistogramsJson = {
         binning: s.binning,
         bins: s.bins,
@@ -195,6 +256,7 @@ function miState(layer: ReducerLayer, s: MiHistogramSettings, start: MiPass0 | M
           s.binning === 'li2016'
             ? "edges (li2016, the paper's percentile_bins): np.percentile (linear) at linspace(100.1 f, 100, bins)[0 .. bins-2], f the fraction of values below 1e-6, of the values below 1e-6 (their count and largest) and a per-unit reservoir sample of the m values at or above it (exact when m <= reservoir); a value's bin is the number of edges <= it (np.histogram2d); li2016Raises: units where np.percentile raises (f > 100 / 100.1), edges at the maximum, no MI"
             : 'edges: [zero-threshold, order statistics ceil(m k / (bins - 1)), k = 1 .. bins-2, of a per-unit reservoir sample of the m values above the threshold (exact when m <= reservoir)]',
+        ...(tiled ? { tiled: { tiles: plan.tiles!.length, maxMemoryMb: s.maxMemoryMb, arrays: 'information' as const } } : {}),
       };
       return { arrays, json };
     },
@@ -209,7 +271,7 @@ function miState(layer: ReducerLayer, s: MiHistogramSettings, start: MiPass0 | M
 
 export const miHistogramsReducer: Reducer = {
   name: MI_HISTOGRAMS,
-  description: "bin edges (a zero bin, then equal-mass percentile bins; or the paper's own, binning li2016) and joint histograms of every between-net pair of units, for mutual information (method mi); two passes",
+  description: "bin edges (a zero bin, then equal-mass percentile bins; or the paper's own, binning li2016) and joint histograms of every between-net pair of units, for mutual information (method mi); two passes, one more per tile of unit pairs when the counters exceed max-memory-mb",
   passes: 2,
   options: {
     binning: {
@@ -221,23 +283,31 @@ export const miHistogramsReducer: Reducer = {
     'zero-threshold': { type: 'number', default: 0, describe: 'values at or below it go to the zero bin (a ReLU that is off)' },
     reservoir: { type: 'number', default: 65536, describe: 'values kept per unit to place the percentile edges (exact while a unit has no more values above the threshold)' },
     seed: { type: 'number', default: 0, describe: 'seed of the reservoir samples' },
-    'max-memory-mb': { type: 'number', default: 2048, describe: 'refuse a layer whose histograms and reservoirs would need more memory than this' },
+    'max-memory-mb': {
+      type: 'number',
+      default: 2048,
+      describe: "memory for a layer's histograms and reservoirs; a layer that needs more is counted in tiles of unit pairs, one more pass over the layer per tile, each tile reduced to MI (the same values); refused when one unit pair's counters do not fit",
+    },
+  },
+  passesFor(layer) {
+    const plan = planMiTiles(layer, miHistogramSettings(layer.options));
+    return 1 + (plan.tiles?.length ?? 1);
   },
   validate(layer) {
-    checkMemory(layer, miHistogramSettings(layer.options));
+    planMiTiles(layer, miHistogramSettings(layer.options));
   },
   create(layer): ReducerState {
     const s = miHistogramSettings(layer.options);
-    checkMemory(layer, s);
+    const plan = planMiTiles(layer, s);
+    if (plan.tiles) layer.log?.(describeMiPlan(layer, s, plan));
     const capacity = Math.max(1, Math.min(s.reservoir, layer.samples));
     const reservoirs = layer.nets.map((n, k) => NetReservoir.create(n.units, capacity, s.seed, k).arrays());
     const li2016 = s.binning === 'li2016' ? { zeros: layer.nets.map((n) => createZeroArrays(n.units)), float64: false } : undefined;
-    return miState(layer, s, { pass: 0, reservoirs, ...(li2016 ? { li2016 } : {}) });
+    return miState(layer, s, plan, { pass: 0, reservoirs, ...(li2016 ? { li2016 } : {}) });
   },
   restore(layer, snapshot): ReducerState {
     const s = miHistogramSettings(layer.options);
-    checkMemory(layer, s);
-    return miState(layer, s, decodeMiSnapshot(layer, s, snapshot, 'the saved state'));
+    return miState(layer, s, planMiTiles(layer, s), decodeMiSnapshot(layer, s, snapshot, 'the saved state'));
   },
   merge(layer, a, b): ReducerSnapshot {
     return mergeMiSnapshots(layer, miHistogramSettings(layer.options), a, b);

@@ -15,15 +15,23 @@
 //          (json `counted: false`: the merged edges handed to the shards of pass 1 carry no
 //          arrays of zeros). json: exactEdges per net, the kernels; li2016: `li2016Raises`, per
 //          net the units on which the paper's code raises.
+//  pass 1 + t, a layer counted in tiles (mi-tiles.ts), tile t: as pass 1, but the counts are
+//          those of tile t's segments (`tile.<i>`, [rows, columns, bins, bins]), and per pair
+//          of nets the results of tiles 0 .. t-1 (`mi.<a>.<b>` float64, NaN where not yet
+//          counted, and `miller-madow.<a>.<b>`, float64); json `tiled`: the tile, the number of
+//          tiles and the max-memory-mb they were planned for (a state of another plan is refused).
 //
 // Merge: pass 0 merges the reservoirs (exact while a unit has at most `reservoir` values above the
 // threshold, else a uniform sample of the union: see mi-reservoir.ts); pass 1 adds the counts of
 // parts that counted with the same edges (parts of stage 2 of a sharded probe all start from the
 // one merged pass-0 state), and refuses parts whose edges differ, naming the layer, net and unit.
+// A tiled state is refused: tiled counting does not run sharded (the probe refuses --shard first).
 import type { ReducerLayer, ReducerSnapshot } from './types.js';
 import { MI_HISTOGRAMS, layerPairs, type MiHistogramSettings } from './mi-settings.js';
 import { checkReservoirArrays, mergeReservoirs, type ReservoirArrays } from './mi-reservoir.js';
 import { checkZeroArrays, mergeZeroArrays, type ZeroArrays } from './mi-li2016.js';
+import { tileLayer } from './mi-tiles.js';
+import type { MiResults } from './mi-tiled-counts.js';
 
 /** The settings a saved state must share with the probe restoring or merging it. */
 const SAVED_SETTINGS = ['binning', 'bins', 'zeroThreshold', 'reservoir', 'seed'] as const;
@@ -60,6 +68,8 @@ export interface MiPass1 {
   kernels: string[];
   /** Binning li2016 only: per net, the units on which the paper's code raises. */
   raises?: number[][];
+  /** A layer counted in tiles: the tile being counted (`counts` are its segments') and the results of the tiles before it. */
+  tiled?: { tile: number; tiles: number; results: MiResults };
 }
 
 type Nets = ReducerLayer['nets'];
@@ -94,6 +104,15 @@ export function encodeMiSnapshot(nets: Nets, s: MiHistogramSettings, state: MiPa
     });
     if (state.li2016) json.li2016Float64 = state.li2016.float64;
   } else {
+    if (state.tiled) {
+      json.pass = 1 + state.tiled.tile;
+      json.tiled = { tile: state.tiled.tile, tiles: state.tiled.tiles, maxMemoryMb: s.maxMemoryMb };
+      const { mi, millerMadow } = state.tiled.results;
+      layerPairs(nets.length).forEach(([a, b], p) => {
+        arrays[`mi.${nets[a].name}.${nets[b].name}`] = { data: mi[p], shape: [nets[a].units, nets[b].units] };
+        arrays[`miller-madow.${nets[a].name}.${nets[b].name}`] = { data: millerMadow[p], shape: [nets[a].units, nets[b].units] };
+      });
+    }
     if (state.raises) json.li2016Raises = state.raises;
     json.exactEdges = state.exact;
     json.kernels = state.kernels;
@@ -103,7 +122,8 @@ export function encodeMiSnapshot(nets: Nets, s: MiHistogramSettings, state: MiPa
       arrays[`above.${n.name}`] = { data: state.above[k], shape: [n.units] };
     });
     const counts = state.counts;
-    if (counts) {
+    if (counts && state.tiled) counts.forEach((c, i) => (arrays[`tile.${i}`] = { data: c, shape: [c.length] }));
+    else if (counts) {
       layerPairs(nets.length).forEach(([a, b], p) => {
         arrays[`joint.${nets[a].name}.${nets[b].name}`] = { data: counts[p], shape: [nets[a].units, nets[b].units, s.bins, s.bins] };
       });
@@ -164,9 +184,11 @@ export function decodeMiSnapshot(layer: Pick<ReducerLayer, 'layer' | 'nets'>, s:
       }),
     };
   }
-  if (json.pass === 1) {
+  const tiled = json.tiled as { tile: number; tiles: number; maxMemoryMb: number } | undefined;
+  if (json.pass === 1 || tiled) {
     const exact = json.exactEdges as number[] | undefined;
     if (!Array.isArray(exact) || exact.length !== layer.nets.length) throw new Error(`${where} has no exactEdges per net`);
+    if (tiled) return decodeTiled(layer, s, snapshot, tiled, where, array);
     return {
       pass: 1,
       edges: layer.nets.map((n) => array(`edges.${n.name}`, Float64Array, n.units * (s.bins - 1))),
@@ -186,6 +208,38 @@ export function decodeMiSnapshot(layer: Pick<ReducerLayer, 'layer' | 'nets'>, s:
   throw new Error(`${where} is in pass ${String(json.pass)}; ${MI_HISTOGRAMS} has passes 0 (edges) and 1 (counts)`);
 }
 
+type ArrayOf = <T extends Arrays[string]['data']>(key: string, type: new (n: number) => T, length: number) => T;
+
+/** A pass-1+t state of a layer counted in tiles (see the file's header), checked against this probe's plan. */
+function decodeTiled(layer: Pick<ReducerLayer, 'layer' | 'nets'>, s: MiHistogramSettings, snapshot: ReducerSnapshot, tiled: { tile: number; tiles: number; maxMemoryMb: number }, where: string, array: ArrayOf): MiPass1 {
+  const { json } = snapshot;
+  if (tiled.maxMemoryMb !== s.maxMemoryMb) throw new Error(`${where} was counted in tiles planned for max-memory-mb ${tiled.maxMemoryMb}, this probe uses ${s.maxMemoryMb}; give --${MI_HISTOGRAMS}.max-memory-mb ${tiled.maxMemoryMb} (--mi.max-memory-mb with \`convergent run\`)`);
+  const { tiles } = tileLayer(layer, s);
+  if (tiled.tiles !== tiles.length || !(Number.isInteger(tiled.tile) && tiled.tile >= 0 && tiled.tile < tiles.length) || json.pass !== 1 + tiled.tile) {
+    throw new Error(`${where} is at tile ${tiled.tile} of ${tiled.tiles} (pass ${String(json.pass)}), which does not fit this probe's ${tiles.length} tiles`);
+  }
+  const pairs = layerPairs(layer.nets.length);
+  const cells = s.bins * s.bins;
+  const size = (n: number) => pairs.map(([a, b]) => layer.nets[a].units * layer.nets[b].units)[n];
+  return {
+    pass: 1,
+    edges: layer.nets.map((n) => array(`edges.${n.name}`, Float64Array, n.units * (s.bins - 1))),
+    above: layer.nets.map((n) => array(`above.${n.name}`, Float64Array, n.units)),
+    exact: json.exactEdges as number[],
+    counts: json.counted === false ? null : tiles[tiled.tile].map((g, i) => array(`tile.${i}`, Float64Array, (g.a1 - g.a0) * (g.b1 - g.b0) * cells)),
+    kernels: Array.isArray(json.kernels) ? (json.kernels as string[]) : [],
+    ...(s.binning === 'li2016' ? { raises: li2016Raises(json.li2016Raises, layer.nets, where) } : {}),
+    tiled: {
+      tile: tiled.tile,
+      tiles: tiles.length,
+      results: {
+        mi: pairs.map(([a, b], p) => array(`mi.${layer.nets[a].name}.${layer.nets[b].name}`, Float64Array, size(p))),
+        millerMadow: pairs.map(([a, b], p) => array(`miller-madow.${layer.nets[a].name}.${layer.nets[b].name}`, Float64Array, size(p))),
+      },
+    },
+  };
+}
+
 /**
  * The state after a's items then b's (both at the end of the same pass; see the file's header).
  * Pass 1 adds b's counts into a's arrays; b is left unchanged.
@@ -197,6 +251,9 @@ export function mergeMiSnapshots(layer: Pick<ReducerLayer, 'layer' | 'nets'>, s:
   for (const key of SAVED_SETTINGS) {
     const [x, y] = [savedSetting(settingsOf(a.json), key), savedSetting(settingsOf(b.json), key)];
     if (x !== y) throw new Error(`${where}: cannot merge the state of ${optionName(key)} ${String(x)} with one of ${optionName(key)} ${String(y)}`);
+  }
+  if (a.json.tiled || b.json.tiled) {
+    throw new Error(`${where}: a state counted in tiles (the layer's counters exceed max-memory-mb) cannot be merged: tiled counting does not run sharded (--shard); probe the layer without --shard, or raise --${MI_HISTOGRAMS}.max-memory-mb so that it is counted whole`);
   }
   if (a.json.pass !== b.json.pass) throw new Error(`${where}: cannot merge a state in pass ${String(a.json.pass)} with one in pass ${String(b.json.pass)} (parts merge at the end of the same pass)`);
   const first = decodeMiSnapshot(layer, s, a, 'the first state');

@@ -72,6 +72,8 @@ export interface ReducerLayer {
   backend?: Backend;
   /** The reducer's options: its declared defaults overridden by `--<reducer>.<option>` flags. */
   options?: Record<string, unknown>;
+  /** Where a reducer may say what a long layer will cost (the probe's log; absent: silent). */
+  log?: (line: string) => void;
 }
 
 export interface Reducer {
@@ -79,6 +81,12 @@ export interface Reducer {
   description: string;
   /** Passes over every layer this reducer needs (default 1). */
   passes?: number;
+  /**
+   * Passes over this layer, when a layer may need more than `passes` (e.g. mi-histograms counting
+   * a wide layer in tiles, one tile per pass). The probe reads such a layer that many times; a
+   * sharded probe refuses a layer where it exceeds `passes` (a merge runs `passes` passes).
+   */
+  passesFor?(layer: ReducerLayer): number;
   /**
    * Under `probe --blocks B`, also keep one state per block of items (saved beside the block's
    * moments, merged by align's jackknife for the methods that read this reducer). Needs snapshot,

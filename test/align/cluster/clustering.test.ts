@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { affinityMatrix, eigengapK, laplacianSpectrum, normaliseAffinity, spectralEmbedding } from '../../../src/align/cluster/affinity.js';
+import { affinityMatrix, certainEigengapK, eigengapCount, eigengapK, laplacianSpectrum, normaliseAffinity, PARTIAL_EIGEN_FROM, spectralEmbedding, usesPartialSolver } from '../../../src/align/cluster/affinity.js';
+import { linkageCostNote, spectrumCostNote } from '../../../src/align/cluster/cost.js';
 import { averageLinkage, cutAtHeight, cutClusters, type Linkage } from '../../../src/align/cluster/hac.js';
 import { kmeans } from '../../../src/align/cluster/kmeans.js';
 import { canonicalLabels } from '../../../src/align/cluster/labels.js';
@@ -162,6 +163,79 @@ describe('spectral pieces', () => {
       const { labels } = kmeans(embedding, c.n, c.k, c.k, { seed });
       expectSamePartition(labels, c.labels, `${c.name} seed ${seed}`);
     }
+  });
+
+  it('block Lanczos gives scikit-learn\'s spectrum, eigengap k and partition too (spectral-square-203)', async () => {
+    const c = spectralCases.find((x) => x.name === 'spectral-square-203')!;
+    const corr = await matrix(c.name);
+    const count = eigengapCount(c.n, c.max_k);
+    const spectrum = await laplacianSpectrum(corr, c.n, c.affinity, { solver: 'partial', count, vectors: (values, errors, final) => certainEigengapK(values, errors, c.max_k, c.n, final) });
+    expect(spectrum.solver).toBe('block Lanczos');
+    expect(spectrum.vectorCount).toBe(c.eigengap_k);
+    for (let k = 0; k < count; k++) {
+      if (k < c.k) expect(Math.abs(spectrum.laplacian[k] - c.laplacian[k])).toBeLessThan(1e-10);
+      else expect(Math.min(...c.laplacian.map((x) => Math.abs(x - spectrum.laplacian[k])))).toBeLessThan(spectrum.errors[k] + 1e-12);
+    }
+    const embedding = spectralEmbedding(spectrum, c.n, c.k);
+    for (const seed of [0, 1, 2]) expectSamePartition(kmeans(embedding, c.n, c.k, c.k, { seed }).labels, c.labels, `${c.name} seed ${seed}`);
+    expect(() => spectralEmbedding(spectrum, c.n, c.k + 1)).toThrow(`spectral embedding: ${c.k + 1} eigenvectors wanted, ${c.k} computed`);
+  });
+
+  it('chooses block Lanczos from PARTIAL_EIGEN_FROM units, with the full solver\'s eigenvalues and partition (n = 1601)', async () => {
+    const n = PARTIAL_EIGEN_FROM + 65;
+    // Units on 6 planted factors with random signs and noise: r^2 affinity, a clustered bulk.
+    const normal = seededNormal(4);
+    const group = Array.from({ length: n }, (_, i) => i % 6);
+    const load = Array.from({ length: n }, () => (0.5 + 0.4 * Math.abs(normal())) * (normal() > 0 ? 1 : -1));
+    const corr = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < i; j++) corr[i * n + j] = corr[j * n + i] = (group[i] === group[j] ? load[i] * load[j] : 0) + 0.02 * normal();
+      corr[i * n + i] = 1;
+    }
+    const count = eigengapCount(n, 32);
+    expect(count).toBe(33);
+    expect(usesPartialSolver(n, count)).toBe(true);
+    const part = await laplacianSpectrum(corr, n, 'square', { count, vectors: (values, errors, final) => certainEigengapK(values, errors, 32, n, final) });
+    const full = await laplacianSpectrum(corr, n, 'square', { solver: 'full' });
+    expect([part.solver, full.solver]).toEqual(['block Lanczos', 'full']);
+    const k = part.vectorCount;
+    expect(k).toBe(6);
+    expect(eigengapK(full.laplacian, 32, n)).toBe(6);
+    // The structure's values to rounding; inside the noise bulk (the rule was certain of k before
+    // they converged further) each value is within its bound of an eigenvalue and, by interlacing,
+    // not below the eigenvalue of its rank.
+    for (let i = 0; i < count; i++) {
+      if (i < k) expect(Math.abs(part.laplacian[i] - full.laplacian[i])).toBeLessThan(1e-10);
+      expect(part.laplacian[i]).toBeGreaterThan(full.laplacian[i] - 1e-12);
+      const nearest = Math.min(...Array.from(full.laplacian, (x) => Math.abs(x - part.laplacian[i])));
+      expect(nearest).toBeLessThan(part.errors[i] + 1e-12);
+      expect(full.errors[i]).toBe(0);
+    }
+    const labels = kmeans(spectralEmbedding(part, n, k), n, k, k, { seed: 0 }).labels;
+    expectSamePartition(labels, kmeans(spectralEmbedding(full, n, k), n, k, k, { seed: 0 }).labels);
+    expectSamePartition(labels, group);
+  });
+
+  it('decides the eigengap k from bounded values only for a clear structure followed by a bulk', () => {
+    // A structure of 3 values, a bulk of 5: the gap exceeds both widths even with the bounds.
+    const values = [0, 0.1, 0.12, 0.9, 0.91, 0.915, 0.92, 0.93];
+    expect(certainEigengapK(values, values.map(() => 0.01), 32, 8, false)).toBe(3);
+    // Wider bounds, or a gap no larger than the bulk's width: no decision yet, unless final.
+    expect(certainEigengapK(values, values.map(() => 0.4), 32, 8, false)).toBeNull();
+    expect(certainEigengapK(values, values.map(() => 0.4), 32, 8, true)).toBe(3);
+    const dense = [0, 0.3, 0.32, 0.4, 0.45, 0.5, 0.55, 0.6];
+    expect(certainEigengapK(dense, dense.map(() => 1e-9), 32, 8, false)).toBeNull();
+    expect(certainEigengapK(dense, dense.map(() => 1e-9), 32, 8, true)).toBe(3);
+    // Exact values (the full solver): eigengapK, ties to the smallest k.
+    expect(certainEigengapK([0, 0.1, 0.2, 0.3, 0.4, 0.5], new Array(6).fill(0), 32, 6, false)).toBe(2);
+  });
+
+  it('announces a long spectrum or linkage with an estimate, and not a short one', () => {
+    expect(spectrumCostNote('fc6 a/b', 1000, 33, 'eigengap rule up to k = 32')).toBeNull();
+    expect(spectrumCostNote('fc6 a/b', 8192, 33, 'eigengap rule up to k = 32')).toMatch(/^fc6 a\/b: 8192 live units, eigengap rule up to k = 32: the 33 smallest eigenpairs by block Lanczos of the normalised Laplacian, about \d+ s and 1\.0 GiB$/);
+    expect(spectrumCostNote('fc6 a/b', 8192, 2000, 'k = 2000')).toMatch(/the full eigen-decomposition of the normalised Laplacian, about \d+ min and 3\.0 GiB$/);
+    expect(linkageCostNote('fc6 a/b', 16384)).toMatch(/^fc6 a\/b: average linkage of 16384 live units, about \d+ s and 2\.0 GiB$/);
+    expect(linkageCostNote('fc6 a/b', 2000)).toBeNull();
   });
 
   it('builds D^-1/2 W D^-1/2 with a zero diagonal and isolated rows', () => {

@@ -337,7 +337,7 @@ describe('mi end to end on the e2e fixtures', () => {
     }
   });
 
-  it('refuses: align --method mi on a run probed without the reducer; options that contradict the probe; a layer over the memory limit', async () => {
+  it('refuses: align --method mi on a run probed without the reducer; options that contradict the probe; a limit below one unit pair\'s counters', async () => {
     const backend = await createBackend('reference');
     const plain = await mkdtemp(join(tmpdir(), 'convergent-mi-plain-'));
     await probe({ nets: e2e.slice(0, 2), out: plain, backend });
@@ -352,8 +352,11 @@ describe('mi end to end on the e2e fixtures', () => {
     await align({ run, backend, registry: registry().methods, methods: ['mi'], methodOptions: { mi: { bins: 5 } } });
     const big = await mkdtemp(join(tmpdir(), 'convergent-mi-big-'));
     await expect(
-      probe({ nets: e2e.slice(0, 2), out: big, backend, reducers: [miHistogramsReducer], reducerOptions: { 'mi-histograms': { 'max-memory-mb': 0.01 } } }),
-    ).rejects.toThrow(/layer conv: the mutual-information histograms need .* MiB .* over the limit of 0.01 MiB/);
+      probe({ nets: e2e.slice(0, 2), out: big, backend, reducers: [miHistogramsReducer], reducerOptions: { 'mi-histograms': { 'max-memory-mb': 0.002, reservoir: 10 } } }),
+    ).rejects.toThrow(/layer conv .*: counting in tiles needs at least 2.7 KiB .*one unit pair's 100 counters x 20 bytes.*over the limit of 0.002 MiB; raise the limit \(--mi.max-memory-mb/);
+    await expect(
+      probe({ nets: e2e.slice(0, 2), out: big, backend, reducers: [miHistogramsReducer], reducerOptions: { 'mi-histograms': { 'max-memory-mb': 0.002 } } }),
+    ).rejects.toThrow(/layer conv .*: the reservoirs that place the bin edges need 36.4 KiB .* over the limit of 0.002 MiB; keep fewer values per unit \(--mi.reservoir/);
     expect(existsSync(join(big, 'probe.json'))).toBe(false); // refused before any work
     await expect(probe({ nets: e2e.slice(0, 2), out: big, backend, reducers: [miHistogramsReducer], reducerOptions: { 'mi-histograms': { bins: 65 } } })).rejects.toThrow(
       /bins must be an integer from 2 to 64/,

@@ -10,6 +10,7 @@ import { leastSquaresGram, lassoProblemFromMoments } from '../../../src/kernels/
 import type { BatchMoments } from '../../../src/kernels/moments/contract.js';
 import { batchMomentsReference } from '../../../src/kernels/moments/reference.js';
 import { parseAlphas, sparsePredictionMethod } from '../../../src/align/methods/sparse-prediction.js';
+import { lassoCostNote } from '../../../src/align/methods/sparse-prediction-cost.js';
 import type { MethodContext, MethodResult } from '../../../src/align/methods/types.js';
 import { contextFromMoments, optionsWithDefaults } from '../../helpers/method-context.js';
 import { Rng } from '../../helpers/rng.js';
@@ -274,5 +275,19 @@ describe('sparse-prediction', () => {
     await expect(sparsePredictionMethod.run(context(moments, NETS, { tol: 0 }))).rejects.toThrow(/option tol/);
     await expect(sparsePredictionMethod.run(context(moments, NETS, { 'max-iter': 2.5 }))).rejects.toThrow(/option max-iter/);
     await expect(sparsePredictionMethod.run(context(moments, NETS, { standardize: 'maybe' }))).rejects.toThrow(/option standardize/);
+    await expect(sparsePredictionMethod.run(context(moments, NETS, { threads: -1 }))).rejects.toThrow(/option threads/);
+  });
+
+  it('gives the same tables on one thread and on worker threads', async () => {
+    const moments = planted(6);
+    const one = (await sparsePredictionMethod.run(context(moments, NETS, { threads: 1 }))).tables!;
+    const two = (await sparsePredictionMethod.run(context(moments, NETS, { threads: 2 }))).tables!;
+    expect(two.sparse_prediction_units.objects()).toEqual(one.sparse_prediction_units.objects());
+  });
+
+  it('announces a long direction with an estimate before it starts, and not a short one', () => {
+    expect(lassoCostNote('fc1 B from A', 384, 384, 2000, 6, 2)).toBeNull();
+    expect(lassoCostNote('fc6 B from A', 4096, 4096, 50000, 6, 2)).toMatch(/^fc6 B from A: 4096 targets x 4096 predictors x 6 penalties on 2 threads, about [\d.]+ h \(an estimate\)$/);
+    expect(lassoCostNote('fc6 B from A', 4096, 4096, 300, 6, 16)).toMatch(/about [\d.]+ (min|h) \(an estimate; 300 samples for 4096 predictors: G is singular, small penalties converge slowly\)$/);
   });
 });

@@ -1,0 +1,29 @@
+// What one direction of sparse prediction will cost, said before a long one starts (issue 15: at
+// fc6, 4,096 targets x 4,096 predictors take hours on one thread). An order of magnitude from
+// measurements on the development machine (2 cores, src/kernels/lasso in WASM, the default path of
+// penalties): with more samples than predictors about 10 ms per target at 384 predictors, growing
+// as d^2.5; with no more samples than predictors (G singular: every small penalty nearly
+// interpolates and coordinate descent crawls) about 0.7 s per target at 512 predictors and 300
+// samples, growing with d and samples^1.5. Not a promise: the data decide.
+import { plural } from '../../util/plural.js';
+
+/** Below this estimate a direction is not announced. */
+const LONG_SECONDS = 10;
+
+/** Estimated seconds of one target's path (see the header). */
+export function lassoSecondsPerTarget(d: number, samples: number): number {
+  if (samples <= d) return 2.5e-7 * d * samples ** 1.5;
+  return 3.5e-9 * d ** 2.5;
+}
+
+function duration(seconds: number): string {
+  return seconds < 120 ? `${Math.ceil(seconds)} s` : seconds < 7200 ? `${Math.ceil(seconds / 60)} min` : `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/** The line logged before a direction, or null when it will be quick. */
+export function lassoCostNote(label: string, d: number, t: number, samples: number, penalties: number, threads: number): string | null {
+  const seconds = (lassoSecondsPerTarget(d, samples) * t) / Math.max(1, threads);
+  if (seconds < LONG_SECONDS) return null;
+  const singular = samples <= d ? `; ${samples} samples for ${d} predictors: G is singular, small penalties converge slowly` : '';
+  return `${label}: ${plural(t, 'target')} x ${plural(d, 'predictor')} x ${plural(penalties, 'penalty', 'penalties')} on ${plural(threads, 'thread')}, about ${duration(seconds)} (an estimate${singular})`;
+}

@@ -136,10 +136,10 @@ function numbersOf(layer: string, method: string, tables: Tables): StudyNumber[]
   return found ? [{ layer, metric: found[0], value: found[1](tables) }] : [];
 }
 
-/** Thrown from a method's progress report once it has run past the stage budget: the share it had done. */
+/** Thrown from a method's progress report once it has run past the stage budget. */
 class OverBudget extends Error {
-  constructor(readonly share: number) {
-    super('over the stage budget');
+  constructor() {
+    super('over the stage budget (study --stage-budget)');
   }
 }
 
@@ -168,6 +168,8 @@ export async function oursAlignPart(): Promise<OursAlign> {
         const started = performance.now();
         let methodStarted = started;
         const budget = c.stageBudget ?? Infinity;
+        // The share done when the budget stopped the method (align may wrap the error it threw).
+        let stoppedAt: number | null = null;
         try {
           const result = await align({
             run: method === 'mi' ? oursMiRun(c.dir) : oursRun(c.dir),
@@ -179,7 +181,9 @@ export async function oursAlignPart(): Promise<OursAlign> {
             intervals: false,
             onMethod: () => (methodStarted = performance.now()),
             onMethodProgress: (done, total) => {
-              if ((performance.now() - methodStarted) / 1000 > budget) throw new OverBudget(total > 0 ? done / total : 0);
+              if ((performance.now() - methodStarted) / 1000 <= budget) return;
+              stoppedAt = total > 0 ? done / total : 0;
+              throw new OverBudget();
             },
           });
           const done = performance.now();
@@ -188,11 +192,11 @@ export async function oursAlignPart(): Promise<OursAlign> {
           numbers.push(...numbersOf(layer, method, result.tables));
         } catch (e) {
           const elapsed = (performance.now() - methodStarted) / 1000;
-          if (e instanceof OverBudget && e.share > 0) {
-            const error = `stopped after ${elapsed.toFixed(0)} s (--stage-budget) at ${(100 * e.share).toFixed(1)}% of its progress; the whole estimated from that share`;
-            stages.push({ stage, seconds: elapsed / e.share, peakMiB: peakMiB(), scales: false, estimated: true, error });
+          if (stoppedAt !== null && stoppedAt > 0) {
+            const error = `stopped after ${elapsed.toFixed(0)} s (--stage-budget) at ${(100 * stoppedAt).toFixed(1)}% of its progress; the whole estimated from that share`;
+            stages.push({ stage, seconds: elapsed / stoppedAt, peakMiB: peakMiB(), scales: false, estimated: true, error });
           } else {
-            const error = e instanceof OverBudget ? `stopped after ${elapsed.toFixed(0)} s (--stage-budget) before its first progress report` : (e as Error).message.split('\n')[0];
+            const error = stoppedAt !== null ? `stopped after ${elapsed.toFixed(0)} s (--stage-budget) at its first progress report` : (e as Error).message.split('\n')[0];
             stages.push({ stage, seconds: null, peakMiB: peakMiB(), scales: false, error });
           }
         }

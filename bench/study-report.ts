@@ -98,6 +98,11 @@ export function formatSeconds(seconds: number | null): string {
   return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
+/** formatSeconds with the unit: "12.3 s", "27 min". */
+export function formatDuration(seconds: number): string {
+  return seconds < 600 ? `${formatSeconds(seconds)} s` : formatSeconds(seconds);
+}
+
 const mib = (x: number | null) => (x === null ? '-' : x.toFixed(0));
 const ratio = (a: number | null, b: number | null) => (a !== null && b !== null && b > 0 ? `${(a / b).toFixed(2)}x` : '-');
 const cell = (text: string) => text.replace(/\|/g, '/').replace(/\n/g, ' ');

@@ -14,7 +14,7 @@ import { parseStudyArgs, setPartConfig, type StudyPartConfig } from './study-con
 import { writeStudyInputs } from './study-inputs.js';
 import { probeOurs, reportOurs, type OursAlign, type OursProbe } from './study-ours.js';
 import { runPythonStudy, type OrtForward } from './study-python.js';
-import { compareNumbers, formatAgreementTable, formatSeconds, formatStageTable, medianStages, type StageTiming, type StudyNumber, AGREEMENT_TOLERANCE, PAPER_IMAGES } from './study-report.js';
+import { compareNumbers, formatAgreementTable, formatDuration, formatStageTable, medianStages, type StageTiming, type StudyNumber, AGREEMENT_TOLERANCE, PAPER_IMAGES } from './study-report.js';
 import type { RunPart } from './types.js';
 
 const progress = (message: string) => process.stderr.write(`[study ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -46,11 +46,11 @@ async function oursRound(c: StudyPartConfig, runPart: RunPart): Promise<RoundRes
     const moments = probe.plain.seconds - probe.startup.seconds - decodeForward;
     // Under load the separate measurements can add up to more than the probe, which overlaps the forward passes with the reduction.
     if (moments > 0) stages.push({ stage: 'moments', seconds: moments, peakMiB: probe.plain.maxRssMiB, scales: true });
-    else stages.push({ stage: 'moments', seconds: null, peakMiB: probe.plain.maxRssMiB, scales: true, error: `hidden: the probe (${formatSeconds(probe.plain.seconds)} s) took no longer than start-up, decode and forward measured apart` });
-    notes.push(`ours: \`convergent probe\` (no reducers, --top-k 0) took ${formatSeconds(probe.plain.seconds)} s whole, peak RSS ${probe.plain.maxRssMiB.toFixed(0)} MiB; "start-up" is the same probe over one image (Node, reading the ONNX files, writing the moments: fixed in N), "moments" the whole less start-up, decode and forward (measured apart)`);
+    else stages.push({ stage: 'moments', seconds: null, peakMiB: probe.plain.maxRssMiB, scales: true, error: `hidden: the probe (${formatDuration(probe.plain.seconds)}) took no longer than start-up, decode and forward measured apart` });
+    notes.push(`ours: \`convergent probe\` (no reducers, --top-k 0) took ${formatDuration(probe.plain.seconds)} whole, peak RSS ${probe.plain.maxRssMiB.toFixed(0)} MiB; "start-up" is the same probe over one image (Node, reading the ONNX files, writing the moments: fixed in N), "moments" the whole less start-up, decode and forward (measured apart)`);
     if (probe.mi) {
       stages.push({ stage: 'mi histograms (2nd probe)', seconds: Math.max(0, probe.mi.run.seconds - probe.plain.seconds), peakMiB: probe.mi.run.maxRssMiB, scales: true });
-      notes.push(`ours: the probe with --reducer mi-histograms (two passes over the images) at ${probe.mi.layers.join(', ')} took ${formatSeconds(probe.mi.run.seconds)} s; its stage is that less the plain probe`);
+      notes.push(`ours: the probe with --reducer mi-histograms (two passes over the images) at ${probe.mi.layers.join(', ')} took ${formatDuration(probe.mi.run.seconds)}; its stage is that less the plain probe`);
     }
     for (const [layer, why] of Object.entries(probe.miRefused)) notes.push(`ours: mi at ${layer} refused by the probe: ${why}`);
   } catch (e) {
@@ -82,7 +82,7 @@ async function pythonRound(c: StudyPartConfig, runPart: RunPart): Promise<RoundR
   try {
     const py = await runPythonStudy(c);
     for (const s of py.stages) if (s.error) notes.push(`Python way: ${s.stage}: ${s.error}`);
-    notes.push(`Python way: onnxruntime-node ${fwd.threads} intra-op threads; study_python.py ran ${formatSeconds(py.wallSeconds)} s whole (interpreter start and imports included); ${py.notes.join('; ')}`);
+    notes.push(`Python way: onnxruntime-node ${fwd.threads} intra-op threads; study_python.py ran ${formatDuration(py.wallSeconds)} whole (interpreter start and imports included); ${py.notes.join('; ')}`);
     return { stages: [...fwd.stages, ...py.stages], numbers: py.numbers, notes, bytes: fwd.bytesWritten };
   } catch (e) {
     notes.push(`Python way: ${(e as Error).message}`);

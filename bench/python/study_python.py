@@ -20,10 +20,11 @@ What a Python user would do today with the ReLU activations that onnxruntime wro
                coordinate descent at scikit-learn's default tol 1e-4, max_iter 10000) predicting
                every live unit of b from all live units of a, both ways; mean 1 - R^2 at each
                alpha of convergent's path but 0 (the dense map)
-  spectral     r^2 affinity, normalised Laplacian, scipy.linalg.eigh for the max_k + 1 smallest
-               eigenvalues, k by the largest eigengap in 2..max_k, sklearn KMeans (n_init 10)
+  spectral     r^2 affinity (zero diagonal), normalised Laplacian, scipy.linalg.eigh for the
+               max_k + 1 smallest eigenvalues, k by the largest eigengap in 2..max_k (convergent's
+               rule), sklearn KMeans (n_init 10) on sklearn's spectral embedding rows
   hac          scipy.cluster.hierarchy.linkage (average, on 1 - r), cut into k clusters, k by the
-               same eigengap rule
+               eigengap rule on the affinity max(r, 0)^2 (convergent's default for 1 - r)
   linear-cka   ||C_ab||_F^2 / (||C_aa||_F ||C_bb||_F) over the live units
 
 Every stage is timed on its own, with its peak resident memory (VmHWM, reset per stage through
@@ -180,16 +181,18 @@ def live_units(mean, cov, offset, count):
     return np.nonzero(std > np.maximum(2.0 ** -126, 1e-6 * np.abs(m)))[0]
 
 
-def eigengap_k(r, max_k_cap):
-    a = r * r
+def eigengap_k(r, max_k_cap, positive=False):
+    """convergent's rule: affinity r^2 (spectral) or max(r, 0)^2 (hac on 1 - r), zero diagonal."""
+    a = np.maximum(r, 0) ** 2 if positive else r * r
+    np.fill_diagonal(a, 0)
     deg = a.sum(axis=1)
-    dinv = 1 / np.sqrt(deg)
+    dinv = 1 / np.sqrt(np.where(deg > 0, deg, 1))
     lap = np.eye(len(a)) - dinv[:, None] * a * dinv[None, :]
     max_k = max(2, min(max_k_cap, len(a) // 2))
     values, vectors = scipy.linalg.eigh(lap, subset_by_index=[0, max_k])
     gaps = np.diff(values)  # gaps[k-1] = lambda_k - lambda_{k-1}: the gap after the k smallest
     k = 2 + int(np.argmax(gaps[1:max_k]))
-    return k, vectors
+    return k, vectors * dinv[:, None]  # sklearn's spectral_embedding rows
 
 
 def mi_matrix(codes_a, codes_b, bins):
@@ -320,12 +323,12 @@ def main():
             from sklearn.cluster import KMeans
             k, vectors = eigengap_k(joint_r(i, j), args.max_k)
             emb = vectors[:, :k]
-            KMeans(n_clusters=k, n_init=10, random_state=0).fit(emb / np.linalg.norm(emb, axis=1, keepdims=True))
+            KMeans(n_clusters=k, n_init=10, random_state=0).fit(emb)
             return k
 
         def hac(i, j):
             joint = joint_r(i, j)
-            k, _ = eigengap_k(joint, args.max_k)
+            k, _ = eigengap_k(joint, args.max_k, positive=True)
             dist = np.clip(1 - joint, 0, None)
             np.fill_diagonal(dist, 0)
             fcluster(linkage(squareform(dist, checks=False), method='average'), k, criterion='maxclust')

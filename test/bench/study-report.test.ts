@@ -3,7 +3,7 @@
 // agreement check and the argument parsing. Timing itself is never tested.
 import { describe, expect, it } from 'vitest';
 import { parseStudyArgs, STUDY_DEFAULTS } from '../../bench/study-config.js';
-import { compareNumbers, extrapolate, formatSeconds, formatStageTable, medianStages, wholeOf, type StageTiming } from '../../bench/study-report.js';
+import { compareNumbers, extrapolate, formatDuration, formatSeconds, formatStageTable, medianStages, wholeOf, type StageTiming } from '../../bench/study-report.js';
 
 const stage = (name: string, seconds: number | null, scales: boolean, peakMiB: number | null = null, error?: string): StageTiming => ({ stage: name, seconds, scales, peakMiB, ...(error ? { error } : {}) });
 
@@ -54,6 +54,10 @@ describe('formatSeconds', () => {
     expect(formatSeconds(1800)).toBe('30 min');
     expect(formatSeconds(3 * 3600 + 5 * 60)).toBe('3 h 05 min');
     expect(formatSeconds(null)).toBe('-');
+  });
+  it('adds the unit to seconds only (formatDuration)', () => {
+    expect(formatDuration(12.34)).toBe('12.3 s');
+    expect(formatDuration(1620)).toBe('27 min');
   });
 });
 

@@ -1,10 +1,11 @@
 // What one direction of sparse prediction will cost, said before a long one starts (issue 15: at
-// fc6, 4,096 targets x 4,096 predictors take hours on one thread). An order of magnitude from
-// measurements on the development machine (2 cores, src/kernels/lasso in WASM, the default path of
-// penalties): with more samples than predictors about 10 ms per target at 384 predictors, growing
-// as d^2.5; with no more samples than predictors (G singular: every small penalty nearly
-// interpolates and coordinate descent crawls) about 0.7 s per target at 512 predictors and 300
-// samples, growing with d and samples^1.5. Not a promise: the data decide.
+// fc6, 4,096 targets x 4,096 predictors take days on one thread). An order of magnitude from
+// measurements on the development machine (2 cores, src/kernels/lasso in WASM, 5 penalties, tol
+// 1e-4, bench/methods-at-scale.ts): with more samples than predictors 10 ms per target at 384
+// predictors and about 50 s at 4,096 (load 9), so about d^3; with no more samples than
+// predictors (G singular: every small penalty nearly interpolates and coordinate descent crawls)
+// 0.7 s per target at 512 predictors and 300 samples, 26 s at 4,096 (load 9): about d
+// samples^1.5. Halved here for an idle machine. Not a promise: the data decide.
 import { plural } from '../../util/plural.js';
 
 /** Below this estimate a direction is not announced. */
@@ -12,8 +13,8 @@ const LONG_SECONDS = 10;
 
 /** Estimated seconds of one target's path (see the header). */
 export function lassoSecondsPerTarget(d: number, samples: number): number {
-  if (samples <= d) return 2.5e-7 * d * samples ** 1.5;
-  return 3.5e-9 * d ** 2.5;
+  if (samples <= d) return 5.6e-7 * d * samples ** 1.5;
+  return 3.6e-10 * d ** 3;
 }
 
 function duration(seconds: number): string {

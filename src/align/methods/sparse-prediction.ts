@@ -21,9 +21,11 @@
 // duality gap: a target whose relative gap exceeds `tol` after `max-iter` sweeps is reported in
 // the log), slices of targets on `--sparse-prediction.threads` worker threads (default every
 // core; src/align/methods/lasso-in-slices.ts). At 384 x 384 units a direction takes seconds; at
-// fc6's 4,096 x 4,096 hours of CPU time (seconds per target with more samples than units, more
-// with fewer: a singular C is solved too, but slowly). A direction expected to take over 10 s is
-// announced in the log with an estimate (./sparse-prediction-cost.ts) before it starts.
+// fc6's 4,096 x 4,096 it finishes (converged), but slowly: 26 s per target on one loaded thread
+// with 300 samples (singular C), about 50 s with 5,000, so tens of hours per direction on one
+// thread, divided by the worker threads; plus G^-1 once per direction (plain TypeScript, O(d^3):
+// minutes at 4,096). A direction expected to take over 10 s is announced in the log with an
+// estimate (./sparse-prediction-cost.ts) before it starts.
 //
 // Tables:
 //   sparse_prediction        layer, net_from, net_to, alpha, loss, mean_nonzeros: per direction

@@ -96,20 +96,20 @@ export async function drawFig2Views(run: string, options: Fig2ViewsOptions = {})
     status.views = 0;
     return finish();
   }
-  const total = plans.reduce((n, p) => n + countViews(p.todo), 0);
+  const total = plans.reduce((n, p) => n + countViews(p.toDraw), 0);
   options.onStart?.(total);
-  const images = new Set(plans.flatMap((p) => p.todo.flatMap((u) => u.slots.map((s) => `${p.net} ${s.item}`)))).size;
+  const images = new Set(plans.flatMap((p) => p.toDraw.flatMap((u) => u.slots.map((s) => `${p.net} ${s.item}`)))).size;
   if (total > VIEWS_ANNOUNCE) log(`drawing ${total.toLocaleString('en-US')} deconvnet views of Fig. 2 (${images.toLocaleString('en-US')} forward passes, one backward pass a view)`);
   const item = checkItemShape(provenance.data.itemShape) as [number, number, number];
   try {
     for (const p of plans) {
-      if (p.todo.length === 0) continue;
+      if (p.toDraw.length === 0) continue;
       try {
         status.ops = await drawNetViews({
           net: p.net,
           model: p.model,
           item,
-          units: p.todo,
+          units: p.toDraw,
           readItem: (i) => source.readItem(i),
           onView: () => options.onView?.(++status.drawnNow),
           write: async (u, png) => {
@@ -133,12 +133,12 @@ export async function drawFig2Views(run: string, options: Fig2ViewsOptions = {})
   return done;
 }
 
-/** One net's units: its model (checked), every unit with views (listed) and those not drawn before from the same model and records (todo). */
+/** One net's units: its model (checked), every unit with views (listed) and those not drawn before from the same model and records (toDraw). */
 interface NetPlan {
   net: string;
   model: OnnxModel;
   listed: UnitViews[];
-  todo: UnitViews[];
+  toDraw: UnitViews[];
 }
 
 async function planNet(
@@ -150,7 +150,7 @@ async function planNet(
   status: ViewsStatus,
 ): Promise<NetPlan> {
   const model = await readRecordedModel(net);
-  const todo: UnitViews[] = [];
+  const toDraw: UnitViews[] = [];
   const listed: UnitViews[] = [];
   for (const { layer, units } of wanted) {
     for (const u of await readUnitSlots(run, layer, net.name, units, provenance)) {
@@ -160,11 +160,11 @@ async function planNet(
       listed.push(u);
       status.units[key] = signature;
       if (previous?.units[key] === signature && (await exists(runPaths.viewPng(run, layer, net.name, u.unit)))) continue;
-      todo.push(u);
+      toDraw.push(u);
     }
   }
   status.views += countViews(listed);
-  return { net: net.name, model: model.model, listed, todo };
+  return { net: net.name, model: model.model, listed, toDraw };
 }
 
 function countViews(units: UnitViews[]): number {

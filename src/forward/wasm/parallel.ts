@@ -15,7 +15,8 @@
 // cannot run TypeScript, so the worker is taken from the compiled tree, dist/src/forward/wasm/
 // worker.js (`npm run build:ts`, which `npm test` runs first), with a clear error when it is missing.
 import { wasmModule } from '../../kernels/wasm-module.js';
-import { hardwareConcurrency, isNode, startWorkers } from '../../platform/workers.js';
+import { hardwareConcurrency, isNode } from '../../platform/workers.js';
+import { startRequestWorkers } from '../../platform/request-workers.js';
 import { createInProcessEngine, type ForwardEngine, type ForwardNet } from '../engine.js';
 import { createWasmKernels } from './kernels.js';
 import type { InitMessage, RunMessage, WorkerReply } from './worker.js';
@@ -62,71 +63,19 @@ export async function createParallelWasmEngine(nets: ForwardNet[], itemShape: nu
   const inProcess = async (why: string) => createInProcessEngine(`wasm-simd x1 thread${why}`, nets, itemShape, await createWasmKernels());
   if (threads === 1) return inProcess('');
 
-  const pending = new Map<number, { worker: number; resolve(outputs: Float32Array[][]): void; reject(e: Error): void }>();
-  /** Slices in flight per worker: a Node worker is ref'd only while it has some, so an engine
-   * that was never disposed does not keep the process alive. */
-  const busy = new Array<number>(threads).fill(0);
-  const ready: { resolve(): void; reject(e: Error): void }[] = [];
-  let failure: Error | undefined;
-  let closed = false;
-  let nextId = 1;
-
-  const fail = (index: number) => (error: Error) => {
-    if (closed) return;
-    const e = new Error(`wasm forward worker ${index}: ${error.message}`, { cause: error });
-    failure ??= e;
-    ready[index]?.reject(e);
-    for (const [id, task] of pending) {
-      pending.delete(id);
-      task.reject(failure);
-    }
-  };
-  const workers = await startWorkers<WorkerReply, InitMessage | RunMessage>({
+  // Every worker instantiates the module and holds every net's weights before the first batch.
+  const pool = await startRequestWorkers<InitMessage | RunMessage, WorkerReply>({
     count: threads,
     source: { url: workerUrl },
     name: (i) => `convergent-forward-${i}`,
-    onMessage: (index, reply) => {
-      if (reply.type === 'ready') return ready[index]?.resolve();
-      if (reply.id === undefined) return fail(index)(new Error(reply.type === 'error' ? reply.message : 'unexpected reply'));
-      const task = pending.get(reply.id);
-      if (!task) return;
-      pending.delete(reply.id);
-      if (--busy[index] === 0) workers?.[index].unref();
-      if (reply.type === 'result') task.resolve(reply.outputs);
-      else task.reject(new Error(`wasm forward worker ${index}: ${reply.message}`));
-    },
-    onError: (index, error) => fail(index)(error),
-    onExit: (index, code) => fail(index)(new Error(`exited with code ${code}`)),
+    label: (i) => `wasm forward worker ${i}`,
+    init: { type: 'init', module: await wasmModule(), nets, itemShape },
   });
-  if (!workers) return inProcess(' (no worker threads on this platform)');
+  if (!pool) return inProcess(' (no worker threads on this platform)');
+  let closed = false;
 
-  // Every worker instantiates the module and holds every net's weights before the first batch.
-  const module = await wasmModule();
-  try {
-    await Promise.all(
-      workers.map(
-        (w, i) =>
-          new Promise<void>((resolve, reject) => {
-            ready[i] = { resolve, reject };
-            w.post({ type: 'init', module, nets, itemShape }, []);
-          }),
-      ),
-    );
-  } catch (e) {
-    closed = true;
-    await Promise.all(workers.map((w) => w.terminate()));
-    throw e;
-  }
-  for (const w of workers) w.unref();
-
-  const runSlice = (worker: number, input: Float32Array, n: number) =>
-    new Promise<Float32Array[][]>((resolve, reject) => {
-      if (failure) return reject(failure);
-      const id = nextId++;
-      pending.set(id, { worker, resolve, reject });
-      if (busy[worker]++ === 0) workers[worker].ref();
-      workers[worker].post({ type: 'run', id, input, n }, [input.buffer as ArrayBuffer]);
-    });
+  const runSlice = async (worker: number, input: Float32Array, n: number) =>
+    (await pool.request(worker, (id) => ({ type: 'run', id, input, n }), [input.buffer as ArrayBuffer])).outputs;
 
   return {
     name: `wasm-simd x${threads} threads`,
@@ -162,12 +111,7 @@ export async function createParallelWasmEngine(nets: ForwardNet[], itemShape: nu
     async dispose() {
       if (closed) return;
       closed = true;
-      const e = new Error('parallel WASM engine was disposed');
-      for (const [id, task] of pending) {
-        pending.delete(id);
-        task.reject(e);
-      }
-      await Promise.all(workers.map((w) => w.terminate()));
+      await pool.close(new Error('parallel WASM engine was disposed'));
     },
   };
 }

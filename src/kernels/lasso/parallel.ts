@@ -7,7 +7,8 @@
 // worker.js, as src/forward/wasm/parallel.ts does. Elsewhere, or when the workers cannot start,
 // createLassoPool resolves to undefined and the caller solves on its own thread.
 import { wasmModule } from '../wasm-module.js';
-import { isNode, startWorkers } from '../../platform/workers.js';
+import { isNode } from '../../platform/workers.js';
+import { startRequestWorkers } from '../../platform/request-workers.js';
 import type { LassoOptions, LassoPathResult, LassoProblem } from './contract.js';
 import type { LassoInitMessage, LassoRunMessage, LassoWorkerReply } from './worker.js';
 
@@ -41,78 +42,31 @@ export function shared(a: Float64Array): Float64Array {
 /** `threads` workers, each with its own WASM instance, or undefined where none can start. */
 export async function createLassoPool(threads: number): Promise<LassoPool | undefined> {
   if (!isNode() || threads < 2) return undefined;
-  const pending = new Map<number, { worker: number; resolve(r: LassoPathResult): void; reject(e: Error): void }>();
-  const ready: { resolve(): void; reject(e: Error): void }[] = [];
-  const idle: number[] = [];
+  const pool = await startRequestWorkers<LassoInitMessage | LassoRunMessage, LassoWorkerReply>({
+    count: threads,
+    source: { url: workerUrl },
+    label: (i) => `LASSO worker ${i}`,
+    init: { type: 'init', module: await wasmModule() },
+  });
+  if (!pool) return undefined;
+  // One slice per worker at a time: a solve waits for an idle worker.
+  const idle = Array.from({ length: threads }, (_, i) => i);
   const waiting: ((worker: number) => void)[] = [];
-  let failure: Error | undefined;
-  let closed = false;
-  let nextId = 1;
-  const fail = (index: number) => (error: Error) => {
-    if (closed) return;
-    failure ??= new Error(`LASSO worker ${index}: ${error.message}`, { cause: error });
-    ready[index]?.reject(failure);
-    for (const [id, task] of pending) {
-      pending.delete(id);
-      task.reject(failure);
-    }
-  };
   const release = (worker: number) => {
     const next = waiting.shift();
     if (next) next(worker);
     else idle.push(worker);
   };
-  const workers = await startWorkers<LassoWorkerReply, LassoInitMessage | LassoRunMessage>({
-    count: threads,
-    source: { url: workerUrl },
-    onMessage: (index, reply) => {
-      if (reply.type === 'ready') return ready[index]?.resolve();
-      if (reply.id === undefined) return fail(index)(new Error(reply.type === 'error' ? reply.message : 'unexpected reply'));
-      const task = pending.get(reply.id);
-      if (!task) return;
-      pending.delete(reply.id);
-      workers?.[index].unref();
-      release(index);
-      if (reply.type === 'result') task.resolve(reply.result);
-      else task.reject(new Error(`LASSO worker ${index}: ${reply.message}`));
-    },
-    onError: (index, error) => fail(index)(error),
-    onExit: (index, code) => fail(index)(new Error(`exited with code ${code}`)),
-  });
-  if (!workers) return undefined;
-  const module = await wasmModule();
-  try {
-    await Promise.all(workers.map((w, i) => new Promise<void>((resolve, reject) => {
-      ready[i] = { resolve, reject };
-      w.post({ type: 'init', module }, []);
-    })));
-  } catch (e) {
-    closed = true;
-    await Promise.all(workers.map((w) => w.terminate()));
-    throw e;
-  }
-  // Idle workers do not keep the process alive; a worker is ref'd while it solves a slice.
-  workers.forEach((w, i) => {
-    w.unref();
-    idle.push(i);
-  });
   return {
     size: threads,
     async solve(problem, alphas, options) {
-      if (failure) throw failure;
       const worker = idle.shift() ?? (await new Promise<number>((resolve) => waiting.push(resolve)));
-      return new Promise<LassoPathResult>((resolve, reject) => {
-        if (failure) return reject(failure);
-        const id = nextId++;
-        pending.set(id, { worker, resolve, reject });
-        workers[worker].ref();
-        workers[worker].post({ type: 'run', id, problem, alphas, options }, []);
-      });
+      try {
+        return (await pool.request(worker, (id) => ({ type: 'run', id, problem, alphas, options }), [])).result;
+      } finally {
+        release(worker);
+      }
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await Promise.all(workers.map((w) => w.terminate()));
-    },
+    close: () => pool.close(),
   };
 }

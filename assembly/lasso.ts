@@ -24,6 +24,7 @@ import { align16, ldf, stf, ldi, sti } from './pointers';
 
 const K: i32 = 5; // ANDERSON_K
 const NEWTON_REPEAT: i32 = 64;
+const WS_MIN_GROWTH: i32 = 64;
 const PIVOT_TOL: f64 = 1e-12;
 
 // Work area (byte offsets, set by carve()).
@@ -46,7 +47,8 @@ let WX: usize = 0;
 let GX: usize = 0;
 let SUP: usize = 0; // support, compact positions (d i32)
 let XS: usize = 0;
-let BS: usize = 0;
+let HY: usize = 0; // complement-mode y = G^-1 b~ (d f64)
+let HB: usize = 0; // the b~ it stands for (d f64)
 let YS: usize = 0;
 let FULL: usize = 0;
 let INE: usize = 0; // (d u8)
@@ -56,6 +58,8 @@ let FPOS: usize = 0; // position in it, or -1 (d i32)
 let FX: usize = 0; // rank-one update vector (d f64)
 let fN: i32 = 0;
 let fMode: i32 = 0;
+let hyFresh: bool = false;
+let hyUpdates: i32 = 0;
 let subGap: f64 = 0;
 let subObj: f64 = 0;
 let dd: i32 = 0;
@@ -84,7 +88,8 @@ function carve(work: usize, d: i32): usize {
   GX = p; p = align16(p + v);
   SUP = p; p = align16(p + vi);
   XS = p; p = align16(p + v);
-  BS = p; p = align16(p + v);
+  HY = p; p = align16(p + v);
+  HB = p; p = align16(p + v);
   YS = p; p = align16(p + v);
   FULL = p; p = align16(p + v);
   INE = p; p = align16(p + <usize>d);
@@ -141,7 +146,7 @@ function dot4(a: usize, b: usize, n: i32): f64 {
 }
 
 /** y[i] -= f x[i], i < n. */
-function axpyNeg(y: usize, f: f64, x: usize, n: i32): void {
+export function axpyNeg(y: usize, f: f64, x: usize, n: i32): void {
   const fv = f64x2.splat(f);
   const n4 = n & ~3;
   let i = 0;
@@ -441,6 +446,40 @@ function nullStep(k: i32, v: f64, alpha: f64, objective: f64, i: i32): i32 {
   return 2;
 }
 
+/** The reference's complement.ts: wx = x on the support, y = G^-1 b~ kept and updated across solves. */
+function complementSolve(inv: usize, k: i32, ke: i32, alpha: f64): void {
+  const d = dd;
+  for (let i = 0; i < d; i++) stf(FULL, i, 0);
+  for (let p = 0; p < ke; p++) {
+    const a = ldi(SUP, p);
+    stf(FULL, ldi(ACT, a), ldf(CA, a) - (ldf(WA, a) > 0 ? alpha : -alpha));
+  }
+  let changes = 0;
+  if (hyFresh) for (let i = 0; i < d; i++) if (ldf(FULL, i) != ldf(HB, i)) changes++;
+  if (!hyFresh || hyUpdates + changes > (d >> 3)) {
+    for (let i = 0; i < d; i++) stf(HY, i, dot4(row(inv, i, d), FULL, d));
+    hyFresh = true;
+    hyUpdates = 0;
+  } else {
+    for (let i = 0; i < d; i++) {
+      const bi = ldf(HB, i);
+      const fi = ldf(FULL, i);
+      if (fi != bi) axpyNeg(HY, bi - fi, row(inv, i, d), d);
+    }
+    hyUpdates += changes;
+  }
+  memory.copy(HB, FULL, <usize>d << 3);
+  for (let r = 0; r < fN; r++) stf(YS, r, ldf(HY, ldi(FIDX, r)));
+  factorSolve(YS);
+  memory.copy(FULL, HY, <usize>d << 3);
+  for (let r = 0; r < fN; r++) axpyNeg(FULL, ldf(YS, r), row(inv, ldi(FIDX, r), d), d);
+  for (let a = 0; a < k; a++) stf(WX, a, 0);
+  for (let p = 0; p < ke; p++) {
+    const a = ldi(SUP, p);
+    stf(WX, a, ldf(FULL, ldi(ACT, a)));
+  }
+}
+
 function newtonStep(gram: usize, inv: usize, k: i32, v: f64, alpha: f64, objective: f64, exact: bool): i32 {
   const d = dd;
   let ke = 0;
@@ -458,21 +497,7 @@ function newtonStep(gram: usize, inv: usize, k: i32, v: f64, alpha: f64, objecti
     for (let a = 0; a < k; a++) stf(WX, a, 0);
     for (let p = 0; p < fN; p++) stf(WX, posInActive(k, ldi(FIDX, p)), ldf(XS, p));
   } else {
-    for (let i = 0; i < d; i++) stf(FULL, i, 0);
-    for (let p = 0; p < ke; p++) {
-      const a = ldi(SUP, p);
-      const b = ldf(CA, a) - (ldf(WA, a) > 0 ? alpha : -alpha);
-      stf(BS, p, b);
-      stf(FULL, ldi(ACT, a), b);
-    }
-    for (let r = 0; r < fN; r++) stf(YS, r, dot4(row(inv, ldi(FIDX, r), d), FULL, d));
-    factorSolve(YS);
-    for (let r = 0; r < fN; r++) stf(FULL, ldi(FIDX, r), -ldf(YS, r));
-    for (let a = 0; a < k; a++) stf(WX, a, 0);
-    for (let p = 0; p < ke; p++) {
-      const a = ldi(SUP, p);
-      stf(WX, a, dot4(row(inv, ldi(ACT, a), d), FULL, d));
-    }
+    complementSolve(inv, k, ke, alpha);
   }
   let tmax = 1.0;
   let hit = -1;
@@ -521,6 +546,74 @@ function newtonStep(gram: usize, inv: usize, k: i32, v: f64, alpha: f64, objecti
   return hit >= 0 ? 2 : 1;
 }
 
+// ---- The active set (the reference's working-set.ts) ----
+
+/** A = the support of W, ascending; returns its size. */
+function pruneToSupport(d: i32): i32 {
+  let k = 0;
+  for (let i = 0; i < d; i++) {
+    if (ldf(W, i) != 0) {
+      stb(INA, i, 1);
+      sti(ACT, k++, i);
+    } else stb(INA, i, 0);
+  }
+  return k;
+}
+
+/** Violator x goes before violator y: larger |g|, ties the smaller index. */
+// @ts-ignore: decorator
+@inline function precedes(x: i32, y: i32): bool {
+  const gx = abs<f64>(ldf(G, x));
+  const gy = abs<f64>(ldf(G, y));
+  return gx > gy || (gx == gy && x < y);
+}
+
+/** Moves the heap entry at `at` (of n, at MERGED) down: the root is the last in `precedes` order. */
+function siftDown(at: i32, n: i32): void {
+  let p = at;
+  const x = ldi(MERGED, p);
+  while (true) {
+    let ch = 2 * p + 1;
+    if (ch >= n) break;
+    if (ch + 1 < n && precedes(ldi(MERGED, ch), ldi(MERGED, ch + 1))) ch++;
+    const y = ldi(MERGED, ch);
+    if (!precedes(x, y)) break;
+    sti(MERGED, p, y);
+    p = ch;
+  }
+  sti(MERGED, p, x);
+}
+
+/** Heapsort of MERGED[0..n) into `precedes` order. */
+function sortViolators(n: i32): void {
+  for (let p = (n >> 1) - 1; p >= 0; p--) siftDown(p, n);
+  for (let e = n - 1; e > 0; e--) {
+    const x = ldi(MERGED, 0);
+    sti(MERGED, 0, ldi(MERGED, e));
+    sti(MERGED, e, x);
+    siftDown(0, e);
+  }
+}
+
+/** At most max(WS_MIN_GROWTH, k) violators, the largest |g| first, join A; returns how many. */
+function growActiveSet(gram: usize, d: i32, k: i32, alpha: f64): i32 {
+  let nv = 0;
+  for (let i = 0; i < d; i++) {
+    if (ldb(INA, i) == 0 && abs<f64>(ldf(G, i)) > alpha && ldf(row(gram, i, d), i) > 0) sti(MERGED, nv++, i);
+  }
+  const budget = max<i32>(WS_MIN_GROWTH, k);
+  if (nv > budget) {
+    sortViolators(nv);
+    nv = budget;
+  }
+  for (let q = 0; q < nv; q++) stb(INA, ldi(MERGED, q), 1);
+  if (nv > 0) {
+    let q = 0;
+    for (let i = 0; i < d; i++) if (ldb(INA, i) != 0) sti(ACT, q++, i);
+  }
+  return nv;
+}
+
 // ---- One target along the path ----
 
 function targetPath(
@@ -530,10 +623,10 @@ function targetPath(
   const tolAbs = tol * v;
   for (let i = 0; i < d; i++) {
     stf(W, i, 0);
-    stb(INA, i, 0);
     stf(G, i, ldf(c, i));
   }
   factorReset(0);
+  hyFresh = false;
   let k = 0;
   for (let mm = 0; mm < m; mm++) {
     const alpha = ldf(alphas, mm);
@@ -544,6 +637,7 @@ function targetPath(
     let stale = true;
     let exact = false;
     let claimed = false;
+    k = pruneToSupport(d);
     while (true) {
       let cw = 0.0;
       let wg = 0.0;
@@ -562,20 +656,10 @@ function targetPath(
       const s = dn > alpha ? alpha / dn : 1.0;
       gap = 0.5 * residual * (1 + s * s) + alpha * l1 - s * (v - cw);
       if (gap <= tolAbs || sweeps >= maxIter) break;
-      let added = 0;
-      let q = 0;
-      for (let i = 0; i < d; i++) {
-        if (ldb(INA, i) != 0) sti(MERGED, q++, i);
-        else if (abs<f64>(ldf(G, i)) > alpha && ldf(row(gram, i, d), i) > 0) {
-          sti(MERGED, q++, i);
-          stb(INA, i, 1);
-          added++;
-        }
-      }
+      const added = growActiveSet(gram, d, k, alpha);
       if (added == 0 && claimed) exact = true;
       if (added > 0) {
-        k = q;
-        for (let a = 0; a < k; a++) sti(ACT, a, ldi(MERGED, a));
+        k += added;
         stale = true;
       }
       if (stale) {

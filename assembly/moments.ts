@@ -1,5 +1,6 @@
 // Moment kernel (contract: src/kernels/moments/contract.ts), the WASM SIMD part. The host
 // (src/kernels/moments/wasm.ts) lays out the buffers and drives these functions; no allocation.
+import { madd } from './forward/madd';
 //
 // One call sequence computes the co-moments of one slice of `n` samples of `d` units, a block of
 // rows at a time (the host merges each block into its running total, so no d x d matrix is ever
@@ -23,8 +24,18 @@
 // accumulators, 2 + 4 loads per 8 vector multiply-adds, about 13 live vector registers (V8 on
 // x64 allocates 15 of the 16 xmm registers). Measured on Zen 4 / Node 20: 2x4 reaches ~70
 // GFLOP/s (2 n d^2 convention) on one core; 4x4, 3x3, 2x6, 3x6, 2x8 and 1x8 tiles spill or
-// stall and reach 43..54; an unpacked row-major layout with 4x4 tiles reached 36. A 4 x 4 tile is
-// two 2x4 passes, the second reading the column panel from L1.
+// stall and reach 43..54 (a 3x4 or 8x6 broadcast tile too, re-measured in issue 15); an unpacked
+// row-major layout with 4x4 tiles reached 36. A 4 x 4 tile is two 2x4 passes, the second reading
+// the column panel from L1. Each step is madd (./forward/madd.ts): a multiply then an add in the
+// plain build, one fused multiply-add in the relaxed-SIMD build (about 1.25x the throughput here).
+//
+// Strips. Within one block of samples the rows go in strips of STRIP_ROWS: a column panel's
+// block (2 KB) is read from L2 once per strip and from L1 by the strip's other row panels (the
+// strip's own 8 panel blocks, 16 KB, stay in L1). Row by row, as before, every column panel came
+// from L2 once per 4 rows, and with the accumulator rows streaming through L2 as well, from L3:
+// measured on Zen 4 / Node 20, one core, CPU time, strips of 32 rows 1.10-1.25x (d = 384..1536).
+// The order of each entry's float64 additions is the same whatever the strip (one per block of
+// samples, in sample order), so strips do not change a bit.
 
 // Mean of each unit (f64) and the centred, packed f32 samples. `x` holds d rows of n f32,
 // unit-major (row u at x + 4 u n); `p` receives the packed layout; `mean` and `sumsq` d f64 each,
@@ -108,23 +119,26 @@ export function momentsCentre(x: usize, d: i32, dp: i32, n: i32, p: usize, mean:
   while (a < end) {
     const x0 = v128.load(a), x1 = v128.load(a, 16);
     let y = v128.load(b);
-    c00 = f32x4.add(c00, f32x4.mul(x0, y));
-    c10 = f32x4.add(c10, f32x4.mul(x1, y));
+    c00 = madd(x0, y, c00);
+    c10 = madd(x1, y, c10);
     y = v128.load(b, 16);
-    c01 = f32x4.add(c01, f32x4.mul(x0, y));
-    c11 = f32x4.add(c11, f32x4.mul(x1, y));
+    c01 = madd(x0, y, c01);
+    c11 = madd(x1, y, c11);
     y = v128.load(b, 32);
-    c02 = f32x4.add(c02, f32x4.mul(x0, y));
-    c12 = f32x4.add(c12, f32x4.mul(x1, y));
+    c02 = madd(x0, y, c02);
+    c12 = madd(x1, y, c12);
     y = v128.load(b, 48);
-    c03 = f32x4.add(c03, f32x4.mul(x0, y));
-    c13 = f32x4.add(c13, f32x4.mul(x1, y));
+    c03 = madd(x0, y, c03);
+    c13 = madd(x1, y, c13);
     a += 64;
     b += 64;
   }
   flush4(acc, hsum4(c00, c01, c02, c03));
   flush4(acc + rowBytes, hsum4(c10, c11, c12, c13));
 }
+
+/** Rows per strip (a multiple of 4): see the top of this file. */
+const STRIP_ROWS = 32;
 
 // Adds the co-moments of sample groups [g0, g1) of the packed buffer p (`groups` groups per
 // panel, dp units) for rows [i0, i1) (multiples of 4) to the f64 accumulator acc: row i at
@@ -137,14 +151,18 @@ export function momentsBlocks(p: usize, groups: i32, dp: i32, g0: i32, g1: i32, 
   for (let g = g0; g < g1; g += block) {
     const bytes = <usize>min(block, g1 - g) << 6;
     const base = p + (<usize>g << 6);
-    for (let i = i0; i < i1; i += 4) {
-      const a = base + <usize>(i >> 2) * panelBytes;
-      const accRow = acc + <usize>(i - i0) * rowBytes;
-      for (let j = i; j < dp; j += 4) {
+    for (let s0 = i0; s0 < i1; s0 += STRIP_ROWS) {
+      const s1 = min(i1, s0 + STRIP_ROWS);
+      // Column panel j against the strip's row panels i <= j (tiles on or above the diagonal).
+      for (let j = s0; j < dp; j += 4) {
         const b = base + <usize>(j >> 2) * panelBytes;
-        const accTile = accRow + (<usize>(j - i0) << 3);
-        tile2x4(a, b, bytes, accTile, rowBytes);
-        tile2x4(a + 32, b, bytes, accTile + 2 * rowBytes, rowBytes);
+        const last = min(s1, j + 4);
+        for (let i = s0; i < last; i += 4) {
+          const a = base + <usize>(i >> 2) * panelBytes;
+          const accTile = acc + <usize>(i - i0) * rowBytes + (<usize>(j - i0) << 3);
+          tile2x4(a, b, bytes, accTile, rowBytes);
+          tile2x4(a + 32, b, bytes, accTile + 2 * rowBytes, rowBytes);
+        }
       }
     }
   }

@@ -31,7 +31,7 @@ import { certainEigengapK, eigengapCount, laplacianSpectrum, spectralEmbedding }
 import { averageLinkage } from '../src/align/cluster/hac.js';
 import { kmeans } from '../src/align/cluster/kmeans.js';
 import { lassoPath, lassoProblemFromMoments } from '../src/kernels/lasso/index.js';
-import { gramInverse } from '../src/kernels/lasso/cholesky.js';
+import { gramInverseWasm } from '../src/kernels/lasso/wasm.js';
 import { loadLine } from './alternation.js';
 import { correlatedData, momentsOf, Rng } from './lasso-data.js';
 import type { RunPart } from './types.js';
@@ -159,7 +159,7 @@ async function oursLasso(step: Step): Promise<{ seconds: number; note: string }>
   // G^-1 (O(d^3), for the Newton steps) is computed once per direction for all its targets
   // (src/align/methods/lasso-in-slices.ts): timed apart, not in the per-target time.
   const t0 = performance.now();
-  const inverse = gramInverse(problem.gram, step.n);
+  const inverse = await gramInverseWasm(problem.gram, step.n);
   const setup = (performance.now() - t0) / 1000;
   const t1 = performance.now();
   const path = await lassoPath(problem, LASSO_ALPHAS, { tol: 1e-4, gramInverse: inverse });

@@ -1,11 +1,14 @@
 // Mutual information at the paper's fc size (issue 15): the `mi-histograms` reducer counting a
-// 4,096-unit layer of 2 or 4 nets in tiles of unit pairs (src/probe/reducers/mi-tiles.ts), through
-// the real activation-file probe (src/probe/probe.ts) on the WASM backend, then `align --method mi`.
-// Reports the plan (tiles = passes - 1), the time of each pass, the counting rate in pair-samples
-// per second (unit pairs x samples / the counting passes' time), the peak resident set and the
-// align time. Also the joint histogram kernel alone on one tile (pair-samples per second).
+// 4,096-unit layer of 2 or 4 nets (src/probe/reducers/mi-tiles.ts: from binned columns where they
+// fit, else in tiles of unit pairs, or as --counting says), through the real activation-file probe
+// (src/probe/probe.ts) on the WASM backend, then `align --method mi`. Reports the plan (passes),
+// the time of pass 0 and of the counting (the counting passes and finish(), where columns count
+// every pair and tiles reduce the last), the counting rate in pair-samples per second (unit pairs x
+// samples / the counting time), the process's CPU seconds (user + system: under load the wall
+// time says more about the other processes), the peak resident set and the align time. Also the
+// joint histogram kernel alone on one tile (pair-samples per second).
 //
-//   node dist/bench/mi-tiles.js [--nets 2] [--units 4096] [--samples 300] [--limit-mb 2048] [--align]
+//   node dist/bench/mi-tiles.js [--nets 2] [--units 4096] [--samples 300] [--limit-mb 2048] [--counting auto|columns|tiles] [--align]
 //   node dist/bench/mi-tiles.js --kernel [--units 4096] [--rows 256] [--samples 300]
 //
 // One configuration per process, so that the peak resident set is that run's alone.
@@ -28,6 +31,14 @@ const arg = (name: string, fallback: number) => {
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const cpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+const counting = (() => {
+  const i = args.indexOf('--counting');
+  return i >= 0 ? args[i + 1] : 'auto';
+})();
 
 async function benchProbe(): Promise<void> {
   const [netCount, units, samples, limitMb, bins] = [arg('nets', 2), arg('units', 4096), arg('samples', 300), arg('limit-mb', 2048), arg('bins', 10)];
@@ -39,29 +50,33 @@ async function benchProbe(): Promise<void> {
       await mkdir(net.path);
       await writeLayer(join(net.path, 'fc6.npy'), samples, units, 2000 + k);
     }
-    console.log(`mi-tiles: ${netCount} nets x ${units} units, ${samples} samples, ${bins} bins, max-memory-mb ${limitMb}, WASM; load ${load()} on ${cpus().length} cores`);
+    console.log(`mi-tiles: ${netCount} nets x ${units} units, ${samples} samples, ${bins} bins, max-memory-mb ${limitMb}, counting ${counting}, WASM; load ${load()} on ${cpus().length} cores`);
     // Each pass ends at its last batch's progress (the tile reduction between passes falls in the next pass).
     const passEnds: number[] = [];
     const started = performance.now();
+    const cpuStarted = cpuSeconds();
     await probe({
       nets,
       out: join(dir, 'run'),
       backend,
       topK: 0,
       reducers: [miHistogramsReducer],
-      reducerOptions: { 'mi-histograms': { bins, 'max-memory-mb': limitMb } },
+      reducerOptions: { 'mi-histograms': { bins, 'max-memory-mb': limitMb, counting } },
       log: (line) => console.log(`  ${line}`),
       onProgress: (p) => {
         passEnds[p.pass ?? 0] = performance.now();
       },
     } as Parameters<typeof probe>[0]);
     const probeSeconds = (performance.now() - started) / 1000;
+    const cpu = cpuSeconds() - cpuStarted;
     const passSeconds = passEnds.map((t, k) => (t - (k === 0 ? started : passEnds[k - 1])) / 1000);
     const unitPairs = (units * units * netCount * (netCount - 1)) / 2;
-    const countingSeconds = passSeconds.slice(1).reduce((a, b) => a + b, 0);
+    // Everything after pass 0: the counting passes and finish() (columns count every pair there, tiles reduce the last).
+    const countingSeconds = probeSeconds - passSeconds[0];
     const rate = (unitPairs * samples) / countingSeconds;
     console.log(
-      `probe: ${probeSeconds.toFixed(1)} s, ${passEnds.length} passes (pass 0 ${passSeconds[0].toFixed(2)} s incl. the moments; counting passes ${median(passSeconds.slice(1)).toFixed(2)} s median); ` +
+      `probe: ${probeSeconds.toFixed(1)} s wall, ${cpu.toFixed(1)} s CPU, ${passEnds.length} passes (pass 0 ${passSeconds[0].toFixed(2)} s incl. the moments; counting ${countingSeconds.toFixed(1)} s: ` +
+        `${passEnds.length - 1} counting passes of ${median(passSeconds.slice(1)).toFixed(2)} s median, then finish); ` +
         `${(unitPairs * samples).toExponential(2)} pair-samples at ${(rate / 1e9).toFixed(2)} G pair-samples/s; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB; load ${load()}`,
     );
     if (args.includes('--align')) {

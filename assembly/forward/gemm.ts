@@ -16,12 +16,15 @@
 // host's layouts never overlap them and nothing is allocated per call.
 //
 // Micro-kernel: 4 x 8 accumulators (8 f32x4), per k two vector loads of B and four splat loads of
-// A: 8 multiplies and 8 adds per 6 loads, 11 live vector registers (V8 on x64 has 15 to give).
+// A: 8 multiply-adds (madd.ts: fused in the relaxed-SIMD build) per 6 loads, 11 live vector
+// registers (V8 on x64 has 15 to give).
 //
 // Summation order: every C[i][j] is the sum over k in increasing order, one product at a time,
 // in one f32 accumulator per KC block, blocks added to C in order. It does not depend on i, j,
 // M or N, so splitting a batch (rows of a fully connected layer) across workers gives
 // bit-identical results.
+
+import { madd } from './madd';
 
 const MR = 4;
 const NR = 8;
@@ -175,17 +178,17 @@ function kernel4x8(kc: i32, a: usize, b: usize, c: usize, ldcB: usize, mode: i32
   while (a < end) {
     const b0 = v128.load(b), b1 = v128.load(b, 16);
     let x = v128.load32_splat(a);
-    c00 = f32x4.add(c00, f32x4.mul(x, b0));
-    c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    c00 = madd(x, b0, c00);
+    c01 = madd(x, b1, c01);
     x = v128.load32_splat(a, 4);
-    c10 = f32x4.add(c10, f32x4.mul(x, b0));
-    c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    c10 = madd(x, b0, c10);
+    c11 = madd(x, b1, c11);
     x = v128.load32_splat(a, 8);
-    c20 = f32x4.add(c20, f32x4.mul(x, b0));
-    c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    c20 = madd(x, b0, c20);
+    c21 = madd(x, b1, c21);
     x = v128.load32_splat(a, 12);
-    c30 = f32x4.add(c30, f32x4.mul(x, b0));
-    c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    c30 = madd(x, b0, c30);
+    c31 = madd(x, b1, c31);
     a += 16;
     b += 32;
   }

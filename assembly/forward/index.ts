@@ -2,6 +2,7 @@
 // The op kernels carry a `fwd` prefix in the module's flat export namespace (training has its
 // own softmax, pooling, ... exports); sgemm / im2col / col2im are shared with training.
 export { sgemm, im2col, col2im } from './gemm';
+export { gemmTransB as fwdGemmTransB } from './fc';
 export { conv2d as fwdConv2d } from './conv';
 export { convWinograd as fwdConvWinograd } from './winograd';
 export { convWinograd5 as fwdConvWinograd5 } from './winograd5';

@@ -126,14 +126,17 @@ export type WinogradInput = (x: usize, Cg: i32, H: i32, W: i32, pt: i32, pl: i32
 export type WinogradOutput = (p: usize, Mg: i32, ldp: i32, t0: i32, TH: i32, TW: i32, outH: i32, outW: i32, bias: usize, y: usize) => void;
 
 // The driver shared by F(2x2, 3x3) here and F(2x2, 5x5) (winograd5.ts): per group, the filters
-// once, then `batch` images at a time: their input tiles, the P = (k + 1)^2 GEMMs, the outputs.
-// The transforms are called indirectly, once per group or image, never inside a loop over
-// tiles or channels. Scratch at `work`: P (M/group)(C/group) + P (C/group) T + P (M/group) T
-// f32, T = batch * tiles per image.
+// (when `transform` is nonzero), then `batch` images at a time: their input tiles, the
+// P = (k + 1)^2 GEMMs, the outputs. The transforms are called indirectly, once per group or
+// image, never inside a loop over tiles or channels. The transformed filters are at `u`: group
+// blocks of P (M/group)(C/group) f32, written here when `transform` is nonzero, else read as
+// they are (the host keeps them for constant weights: the transform cost as much as a batch
+// of 8 images' GEMMs at conv3). Scratch at `work`: P (C/group) T + P (M/group) T f32,
+// T = batch * tiles per image.
 export function winogradConv(
   k: i32, filters: WinogradFilters, input: WinogradInput, output: WinogradOutput,
   x: usize, N: i32, C: i32, H: i32, W: i32, w: usize, M: i32, bias: usize, group: i32,
-  pt: i32, pl: i32, outH: i32, outW: i32, y: usize, batch: i32, work: usize,
+  pt: i32, pl: i32, outH: i32, outW: i32, y: usize, batch: i32, work: usize, u: usize, transform: i32,
 ): void {
   const P = (k + 1) * (k + 1);
   const Cg = C / group;
@@ -142,13 +145,13 @@ export function winogradConv(
   const TW = (outW + 1) >> 1;
   const tiles = TH * TW;
   const T = batch * tiles;
-  const u = work;
-  const v = u + ((<usize>P * <usize>Mg * <usize>Cg) << 2);
+  const v = work;
   const p = v + ((<usize>P * <usize>Cg * <usize>T) << 2);
   const planeB = (<usize>H * <usize>W) << 2;
   const outPlaneB = (<usize>outH * <usize>outW) << 2;
   for (let g = 0; g < group; g++) {
-    filters(w + ((<usize>g * <usize>Mg * <usize>Cg * <usize>(k * k)) << 2), Mg, Cg, u);
+    const ug = u + ((<usize>g * <usize>P * <usize>Mg * <usize>Cg) << 2);
+    if (transform) filters(w + ((<usize>g * <usize>Mg * <usize>Cg * <usize>(k * k)) << 2), Mg, Cg, ug);
     for (let n0 = 0; n0 < N; n0 += batch) {
       const count = min(batch, N - n0);
       const cols = count * tiles;
@@ -158,7 +161,7 @@ export function winogradConv(
       for (let xi = 0; xi < P; xi++) {
         sgemm(
           0, 0, Mg, cols, Cg, 1,
-          u + ((<usize>xi * <usize>Mg * <usize>Cg) << 2), Cg,
+          ug + ((<usize>xi * <usize>Mg * <usize>Cg) << 2), Cg,
           v + ((<usize>xi * <usize>Cg * <usize>cols) << 2), cols,
           0, p + ((<usize>xi * <usize>Mg * <usize>cols) << 2), cols,
         );
@@ -177,10 +180,11 @@ export function winogradConv(
 // y (N, M, outH, outW) = conv3x3(x (N, C, H, W), w (M, C/group, 3, 3), stride 1) + bias (or none
 // when bias == 0), pads pt / pl at the top / left (outH, outW say where the others end).
 // `batch` images are transformed together (16 GEMMs of batch * tiles columns). Scratch at
-// `work`: 16 (M/group)(C/group) + 16 (C/group) T + 16 (M/group) T f32, T = batch * tiles per image.
+// `work`: 16 (C/group) T + 16 (M/group) T f32, T = batch * tiles per image; the transformed
+// filters at `u` (group x 16 (M/group)(C/group) f32), computed when `transform` is nonzero.
 export function convWinograd(
   x: usize, N: i32, C: i32, H: i32, W: i32, w: usize, M: i32, bias: usize, group: i32,
-  pt: i32, pl: i32, outH: i32, outW: i32, y: usize, batch: i32, work: usize,
+  pt: i32, pl: i32, outH: i32, outW: i32, y: usize, batch: i32, work: usize, u: usize, transform: i32,
 ): void {
-  winogradConv(3, transformFilters, transformInput, transformOutput, x, N, C, H, W, w, M, bias, group, pt, pl, outH, outW, y, batch, work);
+  winogradConv(3, transformFilters, transformInput, transformOutput, x, N, C, H, W, w, M, bias, group, pt, pl, outH, outW, y, batch, work, u, transform);
 }

@@ -20,6 +20,12 @@ const D = memory.data(36 * 16, 16);
 const E = memory.data(36 * 16, 16);
 // Lanes of a partial group, gathered one value at a time.
 const lanes = memory.data(16, 16);
+// One input plane with its zero padding around it, so that every group of four tiles, at the
+// borders too, is gathered with vector loads (AlexNet's conv2, 27 x 27 with pads of 2: 61% of
+// the groups used to be gathered one bounds-checked value at a time, as long as the GEMMs).
+// Planes that need more than this take the bounds-checked gather.
+const PADDED_FLOATS = 16384;
+const padded = memory.data(PADDED_FLOATS * 4, 16);
 
 // U[xi][m][c] (36 x Mg x Cg) = G g G' for the 5 x 5 filters of one group.
 function transformFilters5(w: usize, Mg: i32, Cg: i32, u: usize): void {
@@ -80,8 +86,9 @@ function transformFilters5(w: usize, Mg: i32, Cg: i32, u: usize): void {
 }
 
 // D[i][j] (lanes: `count` tiles from column c0, 2 apart) for input rows r0 + i of one plane.
+// Lanes past `count` are gathered too where the plane has them (their values are not used).
 function gatherTiles(plane: usize, H: i32, W: i32, r0: i32, c0: i32, count: i32): void {
-  const fast = count == 4 && r0 >= 0 && r0 + 5 < H && c0 >= 0 && c0 + 11 < W;
+  const fast = r0 >= 0 && r0 + 5 < H && c0 >= 0 && c0 + 11 < W;
   for (let i = 0; i < 6; i++) {
     const di = D + (<usize>(i * 6) << 4);
     if (fast) {
@@ -103,16 +110,41 @@ function gatherTiles(plane: usize, H: i32, W: i32, r0: i32, c0: i32, count: i32)
   }
 }
 
+// dst[0 .. n) = src[0 .. n) (f32).
+function copyRow(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+}
+
 // V[xi][c][t0 + tile] = B' d B for every tile of one image's Cg planes; V rows hold ldv tiles.
 function transformInput5(x: usize, Cg: i32, H: i32, W: i32, pt: i32, pl: i32, TH: i32, TW: i32, v: usize, ldv: i32, t0: i32): void {
   const s = (<usize>Cg * <usize>ldv) << 2;
+  // The padded plane: the rows and columns every tile group reads (rows 2 ty - pt + 0..5,
+  // columns 2 tx - pl + 0..11 for groups of four tiles), the image at (pt, pl), zeros around.
+  const Hp = 2 * TH + 4;
+  const Wp = 8 * ((TW + 3) >> 2) + 4;
+  const usePadded = Hp * Wp <= PADDED_FLOATS;
+  const copyRows = min(H, Hp - pt);
+  const copyCols = min(W, Wp - pl);
+  if (usePadded) memory.fill(padded, 0, <usize>(Hp * Wp) << 2);
   for (let c = 0; c < Cg; c++) {
-    const plane = x + ((<usize>c * <usize>H * <usize>W) << 2);
+    let plane = x + ((<usize>c * <usize>H * <usize>W) << 2);
+    let pH = H, pW = W, top = pt, left = pl;
+    if (usePadded) {
+      // The image's part of the padded plane is the same for every channel: the zeros stay.
+      for (let r = 0; r < copyRows; r++) copyRow(padded + ((<usize>((r + pt) * Wp + pl)) << 2), plane + ((<usize>(r * W)) << 2), copyCols);
+      plane = padded;
+      pH = Hp;
+      pW = Wp;
+      top = 0;
+      left = 0;
+    }
     const row = v + ((<usize>c * <usize>ldv + <usize>t0) << 2);
     for (let ty = 0; ty < TH; ty++) {
       for (let tx = 0; tx < TW; tx += 4) {
         const count = min(4, TW - tx);
-        gatherTiles(plane, H, W, ty * 2 - pt, tx * 2 - pl, count);
+        gatherTiles(plane, pH, pW, ty * 2 - top, tx * 2 - left, count);
         // Columns through B' (E[k][j] = sum_i B'[k][i] D[i][j]), then rows.
         for (let j = 0; j < 6; j++) bt6(D + (<usize>j << 4), 96, E + (<usize>j << 4), 96);
         const o = row + ((<usize>(ty * TW + tx)) << 2);
@@ -202,11 +234,12 @@ function transformOutput5(p: usize, Mg: i32, ldp: i32, t0: i32, TH: i32, TW: i32
   }
 }
 
-// As convWinograd (winograd.ts) for 5 x 5 filters: scratch at `work` holds
-// 36 (M/group)(C/group) + 36 (C/group) T + 36 (M/group) T f32, T = batch * tiles per image.
+// As convWinograd (winograd.ts) for 5 x 5 filters: scratch at `work` holds 36 (C/group) T +
+// 36 (M/group) T f32, T = batch * tiles per image; the transformed filters at `u` (group x 36
+// (M/group)(C/group) f32), computed when `transform` is nonzero.
 export function convWinograd5(
   x: usize, N: i32, C: i32, H: i32, W: i32, w: usize, M: i32, bias: usize, group: i32,
-  pt: i32, pl: i32, outH: i32, outW: i32, y: usize, batch: i32, work: usize,
+  pt: i32, pl: i32, outH: i32, outW: i32, y: usize, batch: i32, work: usize, u: usize, transform: i32,
 ): void {
-  winogradConv(5, transformFilters5, transformInput5, transformOutput5, x, N, C, H, W, w, M, bias, group, pt, pl, outH, outW, y, batch, work);
+  winogradConv(5, transformFilters5, transformInput5, transformOutput5, x, N, C, H, W, w, M, bias, group, pt, pl, outH, outW, y, batch, work, u, transform);
 }

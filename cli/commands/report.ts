@@ -12,6 +12,7 @@ import { createProgress } from '../progress.js';
 import { plural } from '../../src/util/plural.js';
 import { withRunLock } from '../../src/run-dir/lock.js';
 import { defineCommand } from '../command.js';
+import { MAX_THREADS, integerOption } from '../flags.js';
 import { drawFig2Views, VIEWS_ANNOUNCE } from '../../src/views/fig2-views.js';
 
 export interface ReportRunOptions {
@@ -22,6 +23,8 @@ export interface ReportRunOptions {
   headline?: boolean;
   /** Draw Fig. 2's deconvnet views first (ONNX runs; default true; src/views/). */
   views?: boolean;
+  /** Threads drawing the views (default: all cores). */
+  threads?: number;
   command?: string;
 }
 
@@ -36,7 +39,7 @@ export async function runReport(run: string, options: ReportRunOptions = {}) {
   // Under the run's lock: no probe or align may change the run while the page is drawn from it.
   const { report, path, figures } = await withRunLock(run, { command: options.command, log: info }, async () => {
     // Without the step, no views: old ones could be of models or data that have changed since.
-    if (options.views !== false) await drawViews(run);
+    if (options.views !== false) await drawViews(run, options.threads);
     else await rm(runPaths.viewsDir(run), { recursive: true, force: true });
     return writeReport({ run, out: options.out, png: options.png, colorMap: options.colorMap, command: options.command, log: info, onFigure });
   });
@@ -48,11 +51,12 @@ export async function runReport(run: string, options: ReportRunOptions = {}) {
 }
 
 /** Fig. 2's deconvnet views (src/views/fig2-views.ts), with a progress bar when there are many. */
-async function drawViews(run: string): Promise<void> {
+async function drawViews(run: string, threads: number | undefined): Promise<void> {
   const bar = createProgress({ summaryOffTerminal: false });
   let shown = false;
   await drawFig2Views(run, {
     log: info,
+    threads,
     onStart: (total) => {
       shown = total > VIEWS_ANNOUNCE;
       if (shown) bar.start('deconv views', total, 'views');
@@ -72,9 +76,10 @@ export function reportCommand(ctx: CliContext) {
         .option('format', { choices: ['html', 'png'] as const, array: true, default: ['html'], describe: 'html: the page only; png: also every figure as RUN/figures/<name>.png' })
         .option('colormap', { choices: COLOR_MAPS, default: 'inferno' as ColorMapName, describe: 'colour map of the correlation heatmaps (fixed domain -1..1)' })
         .option('out', { type: 'string', describe: 'where to write the page (default RUN/report.html)' })
-        .option('views', { type: 'boolean', default: true, describe: 'draw the deconvnet view beneath each top patch of Fig. 2 (ONNX runs whose models and images are still readable; --no-views skips)' }),
+        .option('views', { type: 'boolean', default: true, describe: 'draw the deconvnet view beneath each top patch of Fig. 2 (ONNX runs whose models and images are still readable; --no-views skips)' })
+        .option('threads', integerOption('threads', `CPU threads that draw the deconvnet views, 1..${MAX_THREADS} (default: all cores; the same views on any number)`, 1, MAX_THREADS)),
     handler: async (argv) => {
-      await runReport(argv.run, { png: argv.format.includes('png'), colorMap: argv.colormap, out: argv.out, views: argv.views, command: ctx.commandLine });
+      await runReport(argv.run, { png: argv.format.includes('png'), colorMap: argv.colormap, out: argv.out, views: argv.views, threads: argv.threads, command: ctx.commandLine });
     },
   });
 }

@@ -16,9 +16,12 @@ import { checkMethodOptions } from '../../src/align/align.js';
 import { acquireRunLock } from '../../src/run-dir/lock.js';
 import { checkProbeTarget } from '../../src/run-dir/replace.js';
 
-/** The options of `run` (and of `slurm`, which runs the same study as jobs): backend, probe, data and align options. */
+/** The options of `run` (and of `slurm`, which runs the same study as jobs): backend, probe, data and align options, and the report's --views. */
 export function withRunOptions<T>(y: Argv<T>, ctx: CliContext) {
-  return withAlignOptions(withDataOptions(withProbeOptions(withBackendOptions(y), ctx)), ctx).option('min-active-images', MIN_ACTIVE_IMAGES_OPTION).option('intervals', INTERVALS_OPTION);
+  return withAlignOptions(withDataOptions(withProbeOptions(withBackendOptions(y), ctx)), ctx)
+    .option('min-active-images', MIN_ACTIVE_IMAGES_OPTION)
+    .option('intervals', INTERVALS_OPTION)
+    .option('views', { type: 'boolean', default: true, describe: 'draw the deconvnet view beneath each top patch of Fig. 2 in the report (ONNX runs; --no-views skips)' });
 }
 
 /**
@@ -46,8 +49,7 @@ export function runCommand(ctx: CliContext) {
           type: 'boolean',
           default: false,
           describe: 'use the embedded example: two nets with planted structure (written under RUN/example-data)',
-        })
-        .option('views', { type: 'boolean', default: true, describe: 'draw the deconvnet view beneath each top patch of Fig. 2 in the report (ONNX runs; --no-views skips)' }),
+        }),
     handler: async (argv) => {
       // Everything the command line says is checked before anything is written or a device opened.
       const nets = parseNets(argv.net);
@@ -75,7 +77,7 @@ export function runCommand(ctx: CliContext) {
           const result = await runAlign(argv.out, { ...argv, layer: manifest.layers.map((l) => l.name) }, { methods, methodOptions }, ctx, backend);
           const matches = result.tables.get('matches');
           if (truth && matches && methods.includes('semi') && methods.includes('bipartite')) print(`${formatPlantedCheck(checkPlanted(matches, truth))}\n`);
-          await runReport(argv.out, { headline: false, views: argv.views, command: ctx.commandLine });
+          await runReport(argv.out, { headline: false, views: argv.views, threads: argv.threads, command: ctx.commandLine });
         } finally {
           await backend.dispose();
         }

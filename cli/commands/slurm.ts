@@ -75,7 +75,8 @@ export function slurmCommand(ctx: CliContext) {
         checkpointEvery,
         mergeArgs: forwardedFlags(argvRecord, declaredFlags(mergeCommand(ctx)), MERGE_FLAGS_SET_HERE), // --overwrite, --no-patches, the backend
         alignArgs: [...forwardedFlags(argvRecord, declaredFlags(alignCommand(ctx)), ALIGN_FLAGS_SET_HERE), ...dottedFlags(methodOptions)],
-        reportArgs: [],
+        // --views and --threads only: the report's --out (the page) and --format (html/png) are not run's --out (the run) and --format (the tables).
+        reportArgs: [...(argv.views === false ? ['--no-views'] : []), ...(argv.threads !== undefined ? [`--threads=${argv.threads}`] : [])],
         resources: { partition: argv.partition, gpusPerTask: argv['gpus-per-task'], cpusPerTask: argv['cpus-per-task'], time: argv.time },
       };
       const stages = slurmStages(plan); // refuses bad --partition, --time, ... before anything is written

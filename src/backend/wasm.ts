@@ -1,8 +1,6 @@
 // The WASM backend: the AssemblyScript SIMD kernels on the CPU, spread over worker threads where
 // a batch repays the messaging (moments, forward passes, training).
-import { createInProcessEngine } from '../forward/engine.js';
 import { createParallelWasmEngine } from '../forward/wasm/parallel.js';
-import { createWasmKernels } from '../forward/wasm/kernels.js';
 import { createWasmJointHistogramKernel } from '../kernels/joint-histogram/index.js';
 import { createWasmMomentKernel } from '../kernels/moments/wasm.js';
 import type { Backend } from './types.js';
@@ -26,7 +24,6 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
     moments,
     async forwardEngine(nets, itemShape, engine = {}) {
       const threads = engine.threads ?? options.threads;
-      if (threads === 1) return createInProcessEngine('wasm-simd x1 thread', nets, itemShape, await createWasmKernels());
       return createParallelWasmEngine(nets, itemShape, { threads });
     },
     jointHistogram: (spec) => createWasmJointHistogramKernel(spec),

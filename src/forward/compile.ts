@@ -180,6 +180,12 @@ function liveNodes(model: OnnxModel, targets: string[]): Set<number> {
 export interface CompileOptions {
   /** ONNX value names whose tensors the caller will read (kept in the plan, never fused away). */
   captures?: string[];
+  /**
+   * Compute only what the captures need: the graph outputs are left out unless captured (a
+   * forward engine reads nothing else; a probe of conv1-conv5 then skips the fc layers). Without
+   * captures, the graph outputs are computed as usual.
+   */
+  capturesOnly?: boolean;
 }
 
 /** Compiles `model` for one input shape (batch first) into an execution plan. */
@@ -194,8 +200,8 @@ export function compilePlan(model: OnnxModel, inputShape: number[], options: Com
       throw new Error(`${label}: there is no value "${name}" to capture${near.length ? `; close names: ${near.join(', ')}` : ''}`);
     }
   }
-  const outputs = model.outputs.map((o) => o.name);
-  if (outputs.length === 0) throw new Error(`${label}: the graph has no outputs`);
+  const outputs = options.capturesOnly && captures.length > 0 ? [] : model.outputs.map((o) => o.name);
+  if (outputs.length === 0 && captures.length === 0) throw new Error(`${label}: the graph has no outputs`);
   const targets = [...outputs, ...captures];
   const { plan, values, input } = lower(model, inputShape, { live: liveNodes(model, targets), pinned: new Set(targets), fuse: true, tolerant: false });
   const idOf = (name: string, what: string) => {

@@ -45,7 +45,8 @@ export function createInProcessEngine<T>(
     let list = runners.get(n);
     if (!list) {
       list = nets.map((net) => {
-        const plan = compilePlan(net.model, [n, ...itemShape], { captures: net.captures });
+        // Only what the captures need: nodes past the last capture (a conv probe's fc layers) are not run.
+        const plan = compilePlan(net.model, [n, ...itemShape], { captures: net.captures, capturesOnly: true });
         return { runner: new PlanRunner(plan, kernels), capture: net.captures.map((c) => tensorIdOf(plan, c, net.name)) };
       });
       runners.set(n, list);

@@ -1,12 +1,13 @@
-// Loads the AssemblyScript kernels (assembly/ -> build/convergent.wasm, embedded as base64 by
-// scripts/embed-kernels.mjs) the same way in Node, Deno and browsers: no file system, no `node:`.
+// Loads the AssemblyScript kernels (assembly/ -> build/convergent.wasm, and its relaxed-SIMD build
+// build/convergent-relaxed.wasm, both embedded as base64 by scripts/embed-kernels.mjs) the same
+// way in Node, Deno and browsers: no file system, no static `node:` import.
 //
 // The one host of the module: every caller (the kernels here, src/forward/wasm, src/train) goes
 // through WasmInstance, whose `exports` are typed by src/generated/wasm-exports.ts (generated from
 // assembly/ by scripts/embed-wasm-exports.mjs, checked against the module in
 // test/kernels/wasm-exports.test.ts). Worker scripts that cannot import this file embed the source
 // text of wasmImports() instead, so an instance is made the same way on every thread.
-import { wasmBase64 } from '../generated/wasm-binary.js';
+import { wasmBase64, wasmRelaxedBase64 } from '../generated/wasm-binary.js';
 import type { WasmExports } from '../generated/wasm-exports.js';
 
 export type { WasmExports };
@@ -15,7 +16,14 @@ const PAGE = 65536;
 /** A WASM instance addresses at most 4 GiB (wasm32). */
 const ADDRESSABLE_BYTES = 2 ** 32;
 
-let compiled: Promise<WebAssembly.Module> | undefined;
+/**
+ * The two builds of the module: 'plain' (WASM SIMD) and 'relaxed' (the same source built with
+ * relaxed SIMD: the GEMM micro-kernels use a fused multiply-add, assembly/forward/madd.ts; every
+ * other kernel is the same code). Results differ only in the rounding of the GEMMs' steps.
+ */
+export type WasmVariant = 'plain' | 'relaxed';
+
+const compiled = new Map<WasmVariant, Promise<WebAssembly.Module>>();
 
 function decodeBase64(text: string): Uint8Array {
   const binary = atob(text);
@@ -24,10 +32,57 @@ function decodeBase64(text: string): Uint8Array {
   return bytes;
 }
 
-/** The compiled module, shared by every instance (and sendable to workers). */
-export function wasmModule(): Promise<WebAssembly.Module> {
-  compiled ??= WebAssembly.compile(decodeBase64(wasmBase64) as BufferSource);
-  return compiled;
+let relaxedRuns: boolean | undefined;
+
+const variantBytes = (variant: WasmVariant) => decodeBase64(variant === 'relaxed' ? wasmRelaxedBase64 : wasmBase64);
+
+/** V8's flag for relaxed SIMD, off by default in Node 20 (on by default from V8 11.4: Node 22, Chrome 114). */
+const RELAXED_SIMD_FLAG = '--experimental-wasm-relaxed-simd';
+
+/**
+ * Whether this engine runs relaxed SIMD. In Node 20 the feature is behind a V8 flag, which is
+ * turned on here (process-wide; it only lets modules use the relaxed-SIMD instructions, and
+ * worker threads run modules compiled here).
+ */
+export function relaxedSimdAvailable(): boolean {
+  if (relaxedRuns !== undefined) return relaxedRuns;
+  const bytes = variantBytes('relaxed') as BufferSource;
+  if (!WebAssembly.validate(bytes)) {
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    const v8 = typeof proc?.getBuiltinModule === 'function' ? (proc.getBuiltinModule('node:v8') as { setFlagsFromString?(flag: string): void } | undefined) : undefined;
+    if (typeof v8?.setFlagsFromString === 'function') v8.setFlagsFromString(RELAXED_SIMD_FLAG);
+  }
+  return (relaxedRuns = WebAssembly.validate(bytes));
+}
+
+/**
+ * The build the forward engine runs (src/forward/wasm): CONVERGENT_WASM_SIMD=plain or =relaxed
+ * in the environment asks for one (relaxed where the engine cannot run it is an error);
+ * otherwise relaxed where the engine runs it, else plain.
+ */
+export function fastestWasmVariant(): WasmVariant {
+  const asked = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.CONVERGENT_WASM_SIMD;
+  if (asked !== undefined && asked !== '' && asked !== 'plain' && asked !== 'relaxed') {
+    throw new Error(`CONVERGENT_WASM_SIMD=${asked}: expected "plain" (WASM SIMD) or "relaxed" (relaxed SIMD: fused multiply-add in the forward GEMMs and the moment kernel)`);
+  }
+  if (asked === 'plain') return 'plain';
+  const relaxed = relaxedSimdAvailable();
+  if (asked === 'relaxed' && !relaxed) throw new Error('CONVERGENT_WASM_SIMD=relaxed: this JavaScript engine does not run relaxed SIMD (set CONVERGENT_WASM_SIMD=plain, or leave it unset)');
+  return relaxed ? 'relaxed' : 'plain';
+}
+
+/**
+ * The compiled module, shared by every instance (and sendable to workers): the plain build unless
+ * `variant` asks for the relaxed one (the forward engine's choice, fastestWasmVariant()).
+ */
+export function wasmModule(variant: WasmVariant = 'plain'): Promise<WebAssembly.Module> {
+  if (variant === 'relaxed' && !relaxedSimdAvailable()) return Promise.reject(new Error('the relaxed-SIMD build of the WASM kernels does not run on this JavaScript engine'));
+  let module = compiled.get(variant);
+  if (!module) {
+    module = WebAssembly.compile(variantBytes(variant) as BufferSource);
+    compiled.set(variant, module);
+  }
+  return module;
 }
 
 /**

@@ -1,21 +1,20 @@
 // The batch loop of the probe from ONNX models (prepared by forward-probe.ts): images flow decode ->
 // forward pass of every net -> moments of every captured layer, top-k records and reducers, over
 // the items of the whole data or of one shard (`--shard K/N`), with a checkpoint every few
-// minutes from which `--resume` continues exactly, and then the run directory is written.
+// minutes from which `--resume` continues exactly, and then the run directory is written. The
+// loop over the batches (./forward-batches.ts) and the top-k writer (./topk-files.ts) are shared
+// with the web page's probe (src/study/probe.ts).
 //
 // Kinds of probe, as for activation files (src/probe/activation-layer.ts): whole (every pass of
 // every reducer); part (pass 0 only; plugin reducer states saved for `merge`); next pass
 // (`--next-pass RUN`: only the reducers RUN owes a pass, from its merged state; no moments, top-k
 // or accuracy, which RUN has).
-import { join } from 'node:path';
 import type { Backend } from '../backend/types.js';
 import type { ImageBatch } from '../inputs/data/source.js';
 import type { ForwardEngine, ForwardNet } from '../forward/engine.js';
 import type { DeviceProbeEngine } from '../forward/webgpu/device-engine.js';
 import type { ReceptiveField } from '../forward/receptive-field.js';
-import { ensureDir, writeJsonAtomic } from '../run-dir/atomic-write.js';
-import { writeNpy } from '../run-dir/npy-write.js';
-import { activeImagesPath, runPaths, topkRecordPath, type ProbeLayerRecord, type ProbeManifest } from '../run-dir/layout.js';
+import { runPaths, type ProbeLayerRecord, type ProbeManifest } from '../run-dir/layout.js';
 import { argmaxRows } from '../util/argmax.js';
 import { plural } from '../util/plural.js';
 import { LayerBlocks, blockRanges, blockReducers, blocksCostNote } from './blocks.js';
@@ -24,13 +23,16 @@ import type { ForwardProbeOptions, PreparedOnnxProbe } from './forward-probe.js'
 import { LayerAccumulator, type NetBatch } from './layer-accumulator.js';
 import { gatherFlushDue, planMomentGather } from './moment-gather.js';
 import { LAYER_CKA_STATES, LayerCkaAccumulator } from './layer-cka/accumulator.js';
-import { ItemCache, patchDir, writeUnitPatches } from './patches.js';
+import { ItemCache } from './patch-drawing.js';
+import { diskRunFiles } from './disk-run-files.js';
+import { writeTopKLayer } from './topk-files.js';
 import { passesOf, validateReducerLayer, writeLayerState, writeManifest } from './probe.js';
 import { readPendingState, restoreReducer, saveReducerStates, snapshotOf, unsavable } from './reducer-states.js';
 import { TopKUnits } from './reducers/topk.js';
 import type { Reducer, ReducerLayer, ReducerState } from './reducers/types.js';
 import { startProbe } from './resume.js';
 import { DEFAULT_BATCH_ITEMS, toUnitMajor } from './batch-layout.js';
+import { addDeviceBatch, countCorrect, forEachForwardBatch } from './forward-batches.js';
 
 export { DEFAULT_BATCH_ITEMS, toUnitMajor } from './batch-layout.js';
 
@@ -208,9 +210,7 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
         // batch ahead, and a checkpoint must not list the skipped images of a batch it does not cover.
         if (pass === 0) skipped.push(...batch.skipped);
         if (pass === 0 && labels) {
-          predictions.forEach((predicted, k) => {
-            if (predicted) for (let i = 0; i < batch.n; i++) if (predicted[i] === labels[batch.indices[i]]) correct[k]++;
-          });
+          countCorrect(predictions, labels, batch, correct);
           judged += batch.n;
         }
         itemsDone = Math.min(rangeItems, itemsDone + batchItems);
@@ -250,39 +250,19 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
         if (pass === 0 && layerCka) await layerCka.add(captured, batch.n);
         await finishBatch(batch, models.map((_, k) => (outputs[k] ? argmaxRows(captured[k][layers.length], captured[k][layers.length].length / batch.n) : undefined)));
       };
-      // Host path: the forward pass of batch k + 1 runs (on the workers) while batch k is reduced.
-      let inFlight: { batch: ImageBatch; captured: Promise<Float32Array[][]> } | undefined;
-      try {
-        for await (const batch of data.batches(batchItems, { start: range.start + resumeAt, limit: range.end })) {
-          if (batch.n === 0) {
-            // Every image of the batch was skipped: it still counts as visited, in order.
-            if (inFlight) {
-              await reduceOnHost(inFlight.batch, await inFlight.captured);
-              inFlight = undefined;
+      await forEachForwardBatch(data.batches(batchItems, { start: range.start + resumeAt, limit: range.end }), {
+        // passes is 1 on the device: the device path is only taken without plugin reducers.
+        onDevice: device
+          ? async (batch) => {
+              const reduced = await device!.forward(batch.data, batch.n);
+              addDeviceBatch(reduced, batch, moments, tops);
+              await finishBatch(batch, reduced.predictions);
             }
-            await finishBatch(batch, []);
-            continue;
-          }
-          if (device) {
-            // passes is 1 here: the device path is only taken without plugin reducers.
-            const reduced = await device.forward(batch.data, batch.n);
-            for (let li = 0; li < layers.length; li++) {
-              moments[li]!.addMoments(reduced.moments[li]);
-              tops[li].forEach((t, k) => t.addMaxima(reduced.maxima[li][k].values, reduced.maxima[li][k].positions, batch.indices, 'unit-major'));
-            }
-            await finishBatch(batch, reduced.predictions);
-            continue;
-          }
-          const next = { batch, captured: engine!.forward(batch.data, batch.n) };
-          next.captured.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
-          if (inFlight) await reduceOnHost(inFlight.batch, await inFlight.captured);
-          inFlight = next;
-        }
-        if (inFlight) await reduceOnHost(inFlight.batch, await inFlight.captured);
-      } finally {
-        // On an error, let a forward pass still running finish before the engine is disposed.
-        await inFlight?.captured.catch(() => {});
-      }
+          : undefined,
+        engine,
+        reduce: reduceOnHost,
+        empty: (batch) => finishBatch(batch, []),
+      });
     }
     options.onDone?.();
     if (!nextPass) {
@@ -349,21 +329,6 @@ async function firstImages(data: ForwardProbeOptions['data'], batchItems: number
 }
 
 async function writeTopK(options: ForwardProbeOptions, layer: string, nets: string[], tops: TopKUnits[], fields: ReceptiveField[], k: number): Promise<void> {
-  const dir = runPaths.reducerDir(options.out, 'topk', layer);
-  await ensureDir(dir);
-  const cache = new ItemCache(options.data);
-  const meta: Record<string, unknown> = {};
-  for (let j = 0; j < nets.length; j++) {
-    const record = tops[j].result();
-    const units = tops[j].units;
-    await writeNpy(topkRecordPath(dir, nets[j], 'values'), record.values, [units, k]);
-    await writeNpy(topkRecordPath(dir, nets[j], 'items'), record.items, [units, k]);
-    await writeNpy(topkRecordPath(dir, nets[j], 'y'), record.ys, [units, k]);
-    await writeNpy(topkRecordPath(dir, nets[j], 'x'), record.xs, [units, k]);
-    await writeNpy(activeImagesPath(dir, nets[j]), record.activeItems, [units]);
-    meta[nets[j]] = { units, map: [tops[j].height, tops[j].width], receptiveField: fields[j], images: record.itemsSeen };
-    if (options.patches ?? true) await writeUnitPatches(patchDir(dir, nets[j]), record, k, fields[j], options.data, cache);
-  }
-  const notes = { items: 'indices into the probe data (see probe.json data.source); -1: an empty slot (the unit fired on fewer than k images)', active: 'per unit, the images on which it fires (maximum over positions > 0)' };
-  await writeJsonAtomic(join(dir, 'result.json'), { k, nets: meta, ...notes });
+  const patches = (options.patches ?? true) ? { source: options.data, cache: new ItemCache(options.data) } : undefined;
+  await writeTopKLayer(diskRunFiles, runPaths.reducerDir(options.out, 'topk', layer), nets, tops, fields, k, patches);
 }

@@ -2,6 +2,7 @@
 // memory: layer-cka's state (RUN/layer-cka/) is written by the page's probe and read by its align
 // through the same code as on disk. Browser-safe.
 import type { StateReader, StateWriter } from '../probe/snapshot-io.js';
+import type { RunFileSink } from '../probe/topk-files.js';
 import { decodeNpyBytes } from '../report/npy-bytes.js';
 import type { MemoryRun } from './memory-run.js';
 
@@ -11,6 +12,11 @@ export function memoryStateWriter(run: MemoryRun): StateWriter {
     npy: async (path, data, shape) => run.writeNpy(path, data, shape),
     json: async (path, value) => run.writeJson(path, value),
   };
+}
+
+/** The same, with raw bytes (the top-k patch pictures, src/probe/topk-files.ts). */
+export function memoryRunFiles(run: MemoryRun): RunFileSink {
+  return { ...memoryStateWriter(run), bytes: async (path, data) => run.write(path, data) };
 }
 
 export function memoryStateReader(run: MemoryRun): StateReader {

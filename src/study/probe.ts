@@ -5,9 +5,10 @@
 // (records, active-image counts and each unit's patch picture), and reducers/<name>/<layer>/ of the
 // probe reducers (src/study/reducers.ts: mi-histograms, sample-norms, null, ...; a multi-pass
 // reducer reads the images again), RUN/layer-cka/ (--method layer-cka) and, with `blocks` (as
-// --blocks B), RUN/blocks/<k>/<layer>/ for align's jackknife intervals. The batch loop is the CLI's
-// (src/probe/forward-probe-run.ts) without its checkpoints and shards: the same batches, shifts and
-// kernels, so the moments and reducer outputs are the CLI's on the same backend.
+// --blocks B), RUN/blocks/<k>/<layer>/ for align's jackknife intervals. The batch loop
+// (src/probe/forward-batches.ts) and the top-k writer (src/probe/topk-files.ts) are the CLI's, which
+// adds checkpoints and shards: the same batches, shifts and kernels, so the moments and reducer
+// outputs are the CLI's on the same backend.
 // Nothing but D x D state and one batch in flight is held, whatever the number of images.
 import type { Backend } from '../backend/types.js';
 import { checkSupported } from '../forward/compile.js';
@@ -17,20 +18,21 @@ import type { ImageBatch, ImageSource } from '../inputs/data/source.js';
 import { decodeOnnx } from '../inputs/onnx/decode.js';
 import type { OnnxModel } from '../inputs/onnx/model.js';
 import { DEFAULT_BATCH_ITEMS, toUnitMajor } from '../probe/batch-layout.js';
+import { addDeviceBatch, countCorrect, forEachForwardBatch } from '../probe/forward-batches.js';
 import { captureShapes, classifierOutput, resolveCaptureLayers, type CaptureLayer } from '../probe/capture-layers.js';
 import { LayerAccumulator } from '../probe/layer-accumulator.js';
 import { validateNets } from '../probe/net-names.js';
 import { TopKUnits } from '../probe/reducers/topk.js';
-import { activeImagesPath, checkPathNames, runPaths, safeName, topkRecordPath, type ProbeLayerRecord, type ProbeManifest, type ProvenanceData } from '../run-dir/layout.js';
+import { checkPathNames, runPaths, type ProbeLayerRecord, type ProbeManifest, type ProvenanceData } from '../run-dir/layout.js';
 import { argmaxRows } from '../util/argmax.js';
-import type { ReceptiveField } from '../forward/receptive-field.js';
-import { drawUnitPatches, ItemCache, type PatchSource } from '../probe/patch-drawing.js';
+import { ItemCache } from '../probe/patch-drawing.js';
+import { writeTopKLayer } from '../probe/topk-files.js';
 import type { Reducer } from '../probe/reducers/types.js';
 import type { MemoryRun } from './memory-run.js';
 import { LayerReducers, planReducers, reducerLayer, reducerPasses } from './reducers.js';
 import { LayerCkaAccumulator } from '../probe/layer-cka/accumulator.js';
 import { planLayerCka } from '../probe/layer-cka/plan.js';
-import { memoryStateWriter } from './memory-files.js';
+import { memoryRunFiles, memoryStateWriter } from './memory-files.js';
 import { LayerBlocks, blockRanges, blockReducers } from '../probe/blocks.js';
 import { sha256Hex } from './sha256.js';
 
@@ -151,9 +153,7 @@ export async function probeInMemory(options: MemoryProbeOptions): Promise<ProbeM
     done = 0;
     const finishBatch = (batch: ImageBatch, predictions: (ArrayLike<number> | undefined)[]) => {
       if (labels && pass === 0) {
-        predictions.forEach((predicted, k) => {
-          if (predicted) for (let i = 0; i < batch.n; i++) if (predicted[i] === labels[batch.indices[i]]) correct[k]++;
-        });
+        countCorrect(predictions, labels, batch, correct);
         judged += batch.n;
       }
       done = Math.min(items, done + batchItems);
@@ -175,28 +175,18 @@ export async function probeInMemory(options: MemoryProbeOptions): Promise<ProbeM
       if (pass === 0 && layerCka) await layerCka.add(captured, batch.n);
       finishBatch(batch, models.map((_, k) => (outputs[k] ? argmaxRows(captured[k][layers.length], captured[k][layers.length].length / batch.n) : undefined)));
     };
-    let inFlight: { batch: ImageBatch; captured: Promise<Float32Array[][]> } | undefined;
-    try {
-      for await (const batch of data.batches(batchItems, { limit: items })) {
-        if (device) {
-          const reduced = await device.forward(batch.data, batch.n);
-          for (let li = 0; li < layers.length; li++) {
-            moments[li].addMoments(reduced.moments[li]);
-            tops[li].forEach((t, k) => t.addMaxima(reduced.maxima[li][k].values, reduced.maxima[li][k].positions, batch.indices, 'unit-major'));
+    await forEachForwardBatch(data.batches(batchItems, { limit: items }), {
+      onDevice: device
+        ? async (batch) => {
+            const reduced = await device!.forward(batch.data, batch.n);
+            addDeviceBatch(reduced, batch, moments, tops);
+            finishBatch(batch, reduced.predictions);
           }
-          finishBatch(batch, reduced.predictions);
-          continue;
-        }
-        // The forward pass of batch k + 1 runs (on the workers) while batch k is reduced.
-        const next = { batch, captured: engine!.forward(batch.data, batch.n) };
-        next.captured.catch(() => {});
-        if (inFlight) await reduceOnHost(inFlight.batch, await inFlight.captured);
-        inFlight = next;
-      }
-      if (inFlight) await reduceOnHost(inFlight.batch, await inFlight.captured);
-    } finally {
-      await inFlight?.captured.catch(() => {});
-    }
+        : undefined,
+      engine,
+      reduce: reduceOnHost,
+      empty: async (batch) => finishBatch(batch, []),
+    });
   }
   const seconds = (performance.now() - started) / 1000;
   // One cache of decoded items for every layer's patches: the same image is among the top-k of many units.
@@ -242,7 +232,7 @@ export async function probeInMemory(options: MemoryProbeOptions): Promise<ProbeM
     run.writeNpy(`${dir}/m2.npy`, result.m2, [result.d, result.d]);
     run.writeJson(`${dir}/count.json`, { samples: result.n, units: layerNets(li), dtype: moments[li].dtypes() });
     await reducers[li].finishInto(run);
-    if (topK > 0) await writeTopK(run, name, models.map((m) => m.name), tops[li], fields.map((f) => f[li]), topK, patches);
+    if (topK > 0) await writeTopKLayer(memoryRunFiles(run), runPaths.reducerDir(run.root, 'topk', name), models.map((m) => m.name), tops[li], fields.map((f) => f[li]), topK, patches);
     const positions = shapes[0][li].height * shapes[0][li].width;
     const record: ProbeLayerRecord = {
       name,
@@ -261,23 +251,4 @@ export async function probeInMemory(options: MemoryProbeOptions): Promise<ProbeM
 
 function tensorsOf(layer: CaptureLayer, models: { name: string }[]): Record<string, string> {
   return Object.fromEntries(models.map((m, k) => [m.name, layer.tensors[k]]));
-}
-
-/** RUN/reducers/topk/<layer>/ as the CLI writes it (src/probe/forward-probe-run.ts writeTopK): records, counts and patch pictures. */
-async function writeTopK(run: MemoryRun, layer: string, nets: string[], tops: TopKUnits[], fields: ReceptiveField[], k: number, patches: { source: PatchSource; cache: ItemCache }): Promise<void> {
-  const dir = runPaths.reducerDir(run.root, 'topk', layer);
-  const meta: Record<string, unknown> = {};
-  for (const [j, net] of nets.entries()) {
-    const record = tops[j].result();
-    const units = tops[j].units;
-    run.writeNpy(topkRecordPath(dir, net, 'values'), record.values, [units, k]);
-    run.writeNpy(topkRecordPath(dir, net, 'items'), record.items, [units, k]);
-    run.writeNpy(topkRecordPath(dir, net, 'y'), record.ys, [units, k]);
-    run.writeNpy(topkRecordPath(dir, net, 'x'), record.xs, [units, k]);
-    run.writeNpy(activeImagesPath(dir, net), record.activeItems, [units]);
-    meta[net] = { units, map: [tops[j].height, tops[j].width], receptiveField: fields[j], images: record.itemsSeen };
-    await drawUnitPatches(record, k, fields[j], patches.source, (u, png) => run.write(`${dir}/${safeName(net)}/${u}.png`, png), patches.cache);
-  }
-  const notes = { items: 'indices into the probe data (see probe.json data.source); -1: an empty slot (the unit fired on fewer than k images)', active: 'per unit, the images on which it fires (maximum over positions > 0)' };
-  run.writeJson(`${dir}/result.json`, { k, nets: meta, ...notes });
 }

@@ -4,7 +4,10 @@
 // why any are missing. `convergent report` (and so `convergent run`) takes this step; it needs a
 // run probed from ONNX models on images, with the models and the data still readable and
 // unchanged (sha256 and the data's record in probe.json). Units drawn before from the same model
-// and records are kept. The page's in-memory study draws no views.
+// and records are kept. The views are drawn on worker threads (./view-drawers.ts), the same bit
+// for bit as on one. A failure while drawing keeps the units already drawn (the next report draws
+// the rest); an activation the views do not find again takes the whole net's. The page's
+// in-memory study draws no views.
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,7 +21,9 @@ import { ensureDir, writeFileAtomic, writeJsonAtomic } from '../run-dir/atomic-w
 import { readManifest } from '../run-dir/manifest.js';
 import { runPaths, safeName, topkRecordPath, type ProbeProvenance } from '../run-dir/layout.js';
 import { fig2Units } from './fig2-units.js';
-import { drawNetViews, type UnitViews } from './net-views.js';
+import { ActivationMismatch, drawNetViews, type UnitViews } from './net-views.js';
+import { createViewDrawers } from './view-drawers.js';
+import { hardwareConcurrency, type WorkerSource } from '../platform/workers.js';
 import { readRecordedModel } from './recorded-model.js';
 import { unitKey, type ViewsStatus } from './status.js';
 
@@ -27,6 +32,10 @@ export interface Fig2ViewsOptions {
   /** Called once the models and data are checked, with the number of views to draw (0: all kept), then after each view. */
   onStart?: (views: number) => void;
   onView?: (done: number) => void;
+  /** Threads drawing the views (default: all cores; 1: this thread). The views are the same bit for bit on any number. */
+  threads?: number;
+  /** The views workers' script (default: src/views/views-worker.ts compiled); tests wrap it to make a worker fail. */
+  workerSource?: WorkerSource;
 }
 
 /** Above this many views the step says how many it will draw before it starts. */
@@ -99,33 +108,59 @@ export async function drawFig2Views(run: string, options: Fig2ViewsOptions = {})
   const total = plans.reduce((n, p) => n + countViews(p.toDraw), 0);
   options.onStart?.(total);
   const images = new Set(plans.flatMap((p) => p.toDraw.flatMap((u) => u.slots.map((s) => `${p.net} ${s.item}`)))).size;
-  if (total > VIEWS_ANNOUNCE) log(`drawing ${total.toLocaleString('en-US')} deconvnet views of Fig. 2 (${images.toLocaleString('en-US')} forward passes, one backward pass a view)`);
   const item = checkItemShape(provenance.data.itemShape) as [number, number, number];
+  let drawers;
+  try {
+    drawers = total > 0 ? await createViewDrawers(options.threads ?? (await hardwareConcurrency()), options.workerSource) : undefined;
+  } catch (e) {
+    await source.close();
+    throw e;
+  }
+  const threads = drawers ? `, ${drawers.threads === 1 ? 'this thread' : `${drawers.threads} threads`}` : '';
+  if (total > VIEWS_ANNOUNCE) log(`drawing ${total.toLocaleString('en-US')} deconvnet views of Fig. 2 (${images.toLocaleString('en-US')} forward passes, one backward pass a view${threads})`);
   try {
     for (const p of plans) {
       if (p.toDraw.length === 0) continue;
+      const written = new Set<UnitViews>();
       try {
-        status.ops = await drawNetViews({
+        const drawer = await drawers!.forNet({ net: p.net, model: p.model, item, tensors: [...new Set(p.toDraw.map((u) => u.tensor))] });
+        status.ops = drawer.opsName;
+        await drawNetViews({
           net: p.net,
-          model: p.model,
+          drawer,
           item,
           units: p.toDraw,
           readItem: (i) => source.readItem(i),
-          onView: () => options.onView?.(++status.drawnNow),
+          onView: () => {
+            status.drawnNow++; // not inside `onView?.(...)`: without a callback it would not be counted
+            options.onView?.(status.drawnNow);
+          },
           write: async (u, png) => {
             const path = runPaths.viewPng(run, u.layer, p.net, u.unit);
             await ensureDir(join(path, '..'));
             await writeFileAtomic(path, png, { fsync: false });
+            written.add(u);
           },
         });
       } catch (e) {
-        // One net's refusal (an op without a deconvnet rule, an unreadable image, an activation
-        // not found again) takes all its views, those kept from before too, and leaves the others'.
-        status.notes.push(`no views of net ${p.net}: ${(e as Error).message}`);
-        forget(status, p.net, p.listed);
+        if (e instanceof ActivationMismatch) {
+          // The net's records or model are not what the views see: all its views go, those kept
+          // from before too, and the other nets' stay.
+          status.notes.push(`no views of net ${p.net}: ${e.message}`);
+          forget(status, p.net, p.listed);
+        } else {
+          // Drawing failed (an op without a deconvnet rule, an unreadable image, a worker that
+          // died): the units drawn before the failure are good views and stay; the next report
+          // draws the rest.
+          const lost = p.toDraw.filter((u) => !written.has(u));
+          const kept = p.listed.length - lost.length;
+          status.notes.push(`no views of net ${p.net} for ${lost.length} of its ${p.listed.length} units${kept > 0 ? ` (the other ${kept} are kept)` : ''}: ${(e as Error).message}`);
+          forget(status, p.net, lost);
+        }
       }
     }
   } finally {
+    await drawers?.close();
     await source.close();
   }
   const done = await finish();
@@ -218,6 +253,8 @@ async function readUnitSlots(run: string, layer: string, net: string, units: num
   if (!field || tensor === undefined) throw new Error(`${join(dir, 'result.json')}: no record of net ${net} at layer ${layer}`);
   const [items, ys, xs, values] = await Promise.all((['items', 'y', 'x', 'values'] as const).map(async (kind) => (await readNpy(topkRecordPath(dir, net, kind))).data));
   const { k } = result;
+  let layerPeak = 0;
+  for (let at = 0; at < values.length; at++) if (items[at] >= 0) layerPeak = Math.max(layerPeak, Math.abs(values[at]));
   return units.map((unit) => {
     const slots = [];
     for (let j = 0; j < k; j++) {
@@ -225,6 +262,6 @@ async function readUnitSlots(run: string, layer: string, net: string, units: num
       // Filled slots only: empty ones (-1) stay white, as in the patches.
       if (items[at] >= 0 && values[at] > 0) slots.push({ slot: j, item: items[at], y: ys[at], x: xs[at], value: values[at] });
     }
-    return { layer, tensor, unit, k, field, slots };
+    return { layer, tensor, unit, k, field, slots, layerPeak };
   });
 }

@@ -31,7 +31,7 @@ export function exampleRun(): string {
 
 export const ITEM = [3, 9, 7] as const; // odd, non-square
 
-function values(count: number, scale: number, seed: number): Float32Array {
+export function values(count: number, scale: number, seed: number): Float32Array {
   const next = seededNormal(seed);
   return Float32Array.from({ length: count }, () => next() * scale);
 }

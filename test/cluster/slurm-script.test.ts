@@ -268,6 +268,21 @@ describe('convergent slurm (the command)', () => {
     expect(existsSync(join(paths.dir, 'submit.sh'))).toBe(true);
   });
 
+  it('hands --no-views and --threads to the report job (its views default on, as in `run`)', () => {
+    let dir = '';
+    const reportLine = (extra: string[]) => {
+      dir = nets();
+      const run = join(dir, 'run');
+      const r = convergent(['slurm', '--net', 'netA=netA', '--net', 'netB=netB.npz', '--out', run, '--parts', '2', '--backend', 'reference', ...extra], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+      const script = readFileSync(join(slurmPaths(run).dir, 'merge-align-report.sh'), 'utf8');
+      return script.split('\n').find((line) => line.includes('"$convergent" report '))!.replace(/^.* report /, '');
+    };
+    // --format=csv (the tables') must not reach the report, whose --format is html/png.
+    expect(reportLine(['--no-views', '--format', 'csv', '--threads', '3'])).toBe(`${shellQuote(join(dir, 'run'))} --no-views --threads=3`);
+    expect(reportLine([])).toBe(shellQuote(join(dir, 'run')));
+  });
+
   const refusals: [string, string[], RegExp][] = [
     ['--parts 0', ['--parts', '0'], /--parts expects an integer 1 or more, got "0"/],
     ['more parts than --limit items', ['--parts', '5', '--limit', '3'], /--parts 5 is more than the 3 items of --limit/],

@@ -150,6 +150,31 @@ describe('compilePlan', () => {
     expect(compilePlan(model, [2, 4], { captures: ['dead'] }).steps.map((s) => s.opType)).toEqual(['Sigmoid', 'Relu']);
   });
 
+  it('with capturesOnly, runs only what the captures need (the graph outputs past them are left out)', () => {
+    // conv -> relu (captured) -> gemm -> relu -> gemm (the graph output): a probe of the first
+    // layer needs neither fully connected layer.
+    const b = new OnnxBuilder('g');
+    b.input('x', ['N', 1, 5, 5]);
+    b.initializer('w', [2, 1, 3, 3], normal(18, 2));
+    b.node('Conv', ['x', 'w'], ['c'], { kernel_shape: [3, 3] });
+    b.node('Relu', ['c'], ['r1']);
+    b.node('Flatten', ['r1'], ['f'], { axis: 1 });
+    b.initializer('w2', [3, 18], normal(54, 3));
+    b.node('Gemm', ['f', 'w2'], ['g1'], { transB: 1 });
+    b.node('Relu', ['g1'], ['r2']);
+    b.initializer('w3', [2, 3], normal(6, 4));
+    b.node('Gemm', ['r2', 'w3'], ['out'], { transB: 1 });
+    b.output('out');
+    const model = b.build();
+    const kinds = (options: Parameters<typeof compilePlan>[2]) => compilePlan(model, [2, 1, 5, 5], options).steps.map((s) => s.opType);
+    expect(kinds({ captures: ['r1'] })).toEqual(['Conv', 'Relu', 'Flatten', 'Gemm', 'Relu', 'Gemm']);
+    expect(kinds({ captures: ['r1'], capturesOnly: true })).toEqual(['Conv', 'Relu']);
+    expect(kinds({ captures: ['r1', 'r2'], capturesOnly: true })).toEqual(['Conv', 'Relu', 'Flatten', 'Gemm', 'Relu']);
+    expect(compilePlan(model, [2, 1, 5, 5], { captures: ['r1'], capturesOnly: true }).outputs).toEqual([]);
+    // No captures: the graph outputs, as without the option.
+    expect(kinds({ capturesOnly: true })).toEqual(kinds({}));
+  });
+
   it('refuses a capture that does not exist, listing close names', () => {
     expect(() => compilePlan(convBn(), [1, 3, 7, 6], { captures: ['bm'] })).toThrow('convbn: there is no value "bm" to capture; close names: bn');
     expect(() => compilePlan(convBn(), [1, 3, 7, 6], { captures: ['/features/Conv_output_0'] })).toThrow(/there is no value "\/features\/Conv_output_0" to capture$/);

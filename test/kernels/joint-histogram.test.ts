@@ -15,6 +15,7 @@ import { createWasmJointHistogramKernel } from '../../src/kernels/joint-histogra
 import { createWebGpuJointHistogramKernel, f32Below } from '../../src/kernels/joint-histogram/webgpu.js';
 import { acquireGpu, type GpuContext } from '../../src/platform/webgpu.js';
 import { seededUniform } from '../../src/util/random.js';
+import { spec } from './joint-histogram-specs.js';
 
 const required = process.env.CONVERGENT_REQUIRE_WEBGPU === '1';
 const gpu: GpuContext | null = await acquireGpu({ allowSoftware: true });
@@ -32,25 +33,6 @@ function batch(units: number, n: number, seed: number, f64: boolean): Float32Arr
     out[i] = v <= 0 ? (r() < 0.5 ? 0 : r() < 0.5 ? -0 : v) : v;
   }
   return out;
-}
-
-/** Per unit: edge 0 is the threshold 0, the rest on the data's grid (repeats included). */
-function makeEdges(units: number, bins: number, seed: number): Float64Array {
-  const r = rng(seed);
-  const ne = bins - 1;
-  const e = new Float64Array(units * ne);
-  for (let u = 0; u < units; u++) {
-    const row = [0, ...Array.from({ length: ne - 1 }, () => Math.round(r() * 1.3 * 16) / 16 + (r() < 0.2 ? 0.01 : 0))].sort((a, b) => a - b);
-    row[0] = 0;
-    e.set(row.slice(0, ne), u * ne);
-  }
-  return e;
-}
-
-function spec(units: number[], bins: number, seed: number): JointHistogramSpec {
-  const pairs: [number, number][] = [];
-  for (let a = 0; a < units.length; a++) for (let b = a + 1; b < units.length; b++) pairs.push([a, b]);
-  return { bins, units, edges: units.map((d, k) => makeEdges(d, bins, seed + k)), pairs };
 }
 
 const cases: { name: string; units: number[]; bins: number; batches: number[]; f64: boolean[] }[] = [

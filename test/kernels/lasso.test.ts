@@ -20,10 +20,9 @@ import {
   lassoProblemFromMoments,
 } from '../../src/kernels/lasso/index.js';
 import type { BatchMoments } from '../../src/kernels/moments/contract.js';
-import { batchMomentsReference } from '../../src/kernels/moments/reference.js';
 import { lassoPathOn } from '../../src/kernels/lasso/wasm.js';
 import { WasmInstance } from '../../src/kernels/wasm-module.js';
-import { Rng } from '../helpers/rng.js';
+import { expectSamePath, randomMoments, randomProblem, range } from '../helpers/lasso-problems.js';
 
 interface Fit {
   alpha: number;
@@ -54,9 +53,6 @@ function caseProblem(c: Case): LassoProblem {
   return lassoProblemFromMoments(m, range(0, c.p), range(c.p, c.p + c.t));
 }
 
-function range(a: number, b: number): number[] {
-  return Array.from({ length: b - a }, (_, i) => a + i);
-}
 
 /** Target j's column of a d x t matrix. */
 function column(x: ArrayLike<number>, d: number, t: number, j: number): Float64Array {
@@ -124,54 +120,8 @@ describe('lasso against scikit-learn', () => {
 // ---- Seeded random problems ----
 
 
-/**
- * Moments of n samples of d predictors then t targets: predictors from `factors` latent factors
- * plus noise (correlated), targets sparse combinations of predictors plus noise; `duplicate`
- * copies predictor 0 into predictor d - 1 (a singular Gram matrix).
- */
-function randomMoments(seed: number, n: number, d: number, t: number, factors = 3, duplicate = false): BatchMoments {
-  const g = new Rng(seed);
-  const z = Array.from({ length: factors * n }, () => g.normal());
-  const x = new Float64Array((d + t) * n);
-  for (let u = 0; u < d; u++) {
-    const load = Array.from({ length: factors }, () => g.normal());
-    for (let s = 0; s < n; s++) {
-      let v = 0.6 * g.normal() + 3 * g.uniform();
-      for (let f = 0; f < factors; f++) v += load[f] * z[f * n + s];
-      x[u * n + s] = v;
-    }
-  }
-  if (duplicate && d > 1) for (let s = 0; s < n; s++) x[(d - 1) * n + s] = x[s];
-  for (let j = 0; j < t; j++) {
-    const row = (d + j) * n;
-    for (let q = 0; q < 3; q++) {
-      const i = Math.floor(g.uniform() * d);
-      const wgt = g.normal();
-      for (let s = 0; s < n; s++) x[row + s] += wgt * x[i * n + s];
-    }
-    for (let s = 0; s < n; s++) x[row + s] += 0.5 * g.normal();
-  }
-  return batchMomentsReference(x, d + t, n);
-}
-
-function randomProblem(seed: number, n: number, d: number, t: number, factors = 3, duplicate = false): LassoProblem {
-  return lassoProblemFromMoments(randomMoments(seed, n, d, t, factors, duplicate), range(0, d), range(d, d + t));
-}
-
 const PATH = [0.3, 0.1, 0.03, 1e-2, 3e-3, 1e-3, 1e-4, 1e-5, 0];
 
-function expectSamePath(a: LassoPathResult, b: LassoPathResult): void {
-  expect(b.alphas).toEqual(a.alphas);
-  expect(b.converged).toBe(a.converged);
-  expect(b.rank).toBe(a.rank);
-  for (let k = 0; k < a.alphas.length; k++) {
-    expect(b.coef[k]).toEqual(a.coef[k]);
-    expect(b.residual[k]).toEqual(a.residual[k]);
-    expect(b.gap[k]).toEqual(a.gap[k]);
-    expect(b.iterations[k]).toEqual(a.iterations[k]);
-    expect(b.newtonSteps[k]).toEqual(a.newtonSteps[k]);
-  }
-}
 
 describe('lasso WASM against the reference, bit for bit', () => {
   const shapes: [number, number, number][] = [

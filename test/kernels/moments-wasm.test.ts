@@ -13,6 +13,7 @@ import { createWasmMomentKernel } from '../../src/kernels/moments/wasm.js';
 import { readNpy } from '../../src/inputs/npy/npy-read.js';
 import { seededNormal } from '../../src/util/random.js';
 import { emptyMoments, mergeMomentsInto } from '../../src/kernels/moments/merge.js';
+import { relaxedSimdAvailable, wasmModule, type WasmVariant } from '../../src/kernels/wasm-module.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'moments');
 
@@ -337,5 +338,62 @@ describe('WASM SIMD moment kernel lifecycle', () => {
     const k = await createWasmMomentKernel();
     expect(k.name).toMatch(/^wasm-simd (\(1 thread\)|x\d+ threads)$/);
     await k.dispose();
+  });
+});
+
+describe('WASM SIMD moment kernel: slices side by side, strips, builds (issue 15)', () => {
+  // d = 37: two strips of rows (32 + 5) and a partial panel; n = 1001 cut at most 260 a slice:
+  // four slices (256, 256, 256, 233), run side by side two at a time on two workers.
+  const d = 37;
+  const n = 1001;
+  const data = randomBatch(d, n, 4242, 3);
+  const want = batchMomentsReference(data, d, n);
+
+  it('gives the same bits with slices side by side on two workers as on one thread, within 1e-6 of the reference', async () => {
+    const one = await createWasmMomentKernel({ threads: 1, maxSliceSamples: 260 });
+    const two = await createWasmMomentKernel({ threads: 2, parallelThreshold: 0, parallelMinSamples: 0, maxSliceSamples: 260 });
+    try {
+      const a = await one.batchMoments(data, d, n);
+      const b = await two.batchMoments(data, d, n);
+      expectCloseToReference(a, want);
+      expect(b.mean).toEqual(a.mean);
+      expect(b.m2).toEqual(a.m2);
+      // Merged into a running total that already holds a batch: the same bits too.
+      const second = data.map((v) => v * 0.5 + 1);
+      const totals = [emptyMoments(d), emptyMoments(d)];
+      for (const [k, kernel] of [one, two].entries()) {
+        await kernel.accumulate!(totals[k], data, d, n);
+        await kernel.accumulate!(totals[k], second, d, n);
+      }
+      expect(totals[1].n).toBe(2 * n);
+      expect(totals[1].mean).toEqual(totals[0].mean);
+      expect(totals[1].m2).toEqual(totals[0].m2);
+    } finally {
+      await Promise.all([one.dispose(), two.dispose()]);
+    }
+  });
+
+  it('gives the same bits whatever the block of rows (strips cut by blocks of 4 rows or whole)', async () => {
+    const whole = await createWasmMomentKernel({ threads: 1 });
+    const fours = await createWasmMomentKernel({ threads: 1, maxBlockBytes: 1 });
+    try {
+      const a = await whole.batchMoments(data, d, n);
+      expectCloseToReference(a, want);
+      expect((await fours.batchMoments(data, d, n)).m2).toEqual(a.m2);
+    } finally {
+      await Promise.all([whole.dispose(), fours.dispose()]);
+    }
+  });
+
+  it('matches the reference on the plain build and, where the engine runs it, the relaxed-SIMD build (fused multiply-adds)', async () => {
+    const variants: WasmVariant[] = relaxedSimdAvailable() ? ['plain', 'relaxed'] : ['plain'];
+    for (const variant of variants) {
+      const k = await createWasmMomentKernel({ threads: 1, module: await wasmModule(variant) });
+      try {
+        expectCloseToReference(await k.batchMoments(data, d, n), want);
+      } finally {
+        await k.dispose();
+      }
+    }
   });
 });

@@ -145,3 +145,20 @@ describe('merge of mi-histograms (two passes: edges, then joint counts)', () => 
     await expectSameMiRun(single, run, ['conv', 'fc']);
   });
 });
+
+describe('merge of mi-histograms counting from binned columns (each part keeps its samples\' bins, the merge joins them)', () => {
+  const dir = tempDir('mi-columns');
+  const nets = writeExactActivations(join(dir, 'nets'), ITEMS);
+  const single = join(dir, 'single');
+  const probeMi = (out: string, options: { shard?: { index: number; count: number }; nextPassFrom?: string } = {}) =>
+    probe({ nets, out, backend: backend.get(), batchItems: 4, reducers: [miHistogramsReducer], reducerOptions: { 'mi-histograms': { counting: 'columns' } }, ...options });
+  beforeAll(async () => {
+    await probeMi(single);
+    await alignWithMi(single);
+  });
+
+  it.each([2, 3])('of %i parts equals the single run: the same MI and the same tables after align', async (count) => {
+    const run = await mergeMiParts(join(dir, `p${count}`), count, probeMi);
+    await expectSameMiRun(single, run, ['conv', 'fc'], 'mi.');
+  });
+});

@@ -41,13 +41,16 @@ export async function mergeMiParts(
   return run;
 }
 
-/** The merged run's histograms equal the single run's bit for bit; its tables after align, to 1e-12. */
-export async function expectSameMiRun(single: string, run: string, layers: string[]): Promise<void> {
+/**
+ * The merged run's histograms (or, `counted` 'mi.', the per-pair MI of a layer counted from binned
+ * columns) equal the single run's bit for bit; its tables after align, to 1e-12.
+ */
+export async function expectSameMiRun(single: string, run: string, layers: string[], counted = 'joint.'): Promise<void> {
   for (const layer of layers) {
     const dirOf = (r: string) => runPaths.reducerDir(r, 'mi-histograms', layer);
     expect(JSON.parse(readFileSync(join(dirOf(run), 'result.json'), 'utf8'))).toEqual(JSON.parse(readFileSync(join(dirOf(single), 'result.json'), 'utf8')));
     const arrays = readdirSync(dirOf(single)).filter((file) => file.endsWith('.npy'));
-    expect(arrays.some((file) => file.startsWith('joint.'))).toBe(true);
+    expect(arrays.some((file) => file.startsWith(counted))).toBe(true);
     expect(readdirSync(dirOf(run)).filter((file) => file.endsWith('.npy')).sort()).toEqual(arrays.sort());
     for (const file of arrays) expect(readFileSync(join(dirOf(run), file)).equals(readFileSync(join(dirOf(single), file))), `${layer} ${file}`).toBe(true);
   }

@@ -3,7 +3,9 @@
 // logged before the first pass, and `align --method mi` on the run gives the same MI matrices and
 // tables, byte for byte, as on the run counted whole; from activation files and from ONNX models.
 // A tiled probe stopped after any batch (inside any tile) and resumed equals the uninterrupted
-// one; --shard is refused for a tiled layer before any work, naming the flag.
+// one; --shard is refused for a tiled layer before any work, naming the flag. The same for a
+// probe counting from binned columns (two passes: the edges, then the bins of every sample, the
+// pairs counted at the end), stopped and resumed anywhere in the columns pass.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -49,11 +51,12 @@ async function expectSameAlignment(whole: string, tiled: string, layers: string[
 describe('mi-histograms in tiles, probing activation files', () => {
   const dir = tempDir('mi-tiled-act');
   const nets = writeExactActivations(join(dir, 'nets'), 29); // conv: 29 x 6 positions of 3 units, fc: 29 rows of 5 units
-  // 4 bins, 320 bytes a unit pair. conv: 9 unit pairs (2880 bytes) in 2 tiles (2 rows of 3, then 1); fc: 25 unit pairs in 5 tiles (a row of 5 each).
-  const LIMIT = 2500 / 2 ** 20;
+  // 4 bins, 256 bytes a unit pair on the reference backend (16 a counter). conv: 9 unit pairs (2304 bytes) in 2 tiles (2 rows of 3, then 1); fc: 25 unit pairs in 5 tiles (a row of 5 each).
+  // The reservoirs (fc: 10 units x 28 values x 8 bytes) fit the limit too.
+  const LIMIT = 2300 / 2 ** 20;
   const options = (out: string, more: Partial<ProbeOptions> = {}, limit: number | null = LIMIT): ProbeOptions => ({
     nets, out, backend: backend.get(), batchItems: 4, checkpointEvery: { batches: 3 },
-    reducers: [miHistogramsReducer], reducerOptions: { 'mi-histograms': { bins: 4, reservoir: 50, ...(limit !== null ? { 'max-memory-mb': limit } : {}) } }, ...more,
+    reducers: [miHistogramsReducer], reducerOptions: { 'mi-histograms': { bins: 4, reservoir: 28, ...(limit !== null ? { 'max-memory-mb': limit, counting: 'tiles' } : {}) } }, ...more,
   });
   const [whole, tiled] = [join(dir, 'whole'), join(dir, 'tiled')];
   const lines: string[] = [];
@@ -107,14 +110,57 @@ describe('mi-histograms in tiles, probing ONNX models', () => {
     const [whole, tiled] = [join(dir, 'whole'), join(dir, 'tiled')];
     const wholeRun = await run(whole, { reducerOptions: { 'mi-histograms': { bins: 5, reservoir: 20 } } });
     const layers = wholeRun.layers.map((l) => l.name);
-    // conv1 (3 units a net) and fc1 (7): fc1's results (49 pairs x 16 bytes) and 6 unit pairs' counters (25 x 20 bytes each).
-    const limit = (49 * 16 + 6 * 25 * 20 + 10) / 2 ** 20;
+    // conv1 (3 units a net) and fc1 (7): fc1's results (49 pairs x 16 bytes) and 6 unit pairs' counters (25 x 16 bytes each on the reference backend).
+    const limit = (49 * 16 + 6 * 25 * 16 + 10) / 2 ** 20;
     const lines: string[] = [];
-    await run(tiled, { reducerOptions: { 'mi-histograms': { bins: 5, reservoir: 20, 'max-memory-mb': limit } }, log: (line) => lines.push(line) });
+    await run(tiled, { reducerOptions: { 'mi-histograms': { bins: 5, reservoir: 20, 'max-memory-mb': limit, counting: 'tiles' } }, log: (line) => lines.push(line) });
     const tiles = layers.map((layer) => resultOf(tiled, layer).tiled?.tiles ?? 0);
     expect(tiles).toEqual([2, 9]); // conv1: 2 rows of 3, then 1; fc1: runs of 6 columns
 
     expect(lines.some((l) => /counted in \d+ tiles/.test(l))).toBe(true);
     await expectSameAlignment(whole, tiled, layers, ['netA', 'netB']);
+  });
+});
+
+describe('mi-histograms from binned columns, probing activation files and ONNX models', () => {
+  const dir = tempDir('mi-columns-probe');
+  const nets = writeExactActivations(join(dir, 'nets'), 29);
+  const options = (out: string, more: Partial<ProbeOptions> = {}, counting = 'columns'): ProbeOptions => ({
+    nets, out, backend: backend.get(), batchItems: 4, checkpointEvery: { batches: 3 },
+    reducers: [miHistogramsReducer], reducerOptions: { 'mi-histograms': { bins: 4, reservoir: 50, counting } }, ...more,
+  });
+
+  it('reads each layer twice, logs the plan, aligns to the whole run\'s MI byte for byte, and resumes from a stop anywhere', async () => {
+    const [whole, columns] = [join(dir, 'whole'), join(dir, 'columns')];
+    await probe(options(whole, {}, 'auto'));
+    const counter = stopAt();
+    const lines: string[] = [];
+    await probe(options(columns, { onProgress: counter.onProgress, log: (line) => lines.push(line) }));
+    expect(counter.count()).toBe(2 * 2 * 8); // conv and fc, 2 passes of 8 batches
+    expect(resultOf(whole, 'fc').columns).toBeUndefined();
+    expect(resultOf(columns, 'conv').columns).toEqual({ samples: 29 * 6, maxMemoryMb: 2048, arrays: 'information' });
+    expect(resultOf(columns, 'fc').kernel).toBe('wasm-simd binned columns (1 thread)');
+    expect(lines.filter((l) => /^mi-histograms, layer (conv|fc) .* counted from binned columns/.test(l))).toHaveLength(2);
+    await expectSameAlignment(whole, columns, ['conv', 'fc'], ['netA', 'netB']);
+    const reference = join(dir, 'columns-again');
+    await probe(options(reference));
+    for (const n of seededPoints(counter.count(), 3, 5)) {
+      const out = join(dir, `stop${n}`);
+      await expect(probe(options(out, stopAt(n)))).rejects.toThrow(STOP);
+      await probe(options(out, { resume: true }));
+      expectSameRun(reference, out);
+    }
+  });
+
+  it('from ONNX models, gives the whole run\'s MI byte for byte', async () => {
+    const onnx = [0, 1].map((k) => ({ name: `net${'AB'[k]}`, path: join(dir, `net${k}.onnx`) }));
+    for (const [k, net] of onnx.entries()) writeMnistNet(net.path, 40 + k);
+    const run = mnistProbe(onnx, () => ({ backend: backend.get(), batchItems: 8, topK: 0, reducers: [miHistogramsReducer] }));
+    const [whole, columns] = [join(dir, 'onnx-whole'), join(dir, 'onnx-columns')];
+    const wholeRun = await run(whole, { reducerOptions: { 'mi-histograms': { bins: 5, reservoir: 20 } } });
+    const layers = wholeRun.layers.map((l) => l.name);
+    await run(columns, { reducerOptions: { 'mi-histograms': { bins: 5, reservoir: 20, counting: 'columns' } } });
+    expect(layers.map((layer) => resultOf(columns, layer).columns?.arrays)).toEqual(layers.map(() => 'information'));
+    await expectSameAlignment(whole, columns, layers, ['netA', 'netB']);
   });
 });

@@ -68,7 +68,7 @@ describe('provenance of a run from activation files', () => {
     ]);
     expect(p.reducers).toEqual([
       { name: 'moments', options: {} },
-      { name: 'mi-histograms', options: { binning: 'default', bins: 5, 'zero-threshold': 0, reservoir: 65536, seed: 0, 'max-memory-mb': 2048 } },
+      { name: 'mi-histograms', options: { binning: 'default', bins: 5, 'zero-threshold': 0, reservoir: 65536, seed: 0, counting: 'auto', 'max-memory-mb': 2048 } },
     ]);
     expect(p.items).toEqual({ start: 0, end: 11 });
     expect(p.data).toBeUndefined();

@@ -6,14 +6,14 @@
 // (alpha 0) is solved once for all targets, and G^-1 once for all slices.
 import { lassoPath, type LassoOptions, type LassoPathResult, type LassoProblem } from '../../kernels/lasso/index.js';
 import { emptyPathResult } from '../../kernels/lasso/path.js';
-import { gramInverse } from '../../kernels/lasso/cholesky.js';
+import { gramInverseWasm } from '../../kernels/lasso/wasm.js';
 import { createLassoPool, shared as sharedCopy } from '../../kernels/lasso/parallel.js';
 import { hardwareConcurrency } from '../../platform/workers.js';
 import { yieldToEventLoop } from '../../util/yield.js';
 
 /**
  * At most this many slices: enough steps for a bar. G^-1 (the Newton steps' complement mode,
- * O(d^3): 0.3 s at 500 predictors, about a minute at 4,096) is computed once here and shared by
+ * O(d^3), in WASM: tens of seconds at 4,096 predictors) is computed once here and shared by
  * every slice; without a progress callback nothing is sliced.
  */
 const SLICES = 10;
@@ -62,7 +62,7 @@ export async function lassoPathInSlices(
   // Where workers cannot start (no compiled worker next to the sources, a platform without
   // threads) the slices run here: the same numbers, only slower.
   const pool = threads > 1 ? await createLassoPool(threads).catch(() => undefined) : undefined;
-  const inverse = lassoOptions.newton === false ? null : lassoOptions.gramInverse !== undefined ? lassoOptions.gramInverse : gramInverse(problem.gram, d);
+  const inverse = lassoOptions.newton === false ? null : lassoOptions.gramInverse !== undefined ? lassoOptions.gramInverse : await gramInverseWasm(problem.gram, d);
   // Shared memory for the workers: G and G^-1 are posted to each slice without a copy.
   const gram = pool ? sharedCopy(problem.gram) : problem.gram;
   const common = { ...lassoOptions, gramInverse: pool && inverse ? sharedCopy(inverse) : inverse };

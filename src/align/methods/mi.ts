@@ -12,8 +12,9 @@
 // with m_a, m_b the non-empty bins of each unit and m_ab the non-empty cells of the joint
 // histogram (the correction is <= 0 whenever some row of the joint histogram has two non-empty
 // cells: plug-in MI is biased upwards). Both come from src/probe/reducers/mi-estimate.ts: here from
-// the joint histograms, or, for a layer the probe counted in tiles (result.json `tiled`), from the
-// per-pair plug-in MI and Miller-Madow terms it reduced each tile to (the same values).
+// the joint histograms, or, for a layer the probe counted in tiles or from binned columns
+// (result.json `tiled` or `columns`), from the per-pair plug-in MI and Miller-Madow terms it
+// reduced the counts to (the same values).
 //
 // Dead units (constant, as decided from the moments) are NaN in the MI matrices and left out of
 // the matchings, as for correlation. So are, with `--mi.binning li2016` (the paper's own binning,
@@ -66,7 +67,7 @@ const probeOptions: Record<string, MethodOption> = Object.fromEntries(
     {
       type: spec.type,
       // No default here: align takes the value the run was probed with unless one is given.
-      describe: `${spec.describe}; a probe setting: \`convergent run\` passes it on to the ${MI_HISTOGRAMS} reducer (whose default is ${String(spec.default)}); ${key === 'max-memory-mb' ? 'align ignores it' : 'align checks it against the run'}`,
+      describe: `${spec.describe}; a probe setting: \`convergent run\` passes it on to the ${MI_HISTOGRAMS} reducer (whose default is ${String(spec.default)}); ${key === 'max-memory-mb' || key === 'counting' ? 'align ignores it' : 'align checks it against the run'}`,
     },
   ]),
 );
@@ -120,7 +121,7 @@ function li2016Note(names: [string, string], raises: [number[], number[]]): stri
   );
 }
 
-/** The MI matrix [units a, units b] of one pair of nets: from its joint histograms, or from the tiled probe's per-pair values. */
+/** The MI matrix [units a, units b] of one pair of nets: from its joint histograms, or from the per-pair values of a probe that counted in tiles or from binned columns. */
 function pairMatrix(ctx: MethodContext, arrays: NonNullable<ReducerOutput['arrays']>, json: MiHistogramsJson, [A, B]: { name: string; units: number }[], bins: number, millerMadow: boolean): Float64Array {
   const named = (key: string, shape: number[]) => {
     const found = arrays[key];
@@ -130,7 +131,7 @@ function pairMatrix(ctx: MethodContext, arrays: NonNullable<ReducerOutput['array
     }
     return found.data as Float64Array;
   };
-  if (!json.tiled) return mutualInformation(named(`joint.${A.name}.${B.name}`, [A.units, B.units, bins, bins]), A.units, B.units, bins, millerMadow);
+  if (!json.tiled && !json.columns) return mutualInformation(named(`joint.${A.name}.${B.name}`, [A.units, B.units, bins, bins]), A.units, B.units, bins, millerMadow);
   const mi = Float64Array.from(named(`mi.${A.name}.${B.name}`, [A.units, B.units]));
   if (millerMadow) {
     const correction = named(`miller-madow.${A.name}.${B.name}`, [A.units, B.units]);

@@ -1,11 +1,11 @@
 // What one direction of sparse prediction will cost, said before a long one starts (issue 15: at
-// fc6, 4,096 targets x 4,096 predictors take days on one thread). An order of magnitude from
-// measurements on the development machine (2 cores, src/kernels/lasso in WASM, 5 penalties, tol
-// 1e-4, bench/methods-at-scale.ts): with more samples than predictors 10 ms per target at 384
-// predictors and about 50 s at 4,096 (load 9), so about d^3; with no more samples than
-// predictors (G singular: every small penalty nearly interpolates and coordinate descent crawls)
-// 0.7 s per target at 512 predictors and 300 samples, 26 s at 4,096 (load 9): about d
-// samples^1.5. Halved here for an idle machine. Not a promise: the data decide.
+// fc6, 4,096 targets x 4,096 predictors take hours on one thread). An order of magnitude from
+// measurements on the development machine (2 cores shared with other work, src/kernels/lasso in
+// WASM, 5 penalties, tol 1e-4, bench/methods-at-scale.ts's data): with more samples than
+// predictors 10 ms per target at 384 predictors and 13 s (load 3) to 32 s (load 9) at 4,096 with
+// 5,000 samples, taken as 13 s and about d^3; with no more samples than predictors (G singular)
+// 0.25 s (load 3) to 1.9 s (load 12) per target at 4,096 predictors and 300 samples, taken as
+// 0.7 s and about d samples^1.5. Not a promise: the data decide.
 import { plural } from '../../util/plural.js';
 
 /** Below this estimate a direction is not announced. */
@@ -13,8 +13,8 @@ const LONG_SECONDS = 10;
 
 /** Estimated seconds of one target's path (see the header). */
 export function lassoSecondsPerTarget(d: number, samples: number): number {
-  if (samples <= d) return 5.6e-7 * d * samples ** 1.5;
-  return 3.6e-10 * d ** 3;
+  if (samples <= d) return 3.2e-8 * d * samples ** 1.5;
+  return 1.9e-10 * d ** 3;
 }
 
 function duration(seconds: number): string {
@@ -25,6 +25,6 @@ function duration(seconds: number): string {
 export function lassoCostNote(label: string, d: number, t: number, samples: number, penalties: number, threads: number): string | null {
   const seconds = (lassoSecondsPerTarget(d, samples) * t) / Math.max(1, threads);
   if (seconds < LONG_SECONDS) return null;
-  const singular = samples <= d ? `; ${samples} samples for ${d} predictors: G is singular, small penalties converge slowly` : '';
+  const singular = samples <= d ? `; ${samples} samples for ${d} predictors: G is singular` : '';
   return `${label}: ${plural(t, 'target')} x ${plural(d, 'predictor')} x ${plural(penalties, 'penalty', 'penalties')} on ${plural(threads, 'thread')}, about ${duration(seconds)} (an estimate${singular})`;
 }

@@ -21,11 +21,12 @@
 // duality gap: a target whose relative gap exceeds `tol` after `max-iter` sweeps is reported in
 // the log), slices of targets on `--sparse-prediction.threads` worker threads (default every
 // core; src/align/methods/lasso-in-slices.ts). At 384 x 384 units a direction takes seconds; at
-// fc6's 4,096 x 4,096 it finishes (converged), but slowly: 26 s per target on one loaded thread
-// with 300 samples (singular C), about 50 s with 5,000, so tens of hours per direction on one
-// thread, divided by the worker threads; plus G^-1 once per direction (plain TypeScript, O(d^3):
-// minutes at 4,096). A direction expected to take over 10 s is announced in the log with an
-// estimate (./sparse-prediction-cost.ts) before it starts.
+// fc6's 4,096 x 4,096 (issue 15, tol 1e-4, one thread, load 3-9) 0.25-1.5 s per target with
+// 300 samples (singular C; 3-10 s before the solver's working sets) and 13-32 s with 5,000 (32-75
+// s before: the complement-mode Newton solves no longer read all of G^-1 each time), divided by
+// the worker threads; plus G^-1 once per direction (WASM, O(d^3): minutes at 4,096). A direction
+// expected to take over 10 s is announced in the log with an estimate
+// (./sparse-prediction-cost.ts) before it starts.
 //
 // Tables:
 //   sparse_prediction        layer, net_from, net_to, alpha, loss, mean_nonzeros: per direction

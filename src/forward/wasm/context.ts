@@ -1,6 +1,7 @@
 // What the WASM op families share: the instance's typed exports, the heap the tensors live in,
-// one grow-only scratch block (im2col columns, Winograd transforms, a pooling row) and a small
-// block for i32 parameter lists (dims, strides). Any allocation may grow the memory, which
+// one grow-only scratch block (im2col columns, Winograd transforms, a pooling row), blocks kept
+// with a tensor while it lives (a constant weight's Winograd transform) and a small block for
+// i32 parameter lists (dims, strides). Any allocation may grow the memory, which
 // detaches typed-array views, so views are taken afresh right before use.
 import type { WasmExports } from '../../kernels/wasm-module.js';
 import { sizeOf } from '../reference/tensor.js';
@@ -22,6 +23,14 @@ export interface WasmOpContext {
   scratch(bytes: number): number;
   /** Writes int lists one after another into the parameter block; returns their offsets. */
   params(...lists: number[][]): number[];
+  /**
+   * A block of `bytes` kept with tensor `t` (e.g. a constant weight's Winograd transform) until
+   * `t` is freed (releaseDerived). `key` names what the block holds (the transform and its
+   * geometry); another key or size replaces it. `fresh`: just allocated, the caller must fill it.
+   */
+  derived(t: WasmTensor, key: string, bytes: number): { offset: number; fresh: boolean };
+  /** Releases the block kept with `t`, if any (called when `t` is freed). */
+  releaseDerived(t: WasmTensor): void;
 }
 
 /** Arguments of one op: its step, the plan (for shapes), the input tensors and the output. */
@@ -39,6 +48,7 @@ export function createOpContext(ex: WasmExports, heap: WasmHeap): WasmOpContext 
   const paramBlock = heap.alloc(PARAM_INTS * 4);
   let scratchAt = -1;
   let scratchBytes = 0;
+  const kept = new Map<WasmTensor, { offset: number; key: string; bytes: number }>();
   return {
     ex,
     heap,
@@ -49,6 +59,20 @@ export function createOpContext(ex: WasmExports, heap: WasmHeap): WasmOpContext 
         scratchBytes = bytes;
       }
       return scratchAt;
+    },
+    derived(t, key, bytes) {
+      const have = kept.get(t);
+      if (have && have.key === key && have.bytes === bytes) return { offset: have.offset, fresh: false };
+      if (have) heap.release(have.offset);
+      const offset = heap.alloc(bytes);
+      kept.set(t, { offset, key, bytes });
+      return { offset, fresh: true };
+    },
+    releaseDerived(t) {
+      const have = kept.get(t);
+      if (!have) return;
+      heap.release(have.offset);
+      kept.delete(t);
     },
     params(...lists) {
       const total = lists.reduce((a, l) => a + l.length, 0);

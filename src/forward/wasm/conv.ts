@@ -49,9 +49,16 @@ export function runConv(ctx: WasmOpContext, call: WasmOpCall<ConvStep>): void {
     const Mg = M / g;
     // Transformed tile positions: 16 for 3 x 3 filters, 36 for 5 x 5.
     const positions = (kh + 1) * (kh + 1);
-    const work = ctx.scratch(positions * (Mg * Cg + Cg * T + Mg * T) * 4);
+    const filterBytes = g * positions * Mg * Cg * 4;
+    // A constant weight's transform is computed once and kept with it (it cost as much as a
+    // batch of 8 images' GEMMs at AlexNet's conv3); a computed weight is transformed per call.
+    const constant = call.plan.tensors[step.inputs[1]]?.constant !== undefined;
+    const kept = constant ? ctx.derived(w, `winograd ${kh}x${kw} filters, ${g} groups of ${Mg} x ${Cg}`, filterBytes) : undefined;
+    const tileBytes = positions * (Cg * T + Mg * T) * 4;
+    const work = ctx.scratch(tileBytes + (kept ? 0 : filterBytes));
+    const u = kept ? kept.offset : work + tileBytes;
     const run = kh === 3 ? ex.fwdConvWinograd : ex.fwdConvWinograd5;
-    run(x.offset, N, C, H, W, w.offset, M, b ? b.offset : 0, g, step.pads[0], step.pads[1], OH, OW, y.offset, batch, work);
+    run(x.offset, N, C, H, W, w.offset, M, b ? b.offset : 0, g, step.pads[0], step.pads[1], OH, OW, y.offset, batch, work, u, kept && !kept.fresh ? 0 : 1);
     return;
   }
   const P = OH * OW;

@@ -1,5 +1,6 @@
-// Gemm and MatMul on WASM: both are sgemm calls (assembly/forward/gemm.ts); Gemm's C is
-// broadcast into the output first, MatMul runs one sgemm per broadcast batch index.
+// Gemm and MatMul on WASM: sgemm calls (assembly/forward/gemm.ts), or for a fully connected
+// layer's Gemm (transB) row dot products (assembly/forward/fc.ts); Gemm's C is broadcast into
+// the output first, MatMul runs one sgemm per broadcast batch index.
 import { broadcastStrides, sizeOf } from '../reference/tensor.js';
 import type { GemmStep, MatMulStep } from '../plan.js';
 import { type WasmOpCall, type WasmOpContext } from './context.js';
@@ -20,6 +21,12 @@ export function runGemm(ctx: WasmOpContext, call: WasmOpCall<GemmStep>): void {
     // Y = C broadcast to (M, N), then Y = alpha A B + beta Y.
     broadcastCopy(ctx, c, inputShape(call, 2), [M, N], y);
     beta = step.beta;
+  }
+  if (step.transB && !step.transA && step.alpha !== 0) {
+    // A fully connected layer (weights N x K): dot products over B in place, no packing of B
+    // per call (assembly/forward/fc.ts). Chosen from the layout only, never from the batch.
+    ctx.ex.fwdGemmTransB(M, N, K, step.alpha, a.offset, as[1], b.offset, bs[1], beta, y.offset, N);
+    return;
   }
   ctx.ex.sgemm(step.transA ? 1 : 0, step.transB ? 1 : 0, M, N, K, step.alpha, a.offset, as[1], b.offset, bs[1], beta, y.offset, N);
 }

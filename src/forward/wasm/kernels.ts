@@ -12,7 +12,7 @@
 import { sizeOf } from '../reference/tensor.js';
 import type { OpKernels } from '../kernels.js';
 import type { Step } from '../plan.js';
-import { WasmInstance } from '../../kernels/wasm-module.js';
+import { WasmInstance, fastestWasmVariant, wasmModule } from '../../kernels/wasm-module.js';
 import { type WasmOpCall, type WasmOpContext, type WasmTensor, createOpContext } from './context.js';
 import { formatShape } from '../../util/shape.js';
 import { runConv } from './conv.js';
@@ -48,11 +48,12 @@ const OPS: { [K in Kind]: Op<K> } = {
 };
 
 /**
- * WASM SIMD op kernels on `instance` (default: a new instance of the embedded module). The
- * instance's memory above heapBase() belongs to the kernels until dispose().
+ * WASM SIMD op kernels on `instance` (default: a new instance of the embedded module's fastest
+ * build here, relaxed SIMD where the engine runs it: src/kernels/wasm-module.ts). The instance's
+ * memory above heapBase() belongs to the kernels until dispose().
  */
 export async function createWasmKernels(instance?: WasmInstance): Promise<OpKernels<WasmTensor>> {
-  const wasm = instance ?? (await WasmInstance.create());
+  const wasm = instance ?? (await WasmInstance.create(await wasmModule(fastestWasmVariant())));
   return wasmKernelsOn(wasm);
 }
 
@@ -111,6 +112,7 @@ export function wasmKernelsOn(wasm: WasmInstance): OpKernels<WasmTensor> {
     free(t) {
       check(t, 'a tensor freed');
       tensors.delete(t);
+      ctx.releaseDerived(t);
       heap.release(t.offset);
     },
     dispose() {

@@ -14,7 +14,7 @@
 // module is TypeScript source (vitest runs src/ directly): Deno runs worker.ts as it is; Node 20
 // cannot run TypeScript, so the worker is taken from the compiled tree, dist/src/forward/wasm/
 // worker.js (`npm run build:ts`, which `npm test` runs first), with a clear error when it is missing.
-import { wasmModule } from '../../kernels/wasm-module.js';
+import { fastestWasmVariant, wasmModule } from '../../kernels/wasm-module.js';
 import { hardwareConcurrency, isNode } from '../../platform/workers.js';
 import { startRequestWorkers } from '../../platform/request-workers.js';
 import { createInProcessEngine, type ForwardEngine, type ForwardNet } from '../engine.js';
@@ -60,7 +60,9 @@ export async function createParallelWasmEngine(nets: ForwardNet[], itemShape: nu
   const threads = options.threads ?? (await hardwareConcurrency());
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`parallel WASM engine: threads must be a positive integer, got ${threads}`);
   const itemSize = itemShape.reduce((a, b) => a * b, 1);
-  const inProcess = async (why: string) => createInProcessEngine(`wasm-simd x1 thread${why}`, nets, itemShape, await createWasmKernels());
+  // The engine's name says when the GEMMs run relaxed SIMD (fused multiply-add).
+  const simd = fastestWasmVariant() === 'relaxed' ? ', relaxed SIMD' : '';
+  const inProcess = async (why: string) => createInProcessEngine(`wasm-simd x1 thread${simd}${why}`, nets, itemShape, await createWasmKernels());
   if (threads === 1) return inProcess('');
 
   // Every worker instantiates the module and holds every net's weights before the first batch.
@@ -69,7 +71,9 @@ export async function createParallelWasmEngine(nets: ForwardNet[], itemShape: nu
     source: { url: workerUrl },
     name: (i) => `convergent-forward-${i}`,
     label: (i) => `wasm forward worker ${i}`,
-    init: { type: 'init', module: await wasmModule(), nets, itemShape },
+    // The build the in-process kernels use too (relaxed SIMD where it runs), so that every
+    // thread computes exactly as one thread would.
+    init: { type: 'init', module: await wasmModule(fastestWasmVariant()), nets, itemShape },
   });
   if (!pool) return inProcess(' (no worker threads on this platform)');
   let closed = false;
@@ -78,7 +82,7 @@ export async function createParallelWasmEngine(nets: ForwardNet[], itemShape: nu
     (await pool.request(worker, (id) => ({ type: 'run', id, input, n }), [input.buffer as ArrayBuffer])).outputs;
 
   return {
-    name: `wasm-simd x${threads} threads`,
+    name: `wasm-simd x${threads} threads${simd}`,
     async forward(input, n) {
       if (closed) throw new Error('parallel WASM engine: forward() after dispose()');
       if (!Number.isInteger(n) || n < 0) throw new Error(`parallel WASM engine: batch size ${n} is not a count`);

@@ -13,7 +13,8 @@ export function runPool(ctx: WasmOpContext, call: WasmOpCall<PoolStep>): void {
   const [, , OH, OW] = y.shape;
   const mode = step.kind === 'maxpool' ? 0 : step.countIncludePad ? 2 : 1;
   const [pt, pl, pb, pr] = step.pads;
-  const row = ctx.scratch(W * 4);
+  // The window's row, then (max) the window maxima along it: assembly/forward/pool.ts.
+  const row = ctx.scratch(2 * W * 4);
   ctx.ex.fwdPool2d(mode, x.offset, N * C, H, W, step.kernel[0], step.kernel[1], step.strides[0], step.strides[1], pt, pl, pb, pr, step.dilations[0], step.dilations[1], OH, OW, y.offset, row);
 }
 

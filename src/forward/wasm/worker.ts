@@ -7,6 +7,7 @@
 // Messages out: { type: 'ready' } | { type: 'result', id, outputs } | { type: 'error', id?, message }.
 // Runs in Node worker_threads (parentPort, reached by a dynamic import of a variable specifier)
 // and as a module Worker in Deno and browsers (self).
+import { serveAsWorker } from '../../platform/worker-port.js';
 import { WasmInstance } from '../../kernels/wasm-module.js';
 import { compilePlan } from '../compile.js';
 import { tensorIdOf, type ForwardNet } from '../engine.js';
@@ -59,7 +60,8 @@ class ForwardWorker {
     list = this.nets.map((net) => {
       let plan;
       try {
-        plan = compilePlan(net.model, [n, ...this.itemShape], { captures: net.captures });
+        // Only what the captures need, as the in-process engine (src/forward/engine.ts).
+        plan = compilePlan(net.model, [n, ...this.itemShape], { captures: net.captures, capturesOnly: true });
       } catch (e) {
         throw new Error(`net ${net.name}: ${(e as Error).message}`, { cause: e });
       }
@@ -125,27 +127,4 @@ function describe(e: unknown): string {
   return e.stack ?? e.message;
 }
 
-const NODE_WORKER_THREADS = 'node:worker_threads';
-
-async function start(): Promise<void> {
-  const g = globalThis as { process?: { versions?: { node?: string } }; Deno?: unknown };
-  if (typeof g.process?.versions?.node === 'string' && g.Deno === undefined) {
-    const { parentPort } = (await import(NODE_WORKER_THREADS)) as typeof import('node:worker_threads');
-    if (!parentPort) return; // imported outside a worker (e.g. by a type check): nothing to serve
-    serve(
-      (h) => parentPort.on('message', h),
-      (m, t) => parentPort.postMessage(m, t as never),
-    );
-    return;
-  }
-  const scope = globalThis as unknown as { postMessage?: (m: unknown, t: Transferable[]) => void; onmessage?: unknown; document?: unknown };
-  if (typeof scope.postMessage !== 'function' || scope.document !== undefined) return; // not a worker
-  serve(
-    (h) => {
-      scope.onmessage = (e: MessageEvent) => h(e.data);
-    },
-    (m, t) => scope.postMessage!(m, t),
-  );
-}
-
-void start();
+void serveAsWorker(serve);

@@ -54,6 +54,11 @@ export const DEFAULT_MAX_ITER = 10000;
 export const RANK_TOL = 1e-10;
 /** Anderson extrapolation depth (K). */
 export const ANDERSON_K = 5;
+/**
+ * An outer iteration adds at most max(WS_MIN_GROWTH, |active set|) violators to the active set,
+ * the largest first (working-set.ts).
+ */
+export const WS_MIN_GROWTH = 64;
 /** Newton solves per trigger (each but the last removes one coordinate from the support). */
 export const NEWTON_REPEAT = 64;
 /** A factor row whose pivot is below this fraction of its diagonal entry is refused. */

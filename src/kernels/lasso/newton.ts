@@ -2,6 +2,7 @@
 // "Newton steps"): keeping the factor in step with the support, the full or partial step, and the
 // step along a null direction when G_EE is singular.
 
+import { complementSolve } from './complement.js';
 import { axpyNeg, dot4 } from './vector-ops.js';
 import { objectiveOf, posInActive, type LassoWork } from './work.js';
 
@@ -113,7 +114,7 @@ export function newtonStep(
   objective: number,
   exact: boolean,
 ): number {
-  const { wa, ga, ca, gaa, act, sup, xs, bs, ys, full, wx, gx, factor: f, d } = work;
+  const { wa, ga, ca, gaa, sup, xs, wx, gx, factor: f } = work;
   let ke = 0;
   for (let a = 0; a < k; a++) if (wa[a] !== 0) sup[ke++] = a;
   if (ke === 0) return 0;
@@ -131,19 +132,7 @@ export function newtonStep(
     for (let a = 0; a < k; a++) wx[a] = 0;
     for (let p = 0; p < f.n; p++) wx[posInActive(work, k, f.idx[p])] = xs[p];
   } else {
-    // x = H_EE b - H_EF z with H_FF z = H_FE b; b scattered into a full-length vector.
-    const inv2 = inv!;
-    for (let i = 0; i < d; i++) full[i] = 0;
-    for (let p = 0; p < ke; p++) {
-      const a = sup[p];
-      bs[p] = ca[a] - (wa[a] > 0 ? alpha : -alpha);
-      full[act[a]] = bs[p];
-    }
-    for (let r = 0; r < f.n; r++) ys[r] = dot4(inv2, f.idx[r] * d, full, 0, d);
-    f.solve(ys);
-    for (let r = 0; r < f.n; r++) full[f.idx[r]] = -ys[r];
-    for (let a = 0; a < k; a++) wx[a] = 0;
-    for (let p = 0; p < ke; p++) wx[sup[p]] = dot4(inv2, act[sup[p]] * d, full, 0, d);
+    complementSolve(work, inv!, k, ke, alpha);
   }
   // Step towards x up to the first sign change.
   let tmax = 1;

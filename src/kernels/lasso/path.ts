@@ -20,6 +20,8 @@ export interface TargetPathOutput {
   gap: Float64Array;
   iterations: Int32Array;
   newtonSteps: Int32Array;
+  /** When given (tests): the size of the active set at the end of each penalty, its largest. */
+  activeSize?: Int32Array;
 }
 
 /** Transposes the d x t cross-moments into t contiguous rows of d. */

@@ -23,13 +23,16 @@
 //   * Covariance updates. The gradient g = c - Gw is kept for the current w. Coordinate j's exact
 //     minimiser is w_j' = S(g_j + G_jj w_j, alpha) / G_jj (S the soft threshold); after a change
 //     delta, g -= delta G[:, j] (one axpy per coordinate that moved).
-//   * Active-set cycling. Sweeps run only over the active set A (coordinates that ever were
-//     non-zero or violated optimality, in increasing index order), on a compact copy of G_AA.
-//     When the sub-problem on A is solved to the tolerance, w is scattered back, g is recomputed
-//     from scratch over all d coordinates (g = c - sum over non-zero w_i of w_i G[i, :], so no
-//     rounding drift survives), and the full duality gap is evaluated; every coordinate outside A
-//     with |g_i| > alpha then joins A. A coordinate with G_jj = 0 (a constant predictor) never
-//     moves.
+//   * Active-set cycling (a working set as in celer, Massias et al. ICML 2018, and skglm,
+//     Bertrand et al. NeurIPS 2022). Sweeps run only over the active set A (in increasing index
+//     order), on a compact copy of G_AA. Each penalty starts with A = the support of its warm
+//     start. When the sub-problem on A is solved to the tolerance, w is scattered back, g is
+//     recomputed from scratch over all d coordinates (g = c - sum over non-zero w_i of w_i G[i, :],
+//     so no rounding drift survives), and the full duality gap is evaluated; then the coordinates
+//     outside A with |g_i| > alpha (violators) join A, at most max(WS_MIN_GROWTH, |A|) of them,
+//     those with the largest |g_i| first (working-set.ts). A never shrinks within a penalty, so it
+//     ends up holding every violator if need be: the stopping rule below is the full problem's.
+//     A coordinate with G_jj = 0 (a constant predictor) never moves.
 //   * Anderson extrapolation (Bertrand & Massias, "Anderson acceleration of coordinate descent",
 //     AISTATS 2021): after every ANDERSON_K + 1 sweeps without a Newton step, the extrapolation
 //     sum_r c_r w_r of the first K of the last K + 1 iterates, with c = z / sum(z) and
@@ -48,8 +51,9 @@
 //       - "complement" mode, factor of H_FF with H = G^-1 (computed once per call and shared by
 //         every target) and F the d - |E| coordinates outside E, while |E| > d / 2, using
 //         G_EE^-1 = H_EE - H_EF H_FF^-1 H_FE, so that the dense end of the path (nearly every
-//         coordinate active) costs O(d^2) per step. Only when G is numerically non-singular
-//         (rank d below); otherwise direct mode throughout.
+//         coordinate active) costs O(d |F|) per step plus O(d) per coordinate whose right-hand
+//         side changed since the last step (y = H b is kept and updated, complement.ts). Only
+//         when G is numerically non-singular (rank d below); otherwise direct mode throughout.
 //     The gradient after a step follows from g being affine in w: g(x)_E = alpha s_E by
 //     construction, the rest of A by dot products; after a sub-problem gap computed that way
 //     disagreed with the gradient recomputed from scratch, the steps of that penalty recompute g.
@@ -88,7 +92,8 @@
 //
 // The files: contract.ts (types, constants, input check), path.ts (path order and result layout,
 // shared with wasm.ts), cholesky.ts and least-squares.ts (alpha 0 and G^-1), work.ts (the
-// per-target state), anderson.ts, newton.ts, vector-ops.ts (dot4); this file runs the descent.
+// per-target state), working-set.ts (the active set), anderson.ts, newton.ts, vector-ops.ts
+// (dot4); this file runs the descent.
 
 import { anderson } from './anderson.js';
 import { gramInverse } from './cholesky.js';
@@ -97,6 +102,7 @@ import { crossByTarget, emptyPathResult, finishPath, pathOrder, scatterTarget, t
 import { ANDERSON_K, NEWTON_REPEAT, checkLassoInput, type LassoOptions, type LassoPathResult, type LassoProblem } from './contract.js';
 import { axpyNeg } from './vector-ops.js';
 import { LassoWork, gapOf } from './work.js';
+import { growActiveSet, pruneToSupport } from './working-set.js';
 
 /** Gap and objective (out[0], out[1]) of the sub-problem on the active set, from wa, ga (k entries). */
 function subProblem(work: LassoWork, k: number, v: number, alpha: number, out: Float64Array): void {
@@ -121,14 +127,14 @@ export function lassoTargetPath(
   work: LassoWork,
   out: TargetPathOutput,
 ): void {
-  const { w, g, inA, act, merged, ga, wa, ca, diag, gaa, histW, histG } = work;
+  const { w, g, act, ga, wa, ca, diag, gaa, histW, histG } = work;
   const K = ANDERSON_K;
   const tolAbs = tol * v;
   const sub = new Float64Array(3);
   const full = new Float64Array(3);
   w.fill(0);
-  inA.fill(0);
   work.factor.reset(0);
+  work.hyFresh = false;
   for (let i = 0; i < d; i++) g[i] = c[i];
   let k = 0; // active set size; act[0..k) ascending
   for (let m = 0; m < alphasDesc.length; m++) {
@@ -140,27 +146,18 @@ export function lassoTargetPath(
     let stale = true; // the compact Gram does not match act
     let exact = false; // Newton steps recompute the gradient (after a sub-problem gap that misled)
     let claimed = false; // the last inner loop ended on its sub-problem gap
+    k = pruneToSupport(work);
     for (;;) {
       // Full duality gap from the fresh gradient g.
       gapOf(c, w, g, d, v, alpha, full);
       gap = full[0];
       residual = full[2];
       if (gap <= tolAbs || sweeps >= maxIter) break;
-      // Violators join the active set (merged in index order).
-      let added = 0;
-      let q = 0;
-      for (let i = 0; i < d; i++) {
-        if (inA[i]) merged[q++] = i;
-        else if (Math.abs(g[i]) > alpha && gram[i * d + i] > 0) {
-          merged[q++] = i;
-          inA[i] = 1;
-          added++;
-        }
-      }
+      // The largest violators join the active set (at most doubling it).
+      const added = growActiveSet(work, gram, k, alpha);
       if (added === 0 && claimed) exact = true;
       if (added > 0) {
-        k = q;
-        for (let a = 0; a < k; a++) act[a] = merged[a];
+        k += added;
         stale = true;
       }
       if (stale) {
@@ -242,6 +239,7 @@ export function lassoTargetPath(
     out.gap[m] = gap;
     out.iterations[m] = sweeps;
     out.newtonSteps[m] = solves;
+    if (out.activeSize) out.activeSize[m] = k;
   }
 }
 

@@ -1,13 +1,13 @@
 // Host side of the WASM LASSO path (assembly/lasso.ts).
 //
 // The host checks the input, orders the positive penalties (decreasing), computes G^-1 for the
-// Newton steps' complement mode (reference.ts: gramInverse; null when G is singular), lays out
-// [gram][G^-1][cross by target][targetVar][alphas][work][outputs for a chunk of targets] in the
-// instance's memory and runs the targets in chunks whose outputs stay under CHUNK_BYTES, copying
+// Newton steps' complement mode (inverse-wasm.ts: cholesky.ts's gramInverse in WASM; null when G
+// is singular), lays out [gram][G^-1][cross by target][targetVar][alphas][work][outputs for a
+// chunk of targets] in the instance's memory and runs the targets in chunks whose outputs stay under CHUNK_BYTES, copying
 // each chunk's coefficients into the caller-order result. Alpha 0 (least squares) is solved by
 // the reference code (finishPath).
 import { SharedWasmInstance, type WasmInstance } from '../wasm-module.js';
-import { gramInverse } from './cholesky.js';
+import { gramInverseOn } from './inverse-wasm.js';
 import { crossByTarget, emptyPathResult, finishPath, pathOrder } from './path.js';
 import { type LassoOptions, type LassoPathResult, type LassoProblem, checkLassoInput } from './contract.js';
 
@@ -28,7 +28,7 @@ export function lassoPathOn(w: WasmInstance, problem: LassoProblem, alphas: read
   const order = pathOrder(alphas);
   const m = order.length;
   if (m > 0 && d > 0 && t > 0) {
-    const inv = newton ? (options.gramInverse !== undefined ? options.gramInverse : gramInverse(gram, d)) : null;
+    const inv = newton ? (options.gramInverse !== undefined ? options.gramInverse : gramInverseOn(w, gram, d)) : null;
     const ex = w.exports;
     const workBytes = Number(ex.lassoWorkBytes(d));
     const perTarget = m * d * 8 + m * 8 * 2 + m * 4 * 2;
@@ -73,4 +73,9 @@ export function lassoPathOn(w: WasmInstance, problem: LassoProblem, alphas: read
 /** The path with the process-wide WASM instance. */
 export async function lassoPathWasm(problem: LassoProblem, alphas: readonly number[], options: LassoOptions = {}): Promise<LassoPathResult> {
   return lassoPathOn(await shared.get(), problem, alphas, options);
+}
+
+/** G^-1 as gramInverse (cholesky.ts) returns it, computed in WASM on the process-wide instance. */
+export async function gramInverseWasm(gram: Float64Array, d: number): Promise<Float64Array | null> {
+  return gramInverseOn(await shared.get(), gram, d);
 }

@@ -28,11 +28,15 @@ export class LassoWork {
   /** Newton: support (compact positions), right-hand side / solution, scatter buffers. */
   readonly sup: Int32Array;
   readonly xs: Float64Array;
-  readonly bs: Float64Array;
   readonly ys: Float64Array;
   readonly full: Float64Array;
   readonly inE: Uint8Array;
   readonly factor: FactorSet;
+  /** Complement-mode solves (complement.ts): y = G^-1 b~ for b~ = hb, and its updates since fresh. */
+  readonly hy: Float64Array;
+  readonly hb: Float64Array;
+  hyFresh = false;
+  hyUpdates = 0;
 
   constructor(readonly d: number) {
     const K = ANDERSON_K;
@@ -55,11 +59,12 @@ export class LassoWork {
     this.gx = new Float64Array(d);
     this.sup = new Int32Array(d);
     this.xs = new Float64Array(d);
-    this.bs = new Float64Array(d);
     this.ys = new Float64Array(d);
     this.full = new Float64Array(d);
     this.inE = new Uint8Array(d);
     this.factor = new FactorSet(d);
+    this.hy = new Float64Array(d);
+    this.hb = new Float64Array(d);
   }
 }
 

@@ -5,6 +5,7 @@
 //
 // Messages in:  { type: 'init', module }, then { type: 'run', id, problem, alphas, options }.
 // Messages out: { type: 'ready' } | { type: 'result', id, result } | { type: 'error', id?, message }.
+import { serveAsWorker } from '../../platform/worker-port.js';
 import { WasmInstance } from '../wasm-module.js';
 import type { LassoOptions, LassoPathResult, LassoProblem } from './contract.js';
 import { lassoPathOn } from './wasm.js';
@@ -54,16 +55,5 @@ function serve(listen: (handler: (message: LassoInitMessage | LassoRunMessage) =
   });
 }
 
-// Node only (./parallel.ts starts no workers elsewhere): worker_threads' parentPort, reached by a
-// variable specifier so that bundlers leave it alone.
-const NODE_WORKER_THREADS = 'node:worker_threads';
-const g = globalThis as { process?: { versions?: { node?: string } }; Deno?: unknown };
-if (typeof g.process?.versions?.node === 'string' && g.Deno === undefined) {
-  const { parentPort } = (await import(NODE_WORKER_THREADS)) as typeof import('node:worker_threads');
-  if (parentPort) {
-    serve(
-      (h) => parentPort.on('message', h),
-      (m, t) => parentPort.postMessage(m, t as never),
-    );
-  }
-}
+// Node only (./parallel.ts starts no workers elsewhere).
+await serveAsWorker(serve);

@@ -4,22 +4,27 @@
 // into a WASM instance (momentTileEngine: its own means in float64, centred values rounded to f32
 // and packed, the f64 sums of their squares), then its co-moments are formed a block of rows at a
 // time (the upper triangle of X_c X_c' by an f32x4 register-blocked micro-kernel that accumulates
-// in f32 over blocks of 128 samples and adds each block to float64 accumulators) and each block is
+// in f32 over blocks of 128 samples and adds each block to float64 accumulators; its multiply-adds
+// are fused where the relaxed-SIMD build runs, see src/kernels/wasm-module.ts) and each block is
 // merged straight into the caller's running total (RowBlockMerge, ./merge.ts). So the WASM memory
 // holds the batch and one block, never d x d values: the total is a JS Float64Array of its own
 // (issue 15: a layer of 16,384 units no longer meets WASM's 4 GiB), and batchMoments() is the same
-// into an empty total. With threads > 1 every worker of a pool (./worker-pool.ts) loads the batch
-// and the blocks of rows go to whichever is idle; batches too small to repay the messaging run on
-// the calling thread. Every entry is formed the same way on either path, so one and two threads
-// give the same bits. A batch whose centred values would overflow (or underflow) float32 products
-// is done exactly in float64 instead (./range-check.ts, decided before any block is merged).
+// into an empty total. With threads > 1 a pool of workers (./worker-pool.ts) shares the work: where
+// the d x d co-moments are small (conv layers) consecutive slices of equal length run side by side,
+// one per worker, each worker loading only its own (./slices.ts); otherwise every worker loads the
+// slice and the blocks of rows go to whichever is idle. Batches too small to repay the messaging
+// run on the calling thread. Every entry is formed the same way on every path and the slices are
+// merged in order, so one and two threads give the same bits. A batch whose centred values would
+// overflow (or underflow) float32 products is done exactly in float64 instead (./range-check.ts,
+// decided before any block is merged).
 import { RowBlockMerge, emptyMoments } from './merge.js';
 import { hardwareConcurrency } from '../../platform/workers.js';
 import { createMomentWorkerPool, type LoadedBatch, type MomentWorkerPool, type RowBlock } from './worker-pool.js';
-import { WasmInstance, wasmModule, type WasmExports } from '../wasm-module.js';
+import { WasmInstance, fastestWasmVariant, wasmModule, type WasmExports } from '../wasm-module.js';
 import type { BatchMoments, MomentKernel } from './contract.js';
 import { samplesOf, sumsOutOfFloat32Range } from './range-check.js';
 import { accumulateMomentsReference } from './reference.js';
+import { sideBySideCount, sliceRanges } from './slices.js';
 
 export interface WasmMomentKernelOptions {
   /** Threads (workers) for large batches. Default: the platform's logical core count. 1: no workers. */
@@ -38,7 +43,7 @@ export interface WasmMomentKernelOptions {
   maxSliceSamples?: number;
   /** Most bytes of one block of rows (default BLOCK_BYTES; at least 4 rows). Mainly for tests. */
   maxBlockBytes?: number;
-  /** The compiled kernels (default: wasmModule()). */
+  /** The compiled kernels (default: wasmModule(fastestWasmVariant()), the relaxed-SIMD build where it runs). */
   module?: WebAssembly.Module;
 }
 
@@ -63,6 +68,13 @@ export const BLOCK_SAMPLES = 128;
 
 /** Most bytes of one block of rows of f64 co-moments in WASM memory (and in flight from a worker). */
 export const BLOCK_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Slices run side by side on the workers (./slices.ts) only while a slice's d x d co-moments take
+ * at most this many bytes (d up to 2,048): each worker's blocks of rows are held until the slices
+ * before it are merged. Wider layers share each slice's rows among the workers instead.
+ */
+export const SIDE_BY_SIDE_MAX_BYTES = 32 * 1024 * 1024;
 
 /** The WASM exports the engine uses. */
 export type MomentExports = Pick<WasmExports, 'memory' | 'heapBase' | 'momentsCentre' | 'momentsBlocks'>;
@@ -151,7 +163,8 @@ function checkBatch(data: Float32Array, d: number, n: number): void {
 }
 
 export async function createWasmMomentKernel(options: WasmMomentKernelOptions = {}): Promise<MomentKernel> {
-  const module = options.module ?? (await wasmModule());
+  // The relaxed-SIMD build where the engine runs it (fused multiply-adds: assembly/moments.ts), as the forward engine does.
+  const module = options.module ?? (await wasmModule(fastestWasmVariant()));
   const local = momentTileEngine((await WasmInstance.create(module)).exports);
   const requested = options.threads ?? (await hardwareConcurrency());
   const threads = Math.max(1, Math.floor(requested));
@@ -191,10 +204,56 @@ export async function createWasmMomentKernel(options: WasmMomentKernelOptions = 
     await Promise.all(tasks);
   }
 
+  /** Whether a slice of n samples of d units is worth the workers. */
+  const worthThePool = (n: number, d: number) => threads > 1 && n * d * d >= threshold && n >= minSamples;
+  const workers = () => (pool ??= createMomentWorkerPool(threads, module, momentTileEngine.toString()));
+  /** Runs `job` once the pool has finished the slices before it (it holds one loaded batch per worker at a time). */
+  function onPool<T>(job: () => Promise<T>): Promise<T> {
+    const turn = poolTurn.then(job);
+    poolTurn = turn.catch(() => {});
+    return turn;
+  }
+
+  /** Samples [s0, s1) loaded on `worker` alone, and all their blocks of rows from it (or none when float32 cannot carry them). */
+  async function sliceOnWorker(p: MomentWorkerPool, worker: number, data: Float32Array, rowLength: number, d: number, s0: number, s1: number) {
+    const loaded = await p.load(data, rowLength, d, s0, s1, worker);
+    if (sumsOutOfFloat32Range(s1 - s0, loaded.mean, loaded.sumsq)) return { ...loaded, exact: true, blocks: [] };
+    const rows = blockRows(d, maxBlockBytes, 1);
+    const dp = (d + 3) & ~3;
+    const blocks: Promise<RowBlock & { i0: number }>[] = [];
+    for (let i0 = 0; i0 < d; i0 += rows) blocks.push(p.rows(i0, i0 + rows, (Math.min(dp, i0 + rows) - i0) * (dp - i0) * 8, worker).then((b) => ({ ...b, i0 })));
+    return { ...loaded, exact: false, blocks: await Promise.all(blocks) };
+  }
+
+  /**
+   * Merges slices side by side: slice k is loaded and multiplied on worker k alone (each worker
+   * centres only its own samples), and the slices are merged into `total` in order, each whole
+   * before the next, as one thread merges them: the same bits.
+   */
+  async function accumulateSideBySide(p: MomentWorkerPool, total: BatchMoments, data: Float32Array, rowLength: number, d: number, slices: [number, number][], exponents?: Int32Array): Promise<void> {
+    const runs = slices.map(([s0, s1], worker) => sliceOnWorker(p, worker, data, rowLength, d, s0, s1));
+    for (const run of runs) run.catch(() => {}); // each is awaited in order below; this keeps a later failure from going unhandled meanwhile
+    const rows = blockRows(d, maxBlockBytes, 1);
+    for (let k = 0; k < slices.length; k++) {
+      const [s0, s1] = slices[k];
+      const { mean, exact, blocks } = await runs[k];
+      if (exact) {
+        accumulateMomentsReference(total, samplesOf(data, rowLength, d, s0, s1), d, s1 - s0, exponents);
+        continue;
+      }
+      const merge = new RowBlockMerge(total, s1 - s0, mean, exponents);
+      for (const { block, stride, i0 } of blocks) {
+        merge.rows(i0, Math.min(d, i0 + rows), block, stride, i0);
+        p.recycle(block.buffer as ArrayBuffer);
+      }
+      merge.finish();
+    }
+  }
+
   /** Merges samples [s0, s1) of the batch into `total`. */
   async function accumulateSlice(total: BatchMoments, data: Float32Array, rowLength: number, d: number, s0: number, s1: number, exponents?: Int32Array): Promise<void> {
     const n = s1 - s0;
-    const p = threads > 1 && n * d * d >= threshold && n >= minSamples ? await (pool ??= createMomentWorkerPool(threads, module, momentTileEngine.toString())) : undefined;
+    const p = worthThePool(n, d) ? await workers() : undefined;
     const run = async () => {
       // On the calling thread nothing is awaited from load to finish: no other batch can interleave.
       const { mean, sumsq } = p ? await p.load(data, rowLength, d, s0, s1) : local.load(data, rowLength, d, s0, s1);
@@ -206,10 +265,7 @@ export async function createWasmMomentKernel(options: WasmMomentKernelOptions = 
       merge.finish();
     };
     if (!p) return run();
-    // The pool holds one loaded batch at a time: slices on it run one after another.
-    const turn = poolTurn.then(run);
-    poolTurn = turn.catch(() => {});
-    await turn;
+    await onPool(run);
   }
 
   async function accumulate(total: BatchMoments, data: Float32Array, d: number, n: number, exponents?: Int32Array): Promise<void> {
@@ -217,8 +273,19 @@ export async function createWasmMomentKernel(options: WasmMomentKernelOptions = 
     checkBatch(data, d, n);
     if (total.d !== d) throw new Error(`cannot merge moments of ${total.d} and ${d} units`);
     if (n === 0 || d === 0) return;
-    const len = maxSlice(d);
-    for (let s0 = 0; s0 < n; s0 += len) await accumulateSlice(total, data, n, d, s0, Math.min(n, s0 + len), exponents);
+    const slices = sliceRanges(n, maxSlice(d), BLOCK_SAMPLES);
+    for (let k = 0; k < slices.length; ) {
+      // Side by side where every slice of the group is worth the pool and their blocks of rows are small.
+      const group = d * d * 8 <= SIDE_BY_SIDE_MAX_BYTES ? slices.slice(k, k + sideBySideCount(slices, k, threads)) : [slices[k]];
+      const p = group.length > 1 && group.every(([s0, s1]) => worthThePool(s1 - s0, d)) ? await workers() : undefined;
+      if (p) {
+        await onPool(() => accumulateSideBySide(p, total, data, n, d, group, exponents));
+        k += group.length;
+      } else {
+        await accumulateSlice(total, data, n, d, slices[k][0], slices[k][1], exponents);
+        k++;
+      }
+    }
   }
 
   return {

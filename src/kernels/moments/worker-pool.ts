@@ -3,10 +3,13 @@
 // global module `Worker`, started from a Blob URL): see src/platform/workers.ts. Where neither
 // exists, createMomentWorkerPool resolves to undefined and the caller stays on one thread.
 //
-// Work is shared by blocks of rows of the co-moment matrix, not by samples: load() gives every
-// worker the batch in turn (each centres it into its own memory, the same way), then rows()
-// hands one block of rows to the next idle worker, which sends that block back for the caller
-// to merge into its total. So no worker ever holds a d x d matrix, only the batch and one block.
+// Work is shared by blocks of rows of the co-moment matrix: load() gives every worker the batch in
+// turn (each centres it into its own memory, the same way), then rows() hands one block of rows
+// to the next idle worker, which sends that block back for the caller to merge into its total. So
+// no worker ever holds a d x d matrix, only the batch and one block. Or by slices of samples, when
+// the caller names a worker: load(..., worker) gives that worker alone its slice and rows(...,
+// worker) asks it for that slice's blocks, so that each worker centres only what it multiplies
+// (./wasm.ts runs slices side by side this way where d x d blocks are small).
 //
 // Each worker runs an inline script: the source text of a self-contained engine factory (handed
 // in by the kernel, so this file knows nothing of its memory layout) wrapped in a message loop. The
@@ -32,16 +35,17 @@ export interface RowBlock {
 export interface MomentWorkerPool {
   readonly size: number;
   /**
-   * Gives every worker samples [s0, s1) of `data` (d rows of `rowLength`, unit-major) and resolves
-   * to what the first one found (all compute the same). Rows of that batch may be asked for after.
+   * Gives every worker (or only `worker`, when given) samples [s0, s1) of `data` (d rows of
+   * `rowLength`, unit-major) and resolves to what the first one found (all compute the same).
+   * Rows of that batch may be asked for after.
    */
-  load(data: Float32Array, rowLength: number, d: number, s0: number, s1: number): Promise<LoadedBatch>;
+  load(data: Float32Array, rowLength: number, d: number, s0: number, s1: number, worker?: number): Promise<LoadedBatch>;
   /**
-   * Rows [i0, i1) (i0 a multiple of 4) of the loaded batch, from the next idle worker, in a block
-   * of `bytes` bytes (a recycled buffer of that size travels with the task when there is one);
-   * recycle(block.buffer) once merged.
+   * Rows [i0, i1) (i0 a multiple of 4) of the loaded batch, from the next idle worker (or from
+   * `worker`, of the slice it alone loaded), in a block of `bytes` bytes (a recycled buffer of
+   * that size travels with the task when there is one); recycle(block.buffer) once merged.
    */
-  rows(i0: number, i1: number, bytes: number): Promise<RowBlock>;
+  rows(i0: number, i1: number, bytes: number, worker?: number): Promise<RowBlock>;
   /** Hands a buffer (a merged block) back for reuse by later runs. */
   recycle(buffer: ArrayBuffer): void;
   /** Terminates every worker; pending runs are rejected. Idempotent. */
@@ -190,13 +194,15 @@ export async function createMomentWorkerPool(size: number, module: WebAssembly.M
 
   return {
     size,
-    async load(data, rowLength, d, s0, s1) {
+    async load(data, rowLength, d, s0, s1, worker) {
       const n = s1 - s0;
       // The workers load one after another, each from the buffer the one before sent back (kept
       // as a spare): one copy of the batch in flight, not one per worker. Loading is d n work
-      // against each worker's share of d^2 n.
+      // against each worker's share of d^2 n. (Slices loaded on one worker each travel at once,
+      // one copy per slice.)
       let first: Reply | undefined;
-      for (let k = 0; k < workers.length; k++) {
+      const targets = worker === undefined ? workers.map((_, k) => k) : [worker];
+      for (const k of targets) {
         const copy = new Float32Array(takeSpare(d * n * 4) ?? new ArrayBuffer(d * n * 4), 0, d * n);
         for (let u = 0; u < d; u++) copy.set(data.subarray(u * rowLength + s0, u * rowLength + s1), u * n);
         const reply = await submit(k, { type: 'load', data: copy, d, n }, [copy.buffer as ArrayBuffer]);
@@ -204,8 +210,8 @@ export async function createMomentWorkerPool(size: number, module: WebAssembly.M
       }
       return { mean: first!.mean!, sumsq: first!.sumsq! };
     },
-    async rows(i0, i1, bytes) {
-      const r = await submit(undefined, { type: 'rows', i0, i1 }, [], bytes);
+    async rows(i0, i1, bytes, worker) {
+      const r = await submit(worker, { type: 'rows', i0, i1 }, [], bytes);
       return { block: r.block!, stride: r.stride! };
     },
     recycle(buffer) {

@@ -13,8 +13,16 @@
 //          number of edges strictly below it (src/kernels/joint-histogram/reference.ts).
 //  pass 1  the joint counts on the backend's device (WebGPU, WASM or the reference).
 //
-// Tiles. When a layer's counters (every between-net pair of units x bins^2) need more than
-// `max-memory-mb` (fc6 of two AlexNets at 10 bins: 1.7e9 counters, 31 GiB), the layer is
+// Columns. When a layer's counters (every between-net pair of units x bins^2) need more than
+// `max-memory-mb` (fc6 of two AlexNets at 10 bins: 1.7e9 counters, 19 GiB on WASM) but one byte
+// per unit and sample does (fc6 of two AlexNets at 50,000 images: 391 MiB), pass 1 only keeps
+// every unit's bin of every sample, and finish() counts every unit pair from them in a reused
+// bins^2 histogram and reduces it to the pair's MI (src/probe/reducers/mi-columns.ts,
+// assembly/mi-pairs.ts): two passes whatever the width, and result.json says `columns` and the
+// run holds `mi.<a>.<b>.npy` and `miller-madow.<a>.<b>.npy` as a tiled layer's (the same values,
+// bit for bit). A sharded probe's parts keep their own samples' bins, and merge joins them.
+//
+// Tiles. When neither fits (`counting` auto), or with `counting: tiles`, the layer is
 // counted in tiles instead (src/probe/reducers/mi-tiles.ts): the unit pairs are cut into blocks
 // whose counters fit, and pass 1 + t counts block t only (one more pass over the layer per tile:
 // `passesFor`). Between passes the tile's counts are reduced to each pair's plug-in MI and its
@@ -66,8 +74,9 @@ import { MI_HISTOGRAMS, layerPairs, miHistogramSettings, type MiHistogramSetting
 import { NetReservoir } from './mi-reservoir.js';
 import { decodeMiSnapshot, encodeMiSnapshot, mergeMiSnapshots, type MiPass0, type MiPass1 } from './mi-snapshot.js';
 import { addZeros, createZeroArrays, li2016Edges, li2016KernelEdges, li2016ZeroLimit, nextDown } from './mi-li2016.js';
-import { describeMiPlan, estimateTiledSeconds, isLongLayer, planMiTiles, tilePairs, type MiTilePlan } from './mi-tiles.js';
+import { describeMiPlan, estimateColumnsSeconds, estimateTiledSeconds, isLongLayer, planMiTiles, tilePairs, type MiCounting, type MiTilePlan } from './mi-tiles.js';
 import { countsWithBase, createMiResults, reduceTile, tileBatch, tileSpec } from './mi-tiled-counts.js';
+import { COLUMNS_KERNEL, MiColumnsCounter } from './mi-columns.js';
 
 export { MI_HISTOGRAMS, miHistogramSettings, type MiHistogramSettings } from './mi-settings.js';
 export { orderStatistic, selectRanks } from './mi-quantiles.js';
@@ -90,6 +99,16 @@ export interface MiHistogramsJson {
   quantiles: string;
   /** Present when the layer was counted in tiles: no joint histograms, the per-pair MI instead. */
   tiled?: MiTiledJson;
+  /** Present when the layer was counted from binned columns: no joint histograms, the per-pair MI instead (as tiled). */
+  columns?: MiColumnsJson;
+}
+
+/** What a layer counted from binned columns writes instead of the joint histograms (the arrays of a tiled layer). */
+export interface MiColumnsJson {
+  /** The samples binned and counted. */
+  samples: number;
+  maxMemoryMb: number;
+  arrays: 'information';
 }
 
 /** What a layer counted in tiles writes instead of the joint histograms (see the file's header). */
@@ -114,9 +133,15 @@ function miState(layer: ReducerLayer, s: MiHistogramSettings, plan: MiTilePlan, 
   const li2016 = start.pass === 0 ? start.li2016 : undefined;
   if (start.pass === 0 && s.binning === 'li2016' && !li2016) throw new Error(`${MI_HISTOGRAMS}, layer ${layer.layer}: binning li2016 without its counts below 1e-6`);
   let counted: (Omit<MiPass1, 'pass' | 'counts'> & { base: Float64Array[] | null }) | null = start.pass === 1 ? { ...start, base: start.counts } : null;
-  if (counted && Boolean(counted.tiled) !== Boolean(plan.tiles)) {
-    throw new Error(`${MI_HISTOGRAMS}, layer ${layer.layer}: the saved state was counted ${counted.tiled ? 'in tiles' : 'whole'}, this probe counts the layer ${plan.tiles ? 'in tiles' : 'whole'} (--${MI_HISTOGRAMS}.max-memory-mb ${s.maxMemoryMb}); give the limit the state was made with`);
-  }
+  if (counted) checkSavedCounting(layer, s, plan, counted.tiled ? 'tiles' : counted.columns !== undefined ? 'columns' : counted.base ? 'whole' : null);
+  /** Counting from binned columns: made with the edges (nextPass(1) or a restored pass-1 state). */
+  let columns: MiColumnsCounter | null = null;
+  const startColumns = () => {
+    const { edges } = counted!;
+    columns = new MiColumnsCounter({ bins: s.bins, units: layer.nets.map((n) => n.units), edges: kernelEdges(edges), pairs }, layer.samples, counted!.columns ?? null);
+    // The counter holds the restored bins now (and lets them go once they are in its memory).
+    counted!.columns = null;
+  };
   let kernel: JointHistogramKernel | null = null;
   /** The kernel's edges per net (li2016: numpy puts a value above the edges <= it, the kernel above those < it: mi-li2016.ts). */
   const kernelEdges = (edges: Float64Array[]) => (s.binning === 'li2016' ? edges.map(li2016KernelEdges) : edges);
@@ -133,7 +158,16 @@ function miState(layer: ReducerLayer, s: MiHistogramSettings, plan: MiTilePlan, 
     if (!counted) throw new Error(`${MI_HISTOGRAMS}, layer ${layer.layer}: no counts before the second pass`);
     return countsWithBase(kernel, counted.base);
   };
-  const kernelNames = () => [...new Set([...(counted?.kernels ?? []), ...(kernel ? [kernel.name] : [])])];
+  const kernelNames = () => [...new Set([...(counted?.kernels ?? []), ...(kernel ? [kernel.name] : []), ...(columns && columns.filled > 0 ? [COLUMNS_KERNEL] : [])])];
+  /** Columns: every pair counted and reduced, its time logged on a long layer (the plan's estimate before it). */
+  const countColumns = async (counter: MiColumnsCounter) => {
+    const unitPairs = plan.counters / (s.bins * s.bins);
+    if (long) log(`${MI_HISTOGRAMS}, layer ${layer.layer}: counting ${unitPairs} unit pairs over ${counter.filled} samples from the binned columns: about ${estimateColumnsSeconds(unitPairs, counter.filled).toFixed(0)} s`);
+    const started = performance.now();
+    const results = await counter.information();
+    if (long) log(`${MI_HISTOGRAMS}, layer ${layer.layer}: ${unitPairs} unit pairs counted and reduced to MI in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    return results;
+  };
   /** Tiled: the tile being counted reduced into the results, its counters dropped. */
   const reduceCurrentTile = async () => {
     const tiled = counted!.tiled!;
@@ -172,6 +206,12 @@ function miState(layer: ReducerLayer, s: MiHistogramSettings, plan: MiTilePlan, 
         if (!counted) throw new Error(`${MI_HISTOGRAMS}: counting before the edges were fixed`);
         const tiled = counted.tiled;
         if (tiled && pass !== 1 + tiled.tile) throw new Error(`${MI_HISTOGRAMS}, layer ${layer.layer}: a batch of pass ${pass} while counting tile ${tiled.tile} (pass ${1 + tiled.tile})`);
+        if (plan.counting === 'columns') {
+          if (pass !== 1) throw new Error(`${MI_HISTOGRAMS}, layer ${layer.layer}: a batch of pass ${pass}; a layer counted from binned columns has passes 0 and 1`);
+          if (!columns) startColumns();
+          await columns!.add(batch.nets, batch.samples);
+          return;
+        }
         if (!kernel) await startKernel();
         await kernel!.add(tiled ? tileBatch(plan.tiles![tiled.tile], pairs, batch.nets, batch.samples) : batch.nets, batch.samples);
       }
@@ -188,6 +228,7 @@ function miState(layer: ReducerLayer, s: MiHistogramSettings, plan: MiTilePlan, 
           counted = { edges: made.map((m) => m.edges), above: reservoirs.map((r) => r.seen), exact: made.map((m) => m.exact), kernels: [], base: null };
         }
         reservoirs = null;
+        if (plan.counting === 'columns') counted.columns = null;
         if (plan.tiles) {
           counted.tiled = { tile: 0, tiles: plan.tiles.length, results: createMiResults(layer.nets, pairs) };
           const tiles = plan.tiles.length;
@@ -218,7 +259,8 @@ function miState(layer: ReducerLayer, s: MiHistogramSettings, plan: MiTilePlan, 
       if (reservoirs) return encodeMiSnapshot(layer.nets, s, { pass: 0, reservoirs: reservoirs.map((r) => r.arrays()), ...(li2016 ? { li2016 } : {}) });
       if (!counted) throw new Error(`${MI_HISTOGRAMS}, layer ${layer.layer}: the state was disposed`);
       const { edges, above, exact, raises, tiled } = counted;
-      return encodeMiSnapshot(layer.nets, s, { pass: 1, edges, above, exact, counts: await counts(), kernels: kernelNames(), ...(raises ? { raises } : {}), ...(tiled ? { tiled } : {}) });
+      const saved = plan.counting === 'columns' ? { columns: columns ? columns.bins() : (counted.columns ?? null) } : {};
+      return encodeMiSnapshot(layer.nets, s, { pass: 1, edges, above, exact, counts: await counts(), kernels: kernelNames(), ...(raises ? { raises } : {}), ...(tiled ? { tiled } : {}), ...saved });
     },
     async finish(): Promise<ReducerOutput> {
       if (!counted) throw new Error(`${MI_HISTOGRAMS}: finished before the second pass`);
@@ -235,6 +277,14 @@ function miState(layer: ReducerLayer, s: MiHistogramSettings, plan: MiTilePlan, 
           const [A, B] = [layer.nets[a], layer.nets[b]];
           arrays[`mi.${A.name}.${B.name}`] = { data: tiled.results.mi[p], shape: [A.units, B.units] };
           arrays[`miller-madow.${A.name}.${B.name}`] = { data: tiled.results.millerMadow[p], shape: [A.units, B.units] };
+        });
+      } else if (plan.counting === 'columns') {
+        if (!columns) startColumns();
+        const results = await countColumns(columns!);
+        pairs.forEach(([a, b], p) => {
+          const [A, B] = [layer.nets[a], layer.nets[b]];
+          arrays[`mi.${A.name}.${B.name}`] = { data: results.mi[p], shape: [A.units, B.units] };
+          arrays[`miller-madow.${A.name}.${B.name}`] = { data: results.millerMadow[p], shape: [A.units, B.units] };
         });
       } else {
         const joint = (await counts()) ?? pairs.map(([a, b]) => new Float64Array(layer.nets[a].units * layer.nets[b].units * s.bins * s.bins));
@@ -257,21 +307,36 @@ function miState(layer: ReducerLayer, s: MiHistogramSettings, plan: MiTilePlan, 
             ? "edges (li2016, the paper's percentile_bins): np.percentile (linear) at linspace(100.1 f, 100, bins)[0 .. bins-2], f the fraction of values below 1e-6, of the values below 1e-6 (their count and largest) and a per-unit reservoir sample of the m values at or above it (exact when m <= reservoir); a value's bin is the number of edges <= it (np.histogram2d); li2016Raises: units where np.percentile raises (f > 100 / 100.1), edges at the maximum, no MI"
             : 'edges: [zero-threshold, order statistics ceil(m k / (bins - 1)), k = 1 .. bins-2, of a per-unit reservoir sample of the m values above the threshold (exact when m <= reservoir)]',
         ...(tiled ? { tiled: { tiles: plan.tiles!.length, maxMemoryMb: s.maxMemoryMb, arrays: 'information' as const } } : {}),
+        ...(plan.counting === 'columns' ? { columns: { samples: columns!.filled, maxMemoryMb: s.maxMemoryMb, arrays: 'information' as const } } : {}),
       };
       return { arrays, json };
     },
     async dispose() {
       await kernel?.dispose();
       kernel = null;
+      columns?.dispose();
+      columns = null;
       reservoirs = null;
       counted = null;
     },
   };
 }
 
+const COUNTED: Record<MiCounting, string> = { whole: 'whole', columns: 'from binned columns', tiles: 'in tiles' };
+
+/** Refuses a saved counting state made by another plan than this probe's (null: nothing counted yet, any plan takes it). */
+function checkSavedCounting(layer: ReducerLayer, s: MiHistogramSettings, plan: MiTilePlan, saved: MiCounting | null): void {
+  if (saved === null || saved === plan.counting) return;
+  throw new Error(
+    `${MI_HISTOGRAMS}, layer ${layer.layer}: the saved state was counted ${COUNTED[saved]}, this probe counts the layer ${COUNTED[plan.counting]} ` +
+      `(${layer.samples} samples, --${MI_HISTOGRAMS}.max-memory-mb ${s.maxMemoryMb}); give the limit the state was made with` +
+      (saved === 'columns' ? `, or one that holds the binned columns of all ${layer.samples} samples (a merge of sharded parts joins every part's columns)` : ''),
+  );
+}
+
 export const miHistogramsReducer: Reducer = {
   name: MI_HISTOGRAMS,
-  description: "bin edges (a zero bin, then equal-mass percentile bins; or the paper's own, binning li2016) and joint histograms of every between-net pair of units, for mutual information (method mi); two passes, one more per tile of unit pairs when the counters exceed max-memory-mb",
+  description: "bin edges (a zero bin, then equal-mass percentile bins; or the paper's own, binning li2016) and joint histograms of every between-net pair of units, for mutual information (method mi); two passes (when the counters exceed max-memory-mb, the second keeps each sample's bins and the pairs are reduced to MI at the end), one more per tile of unit pairs when even those do not fit",
   passes: 2,
   options: {
     binning: {
@@ -283,10 +348,16 @@ export const miHistogramsReducer: Reducer = {
     'zero-threshold': { type: 'number', default: 0, describe: 'values at or below it go to the zero bin (a ReLU that is off)' },
     reservoir: { type: 'number', default: 65536, describe: 'values kept per unit to place the percentile edges (exact while a unit has no more values above the threshold)' },
     seed: { type: 'number', default: 0, describe: 'seed of the reservoir samples' },
+    counting: {
+      type: 'string',
+      default: 'auto',
+      describe:
+        "how a layer's unit pairs are counted: auto (the first of the next three that fits max-memory-mb), whole (the joint histograms written out), columns (one pass keeping every unit's bin of every sample, one byte each, the pairs counted and reduced to MI at the end) or tiles (one more pass over the layer per tile of unit pairs); a choice that does not fit is refused",
+    },
     'max-memory-mb': {
       type: 'number',
       default: 2048,
-      describe: "memory for a layer's histograms and reservoirs; a layer that needs more is counted in tiles of unit pairs, one more pass over the layer per tile, each tile reduced to MI (the same values); refused when one unit pair's counters do not fit",
+      describe: "memory for a layer's histograms and reservoirs; a layer that needs more is counted from its binned columns (a byte per unit and sample, the pairs reduced to MI at the end), or where those do not fit either in tiles of unit pairs, one more pass over the layer per tile (the same MI either way); refused when one unit pair's counters do not fit",
     },
   },
   passesFor(layer) {
@@ -299,7 +370,7 @@ export const miHistogramsReducer: Reducer = {
   create(layer): ReducerState {
     const s = miHistogramSettings(layer.options);
     const plan = planMiTiles(layer, s);
-    if (plan.tiles) layer.log?.(describeMiPlan(layer, s, plan));
+    if (plan.counting !== 'whole') layer.log?.(describeMiPlan(layer, s, plan));
     const capacity = Math.max(1, Math.min(s.reservoir, layer.samples));
     const reservoirs = layer.nets.map((n, k) => NetReservoir.create(n.units, capacity, s.seed, k).arrays());
     const li2016 = s.binning === 'li2016' ? { zeros: layer.nets.map((n) => createZeroArrays(n.units)), float64: false } : undefined;

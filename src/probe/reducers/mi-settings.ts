@@ -11,8 +11,13 @@ export const MI_HISTOGRAMS = 'mi-histograms';
 export const MI_BINNINGS = ['default', 'li2016'] as const;
 export type MiBinning = (typeof MI_BINNINGS)[number];
 
+/** How a layer's pairs are counted (src/probe/reducers/mi-tiles.ts): `auto` takes the first of whole, columns, tiles that fits max-memory-mb. */
+export const MI_COUNTINGS = ['auto', 'whole', 'columns', 'tiles'] as const;
+export type MiCountingOption = (typeof MI_COUNTINGS)[number];
+
 export interface MiHistogramSettings {
   binning: MiBinning;
+  counting: MiCountingOption;
   bins: number;
   zeroThreshold: number;
   reservoir: number;
@@ -25,12 +30,14 @@ export function miHistogramSettings(options: Record<string, unknown> | undefined
   const num = (key: string, fallback: number) => (o[key] === undefined ? fallback : Number(o[key]));
   const s: MiHistogramSettings = {
     binning: (o.binning === undefined ? 'default' : String(o.binning)) as MiBinning,
+    counting: (o.counting === undefined ? 'auto' : String(o.counting)) as MiCountingOption,
     bins: num('bins', 10),
     zeroThreshold: num('zero-threshold', 0),
     reservoir: num('reservoir', 65536),
     seed: num('seed', 0),
     maxMemoryMb: num('max-memory-mb', 2048),
   };
+  if (!MI_COUNTINGS.includes(s.counting)) throw new Error(`${MI_HISTOGRAMS}: counting must be one of ${MI_COUNTINGS.join(', ')}, got ${String(o.counting)}`);
   if (!MI_BINNINGS.includes(s.binning)) throw new Error(`${MI_HISTOGRAMS}: binning must be one of ${MI_BINNINGS.join(', ')}, got ${String(o.binning)}`);
   if (s.binning === 'li2016' && s.zeroThreshold !== 0) {
     throw new Error(`${MI_HISTOGRAMS}: binning li2016 takes the paper's zero test (values below 1e-6) and no zero-threshold; leave out zero-threshold (got ${o['zero-threshold']})`);

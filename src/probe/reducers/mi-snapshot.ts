@@ -15,6 +15,10 @@
 //          (json `counted: false`: the merged edges handed to the shards of pass 1 carry no
 //          arrays of zeros). json: exactEdges per net, the kernels; li2016: `li2016Raises`, per
 //          net the units on which the paper's code raises.
+//  pass 1, a layer counted from binned columns (mi-columns.ts): as pass 1, but instead of counts,
+//          per net `columns.<net>`: the bins of the samples so far, [units, filled] unit-major, one
+//          byte each, packed four to a u32 (zero-padded); json `columns`: { filled } (left out
+//          before the first batch, like the counts).
 //  pass 1 + t, a layer counted in tiles (mi-tiles.ts), tile t: as pass 1, but the counts are
 //          those of tile t's segments (`tile.<i>`, [rows, columns, bins, bins]), and per pair
 //          of nets the results of tiles 0 .. t-1 (`mi.<a>.<b>` float64, NaN where not yet
@@ -25,13 +29,16 @@
 // threshold, else a uniform sample of the union: see mi-reservoir.ts); pass 1 adds the counts of
 // parts that counted with the same edges (parts of stage 2 of a sharded probe all start from the
 // one merged pass-0 state), and refuses parts whose edges differ, naming the layer, net and unit.
-// A tiled state is refused: tiled counting does not run sharded (the probe refuses --shard first).
+// Columns of parts with the same edges are joined (a's samples, then b's: the counts do not depend
+// on the order). A tiled state is refused: tiled counting does not run sharded (the probe refuses
+// --shard first).
 import type { ReducerLayer, ReducerSnapshot } from './types.js';
 import { MI_HISTOGRAMS, layerPairs, type MiHistogramSettings } from './mi-settings.js';
 import { checkReservoirArrays, mergeReservoirs, type ReservoirArrays } from './mi-reservoir.js';
 import { checkZeroArrays, mergeZeroArrays, type ZeroArrays } from './mi-li2016.js';
 import { tileLayer } from './mi-tiles.js';
 import type { MiResults } from './mi-tiled-counts.js';
+import type { SavedColumns } from './mi-columns.js';
 
 /** The settings a saved state must share with the probe restoring or merging it. */
 const SAVED_SETTINGS = ['binning', 'bins', 'zeroThreshold', 'reservoir', 'seed'] as const;
@@ -70,6 +77,16 @@ export interface MiPass1 {
   raises?: number[][];
   /** A layer counted in tiles: the tile being counted (`counts` are its segments') and the results of the tiles before it. */
   tiled?: { tile: number; tiles: number; results: MiResults };
+  /** A layer counted from binned columns (`counts` null): the bins so far, null before the first batch. */
+  columns?: SavedColumns | null;
+}
+
+/** Bytes packed four to a u32 (zero-padded), as snapshots keep them; a view where the bytes are aligned. */
+function packBytes(bytes: Uint8Array): Uint32Array {
+  if (bytes.byteOffset % 4 === 0 && bytes.length % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+  const words = new Uint32Array(Math.ceil(bytes.length / 4));
+  new Uint8Array(words.buffer).set(bytes);
+  return words;
 }
 
 type Nets = ReducerLayer['nets'];
@@ -114,6 +131,10 @@ export function encodeMiSnapshot(nets: Nets, s: MiHistogramSettings, state: MiPa
       });
     }
     if (state.raises) json.li2016Raises = state.raises;
+    if (state.columns) {
+      json.columns = { filled: state.columns.filled };
+      nets.forEach((n, k) => (arrays[`columns.${n.name}`] = { data: packBytes(state.columns!.bins[k]), shape: [Math.ceil((n.units * state.columns!.filled) / 4)] }));
+    }
     json.exactEdges = state.exact;
     json.kernels = state.kernels;
     json.counted = state.counts !== null;
@@ -203,12 +224,36 @@ export function decodeMiSnapshot(layer: Pick<ReducerLayer, 'layer' | 'nets'>, s:
             }),
       kernels: Array.isArray(json.kernels) ? (json.kernels as string[]) : [],
       ...(s.binning === 'li2016' ? { raises: li2016Raises(json.li2016Raises, layer.nets, where) } : {}),
+      ...(json.columns !== undefined ? { columns: decodeColumns(layer, json.columns, where, array) } : {}),
     };
   }
   throw new Error(`${where} is in pass ${String(json.pass)}; ${MI_HISTOGRAMS} has passes 0 (edges) and 1 (counts)`);
 }
 
 type ArrayOf = <T extends Arrays[string]['data']>(key: string, type: new (n: number) => T, length: number) => T;
+
+/** The saved bins of a layer counted from binned columns (see the file's header), checked. */
+function decodeColumns(layer: Pick<ReducerLayer, 'nets'>, saved: unknown, where: string, array: ArrayOf): SavedColumns {
+  const filled = (saved as { filled?: unknown } | null)?.filled;
+  if (!(typeof filled === 'number' && Number.isSafeInteger(filled) && filled >= 0)) throw new Error(`${where} has no count of the samples in its binned columns (columns.filled)`);
+  return {
+    filled,
+    bins: layer.nets.map((n) => {
+      const words = array(`columns.${n.name}`, Uint32Array, Math.ceil((n.units * filled) / 4));
+      return new Uint8Array(words.buffer, words.byteOffset, n.units * filled);
+    }),
+  };
+}
+
+/** Bins [units, fa] of a's samples then [units, fb] of b's, as [units, fa + fb]. */
+function joinColumns(units: number, a: Uint8Array, fa: number, b: Uint8Array, fb: number): Uint8Array {
+  const out = new Uint8Array(units * (fa + fb));
+  for (let u = 0; u < units; u++) {
+    out.set(a.subarray(u * fa, (u + 1) * fa), u * (fa + fb));
+    out.set(b.subarray(u * fb, (u + 1) * fb), u * (fa + fb) + fa);
+  }
+  return out;
+}
 
 /** A pass-1+t state of a layer counted in tiles (see the file's header), checked against this probe's plan. */
 function decodeTiled(layer: Pick<ReducerLayer, 'layer' | 'nets'>, s: MiHistogramSettings, snapshot: ReducerSnapshot, tiled: { tile: number; tiles: number; maxMemoryMb: number }, where: string, array: ArrayOf): MiPass1 {
@@ -293,7 +338,17 @@ export function mergeMiSnapshots(layer: Pick<ReducerLayer, 'layer' | 'nets'>, s:
     });
   }
   const kernels = [...new Set([...first.kernels, ...second.kernels])];
-  return encodeMiSnapshot(layer.nets, s, { pass: 1, edges: first.edges, above: first.above, exact: first.exact, counts, kernels, ...(first.raises ? { raises: first.raises } : {}) });
+  const columns = mergeColumns(layer, first, second, counts !== null, where);
+  return encodeMiSnapshot(layer.nets, s, { pass: 1, edges: first.edges, above: first.above, exact: first.exact, counts, kernels, ...(first.raises ? { raises: first.raises } : {}), ...(columns ? { columns } : {}) });
+}
+
+/** The parts' binned columns joined (null when neither part counts from columns); refused beside joint counts. */
+function mergeColumns(layer: Pick<ReducerLayer, 'nets'>, first: MiPass1, second: MiPass1, counted: boolean, where: string): SavedColumns | null {
+  if (first.columns === undefined && second.columns === undefined) return null;
+  if (counted) throw new Error(`${where}: cannot merge a state counted from binned columns with one that counted joint histograms (the parts were planned with different --${MI_HISTOGRAMS}.max-memory-mb)`);
+  const [a, b] = [first.columns ?? null, second.columns ?? null];
+  if (!a || !b) return a ?? (b ? { filled: b.filled, bins: b.bins.map((x) => x.slice()) } : null);
+  return { filled: a.filled + b.filled, bins: layer.nets.map((n, k) => joinColumns(n.units, a.bins[k], a.filled, b.bins[k], b.filled)) };
 }
 
 /** The saved per-net lists of units the paper's code raises on, checked. */

@@ -353,7 +353,7 @@ describe('mi end to end on the e2e fixtures', () => {
     const big = await mkdtemp(join(tmpdir(), 'convergent-mi-big-'));
     await expect(
       probe({ nets: e2e.slice(0, 2), out: big, backend, reducers: [miHistogramsReducer], reducerOptions: { 'mi-histograms': { 'max-memory-mb': 0.002, reservoir: 10 } } }),
-    ).rejects.toThrow(/layer conv .*: counting in tiles needs at least 2.7 KiB .*one unit pair's 100 counters x 20 bytes.*over the limit of 0.002 MiB; raise the limit \(--mi.max-memory-mb/);
+    ).rejects.toThrow(/layer conv .*: counting in tiles needs at least 2.3 KiB .*one unit pair's 100 counters x 16 bytes.*over the limit of 0.002 MiB, and the binned columns do not fit either; raise the limit \(--mi.max-memory-mb/);
     await expect(
       probe({ nets: e2e.slice(0, 2), out: big, backend, reducers: [miHistogramsReducer], reducerOptions: { 'mi-histograms': { 'max-memory-mb': 0.002 } } }),
     ).rejects.toThrow(/layer conv .*: the reservoirs that place the bin edges need 36.4 KiB .* over the limit of 0.002 MiB; keep fewer values per unit \(--mi.reservoir/);

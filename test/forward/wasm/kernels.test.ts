@@ -10,14 +10,36 @@ import type { OpKernels } from '../../../src/forward/kernels.js';
 import type { ExecutionPlan, PlanTensor, StepBody } from '../../../src/forward/plan.js';
 import { createReferenceKernels } from '../../../src/forward/reference/index.js';
 import { createWasmKernels, type WasmTensor } from '../../../src/forward/wasm/kernels.js';
+import { WasmInstance, relaxedSimdAvailable, wasmModule, type WasmVariant } from '../../../src/kernels/wasm-module.js';
 import { Rng } from '../../helpers/rng.js';
 import { expectClose } from '../harness.js';
 
+// Both builds of the module (src/kernels/wasm-module.ts): the GEMM-based kernels (conv, gemm,
+// matmul) run on each; the others are the same code in both. `wasm` is the build under test.
+const builds: Record<WasmVariant, OpKernels<WasmTensor> | undefined> = { plain: undefined, relaxed: undefined };
 let wasm: OpKernels<WasmTensor>;
+/** The kernels createWasmKernels() gives by default (the fastest build here). */
+let standard: OpKernels<WasmTensor>;
 beforeAll(async () => {
-  wasm = await createWasmKernels();
+  // Node 20 runs relaxed SIMD once its V8 flag is on (relaxedSimdAvailable turns it on).
+  expect(relaxedSimdAvailable(), 'relaxed SIMD on this Node').toBe(true);
+  for (const variant of ['plain', 'relaxed'] as const) builds[variant] = await createWasmKernels(await WasmInstance.create(await wasmModule(variant)));
+  wasm = standard = await createWasmKernels();
 });
-afterAll(() => wasm.dispose());
+afterAll(() => {
+  standard.dispose();
+  for (const k of Object.values(builds)) k?.dispose();
+});
+/** Runs the enclosing describe's tests on one build. */
+const onBuild = (variant: WasmVariant) => {
+  beforeAll(() => {
+    wasm = builds[variant]!;
+  });
+  afterAll(() => {
+    wasm = standard;
+  });
+};
+const BUILDS: WasmVariant[] = ['plain', 'relaxed'];
 
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
@@ -54,7 +76,8 @@ async function compare(label: string, body: StepBody, operands: Operand[], outSh
 
 const outSize = (n: number, k: number, s: number, p0: number, p1: number, d: number) => Math.floor((n + p0 + p1 - d * (k - 1) - 1) / s) + 1;
 
-describe('conv', () => {
+describe.each(BUILDS)('conv (%s build)', (variant) => {
+  onBuild(variant);
   const cases: { name: string; x: number[]; w: number[]; group: number; s: [number, number]; p: [number, number, number, number]; d: [number, number]; bias: boolean }[] = [
     { name: 'lenet conv1 (C = 1)', x: [3, 1, 13, 11], w: [5, 1, 5, 5], group: 1, s: [1, 1], p: [0, 0, 0, 0], d: [1, 1], bias: true },
     { name: '3x3 pad 1', x: [2, 5, 9, 7], w: [7, 5, 3, 3], group: 1, s: [1, 1], p: [1, 1, 1, 1], d: [1, 1], bias: true },
@@ -77,6 +100,8 @@ describe('conv', () => {
     { name: 'winograd 5x5 grouped, no pads', x: [2, 36, 11, 14], w: [34, 18, 5, 5], group: 2, s: [1, 1], p: [0, 0, 0, 0], d: [1, 1], bias: false },
     { name: 'winograd 5x5 asymmetric pads, tiny map', x: [5, 17, 2, 3], w: [16, 17, 5, 5], group: 1, s: [1, 1], p: [3, 1, 2, 4], d: [1, 1], bias: true },
     { name: 'winograd 5x5 wide map (full tile groups)', x: [1, 16, 9, 40], w: [16, 16, 5, 5], group: 1, s: [1, 1], p: [2, 2, 2, 2], d: [1, 1], bias: true },
+    // A plane too large for the padded-plane buffer (16,384 floats): the bounds-checked gather.
+    { name: 'winograd 5x5 map larger than the padded-plane buffer', x: [1, 16, 131, 125], w: [17, 16, 5, 5], group: 1, s: [1, 1], p: [2, 1, 2, 3], d: [1, 1], bias: true },
     { name: 'alexnet conv1 shape (smaller)', x: [1, 3, 39, 39], w: [9, 3, 11, 11], group: 1, s: [4, 4], p: [0, 0, 0, 0], d: [1, 1], bias: true },
   ];
   for (const c of cases) {
@@ -91,7 +116,8 @@ describe('conv', () => {
   }
 });
 
-describe('gemm and matmul', () => {
+describe.each(BUILDS)('gemm and matmul (%s build)', (variant) => {
+  onBuild(variant);
   const M = 7;
   const N = 13;
   const K = 301;
@@ -171,6 +197,10 @@ describe('pooling, lrn, softmax', () => {
     { name: 'dilated', x: [1, 2, 11, 12], k: [3, 3], s: [2, 1], p: [1, 2, 1, 2], d: [2, 3] },
     { name: 'ceil mode (extra windows)', x: [1, 3, 7, 8], k: [2, 3], s: [2, 2], p: [0, 0, 0, 0], d: [1, 1], out: [4, 4] },
     { name: 'ceil mode with pads', x: [1, 2, 6, 6], k: [3, 3], s: [2, 2], p: [1, 1, 1, 1], d: [1, 1], out: [4, 4] },
+    // Rows long enough for several SIMD groups of window maxima (AlexNet pool1 is 55 wide).
+    { name: '3x3 s2 wide rows (alexnet pool1, smaller)', x: [2, 3, 7, 55], k: [3, 3], s: [2, 2], p: [0, 0, 0, 0], d: [1, 1] },
+    { name: 'wide, dilated, padded, stride 3', x: [1, 2, 5, 41], k: [2, 4], s: [1, 3], p: [0, 3, 1, 2], d: [1, 2] },
+    { name: 'window as wide as the row', x: [1, 2, 4, 6], k: [2, 6], s: [1, 1], p: [0, 0, 0, 0], d: [1, 1] },
   ];
   for (const p of pools) {
     for (const kind of ['maxpool', 'avgpool'] as const) {
@@ -184,6 +214,27 @@ describe('pooling, lrn, softmax', () => {
       }
     }
   }
+  it('maxpool skips NaN and gives the reference maxima exactly', async () => {
+    const [N, C, H, W] = [1, 2, 6, 23];
+    const data = Float32Array.from({ length: N * C * H * W }, (_, i) => [NaN, -0, 0, Math.sin(i), -Infinity][i % 7 === 3 ? 0 : i % 5 === 1 ? 1 : i % 5 === 2 ? 2 : i % 11 === 4 ? 4 : 3]);
+    // A whole window of NaN (rows 0-1, columns 0-2 of plane 0) gives -Infinity.
+    for (const r of [0, 1]) for (const c of [0, 1, 2]) data[r * W + c] = NaN;
+    const body: StepBody = { kind: 'maxpool', inputs: [0], kernel: [2, 3], strides: [1, 2], pads: [0, 0, 0, 0], dilations: [1, 1], countIncludePad: false };
+    const { plan, input } = onePlan(body, [{ shape: [N, C, H, W], data }], [N, C, H - 1, (W - 3) / 2 + 1], 1);
+    const ref = new PlanRunner(plan, createReferenceKernels());
+    const got = new PlanRunner(plan, wasm);
+    try {
+      const [expected] = await ref.run(input, [plan.outputs[0]]);
+      const [actual] = await got.run(input, [plan.outputs[0]]);
+      expect(actual[0]).toBe(-Infinity);
+      // Equal as numbers (rows are reduced before columns, so of -0 and 0 the first by rows wins).
+      const diff = Array.from(actual).flatMap((v, i) => (v === expected[i] ? [] : [[i, v, expected[i]]]));
+      expect(diff, 'the reference maxima').toEqual([]);
+    } finally {
+      ref.dispose();
+      got.dispose();
+    }
+  });
   it('globalavgpool', async () => {
     await compare('globalavgpool', { kind: 'globalavgpool', inputs: [0] }, [{ shape: [2, 5, 7, 9] }], [2, 5, 1, 1]);
     await compare('globalavgpool 3025', { kind: 'globalavgpool', inputs: [0] }, [{ shape: [1, 3, 55, 55] }], [1, 3, 1, 1]);
@@ -233,6 +284,47 @@ describe('layout', () => {
       const x = [2, 3, 5, 4];
       await compare(`pad ${mode}`, { kind: 'pad', inputs: [0], mode, pads, value: 0.5 }, [{ shape: x }], x.map((n, i) => n + pads[i] + pads[4 + i]), 0);
       await compare(`pad ${mode} 1-D`, { kind: 'pad', inputs: [0], mode, pads: [6, 7], value: -2 }, [{ shape: [3] }], [16], 0);
+    });
+  }
+});
+
+describe('Winograd filter transforms kept with constant weights', () => {
+  // x (2, 16, 9, 11) through a 3 x 3 and a 5 x 5 conv of 17 output channels, pads 1 / 2.
+  const convBody = (k: number, w: number): StepBody => ({ kind: 'conv', inputs: [0, w], group: 1, kernel: [k, k], strides: [1, 1], pads: [(k - 1) / 2, (k - 1) / 2, (k - 1) / 2, (k - 1) / 2], dilations: [1, 1] });
+  const weights = (seed: number, k: number) => Float32Array.from({ length: 17 * 16 * k * k }, (_, i) => Math.sin(seed * 1000 + i));
+
+  /** One conv with a constant weight, or (computed) with the weight passed through a ReLU step first. */
+  function convPlan(k: number, w: Float32Array, computed: boolean): ExecutionPlan {
+    const tensors: PlanTensor[] = [
+      { id: 0, name: 'x', shape: [2, 16, 9, 11] },
+      { id: 1, name: 'w', shape: [17, 16, k, k], constant: w },
+      { id: 2, name: 'w relu', shape: [17, 16, k, k] },
+      { id: 3, name: 'y', shape: [2, 17, 9, 11] },
+    ];
+    const relu = { kind: 'unary', fn: 'relu', alpha: 0, min: -Infinity, max: Infinity, inputs: [1], output: 2, node: 'relu', opType: 'Relu' };
+    const conv = { ...convBody(k, computed ? 2 : 1), output: 3, node: 'conv', opType: 'Conv' };
+    return { tensors, input: 0, outputs: [3], steps: (computed ? [relu, conv] : [conv]) as ExecutionPlan['steps'], batch: 2 };
+  }
+
+  for (const k of [3, 5]) {
+    it(`${k} x ${k}: every run, a second plan on the same kernels and a computed weight match the reference`, async () => {
+      const x = Float32Array.from({ length: 2 * 16 * 9 * 11 }, (_, i) => Math.cos(i));
+      for (const [seed, computed] of [[1, false], [2, false], [3, true]] as const) {
+        const plan = convPlan(k, weights(seed, k), computed);
+        const ref = new PlanRunner(plan, createReferenceKernels());
+        const got = new PlanRunner(plan, wasm);
+        try {
+          const [expected] = await ref.run(x, [3]);
+          const runs = [];
+          for (let r = 0; r < 3; r++) runs.push((await got.run(x, [3]))[0]);
+          expectClose(runs[0], expected, 2e-5, `k ${k} seed ${seed}`);
+          // The kept transform (runs 2 and 3) gives the first run's values bit for bit.
+          for (const again of runs.slice(1)) expect(Buffer.from(again.buffer).equals(Buffer.from(runs[0].buffer))).toBe(true);
+        } finally {
+          ref.dispose();
+          got.dispose();
+        }
+      }
     });
   }
 });

@@ -1,0 +1,82 @@
+// The worker side of the views pool (./view-drawers.ts): one net at a time, its views drawn by
+// ./image-views.ts (the code the main thread runs with one thread) on two instances of the module
+// the pool posts, so a view is the same bit for bit on any thread.
+//
+// Messages in:  { type: 'init', module }, then { type: 'net', id, net } (drops the net before) and
+//               { type: 'draw', id, index, image, requests }.
+// Messages out: { type: 'ready' } | { type: 'result', id, opsName?, views?, failure? } | { type: 'error', id?, message }.
+// A view that cannot be drawn (a node without a deconvnet rule, ...) is a result with `failure`
+// (its message names the layer, unit and image); `error` is for what breaks the worker itself.
+import { serveAsWorker, type Listen, type Post as PortPost } from '../platform/worker-port.js';
+import { createImageViews, type DrawnView, type ImageViews, type ViewNet, type ViewRequest } from './image-views.js';
+
+export interface ViewsInitMessage {
+  type: 'init';
+  module: WebAssembly.Module;
+}
+export interface ViewsNetMessage {
+  type: 'net';
+  id: number;
+  net: ViewNet;
+}
+export interface ViewsDrawMessage {
+  type: 'draw';
+  id: number;
+  index: number;
+  image: Float32Array;
+  requests: ViewRequest[];
+}
+export type ViewsWorkerMessage = ViewsInitMessage | ViewsNetMessage | ViewsDrawMessage;
+export type ViewsWorkerReply =
+  | { type: 'ready' }
+  | { type: 'result'; id: number; opsName?: string; views?: DrawnView[]; failure?: string }
+  | { type: 'error'; id?: number; message: string };
+
+type Post = PortPost<ViewsWorkerReply>;
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Handles one worker's messages in order: init, then nets and draws one after another. */
+function serve(listen: Listen<ViewsWorkerMessage>, post: Post): void {
+  let module: WebAssembly.Module | undefined;
+  let views: ImageViews | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+  listen((msg) => {
+    if (msg.type === 'init') {
+      module = msg.module;
+      post({ type: 'ready' }, []);
+      return;
+    }
+    queue = queue.then(async () => {
+      try {
+        if (!module) throw new Error(`${msg.type} before init`);
+        if (msg.type === 'net') {
+          await views?.dispose();
+          views = undefined;
+          views = await createImageViews(msg.net, module);
+          post({ type: 'result', id: msg.id, opsName: views.opsName }, []);
+          return;
+        }
+        if (!views) throw new Error('draw before net');
+        let drawn: DrawnView[];
+        try {
+          drawn = await views.draw(msg.index, msg.image, msg.requests);
+        } catch (e) {
+          post({ type: 'result', id: msg.id, failure: describe(e) }, []);
+          return;
+        }
+        // Each view in a buffer of its own, transferred (not copied) back.
+        const own = drawn.map((v) => (v.image.byteOffset === 0 && v.image.byteLength === v.image.buffer.byteLength ? v : { ...v, image: v.image.slice() }));
+        post({ type: 'result', id: msg.id, views: own }, [...new Set(own.map((v) => v.image.buffer as ArrayBuffer))]);
+      } catch (e) {
+        post({ type: 'error', id: msg.id, message: describe(e) }, []);
+      }
+    });
+  });
+}
+
+// Node's worker_threads, or a Deno module worker. Awaited, so that whoever imports this module
+// finds it listening.
+await serveAsWorker(serve);

@@ -50,7 +50,7 @@ interface OnnxPosition {
 export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend: Backend): Promise<ProbeManifest> {
   const options: ForwardProbeOptions = { ...prepared.inputs, backend };
   const log = options.log ?? (() => {});
-  const { models, itemShape, layers, shapes, fields, outputs, items, reducerOptions, dataLabel, provenance, nextPass } = prepared;
+  const { models, itemShape, layers, shapes, fields, outputs, reducerOptions, dataLabel, provenance, nextPass } = prepared;
   const data = options.data;
   const labels = nextPass ? undefined : data.labels;
   const batchItems = options.batchItems ?? DEFAULT_BATCH_ITEMS;

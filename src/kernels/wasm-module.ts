@@ -56,7 +56,7 @@ export function relaxedSimdAvailable(): boolean {
 }
 
 /**
- * The build the forward engine runs (src/forward/wasm): CONVERGENT_WASM_SIMD=plain or =relaxed
+ * The build the forward engine (src/forward/wasm) and the moment kernel run: CONVERGENT_WASM_SIMD=plain or =relaxed
  * in the environment asks for one (relaxed where the engine cannot run it is an error);
  * otherwise relaxed where the engine runs it, else plain.
  */
@@ -73,7 +73,7 @@ export function fastestWasmVariant(): WasmVariant {
 
 /**
  * The compiled module, shared by every instance (and sendable to workers): the plain build unless
- * `variant` asks for the relaxed one (the forward engine's choice, fastestWasmVariant()).
+ * `variant` asks for the relaxed one (the forward engine's and the moments' choice, fastestWasmVariant()).
  */
 export function wasmModule(variant: WasmVariant = 'plain'): Promise<WebAssembly.Module> {
   if (variant === 'relaxed' && !relaxedSimdAvailable()) return Promise.reject(new Error('the relaxed-SIMD build of the WASM kernels does not run on this JavaScript engine'));

@@ -70,10 +70,21 @@ if (partIndex >= 0) {
   await runAll(args);
 }
 
+/**
+ * What a failed part's stderr says: the first error line (Node prints an uncaught error's message,
+ * then its stack and properties, then its version) and the last lines, Dawn's warnings left out.
+ */
+function failureOf(stderr: string): string {
+  const lines = stderr.split('\n').filter((l) => l.trim() && !/Vulkan|BackendVk|artificially/.test(l));
+  const first = lines.find((l) => /^(\w*Error|Uncaught|FATAL)\b|\bE[A-Z]{3,}\b:/.test(l.trim()));
+  const tail = lines.slice(-3);
+  return [...(first && !tail.includes(first) ? [first, '...'] : []), ...tail].join(' | ');
+}
+
 function runPart<T>(name: string): T | { error: string } {
   const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--part', name], { encoding: 'utf8', maxBuffer: 1 << 26 });
   const line = r.stdout.split('\n').find((l) => l.startsWith(MARK));
-  if (!line) return { error: `exit ${r.status ?? r.signal}: ${r.stderr.split('\n').filter((l) => l && !/Vulkan|BackendVk|artificially/.test(l)).slice(-3).join(' | ')}` };
+  if (!line) return { error: `exit ${r.status ?? r.signal}: ${failureOf(r.stderr)}` };
   return JSON.parse(line.slice(MARK.length)) as T;
 }
 

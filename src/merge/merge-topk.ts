@@ -10,11 +10,12 @@ import { readNpy } from '../inputs/npy/npy-read.js';
 import { ItemCache, patchDir, writeUnitPatches, type PatchSource } from '../probe/patches.js';
 import { mergeTopKRecords, type TopKRecord } from '../probe/reducers/topk.js';
 import { ensureDir, writeJsonAtomic } from '../run-dir/atomic-write.js';
-import { writeNpy } from '../run-dir/npy-write.js';
+import { diskRunFiles } from '../probe/disk-run-files.js';
+import { writeTopKRecord } from '../probe/topk-files.js';
 import { activeImagesPath, runPaths, topkRecordPath } from '../run-dir/layout.js';
 import type { Part } from './parts.js';
 
-/** What reducers/topk/<layer>/result.json holds (forward-probe.ts writeTopK). */
+/** What reducers/topk/<layer>/result.json holds (src/probe/topk-files.ts writeTopKLayer). */
 interface TopKResultJson {
   k: number;
   nets: Record<string, { units: number; map: [number, number]; receptiveField: ReceptiveField; images: number }>;
@@ -39,12 +40,7 @@ export async function mergeLayerTopK(parts: Part[], layer: string, nets: string[
         throw new Error(`layer ${layer}, net ${net}, part ${parts[i].path}: ${(e as Error).message}`);
       }
     }
-    const units = record!.activeItems.length;
-    await writeNpy(topkRecordPath(dir, net, 'values'), record!.values, [units, k]);
-    await writeNpy(topkRecordPath(dir, net, 'items'), record!.items, [units, k]);
-    await writeNpy(topkRecordPath(dir, net, 'y'), record!.ys, [units, k]);
-    await writeNpy(topkRecordPath(dir, net, 'x'), record!.xs, [units, k]);
-    await writeNpy(activeImagesPath(dir, net), record!.activeItems, [units]);
+    await writeTopKRecord(diskRunFiles, dir, net, record!, k);
     merged.nets[net] = { ...results[0].nets[net], images: record!.itemsSeen };
     if (patches) await writeUnitPatches(patchDir(dir, net), record!, k, results[0].nets[net].receptiveField, patches, cache);
   }

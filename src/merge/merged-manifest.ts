@@ -5,6 +5,7 @@
 import type { ItemRange, ProbeDataRecord, ProbeLayerRecord, ProbeManifest } from '../run-dir/layout.js';
 import type { MergeCoverage } from './coverage.js';
 import type { Part } from './parts.js';
+import { joinBackends } from '../run-dir/backend-record.js';
 
 export function mergedManifest(plan: MergeCoverage, options: { command?: string; patches: boolean; log: (m: string) => void }): ProbeManifest {
   const { parts } = plan;
@@ -20,7 +21,7 @@ export function mergedManifest(plan: MergeCoverage, options: { command?: string;
     version: 1,
     created: new Date().toISOString(),
     command: options.command ?? '',
-    backend: [...new Set(parts.map((p) => p.manifest.backend))].join(' | '),
+    backend: joinBackends(parts.map((p) => p.manifest.backend)),
     nets: mergedNets(parts, data?.judged, options.log),
     ...(data ? { data } : {}),
     layers: [],

@@ -58,7 +58,7 @@ export async function probeActivationLayer(ctx: LayerContext): Promise<LayerOutc
   const { items: layerItems, batchSamples, range } = layerShard(options, infos);
   const first = range.start * spi;
   const samplesTotal = (range.end - range.start) * spi;
-  const reducerLayer = (reducer: Reducer): ReducerLayer => ({ layer: name, nets, samples: samplesTotal, samplesPerItem: spi, backend: options.backend, options: ctx.reducerOptions.get(reducer) ?? {}, log: options.log });
+  const reducerLayer = (reducer: Reducer): ReducerLayer => ({ layer: name, nets, samples: samplesTotal, samplesPerItem: spi, valueBytes: infos.some((i) => i.dtype === 'float64') ? 8 : 4, backend: options.backend, options: ctx.reducerOptions.get(reducer) ?? {}, log: options.log });
   const saved = (reducer: Reducer) => ctx.resume?.states.find((s) => s.name === reducer.name)?.snapshot;
 
   // The states this layer walks, and the passes: [firstPass, lastPass].

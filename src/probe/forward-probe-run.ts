@@ -33,6 +33,7 @@ import type { Reducer, ReducerLayer, ReducerState } from './reducers/types.js';
 import { startProbe } from './resume.js';
 import { DEFAULT_BATCH_ITEMS, toUnitMajor } from './batch-layout.js';
 import { addDeviceBatch, countCorrect, forEachForwardBatch } from './forward-batches.js';
+import { resumedBackend } from '../run-dir/backend-record.js';
 
 export { DEFAULT_BATCH_ITEMS, toUnitMajor } from './batch-layout.js';
 
@@ -63,6 +64,7 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
     nets: layerNets(li),
     samples: rangeItems * shapes[0][li].height * shapes[0][li].width,
     samplesPerItem: shapes[0][li].height * shapes[0][li].width,
+    valueBytes: 4, // the forward engines capture float32
     backend: options.backend,
     options: reducerOptions.get(reducer) ?? {},
     log,
@@ -159,11 +161,12 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
   if (blockItems) log(blocksCostNote(blockItems.length, layers.map((_, li) => layerNets(li).reduce((sum, n) => sum + n.units, 0))));
   log(`forward passes: ${engineName}; ${plural(layers.length, 'layer')} (${layers.map((l) => l.name).join(', ')}) of ${plural(models.length, 'net')} over ${plural(rangeItems, 'item')}${options.shard ? ` (part ${options.shard.index} of ${options.shard.count}: items ${range.start}..${range.end - 1})` : ''}`);
 
+  const thisBackend = `${options.backend.description}; forward ${engineName}`;
   const manifest: ProbeManifest = start.existing ?? {
     version: 1,
     created: new Date().toISOString(),
     command: options.command ?? '',
-    backend: `${options.backend.description}; forward ${engineName}`,
+    backend: thisBackend,
     nets: options.nets.map((n) => ({ name: n.name, path: n.path })),
     data: { source: dataLabel, items: rangeItems, itemShape, skipped: [], tensors: Object.fromEntries(provenance.layers.map((l) => [l.name, l.tensors])) },
     layers: [],
@@ -172,6 +175,9 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
     provenance,
     ...(nextPass ? { nextPassOf: nextPass.run } : {}),
   };
+  // A run resumed on another backend says so in probe.json at once (its checkpoint mixes the two).
+  const recordedBackend = manifest.backend;
+  if (start.existing) manifest.backend = resumedBackend(recordedBackend, thisBackend, log);
   const skipped = position?.skipped ?? [];
   const correct = position?.correct ?? models.map(() => 0);
   let judged = position?.judged ?? 0;
@@ -195,7 +201,7 @@ export async function runPreparedOnnxProbe(prepared: PreparedOnnxProbe, backend:
     await writeCheckpoint(out, { provenance, position: { ...at } }, checkpointLayers);
   };
   try {
-    if (!start.existing) await writeManifest(out, manifest);
+    if (!start.existing || manifest.backend !== recordedBackend) await writeManifest(out, manifest);
     const resumePass = position?.pass ?? firstPass;
     options.onStart?.(rangeItems, lastPass - firstPass + 1);
     for (let pass = resumePass; pass <= lastPass; pass++) {

@@ -21,6 +21,7 @@ import { CheckpointClock, DEFAULT_CHECKPOINT_EVERY, removeCheckpoint, type Check
 import { checkShardable } from './reducer-states.js';
 import { openNextPass, type NextPass } from './next-pass.js';
 import { startProbe, type ProbeStart } from './resume.js';
+import { resumedBackend } from '../run-dir/backend-record.js';
 import type { Shard } from './shard.js';
 import { blocksCostNote, checkBlocks } from './blocks.js';
 import { activationNetProvenance, pluginReducerRecords, probeProvenance } from './provenance.js';
@@ -266,7 +267,10 @@ async function probeInto(options: ProbeOptions, prepared: PreparedProbe, start: 
     provenance,
     ...(nextPass ? { nextPassOf: nextPass.run } : {}),
   };
-  if (!start.existing) await writeManifest(options.out, manifest);
+  // A run resumed on another backend says so in probe.json at once (its checkpoint mixes the two).
+  const recordedBackend = manifest.backend;
+  if (start.existing) manifest.backend = resumedBackend(recordedBackend, options.backend.description, options.log);
+  if (!start.existing || manifest.backend !== recordedBackend) await writeManifest(options.out, manifest);
   if (options.blocks !== undefined && !nextPass) options.log?.(blocksCostNote(options.blocks, plan.map((infos) => infos.reduce((sum, info) => sum + info.units, 0))));
   const position = start.checkpoint?.meta.position as { layer: string; pass: number; samplesDone: number } | undefined;
   const clock = new CheckpointClock(options.checkpointEvery === undefined ? DEFAULT_CHECKPOINT_EVERY : options.checkpointEvery ?? undefined);

@@ -7,7 +7,7 @@ import type { ReceptiveField } from '../forward/receptive-field.js';
 import { join } from '../platform/node-path.js';
 import { activeImagesPath, safeName, topkRecordPath } from '../run-dir/layout.js';
 import { drawUnitPatches, type ItemCache, type PatchSource } from './patch-drawing.js';
-import type { TopKUnits } from './reducers/topk.js';
+import type { TopKRecord, TopKUnits } from './reducers/topk.js';
 import type { StateWriter } from './snapshot-io.js';
 
 /** Where a run's files go: the saved-state writer's npy and JSON, and raw bytes (the PNGs). */
@@ -21,6 +21,16 @@ export interface TopKPatches {
   cache: ItemCache;
 }
 
+/** One net's record at a layer: k slots per unit (values, items, y, x) and the images each unit fires on. */
+export async function writeTopKRecord(to: RunFileSink, dir: string, net: string, record: TopKRecord, k: number): Promise<void> {
+  const units = record.activeItems.length;
+  await to.npy(topkRecordPath(dir, net, 'values'), record.values, [units, k]);
+  await to.npy(topkRecordPath(dir, net, 'items'), record.items, [units, k]);
+  await to.npy(topkRecordPath(dir, net, 'y'), record.ys, [units, k]);
+  await to.npy(topkRecordPath(dir, net, 'x'), record.xs, [units, k]);
+  await to.npy(activeImagesPath(dir, net), record.activeItems, [units]);
+}
+
 /** Writes the top-k records of every net at one layer into `dir`, with each unit's patches when `patches` is given. */
 export async function writeTopKLayer(to: RunFileSink, dir: string, nets: string[], tops: TopKUnits[], fields: ReceptiveField[], k: number, patches?: TopKPatches): Promise<void> {
   await to.ensureDir(dir);
@@ -28,11 +38,7 @@ export async function writeTopKLayer(to: RunFileSink, dir: string, nets: string[
   for (const [j, net] of nets.entries()) {
     const record = tops[j].result();
     const units = tops[j].units;
-    await to.npy(topkRecordPath(dir, net, 'values'), record.values, [units, k]);
-    await to.npy(topkRecordPath(dir, net, 'items'), record.items, [units, k]);
-    await to.npy(topkRecordPath(dir, net, 'y'), record.ys, [units, k]);
-    await to.npy(topkRecordPath(dir, net, 'x'), record.xs, [units, k]);
-    await to.npy(activeImagesPath(dir, net), record.activeItems, [units]);
+    await writeTopKRecord(to, dir, net, record, k);
     meta[net] = { units, map: [tops[j].height, tops[j].width], receptiveField: fields[j], images: record.itemsSeen };
     if (patches) {
       const pictures = join(dir, safeName(net));

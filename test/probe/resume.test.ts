@@ -87,6 +87,26 @@ describe('resume of a probe from activation files', () => {
     }
   });
 
+  it('resumed on another backend, names both in probe.json at once and says so', async () => {
+    const out = join(dir, 'other-backend');
+    await expect(probe(options(out, stopAt(5)))).rejects.toThrow(STOP);
+    const first = readManifestSync(out).backend;
+    const wasm = await createBackend('wasm');
+    try {
+      const log: string[] = [];
+      // Stopped again at once: probe.json must already name the second backend (its checkpoint mixes both).
+      await expect(probe(options(out, { backend: wasm, resume: true, log: (m) => log.push(m), ...stopAt(1) }))).rejects.toThrow(STOP);
+      expect(readManifestSync(out).backend).toBe(`${first} | ${wasm.description}`);
+      expect(log.some((l) => l.includes('resumed on a different backend') && l.includes(wasm.description))).toBe(true);
+      await probe(options(out, { backend: wasm, resume: true }));
+      await probe(options(out, { resume: true })); // complete: left as it is
+      expect(readManifestSync(out).backend).toBe(`${first} | ${wasm.description}`);
+      expect(readManifestSync(out).pending).toEqual([]);
+    } finally {
+      await wasm.dispose();
+    }
+  });
+
   it('a next-pass part (--next-pass RUN) of mi-histograms, stopped and resumed, equals the same part unstopped', async () => {
     const merged = join(dir, 'merged');
     const parts = [0, 1].map((index) => join(dir, `first-pass-${index}`));

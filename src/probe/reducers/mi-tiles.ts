@@ -48,7 +48,7 @@ export const MAX_TILE_COUNTERS = 2 ** 29;
 export const MAX_COLUMN_BYTES = 3 * 2 ** 30;
 
 /** What a plan needs of the layer: its nets and samples, and the backend whose kernel would count it. */
-export type PlannedLayer = Pick<ReducerLayer, 'layer' | 'nets' | 'samples'> & Partial<Pick<ReducerLayer, 'backend'>>;
+export type PlannedLayer = Pick<ReducerLayer, 'layer' | 'nets' | 'samples'> & Partial<Pick<ReducerLayer, 'backend' | 'valueBytes'>>;
 
 /**
  * Bytes per counter the layer's backend holds (see the header): counting whole, and counting a
@@ -125,12 +125,14 @@ export function planMiTiles(layer: PlannedLayer, s: MiHistogramSettings): MiTile
   const counters = unitPairsOf(layer) * cells;
   const bytes = counterBytes(layer);
   const units = layer.nets.reduce((sum, n) => sum + n.units, 0);
-  const reservoirBytes = units * Math.min(s.reservoir, layer.samples) * 8;
+  // The reservoirs keep values in the batches' own type (mi-reservoir.ts): 4 bytes for float32.
+  const valueBytes = layer.valueBytes ?? 8;
+  const reservoirBytes = units * Math.min(s.reservoir, layer.samples) * valueBytes;
   const limit = s.maxMemoryMb * MIB;
   const where = `${MI_HISTOGRAMS}, layer ${layer.layer} (units: ${widths(layer)}; ${s.bins} bins)`;
   if (reservoirBytes > limit) {
     throw new Error(
-      `${where}: the reservoirs that place the bin edges need ${mib(reservoirBytes)} (${units} units x ${Math.min(s.reservoir, layer.samples)} values x 8 bytes), over the limit of ${s.maxMemoryMb} MiB; ` +
+      `${where}: the reservoirs that place the bin edges need ${mib(reservoirBytes)} (${units} units x ${Math.min(s.reservoir, layer.samples)} values x ${valueBytes} bytes), over the limit of ${s.maxMemoryMb} MiB; ` +
         `keep fewer values per unit (--mi.reservoir / --${MI_HISTOGRAMS}.reservoir) or raise the limit (${LIMIT_FLAGS})`,
     );
   }

@@ -68,6 +68,11 @@ export interface ReducerLayer {
   samples: number;
   /** Samples per item (positions of a conv layer's feature map; 1 for a vector layer): item i's samples are [i * samplesPerItem, (i + 1) * samplesPerItem). */
   samplesPerItem: number;
+  /**
+   * Bytes of one activation value the batches will hold (4: float32, 8: float64), for reducers that
+   * plan memory before the first batch; absent: 8 (the larger, so a plan is never too small).
+   */
+  valueBytes?: 4 | 8;
   /** The probe's backend, for reducers with kernels of their own (absent when not given). */
   backend?: Backend;
   /** The reducer's options: its declared defaults overridden by `--<reducer>.<option>` flags. */

@@ -95,6 +95,16 @@ describe('the tile plan', () => {
     );
     expect(() => reducer.validate!(layerOf({ counting: 'tiles', 'max-memory-mb': limitFor(3), reservoir: 1000 }))).toThrow(/the reservoirs that place the bin edges need .* \(15 units x 203 values x 8 bytes\).*--mi.reservoir/);
   });
+
+  it('counts the reservoirs at the bytes of the batches\' values: float32 needs half of float64', () => {
+    // fc6 of two nets at 50,000 images, 65,536 values per unit: 2 GiB in float32 fits the default
+    // 2048 MiB limit, 4 GiB in float64 does not (the forward probe captures float32).
+    const fc6 = { layer: 'fc6', nets: [{ name: 'a', units: 4096 }, { name: 'b', units: 4096 }], samples: 50_000 };
+    const s = miHistogramSettings({ 'max-memory-mb': 2048 });
+    expect(planMiTiles({ ...fc6, valueBytes: 4 }, s).reservoirBytes).toBe(8192 * 50_000 * 4);
+    expect(() => planMiTiles({ ...fc6, valueBytes: 8 }, s)).toThrow(/8192 units x 50000 values x 8 bytes/);
+    expect(() => planMiTiles(fc6, s)).toThrow(/x 8 bytes/); // unknown: the larger
+  });
 });
 
 describe('mi-histograms in tiles', () => {

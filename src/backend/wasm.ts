@@ -1,8 +1,9 @@
 // The WASM backend: the AssemblyScript SIMD kernels on the CPU, spread over worker threads where
 // a batch repays the messaging (moments, forward passes, training).
 import { createParallelWasmEngine } from '../forward/wasm/parallel.js';
-import { createWasmJointHistogramKernel } from '../kernels/joint-histogram/index.js';
+import { createParallelJointHistogramKernel } from '../kernels/joint-histogram/index.js';
 import { createWasmMomentKernel } from '../kernels/moments/wasm.js';
+import { hardwareConcurrency } from '../platform/workers.js';
 import type { Backend } from './types.js';
 
 export interface WasmBackendOptions {
@@ -26,7 +27,8 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
       const threads = engine.threads ?? options.threads;
       return createParallelWasmEngine(nets, itemShape, { threads });
     },
-    jointHistogram: (spec) => createWasmJointHistogramKernel(spec),
+    // On worker threads by rows of each pair where the layer repays them (kernels/joint-histogram/parallel.ts).
+    jointHistogram: async (spec) => createParallelJointHistogramKernel(spec, { threads: options.threads ?? (await hardwareConcurrency()) }),
     trainer: { options: { backend: 'wasm' }, label: 'wasm-simd' },
     async dispose() {
       await moments.dispose();

@@ -159,25 +159,30 @@ export class BinnedColumns {
   /**
    * Every pair of the spec counted over the samples binned so far and reduced to the plug-in MI
    * and the Miller-Madow correction (pairInformation's values, bit for bit). `progress(pair,
-   * rowsDone)` after each call. No more samples may be added afterwards.
+   * rowsDone)` after each call. No more samples may be added afterwards. `rows`: per pair, only
+   * the units [r0, r1) of net a (the arrays then hold those rows, [r1 - r0, units b]), as each
+   * worker of the threaded count does (parallel-columns.ts).
    */
-  information(progress?: (pair: number, rows: number) => void): PairInformationArrays[] {
+  information(progress?: (pair: number, rows: number) => void, rows?: [number, number][]): PairInformationArrays[] {
     this.check();
     this.compact();
     const { units, bins, pairs } = this.spec;
+    if (rows && rows.length !== pairs.length) throw new Error(`binned columns: row ranges for ${rows.length} pairs, but ${pairs.length} pairs`);
     const l = this.layout(0);
     const ex = this.w.exports;
     return pairs.map(([a, b], p) => {
-      const [rowsA, unitsB] = [units[a], units[b]];
-      const out = { mi: new Float64Array(rowsA * unitsB), millerMadow: new Float64Array(rowsA * unitsB) };
-      const step = this.rowsPerCall(rowsA, unitsB);
+      const [r0, r1] = rows?.[p] ?? [0, units[a]];
+      if (!(Number.isInteger(r0) && Number.isInteger(r1) && 0 <= r0 && r0 <= r1 && r1 <= units[a])) throw new RangeError(`binned columns, pair ${p}: bad row range [${r0}, ${r1}) of ${units[a]} units`);
+      const unitsB = units[b];
+      const out = { mi: new Float64Array((r1 - r0) * unitsB), millerMadow: new Float64Array((r1 - r0) * unitsB) };
+      const step = this.rowsPerCall(units[a], unitsB);
       ex.miBinCounts(l.columns[b], unitsB, this.stride, bins, l.binCounts);
-      for (let r = 0; r < rowsA; r += step) {
-        const rows = Math.min(step, rowsA - r);
-        ex.miPairs(l.columns[a], r, rows, l.columns[b], unitsB, this.stride, bins, l.binCounts, l.outMi, l.outMm, l.scratch);
-        out.mi.set(this.w.f64(l.outMi, rows * unitsB), r * unitsB);
-        out.millerMadow.set(this.w.f64(l.outMm, rows * unitsB), r * unitsB);
-        progress?.(p, r + rows);
+      for (let r = r0; r < r1; r += step) {
+        const count = Math.min(step, r1 - r);
+        ex.miPairs(l.columns[a], r, count, l.columns[b], unitsB, this.stride, bins, l.binCounts, l.outMi, l.outMm, l.scratch);
+        out.mi.set(this.w.f64(l.outMi, count * unitsB), (r - r0) * unitsB);
+        out.millerMadow.set(this.w.f64(l.outMm, count * unitsB), (r - r0) * unitsB);
+        progress?.(p, r + count - r0);
       }
       return out;
     });

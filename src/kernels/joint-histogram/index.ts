@@ -6,6 +6,7 @@ export type { JointHistogramKernel, JointHistogramSpec } from './contract.js';
 export { MAX_BINS } from './contract.js';
 export { accumulateJointCounts, binIndex, binUnits, createReferenceJointHistogramKernel } from './reference.js';
 export { createWasmJointHistogramKernel } from './wasm.js';
+export { createParallelJointHistogramKernel } from './parallel.js';
 export { gatherBatches, gatherTarget } from './gathered.js';
 export { BinnedColumns, binnedColumnsBytes, type PairInformationArrays } from './binned-columns.js';
 export { createWebGpuJointHistogramKernel } from './webgpu.js';

@@ -6,7 +6,9 @@
 // correction (assembly/mi-pairs.ts), the values the tiled and whole paths give, bit for bit. One
 // pass over the layer however many unit pairs there are, where tiles take one per tile (in an
 // ONNX probe, every pass re-runs every net's forward passes).
-import { BinnedColumns } from '../../kernels/joint-histogram/binned-columns.js';
+import { BinnedColumns, type PairInformationArrays } from '../../kernels/joint-histogram/binned-columns.js';
+import { columnsInformationOnThreads } from '../../kernels/joint-histogram/parallel-columns.js';
+import { usefulThreads } from '../../kernels/joint-histogram/parallel.js';
 import type { JointHistogramSpec } from '../../kernels/joint-histogram/index.js';
 import type { MiResults } from './mi-tiled-counts.js';
 
@@ -16,7 +18,7 @@ export interface SavedColumns {
   filled: number;
 }
 
-/** How result.json and the `mi` method name this counter. */
+/** How result.json and the `mi` method name this counter (on one thread). */
 export const COLUMNS_KERNEL = 'wasm-simd binned columns (1 thread)';
 
 /** One layer's binned columns: created at the first batch (or from saved bins), counted at the end. */
@@ -25,12 +27,23 @@ export class MiColumnsCounter {
   /** The samples counted, once information() has let the columns go. */
   private counted = 0;
 
-  /** `spec`: the nets' kernel edges and pairs; `capacity`: the layer's samples; `saved`: bins restored from a snapshot. */
+  /** The threads that count the pairs at the end (kernels/joint-histogram/parallel-columns.ts: 1 where more would not help). */
+  readonly threads: number;
+
+  /** `spec`: the nets' kernel edges and pairs; `capacity`: the layer's samples; `saved`: bins restored from a snapshot; `threads`: the backend's CPU threads. */
   constructor(
     private readonly spec: JointHistogramSpec,
     private readonly capacity: number,
     private saved: SavedColumns | null,
-  ) {}
+    threads = 1,
+  ) {
+    this.threads = usefulThreads(spec, threads);
+  }
+
+  /** How result.json names this counter. */
+  get name(): string {
+    return this.threads > 1 ? `wasm-simd binned columns (${this.threads} threads)` : COLUMNS_KERNEL;
+  }
 
   private async columns(): Promise<BinnedColumns> {
     if (!this.store) {
@@ -56,13 +69,25 @@ export class MiColumnsCounter {
     return this.saved;
   }
 
-  /** Every pair counted over the samples binned and reduced to MI (the columns are let go after); `progress(pair, rows)` after each block of rows. */
+  /** Every pair counted over the samples binned and reduced to MI (the columns are let go after); `progress(pair, rows)` after each block of rows (on one thread). */
   async information(progress?: (pair: number, rows: number) => void): Promise<MiResults> {
-    const store = await this.columns();
-    const pairs = store.information(progress);
-    this.counted = store.filled;
-    this.dispose();
+    this.counted = (await this.columns()).filled;
+    let pairs;
+    if (this.threads > 1) {
+      // The workers take copies of the bins at once; this thread's columns go before they count.
+      const counting = this.countOnThreads(await this.columns());
+      this.dispose();
+      pairs = await counting;
+    } else {
+      pairs = (await this.columns()).information(progress);
+      this.dispose();
+    }
     return { mi: pairs.map((p) => p.mi), millerMadow: pairs.map((p) => p.millerMadow) };
+  }
+
+  /** The pairs counted on the workers from copies of `store`'s bins (made before this returns, so no reference to `store` is kept). */
+  private countOnThreads(store: BinnedColumns): Promise<PairInformationArrays[]> {
+    return columnsInformationOnThreads(this.spec, this.spec.units.map((_, k) => store.bins(k)), store.filled, this.threads);
   }
 
   dispose(): void {

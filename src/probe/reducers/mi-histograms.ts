@@ -76,7 +76,8 @@ import { decodeMiSnapshot, encodeMiSnapshot, mergeMiSnapshots, type MiPass0, typ
 import { addZeros, createZeroArrays, li2016Edges, li2016KernelEdges, li2016ZeroLimit, nextDown } from './mi-li2016.js';
 import { describeMiPlan, estimateColumnsSeconds, estimateTiledSeconds, isLongLayer, planMiTiles, tilePairs, type MiCounting, type MiTilePlan } from './mi-tiles.js';
 import { countsWithBase, createMiResults, reduceTile, tileBatch, tileSpec } from './mi-tiled-counts.js';
-import { COLUMNS_KERNEL, MiColumnsCounter } from './mi-columns.js';
+import { MiColumnsCounter } from './mi-columns.js';
+import { hardwareConcurrency } from '../../platform/workers.js';
 
 export { MI_HISTOGRAMS, miHistogramSettings, type MiHistogramSettings } from './mi-settings.js';
 export { orderStatistic, selectRanks } from './mi-quantiles.js';
@@ -136,9 +137,14 @@ function miState(layer: ReducerLayer, s: MiHistogramSettings, plan: MiTilePlan, 
   if (counted) checkSavedCounting(layer, s, plan, counted.tiled ? 'tiles' : counted.columns !== undefined ? 'columns' : counted.base ? 'whole' : null);
   /** Counting from binned columns: made with the edges (nextPass(1) or a restored pass-1 state). */
   let columns: MiColumnsCounter | null = null;
-  const startColumns = () => {
+  const startColumns = async () => {
     const { edges } = counted!;
-    columns = new MiColumnsCounter({ bins: s.bins, units: layer.nets.map((n) => n.units), edges: kernelEdges(edges), pairs }, layer.samples, counted!.columns ?? null);
+    // The pairs are counted at the end on the backend's CPU threads (one without a backend, as the
+    // kernel), each worker with its own copy of the columns besides a shared one: no more threads
+    // than max-memory-mb holds copies next to the results (kernels/joint-histogram/parallel-columns.ts).
+    const copies = Math.floor((s.maxMemoryMb * 2 ** 20 - (plan.resultBytes ?? 0)) / Math.max(1, plan.columnBytes ?? 0));
+    const threads = layer.backend ? Math.min(layer.backend.threads ?? (await hardwareConcurrency()), copies - 1) : 1;
+    columns = new MiColumnsCounter({ bins: s.bins, units: layer.nets.map((n) => n.units), edges: kernelEdges(edges), pairs }, layer.samples, counted!.columns ?? null, threads);
     // The counter holds the restored bins now (and lets them go once they are in its memory).
     counted!.columns = null;
   };
@@ -146,23 +152,26 @@ function miState(layer: ReducerLayer, s: MiHistogramSettings, plan: MiTilePlan, 
   /** The kernel's edges per net (li2016: numpy puts a value above the edges <= it, the kernel above those < it: mi-li2016.ts). */
   const kernelEdges = (edges: Float64Array[]) => (s.binning === 'li2016' ? edges.map(li2016KernelEdges) : edges);
   // Small batches (an fc layer's 64 images) gathered first: the kernels pay a cost per unit pair and call (kernels/joint-histogram/gathered.ts).
-  const makeKernel = async (spec: JointHistogramSpec) => gatherBatches(await (layer.backend ? layer.backend.jointHistogram(spec) : createWasmJointHistogramKernel(spec)), spec);
+  // A tile on WASM counts on this thread: its plan counts on the kernel lending its u32 counters
+  // (countsView), which the threaded kernel's workers cannot (kernels/joint-histogram/parallel.ts).
+  const makeKernel = async (spec: JointHistogramSpec, tiled: boolean) =>
+    gatherBatches(await (layer.backend && !(tiled && layer.backend.kind === 'wasm') ? layer.backend.jointHistogram(spec) : createWasmJointHistogramKernel(spec)), spec);
   const startKernel = async () => {
     const { edges, tiled } = counted!;
     // On the probe's backend (its own device); a layer given without one counts on WASM.
     const spec: JointHistogramSpec = tiled ? tileSpec(plan.tiles![tiled.tile], pairs, kernelEdges(edges), s.bins) : { bins: s.bins, units: layer.nets.map((n) => n.units), edges: kernelEdges(edges), pairs };
-    kernel = await makeKernel(spec);
+    kernel = await makeKernel(spec, !!tiled);
   };
   /** The counts so far (of the tile being counted, when tiled): the kernel's plus the restored base; null when nothing was counted. */
   const counts = async (): Promise<Float64Array[] | null> => {
     if (!counted) throw new Error(`${MI_HISTOGRAMS}, layer ${layer.layer}: no counts before the second pass`);
     return countsWithBase(kernel, counted.base);
   };
-  const kernelNames = () => [...new Set([...(counted?.kernels ?? []), ...(kernel ? [kernel.name] : []), ...(columns && columns.filled > 0 ? [COLUMNS_KERNEL] : [])])];
+  const kernelNames = () => [...new Set([...(counted?.kernels ?? []), ...(kernel ? [kernel.name] : []), ...(columns && columns.filled > 0 ? [columns.name] : [])])];
   /** Columns: every pair counted and reduced, its time logged on a long layer (the plan's estimate before it). */
   const countColumns = async (counter: MiColumnsCounter) => {
     const unitPairs = plan.counters / (s.bins * s.bins);
-    if (long) log(`${MI_HISTOGRAMS}, layer ${layer.layer}: counting ${unitPairs} unit pairs over ${counter.filled} samples from the binned columns: about ${estimateColumnsSeconds(unitPairs, counter.filled).toFixed(0)} s`);
+    if (long) log(`${MI_HISTOGRAMS}, layer ${layer.layer}: counting ${unitPairs} unit pairs over ${counter.filled} samples from the binned columns: about ${(estimateColumnsSeconds(unitPairs, counter.filled) / counter.threads).toFixed(0)} s${counter.threads > 1 ? ` on ${counter.threads} threads` : ''}`);
     const started = performance.now();
     const results = await counter.information();
     if (long) log(`${MI_HISTOGRAMS}, layer ${layer.layer}: ${unitPairs} unit pairs counted and reduced to MI in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -208,7 +217,7 @@ function miState(layer: ReducerLayer, s: MiHistogramSettings, plan: MiTilePlan, 
         if (tiled && pass !== 1 + tiled.tile) throw new Error(`${MI_HISTOGRAMS}, layer ${layer.layer}: a batch of pass ${pass} while counting tile ${tiled.tile} (pass ${1 + tiled.tile})`);
         if (plan.counting === 'columns') {
           if (pass !== 1) throw new Error(`${MI_HISTOGRAMS}, layer ${layer.layer}: a batch of pass ${pass}; a layer counted from binned columns has passes 0 and 1`);
-          if (!columns) startColumns();
+          if (!columns) await startColumns();
           await columns!.add(batch.nets, batch.samples);
           return;
         }
@@ -279,7 +288,7 @@ function miState(layer: ReducerLayer, s: MiHistogramSettings, plan: MiTilePlan, 
           arrays[`miller-madow.${A.name}.${B.name}`] = { data: tiled.results.millerMadow[p], shape: [A.units, B.units] };
         });
       } else if (plan.counting === 'columns') {
-        if (!columns) startColumns();
+        if (!columns) await startColumns();
         const results = await countColumns(columns!);
         pairs.forEach(([a, b], p) => {
           const [A, B] = [layer.nets[a], layer.nets[b]];

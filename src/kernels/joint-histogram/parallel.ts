@@ -117,10 +117,11 @@ export async function createParallelJointHistogramKernel(spec: JointHistogramSpe
   }
 
   // add() returns once the batch is copied and posted, so that the caller prepares the next batch
-  // while the workers count this one: two sets of shared buffers (one per net) in turn, and the
-  // next add waits for the batch before it (so a set is never written while workers read it).
-  const shared: SharedArrayBuffer[][] = [0, 1].map(() => units.map(() => new SharedArrayBuffer(0)));
-  let turn = 0;
+  // while the workers count this one; the next add waits for that count before it copies its own
+  // batch into the same shared buffers (one per net). One set, not two in turn: a second would
+  // only overlap the copy (a small part of a batch's time) and cost a batch of every net in memory
+  // per layer (about 0.3 GB at conv1 of four AlexNets).
+  const shared: SharedArrayBuffer[] = units.map(() => new SharedArrayBuffer(0));
   let pending: Promise<unknown> | null = null;
   const inShared = (set: SharedArrayBuffer[]) => (data: Float32Array | Float64Array, k: number): Float32Array | Float64Array => {
     if (set[k].byteLength < data.byteLength) set[k] = new SharedArrayBuffer(data.byteLength);
@@ -169,9 +170,8 @@ export async function createParallelJointHistogramKernel(spec: JointHistogramSpe
       live();
       checkBatch(spec, nets, samples);
       if (samples === 0) return;
-      const batch = nets.map(inShared(shared[turn]));
-      turn = 1 - turn;
       await settle();
+      const batch = nets.map(inShared(shared));
       const work = guarded(all(() => (id) => ({ type: 'add', id, nets: batch, samples })));
       // Handled here and thrown by the next add or counts (a rejection nobody awaits yet is no uncaught error).
       work.catch(() => {});

@@ -64,7 +64,7 @@ export async function createWasmJointHistogramKernel(spec: JointHistogramSpec, o
 
   /** Offsets of [counters per pair, edges per net, input, bins per net, scratch] for n samples. */
   function layout(n: number) {
-    const inputBytes = Math.max(0, ...units.map((d) => d * n * 8));
+    const inputBytes = Math.max(0, ...units.map((d) => inputUnits(d, n) * n * 8));
     const sizes = [...countBytes, ...edgeBytes, inputBytes, ...units.map((d) => d * n), 2 * n + 16 + 16 * cells];
     const offsets = w.layout(sizes, `joint histograms of ${pairs.length} pairs of nets, ${n} samples`);
     let k = 0;
@@ -135,12 +135,19 @@ export async function createWasmJointHistogramKernel(spec: JointHistogramSpec, o
         nets.forEach((data, k) => {
           const d = units[k];
           const part = n === samples ? data : sliceSamples(data, d, samples, s0, n);
-          if (part instanceof Float32Array) {
-            w.f32(l.input, d * n).set(part);
-            ex.histBin32(l.input, d, n, l.edge[k], ne, l.binned[k]);
-          } else {
-            w.f64(l.input, d * n).set(part);
-            ex.histBin64(l.input, d, n, l.edge[k], ne, l.binned[k]);
+          // A few units at a time through the input buffer (unit-major: each chunk is contiguous).
+          const step = inputUnits(d, n);
+          for (let u0 = 0; u0 < d; u0 += step) {
+            const u1 = Math.min(d, u0 + step);
+            const chunk = part.subarray(u0 * n, u1 * n);
+            const edgesAt = l.edge[k] + u0 * ne * 8;
+            if (chunk instanceof Float32Array) {
+              w.f32(l.input, chunk.length).set(chunk);
+              ex.histBin32(l.input, u1 - u0, n, edgesAt, ne, l.binned[k] + u0 * n);
+            } else {
+              w.f64(l.input, chunk.length).set(chunk);
+              ex.histBin64(l.input, u1 - u0, n, edgesAt, ne, l.binned[k] + u0 * n);
+            }
           }
         });
         pairs.forEach(([a, b], p) => {
@@ -167,6 +174,16 @@ export async function createWasmJointHistogramKernel(spec: JointHistogramSpec, o
     },
   };
 }
+
+/**
+ * Units of a batch of n samples binned per call: as many as fit INPUT_BYTES (at least one). The
+ * values pass through WASM memory only to be binned, so a conv batch (conv1 of an AlexNet: 96
+ * units x 193,600 samples, 149 MB in float64) need not be held there whole, once per kernel.
+ */
+function inputUnits(units: number, n: number): number {
+  return Math.max(1, Math.min(units, Math.floor(INPUT_BYTES / Math.max(1, n * 8))));
+}
+const INPUT_BYTES = 8 << 20;
 
 /** Samples [s0, s0 + n) of every unit of a unit-major batch, as a new unit-major array. */
 function sliceSamples<T extends Float32Array | Float64Array>(data: T, units: number, samples: number, s0: number, n: number): T {

@@ -52,3 +52,14 @@ describe('WASM joint histogram rows: refusals', () => {
     expect(() => kernel.countsOfRows(0, 0, 3)).toThrow(/pair 0: bad rows \[0, 3\) of 2/);
   });
 });
+
+describe('WASM joint histogram, a batch binned a few units at a time', () => {
+  it('equals the reference where a batch is over the 8 MiB input buffer (chunks of 2 units and 1; float32 and float64)', async () => {
+    // 400,003 samples: 3.2 MB a unit in float64, so 2 units a chunk; net 1 has 5 units (2, 2, 1).
+    const spec = specWithSelfPairs([3, 5], 5, 17);
+    const f64 = [false, true];
+    const sizes = [400_003];
+    const want = await countBatches(createReferenceJointHistogramKernel(spec), spec, sizes, f64, 11);
+    expectBytesEqual(await countBatches(await createWasmJointHistogramKernel(spec), spec, sizes, f64, 11), want);
+  });
+});

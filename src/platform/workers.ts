@@ -61,6 +61,7 @@ export function isNode(): boolean {
 
 // Specifiers in variables: bundlers for the browser leave them alone, and no static `node:` import.
 const NODE_OS = 'node:os';
+const NODE_FS = 'node:fs';
 const NODE_WORKER_THREADS = 'node:worker_threads';
 
 /** Logical CPU cores: navigator.hardwareConcurrency where it exists, else os.availableParallelism(). */
@@ -151,4 +152,30 @@ export async function startWorkers<M, P = unknown>(options: StartWorkersOptions<
     if (revoke) unrefTimer(setTimeout(revoke, 10_000));
   }
   return started.map((w) => ({ post: (m, t) => w.postMessage(m, t), ref() {}, unref() {}, terminate: () => w.terminate() }));
+}
+
+export interface SiblingWorkerOptions {
+  /** Outside Node (Deno runs TypeScript workers), from sources: the TypeScript sibling itself. */
+  typescriptOutsideNode?: boolean;
+  /** Appended to the missing-worker error, e.g. " (or pass threads: 1)". */
+  hint?: string;
+}
+
+/**
+ * The URL of the worker module `worker` (e.g. './worker.js') that sits beside the module whose
+ * import.meta.url is `here`. From the compiled tree, that sibling. From the TypeScript sources
+ * (vitest), Node cannot start a TypeScript worker, so the compiled tree's copy in the same folder
+ * under dist/src/ is used, refused, naming `what` and the file, when it was not built.
+ */
+export async function siblingWorkerUrl(here: string, worker: string, what: string, options: SiblingWorkerOptions = {}): Promise<URL> {
+  if (!/\.ts$/.test(new URL(here).pathname)) return new URL(worker, here);
+  if (options.typescriptOutsideNode && !isNode()) return new URL(worker.replace(/\.js$/, '.ts'), here);
+  // The last /src/ is the package's own (a checkout may live under another folder named src).
+  const at = here.lastIndexOf('/src/');
+  const compiled = at < 0 ? new URL(here) : new URL(worker, `${here.slice(0, at)}/dist${here.slice(at)}`);
+  const fs = (await import(NODE_FS)) as typeof import('node:fs');
+  if (compiled.href === here || !fs.existsSync(compiled)) {
+    throw new Error(`${what}: running from TypeScript sources (${here}) and Node cannot run a TypeScript worker; its compiled form ${compiled.pathname} is missing: run \`npm run build:ts\`${options.hint ?? ''}`);
+  }
+  return compiled;
 }

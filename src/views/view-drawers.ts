@@ -5,10 +5,10 @@
 //
 // The workers (Node's worker_threads, Deno's module workers) run the compiled module next to this one
 // (new URL('./views-worker.js', import.meta.url)); from TypeScript sources (vitest, Node) the
-// compiled tree's dist/src/views/views-worker.js, as src/kernels/lasso/parallel.ts does.
+// compiled tree's dist/src/views/views-worker.js (siblingWorkerUrl, src/platform/workers.ts).
 import type { OnnxModel, OnnxTensor } from '../inputs/onnx/model.js';
 import { wasmModule } from '../kernels/wasm-module.js';
-import type { WorkerSource } from '../platform/workers.js';
+import { siblingWorkerUrl, type WorkerSource } from '../platform/workers.js';
 import { startRequestWorkers, type RequestWorkers } from '../platform/request-workers.js';
 import { createImageViews, type DrawnView, type ViewNet, type ViewRequest } from './image-views.js';
 import type { ViewsWorkerMessage, ViewsWorkerReply } from './views-worker.js';
@@ -30,17 +30,8 @@ export interface ViewDrawers {
   close(): Promise<void>;
 }
 
-const NODE_FS = 'node:fs';
-
-async function workerUrl(): Promise<URL> {
-  const here = import.meta.url;
-  if (!/\.ts$/.test(new URL(here).pathname)) return new URL('./views-worker.js', here);
-  const compiled = new URL(here.replace(/\/src\/views\/view-drawers\.ts$/, '/dist/src/views/views-worker.js'));
-  const fs = (await import(NODE_FS)) as typeof import('node:fs');
-  if (compiled.href === here || !fs.existsSync(compiled)) {
-    throw new Error(`deconvnet views on worker threads: running from TypeScript sources and the compiled worker ${compiled.pathname} is missing: run \`npm run build:ts\``);
-  }
-  return compiled;
+function workerUrl(): Promise<URL> {
+  return siblingWorkerUrl(import.meta.url, './views-worker.js', 'deconvnet views on worker threads');
 }
 
 /** The module's own worker; tests pass one that wraps it (to make a worker fail). */

@@ -15,7 +15,7 @@
 // cannot run TypeScript, so the worker is taken from the compiled tree, dist/src/forward/wasm/
 // worker.js (`npm run build:ts`, which `npm test` runs first), with a clear error when it is missing.
 import { fastestWasmVariant, wasmModule } from '../../kernels/wasm-module.js';
-import { hardwareConcurrency, isNode } from '../../platform/workers.js';
+import { hardwareConcurrency, siblingWorkerUrl } from '../../platform/workers.js';
 import { startRequestWorkers } from '../../platform/request-workers.js';
 import { createInProcessEngine, type ForwardEngine, type ForwardNet } from '../engine.js';
 import { createWasmKernels } from './kernels.js';
@@ -26,22 +26,9 @@ export interface ParallelWasmOptions {
   threads?: number;
 }
 
-const NODE_FS = 'node:fs';
-
 /** The worker module's URL (see the file comment). */
-async function workerUrl(): Promise<URL> {
-  const here = import.meta.url;
-  if (!/\.ts$/.test(new URL(here).pathname)) return new URL('./worker.js', import.meta.url);
-  if (!isNode()) return new URL('./worker.ts', here);
-  const compiled = new URL(here.replace(/\/src\/forward\/wasm\/parallel\.ts$/, '/dist/src/forward/wasm/worker.js'));
-  const fs = (await import(NODE_FS)) as typeof import('node:fs');
-  if (compiled.href === here || !fs.existsSync(compiled)) {
-    throw new Error(
-      `parallel WASM engine: running from TypeScript sources (${here}) and Node cannot run the TypeScript worker; ` +
-        `its compiled form ${compiled.pathname} is missing: run \`npm run build:ts\` (or pass threads: 1)`,
-    );
-  }
-  return compiled;
+function workerUrl(): Promise<URL> {
+  return siblingWorkerUrl(import.meta.url, './worker.js', 'parallel WASM engine', { typescriptOutsideNode: true, hint: ' (or pass threads: 1)' });
 }
 
 /** Item counts of the slices of n items over `threads` workers: contiguous, sizes differing by at most 1. */

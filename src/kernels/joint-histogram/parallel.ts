@@ -16,16 +16,14 @@
 //
 // Node only: the workers run the compiled module next to this one (new URL('./worker.js',
 // import.meta.url)); from TypeScript sources (vitest) the compiled tree's dist/src/kernels/
-// joint-histogram/worker.js, as src/kernels/lasso/parallel.ts does. Elsewhere, with fewer than two
+// joint-histogram/worker.js (siblingWorkerUrl, src/platform/workers.ts). Elsewhere, with fewer than two
 // threads, or on too little work (MIN_UNIT_PAIRS), it is the single-thread WASM kernel.
 import { wasmModule } from '../wasm-module.js';
-import { isNode, type WorkerSource } from '../../platform/workers.js';
+import { isNode, siblingWorkerUrl, type WorkerSource } from '../../platform/workers.js';
 import { startRequestWorkers, type RequestWorkers } from '../../platform/request-workers.js';
 import { checkBatch, checkSpec, type JointHistogramKernel, type JointHistogramSpec } from './contract.js';
 import { createWasmJointHistogramKernel } from './wasm.js';
 import type { JointHistogramMessage, JointHistogramWorkerReply } from './worker.js';
-
-const NODE_FS = 'node:fs';
 
 /**
  * Fewest unit pairs (summed over the spec's pairs) worth the workers. Starting two workers costs
@@ -39,15 +37,8 @@ export const MIN_UNIT_PAIRS = 4096;
 /** Counters per block that counts() asks a worker for (16 MiB of u32 counters, 32 MiB once float64). */
 const COUNTS_BLOCK = 2 ** 22;
 
-async function workerUrl(): Promise<URL> {
-  const here = import.meta.url;
-  if (!/\.ts$/.test(new URL(here).pathname)) return new URL('./worker.js', here);
-  const compiled = new URL(here.replace(/\/src\/kernels\/joint-histogram\/parallel\.ts$/, '/dist/src/kernels/joint-histogram/worker.js'));
-  const fs = (await import(NODE_FS)) as typeof import('node:fs');
-  if (compiled.href === here || !fs.existsSync(compiled)) {
-    throw new Error(`parallel joint histogram kernel: running from TypeScript sources and its compiled worker ${compiled.pathname} is missing: run \`npm run build:ts\` (or use 1 thread)`);
-  }
-  return compiled;
+function workerUrl(): Promise<URL> {
+  return siblingWorkerUrl(import.meta.url, './worker.js', 'parallel joint histogram kernel', { hint: ' (or use 1 thread)' });
 }
 
 export interface ParallelJointHistogramOptions {

@@ -4,25 +4,16 @@
 //
 // Node only: the workers run the compiled module next to this one (new URL('./worker.js',
 // import.meta.url)); from TypeScript sources (vitest) the compiled tree's dist/src/kernels/lasso/
-// worker.js, as src/forward/wasm/parallel.ts does. Elsewhere, or when the workers cannot start,
+// worker.js (siblingWorkerUrl, src/platform/workers.ts). Elsewhere, or when the workers cannot start,
 // createLassoPool resolves to undefined and the caller solves on its own thread.
 import { wasmModule } from '../wasm-module.js';
-import { isNode } from '../../platform/workers.js';
+import { isNode, siblingWorkerUrl } from '../../platform/workers.js';
 import { startRequestWorkers } from '../../platform/request-workers.js';
 import type { LassoOptions, LassoPathResult, LassoProblem } from './contract.js';
 import type { LassoInitMessage, LassoRunMessage, LassoWorkerReply } from './worker.js';
 
-const NODE_FS = 'node:fs';
-
-async function workerUrl(): Promise<URL> {
-  const here = import.meta.url;
-  if (!/\.ts$/.test(new URL(here).pathname)) return new URL('./worker.js', here);
-  const compiled = new URL(here.replace(/\/src\/kernels\/lasso\/parallel\.ts$/, '/dist/src/kernels/lasso/worker.js'));
-  const fs = (await import(NODE_FS)) as typeof import('node:fs');
-  if (compiled.href === here || !fs.existsSync(compiled)) {
-    throw new Error(`parallel LASSO: running from TypeScript sources and its compiled worker ${compiled.pathname} is missing: run \`npm run build:ts\``);
-  }
-  return compiled;
+function workerUrl(): Promise<URL> {
+  return siblingWorkerUrl(import.meta.url, './worker.js', 'parallel LASSO');
 }
 
 export interface LassoPool {

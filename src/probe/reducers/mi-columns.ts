@@ -71,17 +71,13 @@ export class MiColumnsCounter {
 
   /** Every pair counted over the samples binned and reduced to MI (the columns are let go after); `progress(pair, rows)` after each block of rows (on one thread). */
   async information(progress?: (pair: number, rows: number) => void): Promise<MiResults> {
-    this.counted = (await this.columns()).filled;
-    let pairs;
-    if (this.threads > 1) {
-      // The workers take copies of the bins at once; this thread's columns go before they count.
-      const counting = this.countOnThreads(await this.columns());
-      this.dispose();
-      pairs = await counting;
-    } else {
-      pairs = (await this.columns()).information(progress);
-      this.dispose();
-    }
+    const store = await this.columns();
+    this.counted = store.filled;
+    // On threads the workers take copies of the bins at once (before countOnThreads returns), so
+    // this thread's columns go before they count; on one thread they are counted here first.
+    const counting = this.threads > 1 ? this.countOnThreads(store) : Promise.resolve(store.information(progress));
+    this.dispose();
+    const pairs = await counting;
     return { mi: pairs.map((p) => p.mi), millerMadow: pairs.map((p) => p.millerMadow) };
   }
 

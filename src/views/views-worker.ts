@@ -7,7 +7,7 @@
 // Messages out: { type: 'ready' } | { type: 'result', id, opsName?, views?, failure? } | { type: 'error', id?, message }.
 // A view that cannot be drawn (a node without a deconvnet rule, ...) is a result with `failure`
 // (its message names the layer, unit and image); `error` is for what breaks the worker itself.
-import { serveAsWorker, type Listen, type Post as PortPost } from '../platform/worker-port.js';
+import { serveRequests, type Answer } from '../platform/worker-port.js';
 import { createImageViews, type DrawnView, type ImageViews, type ViewNet, type ViewRequest } from './image-views.js';
 
 export interface ViewsInitMessage {
@@ -32,51 +32,32 @@ export type ViewsWorkerReply =
   | { type: 'result'; id: number; opsName?: string; views?: DrawnView[]; failure?: string }
   | { type: 'error'; id?: number; message: string };
 
-type Post = PortPost<ViewsWorkerReply>;
-
-function describe(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+/** The worker's module, and the net it draws now. */
+interface ViewsState {
+  module: WebAssembly.Module;
+  views?: ImageViews;
 }
 
-/** Handles one worker's messages in order: init, then nets and draws one after another. */
-function serve(listen: Listen<ViewsWorkerMessage>, post: Post): void {
-  let module: WebAssembly.Module | undefined;
-  let views: ImageViews | undefined;
-  let queue: Promise<unknown> = Promise.resolve();
-  listen((msg) => {
-    if (msg.type === 'init') {
-      module = msg.module;
-      post({ type: 'ready' }, []);
-      return;
-    }
-    queue = queue.then(async () => {
-      try {
-        if (!module) throw new Error(`${msg.type} before init`);
-        if (msg.type === 'net') {
-          await views?.dispose();
-          views = undefined;
-          views = await createImageViews(msg.net, module);
-          post({ type: 'result', id: msg.id, opsName: views.opsName }, []);
-          return;
-        }
-        if (!views) throw new Error('draw before net');
-        let drawn: DrawnView[];
-        try {
-          drawn = await views.draw(msg.index, msg.image, msg.requests);
-        } catch (e) {
-          post({ type: 'result', id: msg.id, failure: describe(e) }, []);
-          return;
-        }
-        // Each view in a buffer of its own, transferred (not copied) back.
-        const own = drawn.map((v) => (v.image.byteOffset === 0 && v.image.byteLength === v.image.buffer.byteLength ? v : { ...v, image: v.image.slice() }));
-        post({ type: 'result', id: msg.id, views: own }, [...new Set(own.map((v) => v.image.buffer as ArrayBuffer))]);
-      } catch (e) {
-        post({ type: 'error', id: msg.id, message: describe(e) }, []);
-      }
-    });
-  });
+/** One message after the init: a net (the one before dropped), or an image's views. */
+async function answer(state: ViewsState, msg: ViewsNetMessage | ViewsDrawMessage): Promise<Answer<ViewsWorkerReply>> {
+  if (msg.type === 'net') {
+    await state.views?.dispose();
+    state.views = undefined;
+    state.views = await createImageViews(msg.net, state.module);
+    return [{ type: 'result', id: msg.id, opsName: state.views.opsName }, []];
+  }
+  if (!state.views) throw new Error('draw before net');
+  let drawn: DrawnView[];
+  try {
+    drawn = await state.views.draw(msg.index, msg.image, msg.requests);
+  } catch (e) {
+    return [{ type: 'result', id: msg.id, failure: e instanceof Error ? e.message : String(e) }, []];
+  }
+  // Each view in a buffer of its own, transferred (not copied) back.
+  const own = drawn.map((v) => (v.image.byteOffset === 0 && v.image.byteLength === v.image.buffer.byteLength ? v : { ...v, image: v.image.slice() }));
+  return [{ type: 'result', id: msg.id, views: own }, [...new Set(own.map((v) => v.image.buffer as ArrayBuffer))]];
 }
 
 // Node's worker_threads, or a Deno module worker. Awaited, so that whoever imports this module
 // finds it listening.
-await serveAsWorker(serve);
+await serveRequests<ViewsInitMessage, ViewsNetMessage | ViewsDrawMessage, ViewsState, ViewsWorkerReply>((msg) => ({ module: msg.module }), answer);

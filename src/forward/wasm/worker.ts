@@ -7,7 +7,7 @@
 // Messages out: { type: 'ready' } | { type: 'result', id, outputs } | { type: 'error', id?, message }.
 // Runs in Node worker_threads (parentPort, reached by a dynamic import of a variable specifier)
 // and as a module Worker in Deno and browsers (self).
-import { serveAsWorker } from '../../platform/worker-port.js';
+import { serveRequests } from '../../platform/worker-port.js';
 import { WasmInstance } from '../../kernels/wasm-module.js';
 import { compilePlan } from '../compile.js';
 import { tensorIdOf, type ForwardNet } from '../engine.js';
@@ -91,40 +91,19 @@ class ForwardWorker {
   }
 }
 
-type Post = (message: WorkerReply, transfer: Transferable[]) => void;
-
-/** Handles the message stream of one worker: init first, then runs one after another. */
-function serve(listen: (handler: (message: InitMessage | RunMessage) => void) => void, post: Post): void {
-  let worker: Promise<ForwardWorker> | undefined;
-  let queue: Promise<unknown> = Promise.resolve();
-  listen((msg) => {
-    if (msg.type === 'init') {
-      worker = (async () => {
-        const instance = await WasmInstance.create(msg.module);
-        return new ForwardWorker(shareConstants(wasmKernelsOn(instance)), msg.nets, msg.itemShape);
-      })();
-      worker.then(
-        () => post({ type: 'ready' }, []),
-        (e) => post({ type: 'error', message: describe(e) }, []),
-      );
-      return;
-    }
-    const ready = worker;
-    queue = queue.then(async () => {
-      try {
-        if (!ready) throw new Error('run before init');
-        const outputs = await (await ready).run(msg.input, msg.n);
-        post({ type: 'result', id: msg.id, outputs }, outputs.flat().map((a) => a.buffer as ArrayBuffer));
-      } catch (e) {
-        post({ type: 'error', id: msg.id, message: describe(e) }, []);
-      }
-    });
-  });
-}
-
+/** An error with its stack, so the engine's message says where in the worker it broke. */
 function describe(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
   return e.stack ?? e.message;
 }
 
-void serveAsWorker(serve);
+// Init first (the worker's instance, kernels and nets), then runs one after another, the captures
+// transferred back.
+void serveRequests<InitMessage, RunMessage, ForwardWorker, WorkerReply>(
+  async (msg) => new ForwardWorker(shareConstants(wasmKernelsOn(await WasmInstance.create(msg.module))), msg.nets, msg.itemShape),
+  async (worker, msg) => {
+    const outputs = await worker.run(msg.input, msg.n);
+    return [{ type: 'result', id: msg.id, outputs }, outputs.flat().map((a) => a.buffer as ArrayBuffer)];
+  },
+  describe,
+);

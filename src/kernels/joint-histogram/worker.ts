@@ -11,7 +11,7 @@
 //               bins, filled, rows }: the pairs' MI over those rows, from the bins of every unit.
 // Messages out: { type: 'ready' } | { type: 'result', id, counts?, information? } | { type: 'error', id?, message }.
 // Requests are served one after another, in the order they arrive.
-import { serveAsWorker } from '../../platform/worker-port.js';
+import { serveRequests, type Answer } from '../../platform/worker-port.js';
 import type { JointHistogramSpec } from './contract.js';
 import { createWasmJointHistogramKernel, type WasmJointHistogramKernel } from './wasm.js';
 import { BinnedColumns, type PairInformationArrays } from './binned-columns.js';
@@ -66,51 +66,32 @@ export type JointHistogramWorkerReply =
   | { type: 'result'; id: number; counts?: Uint32Array | Float64Array; information?: PairInformationArrays[] }
   | { type: 'error'; id?: number; message: string };
 
-type Post = (message: JointHistogramWorkerReply, transfer: Transferable[]) => void;
-
-function describe(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+/** The worker's module, and its kernel once started. */
+interface HistogramState {
+  module: WebAssembly.Module;
+  kernel?: WasmJointHistogramKernel;
 }
 
-function serve(listen: (handler: (message: JointHistogramMessage) => void) => void, post: Post): void {
-  let module: WebAssembly.Module | undefined;
-  let kernel: WasmJointHistogramKernel | undefined;
-  /** One message answered: its reply and the buffers it transfers. */
-  const answer = async (msg: Exclude<JointHistogramMessage, JointHistogramInitMessage>): Promise<[JointHistogramWorkerReply, Transferable[]]> => {
-    if (!module) throw new Error(`${msg.type} before init`);
-    if (msg.type === 'columns') {
-      const information = await columnsInformation(module, msg);
-      return [{ type: 'result', id: msg.id, information }, information.flatMap((p) => [p.mi.buffer as ArrayBuffer, p.millerMadow.buffer as ArrayBuffer])];
-    }
-    if (msg.type === 'start') {
-      kernel = await createWasmJointHistogramKernel(msg.spec, { module, rows: msg.rows, maxCount: msg.maxCount });
-      return [{ type: 'result', id: msg.id }, []];
-    }
-    if (!kernel) throw new Error(`${msg.type} before start`);
-    if (msg.type === 'add') {
-      await kernel.add(msg.nets, msg.samples);
-      return [{ type: 'result', id: msg.id }, []];
-    }
-    // The u32 counters copied as they are where no count passed 2^32 - 1 (half the bytes; the host widens them).
-    const view = kernel.countsViewOfRows(msg.pair, msg.from, msg.to);
-    const counts = view instanceof Uint32Array ? view.slice() : view;
-    return [{ type: 'result', id: msg.id, counts }, [counts.buffer as ArrayBuffer]];
-  };
-  // Served in the order they arrive, one at a time.
-  let queue: Promise<unknown> = Promise.resolve();
-  listen((msg) => {
-    if (msg.type === 'init') {
-      module = msg.module;
-      return post({ type: 'ready' }, []);
-    }
-    queue = queue.then(() =>
-      answer(msg).then(
-        ([reply, transfer]) => post(reply, transfer),
-        (e) => post({ type: 'error', id: msg.id, message: describe(e) }, []),
-      ),
-    );
-  });
+/** One message after the init, answered with its reply and the buffers it transfers. */
+async function answer(state: HistogramState, msg: Exclude<JointHistogramMessage, JointHistogramInitMessage>): Promise<Answer<JointHistogramWorkerReply>> {
+  if (msg.type === 'columns') {
+    const information = await columnsInformation(state.module, msg);
+    return [{ type: 'result', id: msg.id, information }, information.flatMap((p) => [p.mi.buffer as ArrayBuffer, p.millerMadow.buffer as ArrayBuffer])];
+  }
+  if (msg.type === 'start') {
+    state.kernel = await createWasmJointHistogramKernel(msg.spec, { module: state.module, rows: msg.rows, maxCount: msg.maxCount });
+    return [{ type: 'result', id: msg.id }, []];
+  }
+  if (!state.kernel) throw new Error(`${msg.type} before start`);
+  if (msg.type === 'add') {
+    await state.kernel.add(msg.nets, msg.samples);
+    return [{ type: 'result', id: msg.id }, []];
+  }
+  // The u32 counters copied as they are where no count passed 2^32 - 1 (half the bytes; the host widens them).
+  const view = state.kernel.countsViewOfRows(msg.pair, msg.from, msg.to);
+  const counts = view instanceof Uint32Array ? view.slice() : view;
+  return [{ type: 'result', id: msg.id, counts }, [counts.buffer as ArrayBuffer]];
 }
 
 // Node only (./parallel.ts starts no workers elsewhere).
-await serveAsWorker(serve);
+await serveRequests<JointHistogramInitMessage, Exclude<JointHistogramMessage, JointHistogramInitMessage>, HistogramState, JointHistogramWorkerReply>((msg) => ({ module: msg.module }), answer);

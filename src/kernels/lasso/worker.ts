@@ -5,7 +5,7 @@
 //
 // Messages in:  { type: 'init', module }, then { type: 'run', id, problem, alphas, options }.
 // Messages out: { type: 'ready' } | { type: 'result', id, result } | { type: 'error', id?, message }.
-import { serveAsWorker } from '../../platform/worker-port.js';
+import { serveRequests } from '../../platform/worker-port.js';
 import { WasmInstance } from '../wasm-module.js';
 import type { LassoOptions, LassoPathResult, LassoProblem } from './contract.js';
 import { lassoPathOn } from './wasm.js';
@@ -23,37 +23,11 @@ export interface LassoRunMessage {
 }
 export type LassoWorkerReply = { type: 'ready' } | { type: 'result'; id: number; result: LassoPathResult } | { type: 'error'; id?: number; message: string };
 
-type Post = (message: LassoWorkerReply, transfer: Transferable[]) => void;
-
-function describe(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-function serve(listen: (handler: (message: LassoInitMessage | LassoRunMessage) => void) => void, post: Post): void {
-  let instance: Promise<WasmInstance> | undefined;
-  let queue: Promise<unknown> = Promise.resolve();
-  listen((msg) => {
-    if (msg.type === 'init') {
-      instance = WasmInstance.create(msg.module);
-      instance.then(
-        () => post({ type: 'ready' }, []),
-        (e) => post({ type: 'error', message: describe(e) }, []),
-      );
-      return;
-    }
-    const ready = instance;
-    queue = queue.then(async () => {
-      try {
-        if (!ready) throw new Error('run before init');
-        const result = lassoPathOn(await ready, msg.problem, msg.alphas, msg.options);
-        const buffers = [...result.coef, ...result.residual, ...result.gap, ...result.iterations, ...result.newtonSteps].map((a) => a.buffer as ArrayBuffer);
-        post({ type: 'result', id: msg.id, result }, buffers);
-      } catch (e) {
-        post({ type: 'error', id: msg.id, message: describe(e) }, []);
-      }
-    });
-  });
-}
-
-// Node only (./parallel.ts starts no workers elsewhere).
-await serveAsWorker(serve);
+// The run's arrays are transferred back, not copied.
+await serveRequests<LassoInitMessage, LassoRunMessage, WasmInstance, LassoWorkerReply>(
+  (msg) => WasmInstance.create(msg.module),
+  async (instance, msg) => {
+    const result = lassoPathOn(instance, msg.problem, msg.alphas, msg.options);
+    return [{ type: 'result', id: msg.id, result }, [...result.coef, ...result.residual, ...result.gap, ...result.iterations, ...result.newtonSteps].map((a) => a.buffer as ArrayBuffer)];
+  },
+);
